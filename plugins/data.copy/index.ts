@@ -1,0 +1,40 @@
+import { definePlugin } from '../../src-shared/plugin-sdk'
+import { REF_SCHEMA } from '../shared/schemas'
+
+export default definePlugin<{ from: string; to: string }>({
+  id: 'data.copy',
+  version: '1.0.0',
+  name: 'Copy value',
+  description: 'Copies a value from one reference to another',
+  group: 'Data',
+  icon: '⎘',
+  inputs: ['payload'],
+  outputs: ['payload'],
+  configSchema: {
+    type: 'object',
+    properties: { from: { ...REF_SCHEMA, title: 'From' }, to: { ...REF_SCHEMA, title: 'To' } },
+    required: ['from', 'to'],
+    additionalProperties: false,
+  },
+  defaultConfig: { from: 'event@properties.email', to: 'profile@traits.email' },
+  form: [{ title: 'Copy', fields: [{ field: 'from', widget: 'ref' }, { field: 'to', widget: 'ref' }] }],
+  docs: {
+    markdown: 'Reads **From** and writes a copy of the value to **To**. A missing value copies as `null`.',
+    inputs: { payload: 'Any value.' },
+    outputs: { payload: 'The payload (with any payload@ writes).' },
+  },
+  testTemplate: { config: { from: 'payload@a', to: 'payload@b' }, payload: { a: 1 }, expect: { port: 'payload', value: { a: 1, b: 1 } } },
+  create: () => {
+    let config: { from: string; to: string }
+    return {
+      setUp(c) {
+        config = c
+      },
+      run(_payload, ctx) {
+        const value = ctx.read(config.from)
+        ctx.write(config.to, value === null || typeof value !== 'object' ? value : structuredClone(value))
+        return { port: 'payload', value: ctx.payload }
+      },
+    }
+  },
+})

@@ -1,0 +1,45 @@
+import { definePlugin } from '../../src-shared/plugin-sdk'
+import { REF_SCHEMA } from '../shared/schemas'
+
+export default definePlugin<{ template: string; to?: string }>({
+  id: 'data.template',
+  version: '1.0.0',
+  name: 'Template',
+  description: 'Renders text from a template with {{ expression }} parts',
+  group: 'Data',
+  icon: '¶',
+  inputs: ['payload'],
+  outputs: ['payload'],
+  expressionFields: [{ field: 'template', kind: 'template' }],
+  configSchema: {
+    type: 'object',
+    properties: {
+      template: { type: 'string', title: 'Template', description: 'Text with {{ expression }} parts' },
+      to: { ...REF_SCHEMA, title: 'Also write to' },
+    },
+    required: ['template'],
+    additionalProperties: false,
+  },
+  defaultConfig: { template: 'Hello {{ profile.traits.name }}' },
+  form: [{ title: 'Template', fields: [{ field: 'template', widget: 'template' }, { field: 'to', widget: 'ref' }] }],
+  docs: {
+    markdown: 'Renders **Template** (values are inserted as text; lists and objects as JSON) and sends `{ text }`. With **Also write to**, the text is written there too.',
+    inputs: { payload: 'Any value.' },
+    outputs: { payload: '`{ "text": "…" }`' },
+  },
+  testTemplate: { config: { template: 'Total: {{ payload.total }}' }, payload: { total: 7 }, expect: { port: 'payload', value: { text: 'Total: 7' } } },
+  create: () => {
+    let config: { template: string; to?: string }
+    return {
+      setUp(c) {
+        config = c
+      },
+      run(_payload, ctx) {
+        const rendered = ctx.template(config.template)
+        const text = typeof rendered === 'string' ? rendered : rendered === null ? '' : typeof rendered === 'object' ? JSON.stringify(rendered) : String(rendered)
+        if (config.to) ctx.write(config.to, text)
+        return { port: 'payload', value: { text } }
+      },
+    }
+  },
+})

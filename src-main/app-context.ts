@@ -1,0 +1,37 @@
+/**
+ * Everything the API implementation needs, created once per process (Electron main, web host,
+ * CLI). Adapters receive an AppContext; nothing here knows how it is reached.
+ */
+import os from 'node:os'
+import path from 'node:path'
+import packageJson from '../package.json'
+import { PluginRegistry } from './plugins-host/registry'
+
+export const APP_NAME = 'Flowbench'
+export const APP_VERSION: string = packageJson.version
+
+export interface AppContext {
+  readonly dataDir: string
+  readonly mode: 'electron' | 'web'
+  readonly registry: PluginRegistry
+  close(): Promise<void>
+}
+
+/** Same place Electron's `userData` points to for an app named Flowbench, so the CLI and the app share data. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.FLOWBENCH_DATA_DIR) return path.resolve(env.FLOWBENCH_DATA_DIR)
+  const home = os.homedir()
+  if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', APP_NAME)
+  if (process.platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), APP_NAME)
+  return path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), APP_NAME)
+}
+
+export async function createAppContext(options: { dataDir: string; mode: 'electron' | 'web' }): Promise<AppContext> {
+  const registry = PluginRegistry.withBuiltins()
+  return {
+    dataDir: options.dataDir,
+    mode: options.mode,
+    registry,
+    async close() {},
+  }
+}

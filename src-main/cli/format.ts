@@ -1,0 +1,75 @@
+/** Human-readable output of the CLI. `--json` prints the data itself instead. */
+import type { ExecutionReport } from '../../src-shared/engine/report'
+import type { Problem } from '../../src-shared/flow/types'
+import type { EventsSummary } from './run-events'
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length)))
+  return rows.map((row) => row.map((cell, col) => cell.padEnd(widths[col]!)).join('  ').trimEnd()).join('\n')
+}
+
+function ms(value: number): string {
+  return value < 10 ? `${value.toFixed(2)} ms` : `${Math.round(value)} ms`
+}
+
+export function formatReport(report: ExecutionReport): string {
+  const rows = [['#', 'NODE', 'PLUGIN', 'STATUS', 'PORT', 'TIME']]
+  for (const node of report.nodes) {
+    const ports = [...new Set(node.outputs.map((o) => o.port))].join(',')
+    rows.push([
+      String(node.sequence),
+      node.label ? `${node.nodeId} (${node.label})` : node.nodeId,
+      node.plugin,
+      node.status + (node.attempts > 1 ? ` ×${node.attempts}` : ''),
+      node.status === 'error' ? 'error' : ports || '-',
+      node.status === 'skipped' ? '-' : ms(node.durationMs),
+    ])
+  }
+  const lines = [`Flow ${report.flowId} — run ${report.runId}`, '', table(rows), '']
+  for (const node of report.nodes) {
+    for (const log of node.logs) lines.push(`  [${log.level}] ${node.nodeId}: ${log.message}`)
+    if (node.error) lines.push(`  [error] ${node.nodeId}: ${node.error.message} (${node.error.code})`)
+  }
+  const changed = (['profile', 'session', 'event'] as const).filter((k) => report.changes[k].length > 0)
+  if (changed.length > 0) {
+    lines.push('Changes:')
+    for (const kind of changed) {
+      for (const change of report.changes[kind]) {
+        const value = change.op === 'remove' ? '(removed)' : JSON.stringify(change.value)
+        lines.push(`  ${kind}${change.path.replace(/\//g, '.')} = ${value}`)
+      }
+    }
+  }
+  lines.push(`${report.status.toUpperCase()} in ${ms(report.durationMs)}`)
+  for (const error of report.errors) lines.push(`  ${error.nodeId ? `node "${error.nodeId}": ` : ''}${error.message} (${error.code})`)
+  return lines.join('\n')
+}
+
+export function formatProblems(file: string, problems: Problem[]): string {
+  if (problems.length === 0) return `${file}: valid`
+  const lines = problems.map((p) => {
+    const where = [p.nodeId && `node "${p.nodeId}"`, p.edgeId && `edge "${p.edgeId}"`, p.path].filter(Boolean).join(' ')
+    return `${p.severity === 'error' ? 'error  ' : 'warning'} ${p.code.padEnd(20)} ${where ? where + ': ' : ''}${p.message}`
+  })
+  const errors = problems.filter((p) => p.severity === 'error').length
+  lines.push(`${file}: ${errors} error${errors === 1 ? '' : 's'}, ${problems.length - errors} warning${problems.length - errors === 1 ? '' : 's'}`)
+  return lines.join('\n')
+}
+
+export function formatSummary(summary: EventsSummary): string {
+  const rows = [
+    ['events', String(summary.events)],
+    ['succeeded', String(summary.succeeded)],
+    ['failed', String(summary.failed)],
+    ['events/s', summary.eventsPerSecond.toLocaleString('en-US')],
+    ['p50', ms(summary.p50Ms)],
+    ['p99', ms(summary.p99Ms)],
+  ]
+  const lines = [table(rows)]
+  for (const failure of summary.failures.slice(0, 20)) {
+    const where = failure.line ? `event ${failure.index} (line ${failure.line})` : `event ${failure.index}`
+    lines.push(`  ${where}: ${failure.errors.map((e) => e.message).join('; ')}`)
+  }
+  if (summary.failures.length > 20) lines.push(`  … and ${summary.failed - 20} more failures (use --json for the list)`)
+  return lines.join('\n')
+}

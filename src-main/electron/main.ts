@@ -1,0 +1,55 @@
+/**
+ * The Electron entry: creates the window with secure defaults and wires the API to ipcMain.
+ * The only file in src-main that imports 'electron'.
+ */
+import { app, BrowserWindow, ipcMain, Menu, session, shell } from 'electron'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createApiHandlers } from '../api/handlers'
+import { createAppContext } from '../app-context'
+import { registerIpcHandlers } from './ipc'
+import { buildCsp, buildWindowOptions } from './window-options'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const devServerUrl = process.env.ELECTRON_RENDERER_URL
+
+async function start(): Promise<void> {
+  await app.whenReady()
+  const dataDir = process.env.FLOWBENCH_DATA_DIR ?? app.getPath('userData')
+  const context = await createAppContext({ dataDir, mode: 'electron' })
+  const devOrigin = devServerUrl ? new URL(devServerUrl).origin : undefined
+  registerIpcHandlers(ipcMain, createApiHandlers(context), devOrigin ? [devOrigin] : ['file://'])
+
+  const csp = buildCsp({ devServerOrigin: devOrigin })
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } })
+  })
+  session.defaultSession.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false))
+
+  app.on('web-contents-created', (_event, contents) => {
+    contents.setWindowOpenHandler(({ url }) => {
+      if (/^https:\/\//.test(url)) void shell.openExternal(url)
+      return { action: 'deny' }
+    })
+    contents.on('will-navigate', (event) => event.preventDefault())
+    contents.on('will-attach-webview', (event) => event.preventDefault())
+  })
+
+  Menu.setApplicationMenu(Menu.buildFromTemplate([
+    { role: 'fileMenu' },
+    { role: 'editMenu' },
+    { role: 'viewMenu' },
+    { role: 'windowMenu' },
+  ]))
+
+  const window = new BrowserWindow(buildWindowOptions(path.join(here, '../preload/index.cjs')))
+  window.once('ready-to-show', () => window.show())
+  if (devServerUrl) await window.loadURL(devServerUrl)
+  else await window.loadFile(path.join(here, '../renderer/index.html'))
+
+  app.on('window-all-closed', () => {
+    void context.close().finally(() => app.quit())
+  })
+}
+
+void start()

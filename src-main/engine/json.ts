@@ -1,0 +1,65 @@
+/** Fast clone and diff for the JSON-like documents a run works on (profile, session, event). */
+import type { Change } from '../../src-shared/engine/report'
+
+export function cloneJson<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value
+  if (Array.isArray(value)) {
+    const out = new Array(value.length)
+    for (let i = 0; i < value.length; i++) out[i] = cloneJson(value[i])
+    return out as T
+  }
+  const out: Record<string, unknown> = {}
+  for (const key in value) {
+    if (Object.hasOwn(value, key)) out[key] = cloneJson((value as Record<string, unknown>)[key])
+  }
+  return out as T
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1')
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return Number.isNaN(a) && Number.isNaN(b)
+  if (Array.isArray(a) !== Array.isArray(b)) return false
+  if (Array.isArray(a)) {
+    const bb = b as unknown[]
+    if (a.length !== bb.length) return false
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], bb[i])) return false
+    return true
+  }
+  const ak = Object.keys(a)
+  const bk = Object.keys(b)
+  if (ak.length !== bk.length) return false
+  for (const key of ak) {
+    if (!Object.hasOwn(b, key)) return false
+    if (!deepEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false
+  }
+  return true
+}
+
+/** What changed from `before` to `after`, as JSON-pointer changes. Arrays are compared whole. */
+export function diffJson(before: unknown, after: unknown, path = '', out: Change[] = []): Change[] {
+  if (before === after) return out
+  if (isPlainObject(before) && isPlainObject(after)) {
+    for (const key in before) {
+      if (!Object.hasOwn(before, key)) continue
+      const childPath = `${path}/${escapePointer(key)}`
+      if (!Object.hasOwn(after, key)) out.push({ op: 'remove', path: childPath, oldValue: before[key] })
+      else diffJson(before[key], after[key], childPath, out)
+    }
+    for (const key in after) {
+      if (Object.hasOwn(after, key) && !Object.hasOwn(before, key)) {
+        out.push({ op: 'add', path: `${path}/${escapePointer(key)}`, value: after[key] })
+      }
+    }
+    return out
+  }
+  if (!deepEqual(before, after)) out.push({ op: 'replace', path: path || '/', value: after, oldValue: before })
+  return out
+}

@@ -1,0 +1,49 @@
+/**
+ * Where a run's profile and session come from and where its changes go. The engine only knows
+ * this interface; the in-memory store below serves tests and the CLI without `--data-dir`,
+ * the SQLite store lives in src-main/store.
+ */
+import type { Change } from '../../src-shared/engine/report'
+import type { EventRecord, ProfileRecord, SessionRecord } from '../../src-shared/plugin-sdk'
+import { cloneJson } from './json'
+
+export interface RunCommit {
+  runId: string
+  flowId: string
+  event: EventRecord
+  profile: ProfileRecord
+  /** Null when the event named no session and the run did not touch the ephemeral one. */
+  session: SessionRecord | null
+  changes: { profile: Change[]; session: Change[]; event: Change[] }
+}
+
+export interface StateStore {
+  loadProfile(id: string): ProfileRecord | null | Promise<ProfileRecord | null>
+  loadSession(id: string): SessionRecord | null | Promise<SessionRecord | null>
+  /** Called once, at the end of a successful run only, with everything the run changed. */
+  commit(commit: RunCommit): void | Promise<void>
+}
+
+export class MemoryStateStore implements StateStore {
+  readonly profiles = new Map<string, ProfileRecord>()
+  readonly sessions = new Map<string, SessionRecord>()
+  readonly events = new Map<string, EventRecord>()
+  /** Keeps events only when asked: a long `run --events` must not hold every event in memory. */
+  constructor(private readonly keepEvents = false) {}
+
+  loadProfile(id: string): ProfileRecord | null {
+    const profile = this.profiles.get(id)
+    return profile ? cloneJson(profile) : null
+  }
+
+  loadSession(id: string): SessionRecord | null {
+    const session = this.sessions.get(id)
+    return session ? cloneJson(session) : null
+  }
+
+  commit(commit: RunCommit): void {
+    this.profiles.set(commit.profile.id, cloneJson(commit.profile))
+    if (commit.session) this.sessions.set(commit.session.id, cloneJson(commit.session))
+    if (this.keepEvents) this.events.set(commit.event.id, cloneJson(commit.event))
+  }
+}
