@@ -34,7 +34,7 @@ export default definePlugin<Config>({
     inputs: { payload: 'Any value.' },
     outputs: { result: "The child flow's result." },
   },
-  testTemplate: { config: { flowId: 'missing-flow' }, payload: {}, expect: { port: null } },
+  testTemplate: { config: { flowId: 'missing-flow' }, payload: {}, expect: { port: 'error' } },
   create: () => {
     let config: Config
     return {

@@ -4,7 +4,6 @@
  */
 import { ExpressionCache } from '../../src-shared/expr'
 import type { Flow, FlowEdge, FlowNode, JoinMode, Problem } from '../../src-shared/flow/types'
-import { topologicalOrder } from '../../src-shared/flow/graph'
 import { hasErrors, validateFlow } from '../../src-shared/flow/validate'
 import type { PluginDefinition, PluginLookup } from '../../src-shared/plugin-sdk'
 import { ERROR_PORT, isTriggerPlugin, outputPortsOf } from '../../src-shared/plugin-sdk'
@@ -85,11 +84,8 @@ export function loadFlow(input: unknown, plugins: PluginSource): LoadedFlow {
     source.outEdges.set(edge.sourcePort, list)
     if (edge.sourcePort === ERROR_PORT) source.hasErrorEdge = true
   }
-  const order = topologicalOrder(
-    flow.nodes.map((n) => n.id),
-    flow.edges,
-  ).map((id) => nodes.get(id)!)
-  const entry = order.find((n) => isTriggerPlugin(n.definition))!
+  const entry = [...nodes.values()].find((n) => isTriggerPlugin(n.definition))!
+  const order = executionOrder(entry, nodes)
   return {
     flow,
     nodes,
@@ -99,4 +95,47 @@ export function loadFlow(input: unknown, plugins: PluginSource): LoadedFlow {
     expressions: new ExpressionCache(),
     warnings: problems,
   }
+}
+
+/**
+ * A topological order that finishes one output port's branch before the next port's:
+ * reverse postorder of a depth-first walk from the entry that visits ports last-to-first.
+ * So `flow.for-each`'s `item` branch runs before its `done` branch, and `true` before `false`.
+ * Nodes the entry cannot reach come last (they are skipped). The flow is known to be acyclic.
+ */
+export function executionOrder(entry: LoadedNode, nodes: Map<string, LoadedNode>): LoadedNode[] {
+  const visited = new Set<LoadedNode>()
+  const postorder: LoadedNode[] = []
+  const successorsOf = (node: LoadedNode): LoadedNode[] => {
+    const ports = [...node.outputPorts]
+    const next: LoadedNode[] = []
+    for (let p = ports.length - 1; p >= 0; p--) {
+      const edges = node.outEdges.get(ports[p]!) ?? []
+      for (let e = edges.length - 1; e >= 0; e--) next.push(nodes.get(edges[e]!.target)!)
+    }
+    return next
+  }
+  const walk = (root: LoadedNode) => {
+    if (visited.has(root)) return
+    visited.add(root)
+    const stack: { node: LoadedNode; next: LoadedNode[]; i: number }[] = [{ node: root, next: successorsOf(root), i: 0 }]
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!
+      if (top.i < top.next.length) {
+        const child = top.next[top.i++]!
+        if (!visited.has(child)) {
+          visited.add(child)
+          stack.push({ node: child, next: successorsOf(child), i: 0 })
+        }
+      } else {
+        postorder.push(top.node)
+        stack.pop()
+      }
+    }
+  }
+  walk(entry)
+  const reachable = postorder.reverse()
+  // Nodes the entry cannot reach never run; they are listed (as skipped) after the rest.
+  const rest = [...nodes.values()].filter((node) => !visited.has(node))
+  return [...reachable, ...rest]
 }

@@ -1,0 +1,60 @@
+/** The benchmark harness: each case returns figures; the table and `--json <file>` show them. */
+export interface Figure {
+  name: string
+  value: number
+  unit: string
+  /** The issue's target, and whether bigger is better. */
+  target?: { value: number; better: 'higher' | 'lower' }
+}
+
+export interface BenchCase {
+  group: string
+  run(): Promise<Figure[]>
+}
+
+export function meets(figure: Figure): boolean | null {
+  if (!figure.target) return null
+  return figure.target.better === 'higher' ? figure.value >= figure.target.value : figure.value <= figure.target.value
+}
+
+/** Calls `fn` repeatedly for about `ms` milliseconds (after a warm-up) and returns calls per second. */
+export async function throughput(fn: () => unknown, options: { ms?: number; warmup?: number; batch?: number } = {}): Promise<number> {
+  const { ms = 1500, warmup = 1000, batch = 100 } = options
+  for (let i = 0; i < warmup; i++) await fn()
+  let count = 0
+  const start = performance.now()
+  let elapsed = 0
+  while (elapsed < ms) {
+    for (let i = 0; i < batch; i++) await fn()
+    count += batch
+    elapsed = performance.now() - start
+  }
+  return (count / elapsed) * 1000
+}
+
+/** Same for synchronous work, without the cost of await in the loop. */
+export function throughputSync(fn: () => unknown, options: { ms?: number; warmup?: number; batch?: number } = {}): number {
+  const { ms = 1000, warmup = 10000, batch = 1000 } = options
+  for (let i = 0; i < warmup; i++) fn()
+  let count = 0
+  const start = performance.now()
+  let elapsed = 0
+  while (elapsed < ms) {
+    for (let i = 0; i < batch; i++) fn()
+    count += batch
+    elapsed = performance.now() - start
+  }
+  return (count / elapsed) * 1000
+}
+
+export function gc(): void {
+  const collect = (globalThis as { gc?: () => void }).gc
+  if (collect) {
+    collect()
+    collect()
+  }
+}
+
+export function heapMb(): number {
+  return process.memoryUsage().heapUsed / 1024 / 1024
+}

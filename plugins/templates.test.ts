@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest'
+import { PluginRegistry } from '../src-main/plugins-host/registry'
+import { runTestTemplate } from '../src-main/plugins-host/test-template'
+import { validateFlow } from '../src-shared/flow/validate'
+
+const registry = PluginRegistry.withBuiltins()
+
+describe('every built-in plugin', () => {
+  it.each(registry.list().map((p) => [p.id, p] as const))('%s passes its own test template', async (_id, plugin) => {
+    const outcome = await runTestTemplate(plugin, registry)
+    expect(outcome, outcome.message).toMatchObject({ passed: true })
+  })
+
+  it.each(registry.list().map((p) => [p.id, p] as const))('%s has a default config its schema accepts, and docs for each port', (_id, plugin) => {
+    const flow = {
+      schemaVersion: 1,
+      id: 'defaults',
+      name: 'defaults',
+      nodes: [
+        { id: 'start', plugin: 'trigger.manual', position: { x: 0, y: 0 }, config: {} },
+        { id: 'subject', plugin: plugin.id, position: { x: 0, y: 0 }, config: plugin.defaultConfig },
+      ].filter((n, i) => i === 1 || !plugin.id.startsWith('trigger.')),
+      edges: [],
+    }
+    const configProblems = validateFlow(flow, { plugins: registry }).filter((p) => p.code === 'invalid-config')
+    expect(configProblems).toEqual([])
+    expect(plugin.docs.markdown.length).toBeGreaterThan(20)
+    for (const port of plugin.outputs) expect(plugin.docs.outputs?.[port], `docs for output ${port}`).toBeTruthy()
+    for (const port of plugin.inputs) expect(plugin.docs.inputs?.[port], `docs for input ${port}`).toBeTruthy()
+  })
+})
