@@ -6,6 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import packageJson from '../package.json'
 import { PluginRegistry } from './plugins-host/registry'
+import { Store } from './store/store'
 
 export const APP_NAME = 'Flowbench'
 export const APP_VERSION: string = packageJson.version
@@ -14,6 +15,9 @@ export interface AppContext {
   readonly dataDir: string
   readonly mode: 'electron' | 'web'
   readonly registry: PluginRegistry
+  readonly store: Store
+  /** Set when the database was unreadable and moved aside; the UI and CLI say so. */
+  readonly recovered: { movedTo: string; reason: string } | null
   close(): Promise<void>
 }
 
@@ -26,12 +30,17 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), APP_NAME)
 }
 
-export async function createAppContext(options: { dataDir: string; mode: 'electron' | 'web' }): Promise<AppContext> {
+export async function createAppContext(options: { dataDir: string; mode: 'electron' | 'web'; nativeBinding?: string }): Promise<AppContext> {
   const registry = PluginRegistry.withBuiltins()
+  const store = Store.open(options.dataDir, { nativeBinding: options.nativeBinding })
   return {
     dataDir: options.dataDir,
     mode: options.mode,
     registry,
-    async close() {},
+    store,
+    recovered: store.recovered ?? null,
+    async close() {
+      store.close()
+    },
   }
 }

@@ -1,19 +1,59 @@
+import type { FlowDetails, FlowSummary, PluginSummary } from '../../src-shared/api/contract'
+import { ApiFailure } from '../../src-shared/api/result'
+import { validateFlow } from '../../src-shared/flow/validate'
 import { APP_NAME, APP_VERSION } from '../app-context'
-import type { PluginSummary } from '../../src-shared/api/contract'
 import type { AppContext } from '../app-context'
+import { newFlowDocument } from '../flow-documents'
 import type { ApiHandlers } from './dispatch'
 
 /** The one implementation of the API contract. */
 export function createApiHandlers(app: AppContext): ApiHandlers {
+  const { store, registry } = app
+  const validate = (flow: unknown) => validateFlow(flow, { plugins: registry })
+
   return {
     'app.info': () => ({
       name: APP_NAME,
       version: APP_VERSION,
       dataDir: app.dataDir,
-      pluginCount: app.registry.size,
+      pluginCount: registry.size,
       platform: process.platform,
       mode: app.mode,
     }),
-    'plugins.list': () => app.registry.describe() as PluginSummary[],
+    'plugins.list': () => registry.describe() as PluginSummary[],
+
+    'flows.list': (input) => store.listFlows({ includeDeleted: input?.includeDeleted ?? false }) as FlowSummary[],
+    'flows.create': (input) => {
+      const taken = new Set(store.listFlows({ includeDeleted: true }).map((f) => f.id))
+      const flow = newFlowDocument(input ?? {}, taken)
+      store.createFlow(flow)
+      return store.getFlow(flow.id) as unknown as FlowDetails
+    },
+    'flows.get': (input) => store.getFlow(input!.id) as unknown as FlowDetails,
+    'flows.saveDraft': (input) => {
+      const { id, baseVersion, flow, text } = input!
+      const saved = store.saveDraft(id, baseVersion, text ?? flow)
+      const draft = store.getFlow(id).draft.flow
+      return { ...saved, problems: validate(draft) }
+    },
+    'flows.deploy': (input) => {
+      const deployed = store.deploy(input!.id, { note: input!.note, validate })
+      return { revision: deployed.revision, deployedAt: deployed.deployedAt }
+    },
+    'flows.history': (input) => store.history(input!.id),
+    'flows.revert': (input) => store.revert(input!.id, input!.revision),
+    'flows.duplicate': (input) => store.duplicate(input!.id, input!.newId, input!.name) as FlowSummary,
+    'flows.delete': (input) => {
+      store.delete(input!.id)
+      return { deleted: true as const }
+    },
+    'flows.restore': (input) => store.restore(input!.id) as FlowSummary,
+    'flows.emptyTrash': () => ({ removed: store.emptyTrash() }),
+    'runs.list': (input) => store.listRuns({ flowId: input?.flowId, limit: input?.limit ?? 50, offset: input?.offset ?? 0 }),
+    'runs.get': (input) => {
+      const report = store.getRun(input!.runId)
+      if (!report) throw new ApiFailure('not-found', `Run ${input!.runId} was not found`)
+      return report as unknown as Record<string, unknown>
+    },
   }
 }

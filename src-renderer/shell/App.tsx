@@ -1,77 +1,70 @@
-import { useState } from 'react'
+import { useCallback, useEffect, useState } from 'react'
+import type { PluginSummary } from '../../src-shared/api/contract'
+import { call } from '../api/client'
+import { DesignerView } from '../designer/DesignerView'
 import { AboutDialog } from './AboutDialog'
-import { Palette } from './Palette'
 import { useTheme } from './useTheme'
 
-type BottomTab = 'tests' | 'problems' | 'runs'
+interface Toast {
+  id: number
+  text: string
+  kind: 'info' | 'error'
+}
+
+let toastId = 0
 
 export function App() {
   const [theme, toggleTheme] = useTheme()
   const [aboutOpen, setAboutOpen] = useState(false)
-  const [bottomTab, setBottomTab] = useState<BottomTab>('problems')
+  const [plugins, setPlugins] = useState<PluginSummary[] | null>(null)
+  const [loadError, setLoadError] = useState<string | null>(null)
+  const [toasts, setToasts] = useState<Toast[]>([])
+
+  useEffect(() => {
+    call('plugins.list').then(setPlugins, (e: Error) => setLoadError(e.message))
+  }, [])
+
+  const onMessage = useCallback((text: string, kind: 'info' | 'error' = 'info') => {
+    const toast = { id: ++toastId, text, kind }
+    setToasts((list) => [...list.slice(-3), toast])
+    setTimeout(() => setToasts((list) => list.filter((t) => t !== toast)), kind === 'error' ? 8000 : 4000)
+  }, [])
+
+  const extras = (
+    <>
+      <button className="ghost" onClick={toggleTheme} data-testid="theme-toggle" title="Switch theme">
+        {theme === 'dark' ? 'Light' : 'Dark'}
+      </button>
+      <button className="ghost" onClick={() => setAboutOpen(true)} data-testid="about-button">
+        About
+      </button>
+    </>
+  )
 
   return (
-    <div className="shell" data-testid="shell">
-      <header className="topbar">
-        <div className="brand">
-          <img src="./favicon.svg" alt="" width={20} height={20} />
-          <span>Flowbench</span>
+    <>
+      {loadError ? (
+        <div className="fatal" data-testid="shell">
+          <h2>Flowbench cannot reach its backend</h2>
+          <p className="error-text">{loadError}</p>
+          <p className="muted">In a browser, open the URL that `npm run web` printed (it carries the access token).</p>
+          {extras}
         </div>
-        <div className="topbar-spacer" />
-        <button className="ghost" onClick={toggleTheme} data-testid="theme-toggle" title="Switch theme">
-          {theme === 'dark' ? 'Light theme' : 'Dark theme'}
-        </button>
-        <button className="ghost" onClick={() => setAboutOpen(true)} data-testid="about-button">
-          About
-        </button>
-      </header>
-
-      <aside className="sidebar" data-testid="sidebar">
-        <section className="panel-section" data-testid="flow-list">
-          <h3>Flows</h3>
-          <p className="empty">No flows yet.</p>
-        </section>
-        <section className="panel-section grow" data-testid="palette">
-          <h3>Actions</h3>
-          <Palette />
-        </section>
-      </aside>
-
-      <main className="canvas-region" data-testid="canvas">
-        <div className="canvas-empty">
-          <p>Open a flow from the list, or drag an action here to start one.</p>
+      ) : plugins ? (
+        <DesignerView plugins={plugins} onMessage={onMessage} topbarExtras={extras} />
+      ) : (
+        <div className="loading-screen" data-testid="loading">
+          Loading…
         </div>
-      </main>
-
-      <aside className="inspector" data-testid="inspector">
-        <h3>Inspector</h3>
-        <p className="empty">Select a node to configure it.</p>
-      </aside>
-
-      <section className="bottom-panel" data-testid="bottom-panel">
-        <nav className="tabs" role="tablist">
-          {(['problems', 'tests', 'runs'] as const).map((tab) => (
-            <button
-              key={tab}
-              role="tab"
-              aria-selected={bottomTab === tab}
-              className={bottomTab === tab ? 'tab active' : 'tab'}
-              onClick={() => setBottomTab(tab)}
-            >
-              {tab[0]!.toUpperCase() + tab.slice(1)}
-            </button>
-          ))}
-        </nav>
-        <div className="tab-body" data-testid={bottomTab}>
-          <p className="empty">
-            {bottomTab === 'problems' && 'No problems.'}
-            {bottomTab === 'tests' && 'No test cases for this flow.'}
-            {bottomTab === 'runs' && 'No runs yet.'}
-          </p>
-        </div>
-      </section>
-
+      )}
+      <div className="toasts" aria-live="polite">
+        {toasts.map((t) => (
+          <div key={t.id} className={`toast ${t.kind}`} data-testid={t.kind === 'error' ? 'toast-error' : 'toast'}>
+            {t.text}
+          </div>
+        ))}
+      </div>
       {aboutOpen && <AboutDialog onClose={() => setAboutOpen(false)} />}
-    </div>
+    </>
   )
 }

@@ -1,21 +1,17 @@
-import { useEffect, useMemo, useState } from 'react'
+import { useMemo, useState } from 'react'
 import type { PluginSummary } from '../../src-shared/api/contract'
-import { call } from '../api/client'
+import { PALETTE_MIME } from '../designer/Canvas'
 
-export function Palette() {
-  const [plugins, setPlugins] = useState<PluginSummary[]>([])
-  const [error, setError] = useState<string | null>(null)
+/** Plugins grouped as the registry groups them; click to add, or drag onto the canvas. */
+export function Palette({ plugins, onAdd, disabled }: { plugins: PluginSummary[]; onAdd: (pluginId: string) => void; disabled?: boolean }) {
   const [query, setQuery] = useState('')
-
-  useEffect(() => {
-    call('plugins.list').then(setPlugins, (e: Error) => setError(e.message))
-  }, [])
+  const [hovered, setHovered] = useState<PluginSummary | null>(null)
 
   const groups = useMemo(() => {
     const q = query.trim().toLowerCase()
     const byGroup = new Map<string, PluginSummary[]>()
     for (const plugin of plugins) {
-      const text = `${plugin.name} ${plugin.id} ${plugin.description}`.toLowerCase()
+      const text = `${plugin.name} ${plugin.id} ${plugin.description} ${plugin.group}`.toLowerCase()
       if (q && !text.includes(q)) continue
       const list = byGroup.get(plugin.group) ?? []
       list.push(plugin)
@@ -24,23 +20,29 @@ export function Palette() {
     return [...byGroup.entries()]
   }, [plugins, query])
 
-  if (error) return <p className="error-text">Cannot load actions: {error}</p>
   return (
     <div className="palette">
-      <input
-        className="search"
-        type="search"
-        placeholder="Search actions"
-        value={query}
-        onChange={(e) => setQuery(e.target.value)}
-        data-testid="palette-search"
-      />
+      <input className="search" type="search" placeholder="Search actions" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="palette-search" />
+      {disabled && <p className="muted small">Open a flow to add actions.</p>}
       {groups.map(([group, items]) => (
         <div key={group} className="palette-group">
           <h4>{group}</h4>
           <ul>
             {items.map((plugin) => (
-              <li key={plugin.id} title={plugin.description} data-testid={`palette-${plugin.id}`}>
+              <li
+                key={plugin.id}
+                data-testid={`palette-${plugin.id}`}
+                draggable={!disabled}
+                onDragStart={(e) => {
+                  e.dataTransfer.setData(PALETTE_MIME, plugin.id)
+                  e.dataTransfer.effectAllowed = 'copy'
+                }}
+                onClick={() => !disabled && onAdd(plugin.id)}
+                onMouseEnter={() => setHovered(plugin)}
+                onMouseLeave={() => setHovered((h) => (h === plugin ? null : h))}
+                className={disabled ? 'disabled' : ''}
+                title={plugin.description}
+              >
                 <span className="palette-icon" aria-hidden>
                   {plugin.icon ?? '◆'}
                 </span>
@@ -54,6 +56,12 @@ export function Palette() {
         </div>
       ))}
       {groups.length === 0 && <p className="empty">No actions match “{query}”.</p>}
+      {hovered && (
+        <div className="palette-doc" data-testid="palette-doc">
+          <strong>{hovered.name}</strong> <span className="mono muted">{hovered.id}</span>
+          <p>{hovered.docs.markdown.replace(/\*\*|`/g, '')}</p>
+        </div>
+      )}
     </div>
   )
 }

@@ -46,9 +46,99 @@ export const PluginSummary = z.object({
 })
 export type PluginSummary = z.infer<typeof PluginSummary>
 
+const FlowId = z.string().min(1).max(100)
+const Iso = z.string()
+
+export const ProblemShape = z.object({
+  code: z.string(),
+  severity: z.enum(['error', 'warning']),
+  message: z.string(),
+  nodeId: z.string().optional(),
+  edgeId: z.string().optional(),
+  path: z.string().optional(),
+})
+
+export const FlowSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  tags: z.array(z.string()),
+  draftVersion: z.number().int(),
+  productionRevision: z.number().int().nullable(),
+  updatedAt: Iso,
+  deletedAt: Iso.nullable(),
+})
+export type FlowSummary = z.infer<typeof FlowSummary>
+
+/** A flow document as stored; its shape is checked by the flow validator, not here. */
+const FlowDocument = JsonObject
+
+export const FlowDetails = z.object({
+  summary: FlowSummary,
+  draft: z.object({ version: z.number().int(), flow: FlowDocument, savedAt: Iso }),
+  production: z.object({ revision: z.number().int(), flow: FlowDocument, deployedAt: Iso, note: z.string().nullable() }).nullable(),
+})
+export type FlowDetails = z.infer<typeof FlowDetails>
+
+export const Revision = z.object({
+  revision: z.number().int(),
+  createdAt: Iso,
+  note: z.string().nullable(),
+  sha256: z.string(),
+  isProduction: z.boolean(),
+})
+export type Revision = z.infer<typeof Revision>
+
+export const RunSummary = z.object({
+  runId: z.string(),
+  flowId: z.string(),
+  flowVersion: z.number().int().nullable(),
+  status: z.enum(['succeeded', 'failed', 'cancelled']),
+  startedAt: Iso,
+  durationMs: z.number(),
+})
+export type RunSummary = z.infer<typeof RunSummary>
+
 export const contract = {
   'app.info': { input: none, output: AppInfo },
   'plugins.list': { input: none, output: z.array(PluginSummary) },
+  'flows.list': { input: z.object({ includeDeleted: z.boolean().optional() }).strict().optional(), output: z.array(FlowSummary) },
+  'flows.create': {
+    input: z.object({ flow: FlowDocument.optional(), id: FlowId.optional(), name: z.string().min(1).max(200).optional() }).strict(),
+    output: FlowDetails,
+  },
+  'flows.get': { input: z.object({ id: FlowId }).strict(), output: FlowDetails },
+  'flows.saveDraft': {
+    input: z
+      .object({ id: FlowId, baseVersion: z.number().int().nonnegative(), flow: FlowDocument.optional(), text: z.string().optional() })
+      .strict()
+      .refine((v) => (v.flow === undefined) !== (v.text === undefined), 'give either "flow" or "text"'),
+    output: z.object({ version: z.number().int(), savedAt: Iso, problems: z.array(ProblemShape) }),
+  },
+  'flows.deploy': {
+    input: z.object({ id: FlowId, note: z.string().max(2000).optional() }).strict(),
+    output: z.object({ revision: z.number().int(), deployedAt: Iso }),
+  },
+  'flows.history': { input: z.object({ id: FlowId }).strict(), output: z.array(Revision) },
+  'flows.revert': {
+    input: z.object({ id: FlowId, revision: z.number().int().positive() }).strict(),
+    output: z.object({ version: z.number().int(), savedAt: Iso }),
+  },
+  'flows.duplicate': {
+    input: z.object({ id: FlowId, newId: FlowId.optional(), name: z.string().min(1).max(200).optional() }).strict(),
+    output: FlowSummary,
+  },
+  'flows.delete': { input: z.object({ id: FlowId }).strict(), output: z.object({ deleted: z.literal(true) }) },
+  'flows.restore': { input: z.object({ id: FlowId }).strict(), output: FlowSummary },
+  'flows.emptyTrash': { input: none, output: z.object({ removed: z.number().int() }) },
+  'runs.list': {
+    input: z
+      .object({ flowId: FlowId.optional(), limit: z.number().int().min(1).max(500).optional(), offset: z.number().int().nonnegative().optional() })
+      .strict()
+      .optional(),
+    output: z.object({ runs: z.array(RunSummary), total: z.number().int() }),
+  },
+  'runs.get': { input: z.object({ runId: z.string().min(1).max(100) }).strict(), output: JsonObject },
 } as const
 
 export type Contract = typeof contract

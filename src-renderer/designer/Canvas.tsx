@@ -1,0 +1,193 @@
+import { Background, Controls, MiniMap, ReactFlow, useReactFlow } from '@xyflow/react'
+import type { Connection, Edge, EdgeChange, IsValidConnection, NodeChange, NodeTypes, OnSelectionChangeParams } from '@xyflow/react'
+import { useCallback, useMemo } from 'react'
+import type { DragEvent } from 'react'
+import type { Problem } from '../../src-shared/flow/types'
+import { outputPortsOf } from '../../src-shared/plugin-sdk'
+import { useDesigner, useDesignerApi } from './DesignerContext'
+import type { CanvasNode, FlowNodeData, NodeRunStatus } from './FlowNodeView'
+import { FlowNodeView } from './FlowNodeView'
+import { wouldCreateCycle } from './graph-checks'
+
+/** Declared once, outside components, so xyflow never sees a new object. */
+const nodeTypes: NodeTypes = { flowNode: FlowNodeView }
+
+export const PALETTE_MIME = 'application/x-flowbench-plugin'
+
+export interface RunOverlay {
+  nodes: Record<string, { status: NodeRunStatus; order: number | null }>
+  edges: Record<string, 'active' | 'inactive' | 'unreached'>
+}
+
+export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; overlay: RunOverlay | null; onMessage: (text: string) => void }) {
+  const api = useDesignerApi()
+  const flow = useDesigner((s) => s.flow)
+  const plugins = useDesigner((s) => s.plugins)
+  const selectedNodes = useDesigner((s) => s.selectedNodes)
+  const selectedEdges = useDesigner((s) => s.selectedEdges)
+  const { screenToFlowPosition } = useReactFlow()
+
+  const problemsByNode = useMemo(() => {
+    const map = new Map<string, { errors: number; warnings: number; first: string | null }>()
+    for (const p of problems) {
+      if (!p.nodeId) continue
+      const entry = map.get(p.nodeId) ?? { errors: 0, warnings: 0, first: null }
+      if (p.severity === 'error') entry.errors++
+      else entry.warnings++
+      entry.first ??= p.message
+      map.set(p.nodeId, entry)
+    }
+    return map
+  }, [problems])
+
+  const noProblems = useMemo(() => ({ errors: 0, warnings: 0, first: null }), [])
+  const selectedNodeSet = useMemo(() => new Set(selectedNodes), [selectedNodes])
+  const selectedEdgeSet = useMemo(() => new Set(selectedEdges), [selectedEdges])
+
+  // Data objects are kept per node so memo()ed node components re-render only when theirs changes.
+  const nodes: CanvasNode[] = useMemo(() => {
+    if (!flow) return []
+    return flow.nodes.map((node) => {
+      const plugin = plugins[node.plugin] ?? null
+      const data: FlowNodeData = {
+        node,
+        plugin,
+        inputs: plugin ? plugin.inputs : [],
+        outputs: plugin ? outputPortsOf(plugin, node.config) : ['error'],
+        problems: problemsByNode.get(node.id) ?? noProblems,
+        run: overlay?.nodes[node.id] ?? (overlay ? { status: 'skipped', order: null } : null),
+      }
+      return { id: node.id, type: 'flowNode', position: node.position, data, selected: selectedNodeSet.has(node.id) }
+    })
+  }, [flow, plugins, problemsByNode, noProblems, overlay, selectedNodeSet])
+
+  const edges: Edge[] = useMemo(() => {
+    if (!flow) return []
+    return flow.edges.map((edge) => {
+      const state = overlay?.edges[edge.id]
+      const classes = [edge.sourcePort === 'error' ? 'fb-edge error' : 'fb-edge']
+      if (state) classes.push(`trace-${state}`)
+      return {
+        id: edge.id,
+        source: edge.source,
+        target: edge.target,
+        sourceHandle: edge.sourcePort,
+        targetHandle: edge.targetPort,
+        className: classes.join(' '),
+        selected: selectedEdgeSet.has(edge.id),
+        animated: state === 'active',
+        data: { testid: `edge-${edge.id}` },
+      }
+    })
+  }, [flow, overlay, selectedEdgeSet])
+
+  const onNodesChange = useCallback(
+    (changes: NodeChange<CanvasNode>[]) => {
+      const positions: Record<string, { x: number; y: number }> = {}
+      let moved = false
+      for (const change of changes) {
+        if (change.type === 'position' && change.position) {
+          positions[change.id] = change.position
+          moved = true
+        }
+      }
+      if (moved) api.getState().moveNodes(positions)
+    },
+    [api],
+  )
+
+  const onEdgesChange = useCallback((_changes: EdgeChange[]) => {
+    // Edge removal goes through onDelete so it is one undo step with the nodes.
+  }, [])
+
+  const onSelectionChange = useCallback(
+    ({ nodes: n, edges: e }: OnSelectionChangeParams) => {
+      const state = api.getState()
+      const nextNodes = n.map((x) => x.id)
+      const nextEdges = e.map((x) => x.id)
+      if (sameList(nextNodes, state.selectedNodes) && sameList(nextEdges, state.selectedEdges)) return
+      state.select(nextNodes, nextEdges)
+    },
+    [api],
+  )
+
+  const isValidConnection: IsValidConnection = useCallback(
+    (connection) => {
+      const state = api.getState()
+      if (!state.flow) return false
+      if (connection.source === connection.target) return false
+      return !wouldCreateCycle(state.flow.edges, connection.source, connection.target)
+    },
+    [api],
+  )
+
+  const onConnect = useCallback(
+    (connection: Connection) => {
+      const result = api.getState().connect({
+        source: connection.source,
+        sourcePort: connection.sourceHandle ?? 'payload',
+        target: connection.target,
+        targetPort: connection.targetHandle ?? 'payload',
+      })
+      if (!result.ok) onMessage(result.reason)
+    },
+    [api, onMessage],
+  )
+
+  const onDelete = useCallback(() => api.getState().deleteSelection(), [api])
+
+  const onDragOver = useCallback((event: DragEvent) => {
+    if (event.dataTransfer.types.includes(PALETTE_MIME)) {
+      event.preventDefault()
+      event.dataTransfer.dropEffect = 'copy'
+    }
+  }, [])
+
+  const onDrop = useCallback(
+    (event: DragEvent) => {
+      const pluginId = event.dataTransfer.getData(PALETTE_MIME)
+      if (!pluginId) return
+      event.preventDefault()
+      const position = screenToFlowPosition({ x: event.clientX, y: event.clientY })
+      api.getState().addNode(pluginId, { x: position.x - 90, y: position.y - 20 })
+    },
+    [api, screenToFlowPosition],
+  )
+
+  return (
+    <ReactFlow<CanvasNode>
+      nodes={nodes}
+      edges={edges}
+      nodeTypes={nodeTypes}
+      onNodesChange={onNodesChange}
+      onEdgesChange={onEdgesChange}
+      onSelectionChange={onSelectionChange}
+      onConnect={onConnect}
+      isValidConnection={isValidConnection}
+      onDelete={onDelete}
+      onNodeDragStart={() => api.getState().beginGesture()}
+      onNodeDragStop={() => api.getState().endGesture()}
+      onSelectionDragStart={() => api.getState().beginGesture()}
+      onSelectionDragStop={() => api.getState().endGesture()}
+      onDragOver={onDragOver}
+      onDrop={onDrop}
+      deleteKeyCode={['Delete', 'Backspace']}
+      multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
+      selectionKeyCode="Shift"
+      selectionOnDrag={false}
+      onlyRenderVisibleElements
+      fitView
+      minZoom={0.1}
+      proOptions={{ hideAttribution: true }}
+      colorMode="system"
+    >
+      <Background gap={20} />
+      <MiniMap pannable zoomable className="fb-minimap" />
+      <Controls showInteractive={false} />
+    </ReactFlow>
+  )
+}
+
+function sameList(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
+}

@@ -1,0 +1,323 @@
+import { ReactFlowProvider, useReactFlow } from '@xyflow/react'
+import '@xyflow/react/dist/style.css'
+import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react'
+import type { ReactNode } from 'react'
+import type { FlowDetails, FlowSummary, PluginSummary } from '../../src-shared/api/contract'
+import type { Flow, Problem } from '../../src-shared/flow/types'
+import { validateFlow } from '../../src-shared/flow/validate'
+import type { PluginMeta } from '../../src-shared/plugin-sdk'
+import { outputPortsOf } from '../../src-shared/plugin-sdk'
+import { call } from '../api/client'
+import { FlowList, readFlowFile } from '../flows/FlowList'
+import { Inspector } from '../inspector/Inspector'
+import { Palette } from '../shell/Palette'
+import { layoutFlow } from './auto-layout'
+import type { RunOverlay } from './Canvas'
+import { Canvas } from './Canvas'
+import { createDesignerStore } from './designer-store'
+import { DesignerProvider, useDesigner, useHistoryState } from './DesignerContext'
+import { diffFlows } from './flow-diff'
+import { ProblemsPanel } from './ProblemsPanel'
+import { ShortcutSheet, useDesignerShortcuts } from './shortcuts'
+import { DeployDialog, DiffSummary, HistoryDrawer, SaveIndicator } from './Staging'
+import { useAutosave } from './useAutosave'
+
+type BottomTab = 'problems' | 'tests' | 'runs'
+
+export interface DesignerViewProps {
+  plugins: PluginSummary[]
+  onMessage: (text: string, kind?: 'info' | 'error') => void
+  bottomExtras?: { tests: ReactNode; runs: ReactNode }
+  overlay?: RunOverlay | null
+  /** Buttons the app shell adds to the top bar (theme, About). */
+  topbarExtras?: ReactNode
+}
+
+export function DesignerView(props: DesignerViewProps) {
+  const store = useMemo(() => createDesignerStore(), [])
+  useEffect(() => store.getState().setPlugins(props.plugins), [store, props.plugins])
+  return (
+    <DesignerProvider store={store}>
+      <ReactFlowProvider>
+        <DesignerLayout {...props} store={store} />
+      </ReactFlowProvider>
+    </DesignerProvider>
+  )
+}
+
+function DesignerLayout({ plugins, onMessage, store, overlay = null, bottomExtras, topbarExtras }: DesignerViewProps & { store: ReturnType<typeof createDesignerStore> }) {
+  const [flows, setFlows] = useState<FlowSummary[]>([])
+  const [details, setDetails] = useState<FlowDetails | null>(null)
+  const [bottomTab, setBottomTab] = useState<BottomTab>('problems')
+  const [deployOpen, setDeployOpen] = useState(false)
+  const [historyOpen, setHistoryOpen] = useState(false)
+  const [historyKey, setHistoryKey] = useState(0)
+  const [shortcutsOpen, setShortcutsOpen] = useState(false)
+  const flow = useDesigner((s) => s.flow)
+  const { canUndo, canRedo } = useHistoryState()
+  const reactFlow = useReactFlow()
+  const openingRef = useRef<string | null>(null)
+
+  const lookup = useMemo(() => {
+    const byId = new Map(plugins.map((p) => [p.id, p as unknown as PluginMeta]))
+    return { get: (id: string) => byId.get(id) }
+  }, [plugins])
+  const deferredFlow = useDeferredValue(flow)
+  const problems: Problem[] = useMemo(() => (deferredFlow ? validateFlow(deferredFlow, { plugins: lookup }) : []), [deferredFlow, lookup])
+
+  const autosaveInitial = useMemo(
+    () => (details ? { flowId: details.summary.id, version: details.draft.version, savedAt: details.draft.savedAt } : null),
+    [details],
+  )
+  const { status: saveStatus } = useAutosave(store, autosaveInitial)
+
+  const refreshFlows = useCallback(async () => {
+    try {
+      setFlows(await call('flows.list', { includeDeleted: true }))
+    } catch (error) {
+      onMessage((error as Error).message, 'error')
+    }
+  }, [onMessage])
+
+  const openFlow = useCallback(
+    async (id: string) => {
+      openingRef.current = id
+      try {
+        const next = await call('flows.get', { id })
+        if (openingRef.current !== id) return
+        store.getState().open(next.draft.flow as unknown as Flow)
+        setDetails(next)
+        localStorage.setItem('flowbench.lastFlow', id)
+        requestAnimationFrame(() => void reactFlow.fitView({ duration: 0, maxZoom: 1.2 }))
+      } catch (error) {
+        onMessage((error as Error).message, 'error')
+      }
+    },
+    [store, onMessage, reactFlow],
+  )
+
+  useEffect(() => {
+    void refreshFlows().then(() => {
+      const last = localStorage.getItem('flowbench.lastFlow')
+      if (last) void openFlow(last).catch(() => undefined)
+    })
+    // Runs once on mount: restore the list and the last open flow.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [])
+
+  const act = useCallback(
+    async (work: () => Promise<unknown>) => {
+      try {
+        await work()
+      } catch (error) {
+        onMessage((error as Error).message, 'error')
+      }
+      await refreshFlows()
+    },
+    [onMessage, refreshFlows],
+  )
+
+  const listActions = useMemo(
+    () => ({
+      open: (id: string) => void openFlow(id),
+      create: (name: string) =>
+        act(async () => {
+          const created = await call('flows.create', { name })
+          await openFlow(created.summary.id)
+        }),
+      importText: (text: string, fileName: string) =>
+        act(async () => {
+          const read = readFlowFile(text, fileName)
+          if (!read.ok) throw new Error(read.message)
+          const created = await call('flows.create', { flow: read.flow })
+          await openFlow(created.summary.id)
+          onMessage(`Opened ${fileName} as flow “${created.summary.name}”`)
+        }),
+      rename: (id: string, name: string) =>
+        act(async () => {
+          if (store.getState().flowId === id) store.getState().renameFlow(name)
+          else {
+            const current = await call('flows.get', { id })
+            await call('flows.saveDraft', { id, baseVersion: current.draft.version, flow: { ...current.draft.flow, name } })
+          }
+        }),
+      duplicate: (id: string) => act(() => call('flows.duplicate', { id })),
+      remove: (id: string) =>
+        act(async () => {
+          await call('flows.delete', { id })
+          if (store.getState().flowId === id) {
+            store.getState().close()
+            setDetails(null)
+          }
+          onMessage('Moved to the trash. Restore it from the Trash below the list.')
+        }),
+      restore: (id: string) => act(() => call('flows.restore', { id })),
+      emptyTrash: () => act(() => call('flows.emptyTrash')),
+    }),
+    [act, openFlow, onMessage, store],
+  )
+
+  const deploy = async (note: string): Promise<string | null> => {
+    const id = store.getState().flowId
+    if (!id) return 'No flow is open'
+    try {
+      await flushSave()
+      const result = await call('flows.deploy', note ? { id, note } : { id })
+      onMessage(`Deployed revision ${result.revision}`)
+      setDetails(await call('flows.get', { id }))
+      setHistoryKey((k) => k + 1)
+      await refreshFlows()
+      return null
+    } catch (error) {
+      return (error as Error).message
+    }
+  }
+
+  /** Waits until the autosave has written the current draft, so deploy takes what the user sees. */
+  const flushSave = async () => {
+    const id = store.getState().flowId
+    const current = store.getState().flow
+    if (!id || !current) return
+    const latest = await call('flows.get', { id })
+    if (JSON.stringify(latest.draft.flow) === JSON.stringify(current)) return
+    await call('flows.saveDraft', { id, baseVersion: latest.draft.version, flow: current as unknown as Record<string, unknown> })
+    setDetails(await call('flows.get', { id }))
+  }
+
+  const revert = async (revision: number) => {
+    const id = store.getState().flowId
+    if (!id) return
+    await act(async () => {
+      await flushSave()
+      await call('flows.revert', { id, revision })
+      const next = await call('flows.get', { id })
+      store.getState().open(next.draft.flow as unknown as Flow)
+      setDetails(next)
+      onMessage(`The draft is now revision ${revision}. Deploy to make it production.`)
+    })
+  }
+
+  const autoLayout = useCallback(async () => {
+    const state = store.getState()
+    if (!state.flow) return
+    const positions = await layoutFlow(state.flow, (nodeId) => {
+      const node = state.flow!.nodes.find((n) => n.id === nodeId)!
+      const plugin = state.plugins[node.plugin]
+      return plugin ? Math.max(plugin.inputs.length, outputPortsOf(plugin, node.config).length) : 1
+    })
+    state.moveNodes(positions)
+    requestAnimationFrame(() => void reactFlow.fitView({ duration: 200 }))
+  }, [store, reactFlow])
+
+  useDesignerShortcuts({ store, onMessage, onLayout: autoLayout, onShortcuts: () => setShortcutsOpen(true), onDeploy: () => setDeployOpen(true) })
+
+  const reveal = (problem: Problem) => {
+    if (problem.nodeId && store.getState().flow?.nodes.some((n) => n.id === problem.nodeId)) {
+      store.getState().select([problem.nodeId])
+      const node = store.getState().flow!.nodes.find((n) => n.id === problem.nodeId)!
+      void reactFlow.setCenter(node.position.x + 100, node.position.y + 40, { zoom: Math.max(reactFlow.getZoom(), 1), duration: 200 })
+    } else if (problem.edgeId) {
+      store.getState().select([], [problem.edgeId])
+    }
+  }
+
+  const diff = useMemo(() => (flow ? diffFlows((details?.production?.flow as unknown as Flow | undefined) ?? null, flow) : null), [flow, details])
+  const errorCount = problems.filter((p) => p.severity === 'error').length
+
+  return (
+    <div className="shell designer" data-testid="shell">
+      <header className="topbar">
+        <div className="brand">
+          <img src="./favicon.svg" alt="" width={20} height={20} />
+          <span>Flowbench</span>
+        </div>
+        {flow && (
+          <>
+            <span className="flow-title" data-testid="flow-title">
+              {flow.name}
+            </span>
+            <SaveIndicator status={saveStatus} />
+            {diff && <DiffSummary diff={diff} hasProduction={!!details?.production} />}
+          </>
+        )}
+        <div className="topbar-spacer" />
+        {flow && (
+          <>
+            <button className="ghost" disabled={!canUndo} onClick={() => store.temporal.getState().undo()} title="Undo (Ctrl+Z)" data-testid="undo">
+              Undo
+            </button>
+            <button className="ghost" disabled={!canRedo} onClick={() => store.temporal.getState().redo()} title="Redo (Ctrl+Shift+Z)" data-testid="redo">
+              Redo
+            </button>
+            <button className="ghost" onClick={() => void autoLayout()} title="Auto-layout (Ctrl+Shift+L)" data-testid="auto-layout">
+              Layout
+            </button>
+            <button className="ghost" onClick={() => setHistoryOpen((v) => !v)} data-testid="history-button">
+              History
+            </button>
+            <button className="primary" onClick={() => setDeployOpen(true)} data-testid="deploy-button" title={errorCount ? `${errorCount} problems block deploy` : 'Deploy the draft'}>
+              Deploy
+            </button>
+          </>
+        )}
+        <button className="ghost" onClick={() => setShortcutsOpen(true)} title="Keyboard shortcuts (?)" data-testid="shortcuts-button">
+          ⌨
+        </button>
+        {topbarExtras}
+      </header>
+
+      <aside className="sidebar" data-testid="sidebar">
+        <section className="panel-section" data-testid="flow-list">
+          <FlowList flows={flows} openId={flow ? store.getState().flowId : null} actions={listActions} />
+        </section>
+        <section className="panel-section grow" data-testid="palette">
+          <h3>Actions</h3>
+          <Palette plugins={plugins} onAdd={(pluginId) => addAtCenter(store, reactFlow, pluginId)} disabled={!flow} />
+        </section>
+      </aside>
+
+      <main className="canvas-region" data-testid="canvas">
+        {flow ? (
+          <Canvas problems={problems} overlay={overlay} onMessage={(t) => onMessage(t, 'error')} />
+        ) : (
+          <div className="canvas-empty">
+            <p>Open a flow from the list, or create one.</p>
+          </div>
+        )}
+        {historyOpen && flow && <HistoryDrawer flowId={store.getState().flowId!} refreshKey={historyKey} onRevert={revert} onClose={() => setHistoryOpen(false)} />}
+      </main>
+
+      <aside className="inspector" data-testid="inspector">
+        <Inspector problems={problems} />
+      </aside>
+
+      <section className="bottom-panel" data-testid="bottom-panel">
+        <nav className="tabs" role="tablist">
+          {(['problems', 'tests', 'runs'] as const).map((tab) => (
+            <button key={tab} role="tab" aria-selected={bottomTab === tab} className={bottomTab === tab ? 'tab active' : 'tab'} onClick={() => setBottomTab(tab)} data-testid={`tab-${tab}`}>
+              {tab === 'problems' ? `Problems${problems.length ? ` (${problems.length})` : ''}` : tab[0]!.toUpperCase() + tab.slice(1)}
+            </button>
+          ))}
+        </nav>
+        <div className="tab-body" data-testid={bottomTab}>
+          {bottomTab === 'problems' && (flow ? <ProblemsPanel problems={problems} onReveal={reveal} /> : <p className="empty">Open a flow to see its problems.</p>)}
+          {bottomTab === 'tests' && (bottomExtras?.tests ?? <p className="empty">Open a flow to see its test cases.</p>)}
+          {bottomTab === 'runs' && (bottomExtras?.runs ?? <p className="empty">No runs yet.</p>)}
+        </div>
+      </section>
+
+      {deployOpen && <DeployDialog problems={problems} onDeploy={deploy} onClose={() => setDeployOpen(false)} />}
+      {shortcutsOpen && <ShortcutSheet onClose={() => setShortcutsOpen(false)} />}
+    </div>
+  )
+}
+
+function addAtCenter(store: ReturnType<typeof createDesignerStore>, reactFlow: ReturnType<typeof useReactFlow>, pluginId: string) {
+  const state = store.getState()
+  if (!state.flow) return
+  const canvas = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect()
+  const center = canvas ? reactFlow.screenToFlowPosition({ x: canvas.left + canvas.width / 2, y: canvas.top + canvas.height / 2 }) : { x: 0, y: 0 }
+  // Nudge each new node so clicks in a row do not stack them exactly.
+  const offset = (state.flow.nodes.length % 5) * 24
+  state.addNode(pluginId, { x: center.x - 100 + offset, y: center.y - 40 + offset })
+}

@@ -1,0 +1,82 @@
+import { Handle, Position } from '@xyflow/react'
+import type { Node, NodeProps } from '@xyflow/react'
+import { memo } from 'react'
+import type { FlowNode } from '../../src-shared/flow/types'
+import type { PluginSummary } from '../../src-shared/api/contract'
+
+export type NodeRunStatus = 'ok' | 'error' | 'skipped' | 'running'
+
+export interface FlowNodeData extends Record<string, unknown> {
+  node: FlowNode
+  plugin: PluginSummary | null
+  inputs: string[]
+  outputs: string[]
+  problems: { errors: number; warnings: number; first: string | null }
+  run: { status: NodeRunStatus; order: number | null } | null
+}
+
+export type CanvasNode = Node<FlowNodeData, 'flowNode'>
+
+const PORT_ROW = 22
+const HEADER = 46
+
+function FlowNodeViewImpl({ data, selected }: NodeProps<CanvasNode>) {
+  const { node, plugin, inputs, outputs, problems, run } = data
+  const rows = Math.max(inputs.length, outputs.length, 1)
+  const classes = ['fb-node']
+  if (selected) classes.push('selected')
+  if (node.disabled) classes.push('disabled')
+  if (!plugin) classes.push('unknown')
+  if (run) classes.push(`run-${run.status}`)
+  return (
+    <div className={classes.join(' ')} data-testid={`node-${node.id}`} style={{ minHeight: HEADER + rows * PORT_ROW + 6 }}>
+      <div className="fb-node-header">
+        <span className="fb-node-icon" aria-hidden>
+          {plugin?.icon ?? '?'}
+        </span>
+        <span className="fb-node-titles">
+          <span className="fb-node-label">{node.label ?? node.id}</span>
+          <span className="fb-node-plugin">{plugin ? plugin.name : `Unknown plugin ${node.plugin}`}</span>
+        </span>
+        <span className="fb-node-badges">
+          {run?.order != null && (
+            <span className={`fb-badge run ${run.status}`} title={`Ran ${run.order}. (${run.status})`} data-testid={`node-run-${node.id}`}>
+              {run.order}
+            </span>
+          )}
+          {problems.errors > 0 && (
+            <span className="fb-badge error" title={problems.first ?? ''} data-testid={`node-problem-${node.id}`}>
+              {problems.errors}
+            </span>
+          )}
+          {problems.errors === 0 && problems.warnings > 0 && (
+            <span className="fb-badge warning" title={problems.first ?? ''}>
+              !
+            </span>
+          )}
+          {node.disabled && <span className="fb-badge muted">off</span>}
+        </span>
+      </div>
+      {inputs.map((port, i) => (
+        <div key={`in-${port}`} className="fb-port in" style={{ top: HEADER + i * PORT_ROW }}>
+          <Handle type="target" position={Position.Left} id={port} className="fb-handle" data-testid={`port-${node.id}-in-${port}`} />
+          <span>{port}</span>
+        </div>
+      ))}
+      {outputs.map((port, i) => (
+        <div key={`out-${port}`} className={port === 'error' ? 'fb-port out error' : 'fb-port out'} style={{ top: HEADER + i * PORT_ROW }}>
+          <span>{port}</span>
+          <Handle
+            type="source"
+            position={Position.Right}
+            id={port}
+            className={port === 'error' ? 'fb-handle error' : 'fb-handle'}
+            data-testid={`port-${node.id}-out-${port}`}
+          />
+        </div>
+      ))}
+    </div>
+  )
+}
+
+export const FlowNodeView = memo(FlowNodeViewImpl)

@@ -1,0 +1,174 @@
+import { useEffect, useState } from 'react'
+import type { Revision } from '../../src-shared/api/contract'
+import type { Problem } from '../../src-shared/flow/types'
+import { api } from '../api/client'
+import type { FlowDiff } from './flow-diff'
+import { isEmptyDiff } from './flow-diff'
+import type { SaveStatus } from './useAutosave'
+
+function timeOf(iso: string): string {
+  if (!iso) return ''
+  const date = new Date(iso)
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString()
+}
+
+export function SaveIndicator({ status }: { status: SaveStatus }) {
+  const text =
+    status.state === 'saved' ? 'Draft saved' : status.state === 'saving' ? 'Saving…' : status.state === 'unsaved' ? 'Unsaved changes' : status.stale ? 'Saved elsewhere — reload' : `Not saved: ${status.message}`
+  return (
+    <span className={`save-status ${status.state}`} data-testid="save-status" data-state={status.state} title={status.state === 'saved' ? timeOf(status.at) : text}>
+      {text}
+    </span>
+  )
+}
+
+export function DiffSummary({ diff, hasProduction }: { diff: FlowDiff; hasProduction: boolean }) {
+  if (!hasProduction) return <span className="diff-summary muted" data-testid="diff-summary">Never deployed</span>
+  if (isEmptyDiff(diff)) return <span className="diff-summary muted" data-testid="diff-summary">Same as production</span>
+  const parts: string[] = []
+  if (diff.added.length) parts.push(`${diff.added.length} added`)
+  if (diff.removed.length) parts.push(`${diff.removed.length} removed`)
+  if (diff.changed.length) parts.push(`${diff.changed.length} changed`)
+  if (diff.edgesAdded + diff.edgesRemoved) parts.push(`${diff.edgesAdded + diff.edgesRemoved} connections`)
+  if (diff.settingsChanged) parts.push('settings')
+  const detail = [
+    diff.added.length ? `Added: ${diff.added.join(', ')}` : '',
+    diff.removed.length ? `Removed: ${diff.removed.join(', ')}` : '',
+    diff.changed.length ? `Changed: ${diff.changed.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n')
+  return (
+    <span className="diff-summary changed" data-testid="diff-summary" title={detail}>
+      Draft vs production: {parts.join(', ')}
+    </span>
+  )
+}
+
+export function DeployDialog({
+  problems,
+  onDeploy,
+  onClose,
+}: {
+  problems: Problem[]
+  onDeploy: (note: string) => Promise<string | null>
+  onClose: () => void
+}) {
+  const errors = problems.filter((p) => p.severity === 'error')
+  const [note, setNote] = useState('')
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string | null>(null)
+  return (
+    <div className="modal-backdrop" onClick={onClose}>
+      <div className="modal" role="dialog" aria-label="Deploy" data-testid="deploy-dialog" onClick={(e) => e.stopPropagation()}>
+        <h2>Deploy to production</h2>
+        {errors.length > 0 ? (
+          <>
+            <p className="error-text" data-testid="deploy-blocked">
+              Deploy is blocked: the draft has {errors.length} error{errors.length === 1 ? '' : 's'}.
+            </p>
+            <ul className="problems-list compact">
+              {errors.map((p, i) => (
+                <li key={i}>
+                  <span className="mono">{p.code}</span> {p.nodeId ? `(${p.nodeId}) ` : ''}
+                  {p.message}
+                </li>
+              ))}
+            </ul>
+            <div className="modal-actions">
+              <button onClick={onClose}>Close</button>
+            </div>
+          </>
+        ) : (
+          <form
+            onSubmit={async (e) => {
+              e.preventDefault()
+              setBusy(true)
+              const failure = await onDeploy(note.trim())
+              setBusy(false)
+              if (failure) setError(failure)
+              else onClose()
+            }}
+          >
+            <p className="muted">The draft becomes the production flow. The current production is kept in the history.</p>
+            <label>
+              Note (optional)
+              <input autoFocus value={note} onChange={(e) => setNote(e.target.value)} placeholder="What changed?" data-testid="deploy-note" />
+            </label>
+            {error && <p className="error-text">{error}</p>}
+            <div className="modal-actions">
+              <button type="button" onClick={onClose}>
+                Cancel
+              </button>
+              <button type="submit" className="primary" disabled={busy} data-testid="deploy-confirm">
+                Deploy
+              </button>
+            </div>
+          </form>
+        )}
+      </div>
+    </div>
+  )
+}
+
+export function HistoryDrawer({ flowId, refreshKey, onRevert, onClose }: { flowId: string; refreshKey: number; onRevert: (revision: number) => Promise<void>; onClose: () => void }) {
+  const [revisions, setRevisions] = useState<Revision[] | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const [confirming, setConfirming] = useState<number | null>(null)
+  useEffect(() => {
+    let live = true
+    void api['flows.history']({ id: flowId }).then((result) => {
+      if (!live) return
+      if (result.ok) setRevisions(result.value)
+      else setError(result.error.message)
+    })
+    return () => {
+      live = false
+    }
+  }, [flowId, refreshKey])
+  return (
+    <aside className="drawer" data-testid="history">
+      <header>
+        <h3>History</h3>
+        <button className="ghost small" onClick={onClose} aria-label="Close history">
+          ✕
+        </button>
+      </header>
+      {error && <p className="error-text">{error}</p>}
+      {revisions && revisions.length === 0 && <p className="empty">Nothing deployed yet. Deploy keeps every production revision here.</p>}
+      <ul className="revisions">
+        {revisions?.map((r) => (
+          <li key={r.revision} data-testid={`revision-${r.revision}`}>
+            <div>
+              <strong>r{r.revision}</strong> {r.isProduction && <span className="pill live">production</span>}
+              <div className="muted small">{timeOf(r.createdAt)}</div>
+              {r.note && <div className="small">{r.note}</div>}
+            </div>
+            {confirming === r.revision ? (
+              <span className="confirm">
+                Replace the draft with r{r.revision}?
+                <button
+                  className="primary small"
+                  data-testid={`revert-confirm-${r.revision}`}
+                  onClick={async () => {
+                    await onRevert(r.revision)
+                    setConfirming(null)
+                  }}
+                >
+                  Revert
+                </button>
+                <button className="small" onClick={() => setConfirming(null)}>
+                  Cancel
+                </button>
+              </span>
+            ) : (
+              <button className="small" onClick={() => setConfirming(r.revision)} data-testid={`revert-${r.revision}`}>
+                Revert…
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+    </aside>
+  )
+}

@@ -1,0 +1,77 @@
+import { useEffect, useRef, useState } from 'react'
+import type { Flow } from '../../src-shared/flow/types'
+import { api } from '../api/client'
+import type { DesignerStoreApi } from './designer-store'
+
+export type SaveStatus =
+  | { state: 'saved'; at: string }
+  | { state: 'unsaved' }
+  | { state: 'saving' }
+  | { state: 'error'; message: string; stale: boolean }
+
+/** Saves the draft about a second after the last edit (well within the 3 s the brief allows). */
+export const AUTOSAVE_DELAY_MS = 800
+
+export function useAutosave(store: DesignerStoreApi, initial: { flowId: string; version: number; savedAt: string } | null) {
+  const [status, setStatus] = useState<SaveStatus>({ state: 'saved', at: initial?.savedAt ?? '' })
+  const version = useRef(initial?.version ?? 0)
+  const flowId = useRef(initial?.flowId ?? null)
+  const lastSaved = useRef<Flow | null>(store.getState().flow)
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null)
+  const inFlight = useRef<Promise<void> | null>(null)
+
+  useEffect(() => {
+    version.current = initial?.version ?? 0
+    flowId.current = initial?.flowId ?? null
+    lastSaved.current = store.getState().flow
+    setStatus({ state: 'saved', at: initial?.savedAt ?? '' })
+  }, [initial, store])
+
+  useEffect(() => {
+    const save = async () => {
+      timer.current = null
+      const flow = store.getState().flow
+      const id = flowId.current
+      if (!flow || !id || flow === lastSaved.current) return
+      if (inFlight.current) await inFlight.current
+      setStatus({ state: 'saving' })
+      const run = (async () => {
+        const result = await api['flows.saveDraft']({ id, baseVersion: version.current, flow: flow as unknown as Record<string, unknown> })
+        if (result.ok) {
+          version.current = result.value.version
+          lastSaved.current = flow
+          setStatus(store.getState().flow === flow ? { state: 'saved', at: result.value.savedAt } : { state: 'unsaved' })
+        } else {
+          setStatus({ state: 'error', message: result.error.message, stale: result.error.code === 'stale-draft' })
+        }
+      })()
+      inFlight.current = run
+      await run
+      inFlight.current = null
+      if (store.getState().flow !== lastSaved.current && !timer.current) timer.current = setTimeout(save, AUTOSAVE_DELAY_MS)
+    }
+    const unsubscribe = store.subscribe((state, previous) => {
+      if (state.flow === previous.flow || !state.flow || state.flowId !== flowId.current) return
+      setStatus((s) => (s.state === 'error' && s.stale ? s : { state: 'unsaved' }))
+      if (timer.current) clearTimeout(timer.current)
+      timer.current = setTimeout(save, AUTOSAVE_DELAY_MS)
+    })
+    const flushOnHide = () => {
+      if (document.visibilityState === 'hidden' && timer.current) {
+        clearTimeout(timer.current)
+        void save()
+      }
+    }
+    document.addEventListener('visibilitychange', flushOnHide)
+    return () => {
+      unsubscribe()
+      document.removeEventListener('visibilitychange', flushOnHide)
+      if (timer.current) {
+        clearTimeout(timer.current)
+        void save()
+      }
+    }
+  }, [store])
+
+  return { status, version }
+}

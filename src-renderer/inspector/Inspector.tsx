@@ -1,0 +1,180 @@
+import Form from '@rjsf/core'
+import type { IChangeEvent } from '@rjsf/core'
+import { lazy, Suspense, useMemo, useState } from 'react'
+import type { PluginSummary } from '../../src-shared/api/contract'
+import type { FlowNode, Problem } from '../../src-shared/flow/types'
+import { parseJsonText } from '../../src-shared/json-text'
+import { useDesigner, useDesignerApi } from '../designer/DesignerContext'
+import { uiSchemaFor } from './config-form'
+import { DocsView } from './DocsView'
+import { formValidator } from './form-validator'
+import { NodeSettings } from './NodeSettings'
+import { BASE_REF_SUGGESTIONS, customFields, customWidgets } from './widgets'
+
+const CodeEditor = lazy(() => import('../editor/CodeEditor').then((m) => ({ default: m.CodeEditor })))
+
+type Tab = 'form' | 'json' | 'docs' | 'settings'
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b)
+}
+
+const CODE_COMPLETIONS = [
+  { label: 'event', detail: 'The event: id, type, source, time, properties, context' },
+  { label: 'profile', detail: 'The profile: traits, segments, interests, consents' },
+  { label: 'session', detail: 'The session: context' },
+  { label: 'flow', detail: 'Workflow-level context shared by all nodes' },
+  { label: 'node', detail: 'This node’s private context' },
+  { label: 'nodes', detail: 'Outputs of earlier nodes: nodes.check.outputs.true' },
+  { label: 'payload', detail: 'The value that arrived on the input' },
+  { label: 'emit', detail: 'emit(port, value): send a value to a named port', insertText: 'emit(' },
+]
+
+/** Paths already used in the flow's configs, offered when typing a reference. */
+function refSuggestions(nodes: FlowNode[]): string[] {
+  const found = new Set(BASE_REF_SUGGESTIONS)
+  const visit = (value: unknown) => {
+    if (typeof value === 'string' && /^(event|profile|session|flow|node|payload)@[\w.]+$/.test(value)) found.add(value)
+    else if (Array.isArray(value)) value.forEach(visit)
+    else if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) {
+        visit(k)
+        visit(v)
+      }
+    }
+  }
+  for (const node of nodes) visit(node.config)
+  return [...found].sort()
+}
+
+export function Inspector({ problems }: { problems: Problem[] }) {
+  const selected = useDesigner((s) => (s.selectedNodes.length === 1 ? s.selectedNodes[0]! : null))
+  const node = useDesigner((s) => (selected ? (s.flow?.nodes.find((n) => n.id === selected) ?? null) : null))
+  const plugin = useDesigner((s) => (node ? (s.plugins[node.plugin] ?? null) : null))
+  const count = useDesigner((s) => s.selectedNodes.length)
+
+  if (!node) {
+    return (
+      <div className="inspector-empty" data-testid="inspector-empty">
+        <p className="empty">{count > 1 ? `${count} nodes selected.` : 'Select a node to configure it.'}</p>
+      </div>
+    )
+  }
+  return <NodeInspector key={node.id} node={node} plugin={plugin} problems={problems.filter((p) => p.nodeId === node.id)} />
+}
+
+function NodeInspector({ node, plugin, problems }: { node: FlowNode; plugin: PluginSummary | null; problems: Problem[] }) {
+  const api = useDesignerApi()
+  const [tab, setTab] = useState<Tab>('form')
+  const allNodes = useDesigner((s) => s.flow?.nodes ?? [])
+  const formContext = useMemo(() => ({ refSuggestions: refSuggestions(allNodes), codeCompletions: CODE_COMPLETIONS }), [allNodes])
+  const uiSchema = useMemo(() => (plugin ? uiSchemaFor(plugin) : {}), [plugin])
+
+  const setConfig = (config: Record<string, unknown>) => {
+    if (!sameJson(config, node.config)) api.getState().updateConfig(node.id, config)
+  }
+
+  return (
+    <div className="node-inspector">
+      <header className="inspector-header">
+        <span className="fb-node-icon" aria-hidden>
+          {plugin?.icon ?? '?'}
+        </span>
+        <div>
+          <div className="inspector-title">{node.label ?? node.id}</div>
+          <div className="muted small">
+            {plugin?.name ?? node.plugin} · <span className="mono">{node.id}</span>
+          </div>
+        </div>
+      </header>
+      {problems.length > 0 && (
+        <ul className="inspector-problems">
+          {problems.map((p, i) => (
+            <li key={i} className={p.severity}>
+              {p.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      <nav className="tabs" role="tablist">
+        {(['form', 'json', 'docs', 'settings'] as const).map((t) => (
+          <button key={t} role="tab" aria-selected={tab === t} className={tab === t ? 'tab active' : 'tab'} onClick={() => setTab(t)} data-testid={`inspector-tab-${t}`}>
+            {t === 'json' ? 'JSON' : t[0]!.toUpperCase() + t.slice(1)}
+          </button>
+        ))}
+      </nav>
+      <div className="inspector-body">
+        {tab === 'form' &&
+          (plugin ? (
+            <div data-testid="inspector-form" className="config-form">
+              <Form
+                schema={plugin.configSchema as object}
+                uiSchema={uiSchema}
+                formData={node.config}
+                validator={formValidator}
+                widgets={customWidgets}
+                fields={customFields}
+                formContext={formContext}
+                liveValidate="onChange"
+                showErrorList={false}
+                noHtml5Validate
+                onChange={(event: IChangeEvent) => setConfig((event.formData ?? {}) as Record<string, unknown>)}
+              />
+            </div>
+          ) : (
+            <p className="error-text">Plugin {node.plugin} is not installed; edit its config in the JSON tab.</p>
+          ))}
+        {tab === 'json' && <JsonConfigEditor node={node} plugin={plugin} onValid={setConfig} />}
+        {tab === 'docs' && (plugin ? <DocsView plugin={plugin} /> : <p className="muted">No docs: the plugin is not installed.</p>)}
+        {tab === 'settings' && <NodeSettings node={node} plugin={plugin} />}
+      </div>
+    </div>
+  )
+}
+
+/** The config as JSON. Text that does not parse shows its error and never replaces the last valid config. */
+function JsonConfigEditor({ node, plugin, onValid }: { node: FlowNode; plugin: PluginSummary | null; onValid: (config: Record<string, unknown>) => void }) {
+  const [text, setText] = useState(() => JSON.stringify(node.config, null, 2))
+  const [error, setError] = useState<string | null>(null)
+  const parsedText = useMemo(() => parseJsonText(text), [text])
+  // When the config changes elsewhere (the form, undo), show it — unless the text already says the same.
+  const shown = parsedText.ok && sameJson(parsedText.value, node.config) ? text : error ? text : JSON.stringify(node.config, null, 2)
+
+  const onChange = (next: string) => {
+    setText(next)
+    const parsed = parseJsonText(next)
+    if (!parsed.ok) {
+      setError(parsed.message)
+      return
+    }
+    if (!parsed.value || typeof parsed.value !== 'object' || Array.isArray(parsed.value)) {
+      setError('The config must be a JSON object')
+      return
+    }
+    setError(null)
+    onValid(parsed.value as Record<string, unknown>)
+  }
+
+  return (
+    <div data-testid="inspector-json">
+      <Suspense fallback={<div className="code-editor loading">Loading editor…</div>}>
+        <CodeEditor
+          value={shown}
+          onChange={onChange}
+          language="json"
+          path={`flowbench://node/${encodeURIComponent(node.id)}/config.json`}
+          schema={plugin ? (plugin.configSchema as object) : undefined}
+          height={320}
+          testId="json-editor"
+        />
+      </Suspense>
+      {error ? (
+        <div className="field-error" data-testid="json-error">
+          {error} — the node keeps its last valid config.
+        </div>
+      ) : (
+        <div className="muted small">Edits apply as you type. The plugin’s schema checks the config.</div>
+      )}
+    </div>
+  )
+}
