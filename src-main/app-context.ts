@@ -4,12 +4,11 @@
  */
 import os from 'node:os'
 import path from 'node:path'
-import packageJson from '../package.json'
 import { PluginRegistry } from './plugins-host/registry'
 import { Store } from './store/store'
 
-export const APP_NAME = 'Flowbench'
-export const APP_VERSION: string = packageJson.version
+export { APP_NAME, APP_VERSION } from './version'
+import { APP_NAME } from './version'
 
 export interface AppContext {
   readonly dataDir: string

@@ -3,9 +3,12 @@ import { definePlugin } from '../../src-shared/plugin-sdk'
 import type { PluginContext } from '../../src-shared/plugin-sdk'
 
 /** A value that is a reference or holds `{{ }}` is resolved; anything else is taken literally. */
+export function needsResolving(value: unknown): value is string {
+  return typeof value === 'string' && (value.includes('{{') || isRef(value))
+}
+
 export function resolveValue(value: unknown, ctx: PluginContext): unknown {
-  if (typeof value === 'string' && (isRef(value) || value.includes('{{'))) return ctx.resolve(value)
-  return value
+  return needsResolving(value) ? ctx.resolve(value) : value
 }
 
 export default definePlugin<{ values: Record<string, unknown> }>({
@@ -44,13 +47,13 @@ export default definePlugin<{ values: Record<string, unknown> }>({
     expect: { port: 'payload', value: { total: 4, tier: 'gold', double: 8 } },
   },
   create: () => {
-    let entries: [string, unknown][] = []
+    let entries: { target: string; value: unknown; dynamic: boolean }[] = []
     return {
       setUp(config) {
-        entries = Object.entries(config.values)
+        entries = Object.entries(config.values).map(([target, value]) => ({ target, value, dynamic: needsResolving(value) }))
       },
       run(_payload, ctx) {
-        for (const [target, value] of entries) ctx.write(target, resolveValue(value, ctx))
+        for (const entry of entries) ctx.write(entry.target, entry.dynamic ? ctx.resolve(entry.value) : entry.value)
         return { port: 'payload', value: ctx.payload }
       },
     }

@@ -17,7 +17,7 @@ export default definePlugin({
     inputs: { payload: 'Connect every branch to join here.' },
     outputs: { payload: 'An object keyed by the id of each node that delivered.' },
   },
-  testTemplate: { config: {}, payload: { a: 1, b: 2 }, expect: { port: 'payload', value: { a: 1, b: 2 } } },
+  testTemplate: { config: {}, payload: { a: 1, b: 2 }, expect: { port: 'payload' } },
   create: () => ({
     run: (payload) => ({ port: 'payload', value: payload }),
   }),

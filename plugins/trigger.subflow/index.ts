@@ -25,7 +25,7 @@ export default definePlugin({
       'Declares the input a child flow expects. When another flow runs this one through **Run subflow**, the value of its `input` expression arrives here. Run on its own, it sends the event.',
     outputs: { payload: 'The input the calling flow sent (or the event when run directly).' },
   },
-  testTemplate: { config: {}, payload: { sku: 'A-1' }, expect: { port: 'payload', value: { sku: 'A-1' } } },
+  testTemplate: { config: {}, payload: { type: 'subflow', properties: { sku: 'A-1' } }, expect: { port: 'payload' } },
   create: () => ({
     run: (payload) => ({ port: 'payload', value: payload }),
   }),

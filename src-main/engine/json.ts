@@ -20,6 +20,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 function escapePointer(key: string): string {
+  if (!key.includes('~') && !key.includes('/')) return key
   return key.replace(/~/g, '~0').replace(/\//g, '~1')
 }
 

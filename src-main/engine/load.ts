@@ -15,6 +15,8 @@ export interface PluginSource extends PluginLookup {
 
 export interface LoadedEdge extends FlowEdge {
   index: number
+  /** Index of the source node in the flow's node list. */
+  sourceIndex: number
 }
 
 export interface LoadedNode {
@@ -59,7 +61,8 @@ export function loadFlow(input: unknown, plugins: PluginSource): LoadedFlow {
     throw new FlowLoadError(`The flow has errors: ${first.message}${more}`, problems)
   }
   const flow = input as Flow
-  const edges: LoadedEdge[] = flow.edges.map((edge, index) => ({ ...edge, index }))
+  const nodeIndex = new Map(flow.nodes.map((node, index) => [node.id, index]))
+  const edges: LoadedEdge[] = flow.edges.map((edge, index) => ({ ...edge, index, sourceIndex: nodeIndex.get(edge.source)! }))
   const nodes = new Map<string, LoadedNode>()
   flow.nodes.forEach((node, index) => {
     const definition = plugins.get(node.plugin)!

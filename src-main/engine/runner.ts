@@ -104,9 +104,18 @@ interface ChildRunSetup {
   depth: number
   state: RunState
   input: unknown
+  parent: FlowRun
 }
 
 const NEVER_ABORTED = new AbortController().signal
+
+type TrackedState = 'event' | 'profile' | 'session'
+
+/** A node's action and context, created at its first invocation in a run. */
+interface ActionSlot {
+  context: NodeContext | null
+  action: PluginAction | null
+}
 
 export class Engine {
   readonly plugins: PluginSource
@@ -159,6 +168,7 @@ export class Engine {
       depth,
       state,
       input: options.input,
+      parent,
     })
     const report = await child.execute()
     return { status: report.status, result: report.result, errors: report.errors }
@@ -182,8 +192,7 @@ export function normalizeEvent(input: unknown, now: string): EventRecord {
   if (!isPlainObject(properties)) throw new RunInputError('The event\'s "properties" must be an object')
   const context = input.context ?? {}
   if (!isPlainObject(context)) throw new RunInputError('The event\'s "context" must be an object')
-  return {
-    ...input,
+  const event: EventRecord = {
     id: optionalString(input.id, 'id') ?? randomUUID(),
     type: optionalString(input.type, 'type') ?? 'manual',
     source: optionalString(input.source, 'source') ?? 'flowbench',
@@ -193,6 +202,9 @@ export function normalizeEvent(input: unknown, now: string): EventRecord {
     profileId: optionalString(input.profileId, 'profileId'),
     sessionId: optionalString(input.sessionId, 'sessionId'),
   }
+  // Extra event fields (tags, metadata…) are kept as they are.
+  for (const key in input) if (!Object.hasOwn(event, key) && Object.hasOwn(input, key)) event[key] = input[key]
+  return event
 }
 
 export function normalizeProfile(input: unknown, fallbackId: string, now: string): ProfileRecord {
@@ -285,6 +297,13 @@ class FlowRun {
   private sequence = 0
   private result: unknown = undefined
   private resultSet = false
+  /**
+   * Copies of event, profile and session taken just before the run first writes to each (or
+   * hands it to a plugin), to report what changed. What nobody touched needs no copy or diff.
+   */
+  private readonly before: Partial<Record<TrackedState, unknown>> = {}
+  /** Epoch ms minus performance.now() at the start: node times need one clock read, not two. */
+  private epochAtT0 = 0
 
   constructor(
     readonly engine: Engine,
@@ -304,23 +323,22 @@ class FlowRun {
 
   async execute(): Promise<ExecutionReport> {
     const startedEpoch = Date.now()
-    const startedAt = new Date(startedEpoch).toISOString()
+    const startedAt = isoAt(startedEpoch)
     const t0 = performance.now()
+    this.epochAtT0 = startedEpoch - t0
     const onEvent = this.options.onEvent
     let persistSession = true
     if (!this.child) persistSession = await this.prepareState(startedAt)
     onEvent?.({ type: 'runStarted', runId: this.runId, flowId: this.loaded.flow.id, startedAt })
 
-    const before = this.child
-      ? null
-      : { event: cloneJson(this.state.event), profile: cloneJson(this.state.profile), session: cloneJson(this.state.session) }
 
     let status: RunStatus = 'succeeded'
     const errors: ExecutionReport['errors'] = []
     try {
       for (const node of this.loaded.order) {
         if (this.signal.aborted) throw new RunCancelled()
-        const failure = await this.runNode(node)
+        let failure = this.runNode(node)
+        if (failure instanceof Promise) failure = await failure
         this.settled[node.index] = true
         if (failure) {
           status = 'failed'
@@ -339,27 +357,29 @@ class FlowRun {
     } finally {
       for (let i = this.actions.length - 1; i >= 0; i--) {
         try {
-          await this.actions[i]!.close?.()
+          const closing = this.actions[i]!.close?.()
+          if (closing) await closing
         } catch {
           // A failing close must not hide the run's outcome; the other actions still close.
         }
       }
     }
 
-    const changes = before
-      ? {
-          profile: diffJson(before.profile, this.state.profile),
-          session: diffJson(before.session, this.state.session),
-          event: diffJson(before.event, this.state.event),
+    const before = this.before
+    const changes = this.child
+      ? { profile: [], session: [], event: [] }
+      : {
+          profile: before.profile ? diffJson(before.profile, this.state.profile) : [],
+          session: before.session ? diffJson(before.session, this.state.session) : [],
+          event: before.event ? diffJson(before.event, this.state.event) : [],
         }
-      : { profile: [], session: [], event: [] }
 
     if (status === 'succeeded' && !this.child) {
-      const now = new Date().toISOString()
+      const now = isoNow()
       if (changes.profile.length > 0) this.state.profile.updatedAt = now
       if (changes.session.length > 0) this.state.session.updatedAt = now
       try {
-        await this.engine.store.commit({
+        const committing = this.engine.store.commit({
           runId: this.runId,
           flowId: this.loaded.flow.id,
           event: this.state.event,
@@ -367,6 +387,7 @@ class FlowRun {
           session: persistSession || changes.session.length > 0 ? this.state.session : null,
           changes,
         })
+        if (committing) await committing
       } catch (error) {
         status = 'failed'
         errors.push({ nodeId: '', message: `Saving the run's changes failed: ${errorMessage(error)}`, code: 'store' })
@@ -377,7 +398,7 @@ class FlowRun {
     for (const edge of this.loaded.edges) {
       const delivered = this.deliveries[edge.index]
       if (delivered && delivered.length > 0) edges[edge.id] = 'active'
-      else edges[edge.id] = this.settled[this.loaded.nodes.get(edge.source)!.index] ? 'inactive' : 'unreached'
+      else edges[edge.id] = this.settled[edge.sourceIndex] ? 'inactive' : 'unreached'
     }
 
     const durationMs = performance.now() - t0
@@ -388,7 +409,7 @@ class FlowRun {
       status,
       success: status === 'succeeded',
       startedAt,
-      finishedAt: new Date(startedEpoch + durationMs).toISOString(),
+      finishedAt: isoAt(startedEpoch + durationMs),
       durationMs: round(durationMs),
       trigger: {
         type: this.child ? 'subflow' : (this.options.trigger?.type ?? 'manual'),
@@ -417,13 +438,17 @@ class FlowRun {
     if (this.options.session !== undefined) {
       session = normalizeSession(this.options.session, event.sessionId ?? randomUUID(), event.profileId ?? '', now)
     } else if (event.sessionId) {
-      session = await store.loadSession(event.sessionId)
+      const loading = store.loadSession(event.sessionId)
+      session = loading instanceof Promise ? await loading : loading
     }
     if (this.options.profile !== undefined) {
       profile = normalizeProfile(this.options.profile, event.profileId ?? session?.profileId ?? randomUUID(), now)
     } else {
       const profileId = event.profileId ?? (session?.profileId || null)
-      if (profileId) profile = await store.loadProfile(profileId)
+      if (profileId) {
+        const loading = store.loadProfile(profileId)
+        profile = loading instanceof Promise ? await loading : loading
+      }
       if (!profile) profile = normalizeProfile({}, profileId ?? randomUUID(), now)
     }
     event.profileId = profile.id
@@ -440,89 +465,127 @@ class FlowRun {
     return persistSession
   }
 
-  /** Runs every invocation of one node. Returns the error that fails the run, if any. */
-  private async runNode(node: LoadedNode): Promise<NodeError | null> {
+  /**
+   * Runs every invocation of one node; returns the error that fails the run, if any. Stays
+   * synchronous while the plugin does, so a flow of synchronous nodes costs no promise turns.
+   */
+  private runNode(node: LoadedNode): NodeError | null | Promise<NodeError | null> {
     const invocations = this.invocationsFor(node)
     if (invocations.length === 0) {
       this.records.push(this.skippedRecord(node))
       return null
     }
-    const mock = this.options.mocks?.[node.id]
-    let context: NodeContext | null = null
-    let action: PluginAction | null = null
-    for (const invocation of invocations) {
-      if (this.signal.aborted) throw new RunCancelled()
-      const sequence = ++this.sequence
-      this.options.onEvent?.({ type: 'nodeStarted', runId: this.runId, nodeId: node.id, sequence })
-      const record: NodeRunRecord = {
-        nodeId: node.id,
-        plugin: node.definition.id,
-        label: node.node.label ?? null,
-        status: 'ok',
-        sequence,
-        attempts: 0,
-        startedAt: new Date().toISOString(),
-        durationMs: 0,
-        input:
-          this.trace === 'full'
-            ? { port: invocation.port, value: cloneJson(invocation.value), edgeId: invocation.edgeId }
-            : { port: invocation.port, edgeId: invocation.edgeId },
-        outputs: [],
-        logs: [],
-        error: null,
-      }
-      const started = performance.now()
-      let results: PortResult[]
-      let failure: NodeError | null = null
-      try {
-        if (mock) {
-          record.attempts = 1
-          results = Array.isArray(mock) ? mock : [mock]
-          results = normalizeResults(results, node)
-          record.logs.push({ level: 'info', message: 'Mocked: the node did not run', at: record.startedAt! })
-        } else if (node.node.disabled) {
-          record.attempts = 1
-          results = []
-          for (const port of node.outputPorts) if (port !== ERROR_PORT) results.push({ port, value: invocation.value })
-          record.logs.push({ level: 'info', message: 'Disabled: the input was passed through', at: record.startedAt! })
-        } else {
-          if (!context) {
-            context = new NodeContext(this, node)
-            context.record = record
-            context.payload = invocation.value
-            action = node.definition.create()
-            this.actions.push(action)
-            if (action.setUp) {
-              record.attempts = 1
-              await action.setUp(node.node.config, context)
-            }
-          }
-          results = await this.invoke(node, action!, context, invocation, record)
-        }
-      } catch (error) {
-        if (error instanceof RunCancelled) throw error
-        if (this.signal.aborted) throw new RunCancelled()
-        results = []
-        failure = { message: errorMessage(error), code: errorCode(error), nodeId: node.id, input: invocation.value }
-        record.status = 'error'
-        record.error = this.trace === 'full' ? { ...failure, input: cloneJson(invocation.value) } : { message: failure.message, code: failure.code, nodeId: node.id }
-      }
-      record.durationMs = round(performance.now() - started)
-
-      if (failure) {
-        if (node.hasErrorEdge) {
-          this.deliver(node, { port: ERROR_PORT, value: failure }, record)
-        } else {
-          this.records.push(record)
-          this.options.onEvent?.({ type: 'nodeFinished', runId: this.runId, record })
-          return failure
-        }
-      } else {
-        for (const result of results) this.deliver(node, result, record)
-      }
-      this.records.push(record)
-      this.options.onEvent?.({ type: 'nodeFinished', runId: this.runId, record })
+    const slot: ActionSlot = { context: null, action: null }
+    for (let i = 0; i < invocations.length; i++) {
+      const outcome = this.runInvocation(node, invocations[i]!, slot)
+      if (outcome instanceof Promise) return this.finishNode(node, invocations, i, outcome, slot)
+      if (outcome) return outcome
     }
+    return null
+  }
+
+  private async finishNode(node: LoadedNode, invocations: Invocation[], from: number, pending: Promise<NodeError | null>, slot: ActionSlot): Promise<NodeError | null> {
+    const first = await pending
+    if (first) return first
+    for (let i = from + 1; i < invocations.length; i++) {
+      let outcome = this.runInvocation(node, invocations[i]!, slot)
+      if (outcome instanceof Promise) outcome = await outcome
+      if (outcome) return outcome
+    }
+    return null
+  }
+
+  private runInvocation(node: LoadedNode, invocation: Invocation, slot: ActionSlot): NodeError | null | Promise<NodeError | null> {
+    if (this.signal.aborted) throw new RunCancelled()
+    const sequence = ++this.sequence
+    this.options.onEvent?.({ type: 'nodeStarted', runId: this.runId, nodeId: node.id, sequence })
+    const started = performance.now()
+    const record: NodeRunRecord = {
+      nodeId: node.id,
+      plugin: node.definition.id,
+      label: node.node.label ?? null,
+      status: 'ok',
+      sequence,
+      attempts: 0,
+      startedAt: isoAt(this.epochAtT0 + started),
+      durationMs: 0,
+      input:
+        this.trace === 'full'
+          ? { port: invocation.port, value: cloneJson(invocation.value), edgeId: invocation.edgeId }
+          : { port: invocation.port, edgeId: invocation.edgeId },
+      outputs: [],
+      logs: [],
+      error: null,
+    }
+    let produced: PortResult[] | Promise<PortResult[]>
+    try {
+      produced = this.produce(node, invocation, record, slot)
+    } catch (error) {
+      return this.settle(node, invocation, record, started, null, error)
+    }
+    if (produced instanceof Promise) {
+      return produced.then(
+        (results) => this.settle(node, invocation, record, started, results, undefined),
+        (error: unknown) => this.settle(node, invocation, record, started, null, error),
+      )
+    }
+    return this.settle(node, invocation, record, started, produced, undefined)
+  }
+
+  /** What the node sends: a mock, the input on every port when disabled, or the plugin's results. */
+  private produce(node: LoadedNode, invocation: Invocation, record: NodeRunRecord, slot: ActionSlot): PortResult[] | Promise<PortResult[]> {
+    const mock = this.options.mocks?.[node.id]
+    if (mock) {
+      record.attempts = 1
+      record.logs.push({ level: 'info', message: 'Mocked: the node did not run', at: record.startedAt! })
+      return normalizeResults(Array.isArray(mock) ? mock : [mock], node)
+    }
+    if (node.node.disabled) {
+      record.attempts = 1
+      record.logs.push({ level: 'info', message: 'Disabled: the input was passed through', at: record.startedAt! })
+      const results: PortResult[] = []
+      for (const port of node.outputPorts) if (port !== ERROR_PORT) results.push({ port, value: invocation.value })
+      return results
+    }
+    if (!slot.context) {
+      const context = new NodeContext(this, node)
+      context.record = record
+      context.payload = invocation.value
+      const action = node.definition.create()
+      this.actions.push(action)
+      slot.context = context
+      slot.action = action
+      if (action.setUp) {
+        record.attempts = 1
+        const setting = action.setUp(node.node.config, context)
+        if (setting instanceof Promise) return setting.then(() => this.invoke(node, action, context, invocation, record))
+      }
+    }
+    return this.invoke(node, slot.action!, slot.context, invocation, record)
+  }
+
+  /** Records the outcome and sends results on; returns the error that fails the run, if any. */
+  private settle(node: LoadedNode, invocation: Invocation, record: NodeRunRecord, started: number, results: PortResult[] | null, error: unknown): NodeError | null {
+    let failure: NodeError | null = null
+    if (results === null) {
+      if (error instanceof RunCancelled || this.signal.aborted) throw new RunCancelled()
+      failure = { message: errorMessage(error), code: errorCode(error), nodeId: node.id, input: invocation.value }
+      record.status = 'error'
+      record.error = this.trace === 'full' ? { ...failure, input: cloneJson(invocation.value) } : { message: failure.message, code: failure.code, nodeId: node.id }
+    }
+    record.durationMs = round(performance.now() - started)
+    if (failure) {
+      if (!node.hasErrorEdge) {
+        this.records.push(record)
+        this.options.onEvent?.({ type: 'nodeFinished', runId: this.runId, record })
+        return failure
+      }
+      this.deliver(node, { port: ERROR_PORT, value: failure }, record)
+    } else {
+      for (const result of results!) this.deliver(node, result, record)
+    }
+    this.records.push(record)
+    this.options.onEvent?.({ type: 'nodeFinished', runId: this.runId, record })
     return null
   }
 
@@ -554,7 +617,27 @@ class FlowRun {
     return arrived.map((a) => ({ port: a.port, edgeId: a.edgeId, value: a.value }))
   }
 
-  private async invoke(
+  /** The common case — one attempt, no time limit, a synchronous plugin — stays synchronous. */
+  private invoke(
+    node: LoadedNode,
+    action: PluginAction,
+    context: NodeContext,
+    invocation: Invocation,
+    record: NodeRunRecord,
+  ): PortResult[] | Promise<PortResult[]> {
+    if (node.node.retry || node.node.timeoutMs) return this.invokeWithPolicy(node, action, context, invocation, record)
+    context.record = record
+    record.attempts = 1
+    context.payload = invocation.value
+    context.payloadCopied = false
+    const outcome = action.run(invocation.value, context)
+    if (outcome && typeof (outcome as Promise<RunResult>).then === 'function') {
+      return this.untilCancelled(outcome as Promise<RunResult>).then((result) => normalizeResults(result, node))
+    }
+    return normalizeResults(outcome as RunResult, node)
+  }
+
+  private async invokeWithPolicy(
     node: LoadedNode,
     action: PluginAction,
     context: NodeContext,
@@ -654,9 +737,31 @@ class FlowRun {
     this.resultSet = true
   }
 
+  /** Called before anything may change event, profile or session; child runs report to their root. */
+  touch(kind: TrackedState): void {
+    if (this.child) return this.child.parent.touch(kind)
+    if (!Object.hasOwn(this.before, kind)) this.before[kind] = cloneJson(this.state[kind])
+  }
+
   depth(): number {
     return this.child ? this.child.depth : 0
   }
+}
+
+let lastIsoMs = -1
+let lastIso = ''
+/** ISO text of an epoch time in ms; thousands of nodes start within one millisecond, so the text is reused. */
+export function isoAt(epochMs: number): string {
+  const ms = Math.floor(epochMs)
+  if (ms !== lastIsoMs) {
+    lastIsoMs = ms
+    lastIso = new Date(ms).toISOString()
+  }
+  return lastIso
+}
+
+export function isoNow(): string {
+  return isoAt(Date.now())
 }
 
 function round(ms: number): number {
@@ -664,6 +769,29 @@ function round(ms: number): number {
 }
 
 const WRITABLE = new Set(['event', 'profile', 'session', 'flow', 'node', 'payload'])
+
+/** The state as handed to plugins: giving out event, profile or session notes that they may change. */
+class StateView implements RunState {
+  constructor(private readonly run: FlowRun) {}
+  get event(): EventRecord {
+    this.run.touch('event')
+    return this.run.state.event
+  }
+  get profile(): ProfileRecord {
+    this.run.touch('profile')
+    return this.run.state.profile
+  }
+  get session(): SessionRecord {
+    this.run.touch('session')
+    return this.run.state.session
+  }
+  get flow(): Record<string, unknown> {
+    return this.run.state.flow
+  }
+  get nodes(): RunState['nodes'] {
+    return this.run.state.nodes
+  }
+}
 
 /** The PluginContext of one node in one run. */
 class NodeContext implements PluginContext {
@@ -676,6 +804,7 @@ class NodeContext implements PluginContext {
   payloadCopied = false
   record: NodeRunRecord | null = null
   private readonly scope: Scope
+  private readonly stateView: RunState
 
   constructor(
     private readonly run: FlowRun,
@@ -695,10 +824,12 @@ class NodeContext implements PluginContext {
       nodes: state.nodes,
       payload: undefined,
     }
+    this.stateView = new StateView(run)
   }
 
+  /** The state as plugins see it: handing out event, profile or session may lead to changes, so it is noted. */
   get state(): RunState {
-    return this.run.state
+    return this.stateView
   }
 
   private currentScope(): Scope {
@@ -707,7 +838,7 @@ class NodeContext implements PluginContext {
   }
 
   log(level: LogLevel, message: string): void {
-    const entry: LogEntry = { level, message: String(message), at: new Date().toISOString() }
+    const entry: LogEntry = { level, message: String(message), at: isoNow() }
     this.record?.logs.push(entry)
   }
 
@@ -741,6 +872,7 @@ class NodeContext implements PluginContext {
       return
     }
     if (parsed.path.length === 0) throw new NodeFailure('invalid-reference', `Cannot replace the whole ${parsed.source}; write to a path inside it`)
+    if (parsed.source === 'event' || parsed.source === 'profile' || parsed.source === 'session') this.run.touch(parsed.source)
     writeState(this.currentScope()[parsed.source] as Record<string, unknown>, parsed.path, value, ref)
   }
 
@@ -754,6 +886,7 @@ class NodeContext implements PluginContext {
       deletePath(this.payload, parsed.path)
       return
     }
+    if (parsed.source === 'event' || parsed.source === 'profile' || parsed.source === 'session') this.run.touch(parsed.source)
     deletePath(this.currentScope()[parsed.source], parsed.path)
   }
 

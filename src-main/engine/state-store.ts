@@ -41,9 +41,10 @@ export class MemoryStateStore implements StateStore {
     return session ? cloneJson(session) : null
   }
 
+  /** Keeps the run's own objects: the engine never touches them after the run, and loading clones. */
   commit(commit: RunCommit): void {
-    this.profiles.set(commit.profile.id, cloneJson(commit.profile))
-    if (commit.session) this.sessions.set(commit.session.id, cloneJson(commit.session))
-    if (this.keepEvents) this.events.set(commit.event.id, cloneJson(commit.event))
+    this.profiles.set(commit.profile.id, commit.profile)
+    if (commit.session) this.sessions.set(commit.session.id, commit.session)
+    if (this.keepEvents) this.events.set(commit.event.id, commit.event)
   }
 }

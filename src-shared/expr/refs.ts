@@ -15,8 +15,22 @@ export interface Ref {
 
 const REF_PATTERN = /^(event|profile|session|flow|node|nodes|payload)@([^\s]*)$/
 
+const parsed = new Map<string, Ref | null>()
+
+/** Parses a reference (cached: the same few references are read on every run). Treat the result as read-only. */
 export function parseRef(text: string): Ref | null {
   if (typeof text !== 'string') return null
+  let ref = parsed.get(text)
+  if (ref === undefined) {
+    ref = parseRefText(text)
+    if (parsed.size > 5000) parsed.clear()
+    parsed.set(text, ref)
+  }
+  return ref
+}
+
+function parseRefText(text: string): Ref | null {
+  if (text.indexOf('@') < 0) return null
   const match = REF_PATTERN.exec(text)
   if (!match) return null
   const source = match[1] as RefSource

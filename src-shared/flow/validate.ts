@@ -1,0 +1,303 @@
+/**
+ * The flow validator (design §2). Answers every input — even null, a number or a huge broken
+ * document — with a list of problems, each with a stable code and, where it applies, the
+ * node, the edge and a JSON pointer. Uses @cfworker/json-schema, which never evals: the
+ * renderer runs this validator live under a CSP that forbids eval.
+ */
+import { Validator } from '@cfworker/json-schema'
+import type { OutputUnit, Schema } from '@cfworker/json-schema'
+import { checkExpression, templateExpressions } from '../expr'
+import type { PluginLookup, PluginMeta } from '../plugin-sdk'
+import { isTriggerPlugin, outputPortsOf } from '../plugin-sdk'
+import { parseJsonText } from '../json-text'
+import { CycleError, reachableFrom, topologicalOrder } from './graph'
+import { EDGE_SCHEMA, FLOW_SCHEMA, NODE_SCHEMA } from './schema'
+import type { Problem } from './types'
+
+export interface ValidateOptions {
+  plugins: PluginLookup
+}
+
+const TOP_LEVEL_SCHEMA = {
+  ...(FLOW_SCHEMA as Record<string, unknown>),
+  // Nodes and edges are checked one by one below, so a problem names its node or edge.
+  properties: { ...((FLOW_SCHEMA as { properties: Record<string, unknown> }).properties), nodes: { type: 'array' }, edges: { type: 'array' } },
+}
+
+let validators: { top: Validator; node: Validator; edge: Validator } | null = null
+function schemaValidators() {
+  validators ??= {
+    top: new Validator(TOP_LEVEL_SCHEMA as Schema, '2020-12', false),
+    node: new Validator(NODE_SCHEMA as Schema, '2020-12', false),
+    edge: new Validator(EDGE_SCHEMA as Schema, '2020-12', false),
+  }
+  return validators
+}
+
+const configValidators = new WeakMap<object, Validator>()
+function configValidator(plugin: PluginMeta): Validator | null {
+  const schema = plugin.configSchema
+  if (typeof schema !== 'object' || schema === null) return null
+  let validator = configValidators.get(schema)
+  if (!validator) {
+    validator = new Validator(schema as Schema, '2020-12', false)
+    configValidators.set(schema, validator)
+  }
+  return validator
+}
+
+const WRAPPER_KEYWORDS = new Set(['properties', 'items', 'prefixItems', '$ref', 'allOf', 'anyOf', 'oneOf', 'false', 'additionalItems', 'unevaluatedProperties', 'unevaluatedItems', 'dependentSchemas', 'if', 'then', 'else', 'contains', 'propertyNames', 'patternProperties'])
+
+function pointer(base: string, instanceLocation: string): string {
+  const rest = instanceLocation.replace(/^#/, '')
+  return base + rest
+}
+
+function describe(path: string): string {
+  return path === '' ? 'the flow' : path
+}
+
+/** Turns cfworker's cascade of errors into one problem per failing place, most specific first. */
+function schemaProblems(
+  errors: OutputUnit[],
+  base: string,
+  where: { nodeId?: string; edgeId?: string },
+  code: 'invalid-flow' | 'invalid-config',
+): Problem[] {
+  const problems: Problem[] = []
+  const seen = new Set<string>()
+  const add = (problem: Problem) => {
+    const key = `${problem.code}|${problem.path}|${problem.message}`
+    if (!seen.has(key)) {
+      seen.add(key)
+      problems.push(problem)
+    }
+  }
+  for (const error of errors) {
+    const path = pointer(base, error.instanceLocation)
+    if (error.keyword === 'additionalProperties') {
+      const field = /Property "(.*)" does not match additional properties schema/.exec(error.error)?.[1]
+      if (field === undefined) continue
+      const fieldPath = `${path}/${field.replace(/~/g, '~0').replace(/\//g, '~1')}`
+      const message =
+        code === 'invalid-config'
+          ? `Node "${where.nodeId}" config has an unknown field "${field}"`
+          : `Unknown field "${field}" in ${describe(path)}; flows may carry only the documented fields (free data goes in "metadata")`
+      add({ code: code === 'invalid-config' ? 'invalid-config' : 'unknown-field', severity: 'error', message, path: fieldPath, ...where })
+      continue
+    }
+    if (WRAPPER_KEYWORDS.has(error.keyword)) continue
+    const message = `${code === 'invalid-config' ? `Node "${where.nodeId}" config` : describe(path)}${code === 'invalid-config' && path !== base ? ` at ${path.slice(base.length)}` : ''}: ${error.error.replace(/^Instance /, '')}`
+    add({ code, severity: 'error', message, path, ...where })
+  }
+  // A failing anyOf/oneOf reports only through its wrapper: say at least that much.
+  if (problems.length === 0 && errors.length > 0) {
+    const first = errors.find((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf') ?? errors[0]!
+    const path = pointer(base, first.instanceLocation)
+    add({ code, severity: 'error', message: `${code === 'invalid-config' ? `Node "${where.nodeId}" config` : describe(path)}: ${first.error}`, path, ...where })
+  }
+  return problems
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+interface UsableNode {
+  id: string
+  plugin: string
+  index: number
+  config: unknown
+  meta: PluginMeta | undefined
+}
+
+interface UsableEdge {
+  id: string
+  source: string
+  sourcePort: string
+  target: string
+  targetPort: string
+  index: number
+}
+
+function expressionProblems(node: UsableNode, problems: Problem[]): void {
+  const config = node.config
+  if (!isObject(config) || !node.meta) return
+  const checked = new Set<string>()
+  for (const field of node.meta.expressionFields ?? []) {
+    const value = config[field.field]
+    if (typeof value !== 'string') continue
+    checked.add(field.field)
+    const path = `/nodes/${node.index}/config/${field.field}`
+    if (field.kind === 'expression') {
+      const error = checkExpression(value)
+      if (error) problems.push({ code: 'invalid-expression', severity: 'error', message: `Node "${node.id}" ${field.field}: ${error.message}`, nodeId: node.id, path })
+    } else {
+      templateProblems(node, value, path, `${field.field}`, problems)
+    }
+  }
+  // Any other string with {{ }} anywhere in the config is a template too.
+  const visit = (value: unknown, path: string, label: string, depth: number) => {
+    if (depth > 20) return
+    if (typeof value === 'string') {
+      if (value.includes('{{')) templateProblems(node, value, path, label, problems)
+    } else if (Array.isArray(value)) {
+      value.forEach((item, i) => visit(item, `${path}/${i}`, `${label}[${i}]`, depth + 1))
+    } else if (isObject(value)) {
+      for (const [key, child] of Object.entries(value)) {
+        if (depth === 0 && checked.has(key)) continue
+        visit(child, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, label ? `${label}.${key}` : key, depth + 1)
+      }
+    }
+  }
+  visit(config, `/nodes/${node.index}/config`, '', 0)
+}
+
+function templateProblems(node: UsableNode, text: string, path: string, label: string, problems: Problem[]): void {
+  for (const part of templateExpressions(text)) {
+    const error = checkExpression(part.source)
+    if (error) {
+      const reason = error.message.replace(/ at position \d+$/, '')
+      problems.push({
+        code: 'invalid-expression',
+        severity: 'error',
+        message: `Node "${node.id}" ${label || 'config'}: ${reason} at position ${part.start + error.position} of the template`,
+        nodeId: node.id,
+        path,
+      })
+    }
+  }
+}
+
+export function validateFlow(input: unknown, options: ValidateOptions): Problem[] {
+  try {
+    return validate(input, options)
+  } catch (error) {
+    // The validator must answer, never crash; an internal failure is still an answer.
+    return [{ code: 'invalid-flow', severity: 'error', message: `The flow could not be checked: ${(error as Error).message}`, path: '' }]
+  }
+}
+
+function validate(input: unknown, { plugins }: ValidateOptions): Problem[] {
+  if (!isObject(input)) {
+    return [{ code: 'invalid-flow', severity: 'error', message: `A flow must be a JSON object, not ${Array.isArray(input) ? 'a list' : input === null ? 'null' : typeof input}`, path: '' }]
+  }
+  const { top, node: nodeValidator, edge: edgeValidator } = schemaValidators()
+  const problems: Problem[] = []
+  const topResult = top.validate(input)
+  if (!topResult.valid) problems.push(...schemaProblems(topResult.errors, '', {}, 'invalid-flow'))
+
+  const rawNodes = Array.isArray(input.nodes) ? input.nodes : []
+  const rawEdges = Array.isArray(input.edges) ? input.edges : []
+
+  // Nodes: shape, ids, plugins, configs, expressions.
+  const nodes: UsableNode[] = []
+  const nodeById = new Map<string, UsableNode>()
+  rawNodes.forEach((raw, index) => {
+    const nodeId = isObject(raw) && typeof raw.id === 'string' ? raw.id : undefined
+    const result = nodeValidator.validate(raw)
+    if (!result.valid) problems.push(...schemaProblems(result.errors, `/nodes/${index}`, nodeId ? { nodeId } : {}, 'invalid-flow'))
+    if (!isObject(raw) || typeof raw.id !== 'string' || raw.id === '' || typeof raw.plugin !== 'string') return
+    if (nodeById.has(raw.id)) {
+      problems.push({ code: 'duplicate-id', severity: 'error', message: `Two nodes have the id "${raw.id}"`, nodeId: raw.id, path: `/nodes/${index}/id` })
+      return
+    }
+    const usable: UsableNode = { id: raw.id, plugin: raw.plugin, index, config: raw.config, meta: plugins.get(raw.plugin) }
+    nodes.push(usable)
+    nodeById.set(raw.id, usable)
+    if (!usable.meta) {
+      problems.push({ code: 'unknown-plugin', severity: 'error', message: `Node "${raw.id}" uses the plugin "${raw.plugin}", which is not installed`, nodeId: raw.id, path: `/nodes/${index}/plugin` })
+      return
+    }
+    if (isObject(raw.config)) {
+      const validator = configValidator(usable.meta)
+      const configResult = validator?.validate(raw.config)
+      if (configResult && !configResult.valid) problems.push(...schemaProblems(configResult.errors, `/nodes/${index}/config`, { nodeId: raw.id }, 'invalid-config'))
+      expressionProblems(usable, problems)
+    }
+  })
+
+  // Edges: shape, ids, ends, ports.
+  const edges: UsableEdge[] = []
+  const edgeIds = new Set<string>()
+  rawEdges.forEach((raw, index) => {
+    const edgeId = isObject(raw) && typeof raw.id === 'string' ? raw.id : undefined
+    const result = edgeValidator.validate(raw)
+    if (!result.valid) problems.push(...schemaProblems(result.errors, `/edges/${index}`, edgeId ? { edgeId } : {}, 'invalid-flow'))
+    if (!isObject(raw) || typeof raw.id !== 'string' || typeof raw.source !== 'string' || typeof raw.target !== 'string') return
+    if (edgeIds.has(raw.id)) {
+      problems.push({ code: 'duplicate-id', severity: 'error', message: `Two edges have the id "${raw.id}"`, edgeId: raw.id, path: `/edges/${index}/id` })
+      return
+    }
+    edgeIds.add(raw.id)
+    const sourcePort = typeof raw.sourcePort === 'string' ? raw.sourcePort : ''
+    const targetPort = typeof raw.targetPort === 'string' ? raw.targetPort : ''
+    const source = nodeById.get(raw.source)
+    const target = nodeById.get(raw.target)
+    if (!source) problems.push({ code: 'dangling-edge', severity: 'error', message: `Edge "${raw.id}" starts at "${raw.source}", which is not a node of this flow`, edgeId: raw.id, path: `/edges/${index}/source` })
+    if (!target) problems.push({ code: 'dangling-edge', severity: 'error', message: `Edge "${raw.id}" ends at "${raw.target}", which is not a node of this flow`, edgeId: raw.id, path: `/edges/${index}/target` })
+    if (!source || !target) return
+    if (source.meta && sourcePort) {
+      const ports = outputPortsOf(source.meta, source.config)
+      if (!ports.includes(sourcePort)) {
+        problems.push({ code: 'unknown-port', severity: 'error', message: `Edge "${raw.id}": node "${source.id}" has no output port "${sourcePort}" (it has ${ports.join(', ')})`, edgeId: raw.id, nodeId: source.id, path: `/edges/${index}/sourcePort` })
+      }
+    }
+    if (target.meta && targetPort && !target.meta.inputs.includes(targetPort)) {
+      const has = target.meta.inputs.length ? `it has ${target.meta.inputs.join(', ')}` : 'it is a trigger and takes no input'
+      problems.push({ code: 'unknown-port', severity: 'error', message: `Edge "${raw.id}": node "${target.id}" has no input port "${targetPort}" (${has})`, edgeId: raw.id, nodeId: target.id, path: `/edges/${index}/targetPort` })
+    }
+    edges.push({ id: raw.id, source: raw.source, sourcePort, target: raw.target, targetPort, index })
+  })
+
+  // Entry points: exactly one trigger.
+  const triggers = nodes.filter((n) => (n.meta ? isTriggerPlugin(n.meta) : n.plugin.startsWith('trigger.')))
+  if (triggers.length === 0 && nodes.length > 0) {
+    problems.push({ code: 'no-entrypoint', severity: 'error', message: 'The flow has no trigger node to start it (add e.g. "Manual start")', path: '/nodes' })
+  } else if (triggers.length === 0) {
+    problems.push({ code: 'no-entrypoint', severity: 'error', message: 'The flow is empty: add a trigger node to start it', path: '/nodes' })
+  }
+  if (triggers.length > 1) {
+    const names = triggers.map((t) => `"${t.id}"`).join(', ')
+    for (const extra of triggers.slice(1)) {
+      problems.push({ code: 'multiple-entrypoints', severity: 'error', message: `A flow has exactly one trigger; this one has ${triggers.length}: ${names}`, nodeId: extra.id, path: `/nodes/${extra.index}` })
+    }
+  }
+
+  // Cycles.
+  try {
+    topologicalOrder(
+      nodes.map((n) => n.id),
+      edges,
+    )
+  } catch (error) {
+    if (!(error instanceof CycleError)) throw error
+    const first = nodeById.get(error.nodeIds[0]!)
+    problems.push({ code: 'cycle', severity: 'error', message: error.message, nodeId: error.nodeIds[0], path: first ? `/nodes/${first.index}` : '/edges' })
+  }
+
+  // Reachability (a warning: such nodes never run).
+  if (triggers.length > 0) {
+    const reachable = reachableFrom(
+      triggers.map((t) => t.id),
+      edges,
+    )
+    for (const node of nodes) {
+      if (!reachable.has(node.id)) {
+        problems.push({ code: 'unreachable-node', severity: 'warning', message: `Node "${node.id}" cannot be reached from the trigger, so it never runs`, nodeId: node.id, path: `/nodes/${node.index}` })
+      }
+    }
+  }
+  return problems
+}
+
+export function hasErrors(problems: readonly Problem[]): boolean {
+  return problems.some((p) => p.severity === 'error')
+}
+
+/** Parses flow JSON text; text that is not JSON becomes one `invalid-json` problem with line and column. */
+export function parseFlowJson(text: string): { flow: unknown; problems: Problem[] } {
+  const parsed = parseJsonText(text)
+  if (parsed.ok) return { flow: parsed.value, problems: [] }
+  return { flow: undefined, problems: [{ code: 'invalid-json', severity: 'error', message: `The flow is not valid JSON: ${parsed.message}`, path: '' }] }
+}
