@@ -1,5 +1,8 @@
 /**
- * The `flowbench` command (design §9). Exit codes: 0 success; 1 the flow failed, a test
+ * The `flowbench` command (design §9). With --data-dir (or FLOWBENCH_DATA_DIR) profiles, sessions, events and runs are kept in that
+folder's database; without it they live in memory for the one command.
+
+Exit codes: 0 success; 1 the flow failed, a test
  * failed or validation found errors; 2 bad usage or unreadable input (one line on stderr).
  */
 import { access } from 'node:fs/promises'
@@ -14,6 +17,8 @@ import { MemoryStateStore } from '../engine/state-store'
 import type { StateStore } from '../engine/state-store'
 import { FileInputError, readJsonFile, readJsonObjectArg, siblingFlowResolver } from '../flow-files'
 import { PluginRegistry } from '../plugins-host/registry'
+import { DatabaseTooNewError } from '../store/database'
+import { Store } from '../store/store'
 import { readEvents } from './events-file'
 import { formatProblems, formatReport, formatSummary } from './format'
 import { runEventStream } from './run-events'
@@ -23,10 +28,13 @@ import { processOutput, UsageError } from './usage'
 const HELP = `flowbench ${APP_VERSION} — design, test and run event-processing flows
 
 Usage:
-  flowbench run <flow.json> [--event <file|json>] [--profile <file>] [--session <file>] [--json]
-  flowbench run <flow.json> --events <file.ndjson|file.json|file.csv> [--trace summary|full] [--json]
+  flowbench run <flow.json> [--event <file|json>] [--profile <file>] [--session <file>] [--json] [--data-dir <dir>]
+  flowbench run <flow.json> --events <file.ndjson|file.json|file.csv> [--trace summary|full] [--json] [--data-dir <dir>]
   flowbench validate <flow.json> [--json]
   flowbench --help | --version
+
+With --data-dir (or FLOWBENCH_DATA_DIR) profiles, sessions, events and runs are kept in that
+folder's database; without it they live in memory for the one command.
 
 Exit codes: 0 success; 1 the flow failed or validation found errors; 2 bad usage or unreadable input.
 `
@@ -46,15 +54,34 @@ function parse(command: string, argv: string[], options: ParseArgsConfig['option
   try {
     return parseArgs({ args: argv, options, allowPositionals: true, strict: true })
   } catch (error) {
-    const message = (error as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '')
+    const message = (error as Error).message
+      .split('\n')[0]!
+      .replace(/\. To specify a positional argument.*$/, '')
     throw new UsageError(`${command}: ${message}`)
   }
 }
 
 function onePositional(command: string, positionals: string[], what: string): string {
-  if (positionals.length === 0) throw new UsageError(`${command}: missing ${what}. See flowbench --help`)
-  if (positionals.length > 1) throw new UsageError(`${command}: unexpected argument "${positionals[1]}"`)
+  if (positionals.length === 0)
+    throw new UsageError(`${command}: missing ${what}. See flowbench --help`)
+  if (positionals.length > 1)
+    throw new UsageError(`${command}: unexpected argument "${positionals[1]}"`)
   return positionals[0]!
+}
+
+/** The SQLite store when a data directory is given (flag or FLOWBENCH_DATA_DIR); otherwise state lives in memory. */
+function openStoreFor(dataDir: string | undefined, io: Output): Store | null {
+  const dir = dataDir ?? process.env.FLOWBENCH_DATA_DIR
+  if (!dir) return null
+  let store: Store
+  try {
+    store = Store.open(path.resolve(dir))
+  } catch (error) {
+    if (error instanceof DatabaseTooNewError) throw new UsageError(error.message)
+    throw new UsageError(`cannot open the data directory ${dir}: ${(error as Error).message}`)
+  }
+  if (store.recovered) io.err(`flowbench: warning: ${store.recovered.reason}`)
+  return store
 }
 
 async function loadFlowDocument(file: string): Promise<unknown> {
@@ -72,7 +99,8 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
         const file = onePositional('validate', positionals, 'the flow file')
         const flow = await loadFlowDocument(file)
         const problems = validateFlow(flow, { plugins: registry })
-        if (values.json) io.out(JSON.stringify({ file, valid: !hasErrors(problems), problems }, null, 2))
+        if (values.json)
+          io.out(JSON.stringify({ file, valid: !hasErrors(problems), problems }, null, 2))
         else io.out(formatProblems(file, problems))
         return hasErrors(problems) ? 1 : 0
       },
@@ -85,6 +113,7 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
         session: { type: 'string' },
         trace: { type: 'string' },
         json: { type: 'boolean' },
+        'data-dir': { type: 'string' },
       },
       async handler(positionals, values) {
         const file = onePositional('run', positionals, 'the flow file')
@@ -92,50 +121,64 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
         if (trace !== undefined && trace !== 'summary' && trace !== 'full') {
           throw new UsageError(`run: --trace must be "summary" or "full", got "${trace}"`)
         }
-        if (values.events && values.event) throw new UsageError('run: give either --event or --events, not both')
+        if (values.events && values.event)
+          throw new UsageError('run: give either --event or --events, not both')
         const flow = await loadFlowDocument(file)
+        const store = openStoreFor(values['data-dir'] as string | undefined, io)
+        const siblings = siblingFlowResolver(path.dirname(path.resolve(file)))
         const engine = new Engine({
           plugins: registry,
-          store: deps.store ?? new MemoryStateStore(),
-          resolveFlow: siblingFlowResolver(path.dirname(path.resolve(file))),
+          store: deps.store ?? store?.state ?? new MemoryStateStore(),
+          // Subflows: the flow files beside this one first, then the production flows of the store.
+          resolveFlow: async (id) => (await siblings(id)) ?? store?.production(id)?.flow,
         })
-        let loaded
         try {
-          loaded = engine.load(flow)
-        } catch (error) {
-          if (!(error instanceof FlowLoadError)) throw error
-          const problems = error.problems
-          if (values.json) io.out(JSON.stringify({ file, valid: false, problems }, null, 2))
-          else io.out(formatProblems(file, problems))
-          return 1
-        }
+          let loaded
+          try {
+            loaded = engine.load(flow)
+          } catch (error) {
+            store?.close()
+            if (!(error instanceof FlowLoadError)) throw error
+            const problems = error.problems
+            if (values.json) io.out(JSON.stringify({ file, valid: false, problems }, null, 2))
+            else io.out(formatProblems(file, problems))
+            return 1
+          }
 
-        if (values.events) {
-          const eventsFile = values.events as string
-          await access(eventsFile).catch(() => {
-            throw new FileInputError(`${eventsFile}: no such file`)
-          })
-          const summary = await runEventStream(engine, loaded, readEvents(eventsFile), {
-            trace: (trace as 'summary' | 'full' | undefined) ?? 'summary',
-          })
-          if (values.json) io.out(JSON.stringify(summary))
-          else io.out(formatSummary(summary))
-          return summary.failed > 0 ? 1 : 0
-        }
+          if (values.events) {
+            const eventsFile = values.events as string
+            await access(eventsFile).catch(() => {
+              throw new FileInputError(`${eventsFile}: no such file`)
+            })
+            const summary = await runEventStream(engine, loaded, readEvents(eventsFile), {
+              trace: (trace as 'summary' | 'full' | undefined) ?? 'summary',
+            })
+            if (values.json) io.out(JSON.stringify(summary))
+            else io.out(formatSummary(summary))
+            return summary.failed > 0 ? 1 : 0
+          }
 
-        const event = values.event ? await readJsonObjectArg(values.event as string, 'event') : {}
-        const profile = values.profile ? await readJsonObjectArg(values.profile as string, 'profile') : undefined
-        const session = values.session ? await readJsonObjectArg(values.session as string, 'session') : undefined
-        const report = await engine.run(loaded, {
-          event,
-          profile,
-          session,
-          trace: (trace as 'summary' | 'full' | undefined) ?? 'full',
-          trigger: { type: 'cli' },
-        })
-        if (values.json) io.out(JSON.stringify(report, null, 2))
-        else io.out(formatReport(report))
-        return report.success ? 0 : 1
+          const event = values.event ? await readJsonObjectArg(values.event as string, 'event') : {}
+          const profile = values.profile
+            ? await readJsonObjectArg(values.profile as string, 'profile')
+            : undefined
+          const session = values.session
+            ? await readJsonObjectArg(values.session as string, 'session')
+            : undefined
+          const report = await engine.run(loaded, {
+            event,
+            profile,
+            session,
+            trace: (trace as 'summary' | 'full' | undefined) ?? 'full',
+            trigger: { type: 'cli' },
+          })
+          store?.recordRun(report)
+          if (values.json) io.out(JSON.stringify(report, null, 2))
+          else io.out(formatReport(report))
+          return report.success ? 0 : 1
+        } finally {
+          store?.close()
+        }
       },
     },
   }
@@ -159,7 +202,11 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
     const { positionals, values } = parse(name, rest, command.options)
     return await command.handler(positionals, values as Record<string, unknown>, io)
   } catch (error) {
-    if (error instanceof UsageError || error instanceof FileInputError || error instanceof RunInputError) {
+    if (
+      error instanceof UsageError ||
+      error instanceof FileInputError ||
+      error instanceof RunInputError
+    ) {
       io.err(`flowbench: ${error.message}`)
       return 2
     }

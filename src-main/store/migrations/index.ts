@@ -1,0 +1,5 @@
+/** Every migration, in order. Add a file per migration and list it here; never edit a shipped one. */
+import type { Migration } from '../migrate'
+import { initial } from './001-initial'
+
+export const migrations: readonly Migration[] = [initial]
