@@ -7,6 +7,9 @@ export const rendererConfig: UserConfig = {
   root: resolve(import.meta.dirname, 'src-renderer'),
   base: './',
   plugins: [react()],
+  resolve: {
+    alias: { '@rjsf/validator-ajv8': resolve(import.meta.dirname, 'src-renderer/inspector/ajv-validator-alias.ts') },
+  },
   build: {
     outDir: resolve(import.meta.dirname, 'out/renderer'),
     emptyOutDir: true,

@@ -4,10 +4,11 @@
  */
 import { writeFileSync } from 'node:fs'
 import { engineBench } from './engine.bench'
+import { storeBench } from './store.bench'
 import type { BenchCase, Figure } from './harness'
 import { meets } from './harness'
 
-const cases: BenchCase[] = [engineBench]
+const cases: BenchCase[] = [engineBench, storeBench]
 
 function parseArgs(argv: string[]): { json?: string; only?: string } {
   const out: { json?: string; only?: string } = {}

@@ -35,8 +35,7 @@ export interface AppUnderTest {
   close(): Promise<void>
 }
 
-export async function openApp(browser: Browser): Promise<AppUnderTest> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'flowbench-e2e-'))
+export async function openApp(browser: Browser, dataDir = mkdtempSync(path.join(os.tmpdir(), 'flowbench-e2e-'))): Promise<AppUnderTest> {
   const app = await createAppContext({ dataDir, mode: 'web' })
   const host = await startWebHost({ handlers: createApiHandlers(app), staticDir: path.join(repoRoot, 'out', 'renderer'), port: 0 })
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })

@@ -1,6 +1,6 @@
 // Builds the renderer for browser mode (and the end-to-end tests) when any source is newer than the build.
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -26,7 +26,11 @@ export function buildRendererIfStale() {
     cwd: root,
     stdio: 'inherit',
   })
-  if (result.status !== 0) process.exit(result.status ?? 1)
+  if (result.status !== 0) {
+    // A failed build must not pass for a fresh one next time.
+    rmSync(output, { force: true })
+    process.exit(result.status ?? 1)
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) buildRendererIfStale()

@@ -8,7 +8,7 @@ export default definePlugin<{ to: string; value: unknown; unique?: boolean }>({
   name: 'Append to list',
   description: 'Adds a value to a list, creating the list if missing',
   group: 'Data',
-  icon: '⊕',
+  icon: 'list-plus',
   inputs: ['payload'],
   outputs: ['payload'],
   configSchema: {

@@ -7,7 +7,7 @@ export default definePlugin<{ from: string; to: string }>({
   name: 'Copy value',
   description: 'Copies a value from one reference to another',
   group: 'Data',
-  icon: '⎘',
+  icon: 'copy',
   inputs: ['payload'],
   outputs: ['payload'],
   configSchema: {

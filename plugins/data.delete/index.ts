@@ -7,7 +7,7 @@ export default definePlugin<{ paths: string[] }>({
   name: 'Delete values',
   description: 'Removes values at references',
   group: 'Data',
-  icon: '⌫',
+  icon: 'eraser',
   inputs: ['payload'],
   outputs: ['payload'],
   configSchema: {

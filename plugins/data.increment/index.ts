@@ -8,7 +8,7 @@ export default definePlugin<{ path: string; by?: number | string }>({
   name: 'Increment',
   description: 'Adds a number to the value at a reference',
   group: 'Data',
-  icon: '＋',
+  icon: 'plus',
   inputs: ['payload'],
   outputs: ['payload'],
   configSchema: {

@@ -17,7 +17,7 @@ export default definePlugin<{ values: Record<string, unknown> }>({
   name: 'Set values',
   description: 'Writes values into the profile, session, event, flow or payload',
   group: 'Data',
-  icon: '＝',
+  icon: 'pencil-line',
   inputs: ['payload'],
   outputs: ['payload'],
   configSchema: {

@@ -7,7 +7,7 @@ export default definePlugin<{ template: string; to?: string }>({
   name: 'Template',
   description: 'Renders text from a template with {{ expression }} parts',
   group: 'Data',
-  icon: '¶',
+  icon: 'file-text',
   inputs: ['payload'],
   outputs: ['payload'],
   expressionFields: [{ field: 'template', kind: 'template' }],

@@ -6,7 +6,7 @@ export default definePlugin<{ result?: string }>({
   name: 'End',
   description: "Ends a branch; in a child flow, sets the flow's result",
   group: 'Flow control',
-  icon: '■',
+  icon: 'square',
   inputs: ['payload'],
   outputs: [],
   expressionFields: [{ field: 'result', kind: 'expression' }],

@@ -7,7 +7,7 @@ export default definePlugin<{ items: string }>({
   name: 'For each',
   description: 'Sends each element of a list, then the input when done',
   group: 'Flow control',
-  icon: '↻',
+  icon: 'repeat',
   inputs: ['payload'],
   outputs: ['item', 'done'],
   expressionFields: [{ field: 'items', kind: 'expression' }],

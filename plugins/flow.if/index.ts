@@ -6,7 +6,7 @@ export default definePlugin<{ condition: string }>({
   name: 'If',
   description: 'Sends the payload to true or false by a condition',
   group: 'Flow control',
-  icon: '◇',
+  icon: 'git-branch',
   inputs: ['payload'],
   outputs: ['true', 'false'],
   expressionFields: [{ field: 'condition', kind: 'expression' }],

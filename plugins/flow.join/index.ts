@@ -6,7 +6,7 @@ export default definePlugin({
   name: 'Join',
   description: 'Waits for every active branch, then sends their payloads together',
   group: 'Flow control',
-  icon: '⋈',
+  icon: 'merge',
   inputs: ['payload'],
   outputs: ['payload'],
   configSchema: { type: 'object', properties: {}, additionalProperties: false },

@@ -7,7 +7,7 @@ export default definePlugin<{ level: LogLevel; message: string }>({
   name: 'Log',
   description: "Writes a message to the node's logs",
   group: 'Flow control',
-  icon: '✎',
+  icon: 'scroll-text',
   inputs: ['payload'],
   outputs: ['payload'],
   expressionFields: [{ field: 'message', kind: 'template' }],

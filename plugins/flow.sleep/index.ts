@@ -6,7 +6,7 @@ export default definePlugin<{ ms: number }>({
   name: 'Wait',
   description: 'Waits a number of milliseconds',
   group: 'Flow control',
-  icon: '⏸',
+  icon: 'timer',
   inputs: ['payload'],
   outputs: ['payload'],
   configSchema: {

@@ -12,7 +12,7 @@ export default definePlugin<Config>({
   name: 'Run subflow',
   description: 'Runs another flow and sends on its result',
   group: 'Flow control',
-  icon: '⧉',
+  icon: 'layers',
   inputs: ['payload'],
   outputs: ['result'],
   expressionFields: [{ field: 'input', kind: 'expression' }],

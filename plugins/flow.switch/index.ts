@@ -17,7 +17,7 @@ export default definePlugin<Config>({
   name: 'Switch',
   description: 'Routes the payload to the first case that matches a value',
   group: 'Flow control',
-  icon: '⑃',
+  icon: 'split',
   inputs: ['payload'],
   outputs: ['default'],
   dynamicOutputs: { list: 'cases', key: 'port' },

@@ -6,7 +6,7 @@ export default definePlugin<{ message: string; code?: string }>({
   name: 'Throw error',
   description: 'Fails with a message (or sends it to the error port)',
   group: 'Flow control',
-  icon: '⚠',
+  icon: 'triangle-alert',
   inputs: ['payload'],
   outputs: [],
   expressionFields: [{ field: 'message', kind: 'template' }],

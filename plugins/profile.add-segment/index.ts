@@ -8,7 +8,7 @@ export default definePlugin<{ segment: string }>({
   name: 'Add segment',
   description: 'Adds the profile to a segment',
   group: 'Profile',
-  icon: '⊞',
+  icon: 'user-plus',
   inputs: ['payload'],
   outputs: ['payload'],
   configSchema: { type: 'object', properties: { segment: SEGMENT_SCHEMA }, required: ['segment'], additionalProperties: false },

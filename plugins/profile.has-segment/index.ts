@@ -8,7 +8,7 @@ export default definePlugin<{ segment: string }>({
   name: 'Has segment?',
   description: 'Routes by whether the profile is in a segment',
   group: 'Profile',
-  icon: '∈',
+  icon: 'user-check',
   inputs: ['payload'],
   outputs: ['true', 'false'],
   configSchema: { type: 'object', properties: { segment: SEGMENT_SCHEMA }, required: ['segment'], additionalProperties: false },

@@ -8,7 +8,7 @@ export default definePlugin<{ segment: string }>({
   name: 'Remove segment',
   description: 'Removes the profile from a segment',
   group: 'Profile',
-  icon: '⊟',
+  icon: 'user-minus',
   inputs: ['payload'],
   outputs: ['payload'],
   configSchema: { type: 'object', properties: { segment: SEGMENT_SCHEMA }, required: ['segment'], additionalProperties: false },

@@ -10,7 +10,7 @@ export default definePlugin<Config>({
   name: 'Event',
   description: 'Starts the flow for events of the listed types',
   group: 'Triggers',
-  icon: '⚡',
+  icon: 'zap',
   trigger: true,
   inputs: [],
   outputs: ['payload'],

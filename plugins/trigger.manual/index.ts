@@ -6,7 +6,7 @@ export default definePlugin({
   name: 'Manual start',
   description: 'Starts the flow with the event you run it with',
   group: 'Triggers',
-  icon: '▶',
+  icon: 'play',
   trigger: true,
   inputs: [],
   outputs: ['payload'],

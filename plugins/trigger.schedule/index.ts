@@ -6,7 +6,7 @@ export default definePlugin({
   name: 'Schedule',
   description: 'Starts the flow on a cron schedule or at a fixed interval',
   group: 'Triggers',
-  icon: '⏱',
+  icon: 'clock',
   trigger: true,
   inputs: [],
   outputs: ['payload'],

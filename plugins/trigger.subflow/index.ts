@@ -6,7 +6,7 @@ export default definePlugin({
   name: 'Subflow input',
   description: 'Entry point of a flow that other flows call',
   group: 'Triggers',
-  icon: '↘',
+  icon: 'log-in',
   trigger: true,
   inputs: [],
   outputs: ['payload'],

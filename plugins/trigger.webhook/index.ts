@@ -6,7 +6,7 @@ export default definePlugin({
   name: 'Webhook',
   description: 'Starts the flow when JSON is posted to /hooks/<path>',
   group: 'Triggers',
-  icon: '⇲',
+  icon: 'webhook',
   trigger: true,
   inputs: [],
   outputs: ['payload'],

@@ -1,5 +1,5 @@
 import { Background, Controls, MiniMap, ReactFlow, useReactFlow } from '@xyflow/react'
-import type { Connection, Edge, EdgeChange, IsValidConnection, NodeChange, NodeTypes, OnSelectionChangeParams } from '@xyflow/react'
+import type { Connection, Edge, EdgeChange, IsValidConnection, NodeChange, NodeTypes } from '@xyflow/react'
 import { useCallback, useMemo } from 'react'
 import type { DragEvent } from 'react'
 import type { Problem } from '../../src-shared/flow/types'
@@ -81,32 +81,42 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
     })
   }, [flow, overlay, selectedEdgeSet])
 
+  // The canvas is controlled: moves and selection come back as changes and go into the store.
+  // Removal is left to onDelete, so deleting nodes and their edges is one undo step.
   const onNodesChange = useCallback(
     (changes: NodeChange<CanvasNode>[]) => {
+      const state = api.getState()
       const positions: Record<string, { x: number; y: number }> = {}
       let moved = false
+      let selection: Set<string> | null = null
       for (const change of changes) {
         if (change.type === 'position' && change.position) {
           positions[change.id] = change.position
           moved = true
+        } else if (change.type === 'select') {
+          selection ??= new Set(state.selectedNodes)
+          if (change.selected) selection.add(change.id)
+          else selection.delete(change.id)
         }
       }
-      if (moved) api.getState().moveNodes(positions)
+      if (moved) state.moveNodes(positions)
+      if (selection && !sameList([...selection], state.selectedNodes)) state.select([...selection], api.getState().selectedEdges)
     },
     [api],
   )
 
-  const onEdgesChange = useCallback((_changes: EdgeChange[]) => {
-    // Edge removal goes through onDelete so it is one undo step with the nodes.
-  }, [])
-
-  const onSelectionChange = useCallback(
-    ({ nodes: n, edges: e }: OnSelectionChangeParams) => {
+  const onEdgesChange = useCallback(
+    (changes: EdgeChange[]) => {
       const state = api.getState()
-      const nextNodes = n.map((x) => x.id)
-      const nextEdges = e.map((x) => x.id)
-      if (sameList(nextNodes, state.selectedNodes) && sameList(nextEdges, state.selectedEdges)) return
-      state.select(nextNodes, nextEdges)
+      let selection: Set<string> | null = null
+      for (const change of changes) {
+        if (change.type === 'select') {
+          selection ??= new Set(state.selectedEdges)
+          if (change.selected) selection.add(change.id)
+          else selection.delete(change.id)
+        }
+      }
+      if (selection && !sameList([...selection], state.selectedEdges)) state.select(api.getState().selectedNodes, [...selection])
     },
     [api],
   )
@@ -161,7 +171,6 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
       nodeTypes={nodeTypes}
       onNodesChange={onNodesChange}
       onEdgesChange={onEdgesChange}
-      onSelectionChange={onSelectionChange}
       onConnect={onConnect}
       isValidConnection={isValidConnection}
       onDelete={onDelete}
@@ -182,7 +191,7 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
       colorMode="system"
     >
       <Background gap={20} />
-      <MiniMap pannable zoomable className="fb-minimap" />
+      <MiniMap pannable zoomable className="fb-minimap" nodeColor="#4f7cff" nodeStrokeColor="#4f7cff" nodeBorderRadius={6} maskColor="rgb(120 130 150 / 25%)" />
       <Controls showInteractive={false} />
     </ReactFlow>
   )

@@ -1,4 +1,5 @@
 import { Handle, Position } from '@xyflow/react'
+import { PluginIcon } from '../shell/PluginIcon'
 import type { Node, NodeProps } from '@xyflow/react'
 import { memo } from 'react'
 import type { FlowNode } from '../../src-shared/flow/types'
@@ -32,7 +33,7 @@ function FlowNodeViewImpl({ data, selected }: NodeProps<CanvasNode>) {
     <div className={classes.join(' ')} data-testid={`node-${node.id}`} style={{ minHeight: HEADER + rows * PORT_ROW + 6 }}>
       <div className="fb-node-header">
         <span className="fb-node-icon" aria-hidden>
-          {plugin?.icon ?? '?'}
+          <PluginIcon name={plugin?.icon} label={plugin?.name ?? node.plugin} />
         </span>
         <span className="fb-node-titles">
           <span className="fb-node-label">{node.label ?? node.id}</span>

@@ -3,9 +3,9 @@
  * CDN (the CSP would refuse one anyway). Imported lazily by the editors that need it.
  */
 import * as monaco from 'monaco-editor'
-import EditorWorker from 'monaco-editor/esm/vs/editor/editor.worker.js?worker'
-import JsonWorker from 'monaco-editor/esm/vs/language/json/json.worker.js?worker'
-import TsWorker from 'monaco-editor/esm/vs/language/typescript/ts.worker.js?worker'
+import EditorWorker from 'monaco-editor/editor/editor.worker.js?worker'
+import JsonWorker from 'monaco-editor/language/json/json.worker.js?worker'
+import TsWorker from 'monaco-editor/language/typescript/ts.worker.js?worker'
 
 declare global {
   interface Window {

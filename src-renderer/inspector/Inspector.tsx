@@ -1,4 +1,5 @@
 import Form from '@rjsf/core'
+import { PluginIcon } from '../shell/PluginIcon'
 import type { IChangeEvent } from '@rjsf/core'
 import { lazy, Suspense, useMemo, useState } from 'react'
 import type { PluginSummary } from '../../src-shared/api/contract'
@@ -78,7 +79,7 @@ function NodeInspector({ node, plugin, problems }: { node: FlowNode; plugin: Plu
     <div className="node-inspector">
       <header className="inspector-header">
         <span className="fb-node-icon" aria-hidden>
-          {plugin?.icon ?? '?'}
+          <PluginIcon name={plugin?.icon} label={plugin?.name ?? node.plugin} />
         </span>
         <div>
           <div className="inspector-title">{node.label ?? node.id}</div>

@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react'
+import { PluginIcon } from './PluginIcon'
 import type { PluginSummary } from '../../src-shared/api/contract'
 import { PALETTE_MIME } from '../designer/Canvas'
 
@@ -44,7 +45,7 @@ export function Palette({ plugins, onAdd, disabled }: { plugins: PluginSummary[]
                 title={plugin.description}
               >
                 <span className="palette-icon" aria-hidden>
-                  {plugin.icon ?? '◆'}
+                  <PluginIcon name={plugin.icon} label={plugin.name} />
                 </span>
                 <span className="palette-text">
                   <span className="palette-name">{plugin.name}</span>
