@@ -1,5 +1,5 @@
 import { Background, Controls, MiniMap, ReactFlow, useReactFlow } from '@xyflow/react'
-import type { Connection, Edge, EdgeChange, IsValidConnection, NodeChange, NodeTypes } from '@xyflow/react'
+import type { Connection, Edge, EdgeChange, FinalConnectionState, IsValidConnection, NodeChange, NodeTypes } from '@xyflow/react'
 import { useCallback, useMemo } from 'react'
 import type { DragEvent } from 'react'
 import type { Problem } from '../../src-shared/flow/types'
@@ -144,6 +144,17 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
     [api, onMessage],
   )
 
+  // A refused drop says why, instead of just not drawing the edge.
+  const onConnectEnd = useCallback(
+    (_event: MouseEvent | TouchEvent, state: FinalConnectionState) => {
+      if (state.isValid !== false || !state.toNode || !state.fromNode) return
+      const flowEdges = api.getState().flow?.edges ?? []
+      if (state.fromNode.id === state.toNode.id) onMessage('A node cannot connect to itself')
+      else if (wouldCreateCycle(flowEdges, state.fromNode.id, state.toNode.id)) onMessage(`Connecting ${state.fromNode.id} to ${state.toNode.id} would create a cycle`)
+    },
+    [api, onMessage],
+  )
+
   const onDelete = useCallback(() => api.getState().deleteSelection(), [api])
 
   const onDragOver = useCallback((event: DragEvent) => {
@@ -172,6 +183,7 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
       onNodesChange={onNodesChange}
       onEdgesChange={onEdgesChange}
       onConnect={onConnect}
+      onConnectEnd={onConnectEnd}
       isValidConnection={isValidConnection}
       onDelete={onDelete}
       onNodeDragStart={() => api.getState().beginGesture()}

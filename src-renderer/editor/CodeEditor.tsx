@@ -105,5 +105,5 @@ export function CodeEditor({ value, onChange, language, path, schema, readOnly, 
     return () => provider.dispose()
   }, [completions, language, path])
 
-  return <div ref={host} className="code-editor" style={{ height }} data-testid={testId} />
+  return <div ref={host} className="code-editor nokey nowheel" style={{ height }} data-testid={testId} />
 }

@@ -1,0 +1,63 @@
+/** Page helpers for the designer: create flows, add nodes, connect ports, read the inspector. */
+import type { Page } from 'playwright-core'
+
+export async function createFlow(page: Page, name: string): Promise<void> {
+  await page.getByTestId('new-flow').click()
+  await page.getByTestId('new-flow-name').fill(name)
+  await page.getByTestId('new-flow-create').click()
+  await page.getByTestId('flow-title').getByText(name).waitFor()
+}
+
+export async function openFlow(page: Page, id: string): Promise<void> {
+  await page.getByTestId(`flow-item-${id}`).locator('.flow-open').click()
+  await page.getByTestId('canvas').locator('.react-flow').waitFor()
+}
+
+/** Adds a node by dragging it from the palette onto the canvas at (x, y) relative to the canvas. */
+export async function dragFromPalette(page: Page, pluginId: string, x: number, y: number): Promise<void> {
+  const before = await page.locator('[data-testid^="node-"].fb-node').count()
+  await page.getByTestId(`palette-${pluginId}`).dragTo(page.locator('.react-flow__pane'), { targetPosition: { x, y } })
+  await page.waitForFunction((n) => document.querySelectorAll('.fb-node').length > n, before)
+}
+
+/** Drags from an output port to an input port, as a user draws an edge. */
+export async function connect(page: Page, source: string, sourcePort: string, target: string, targetPort = 'payload'): Promise<void> {
+  const from = page.getByTestId(`port-${source}-out-${sourcePort}`)
+  const to = page.getByTestId(`port-${target}-in-${targetPort}`)
+  const a = (await from.boundingBox())!
+  const b = (await to.boundingBox())!
+  const edges = await page.locator('.react-flow__edge').count()
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2)
+  await page.mouse.down()
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 })
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 })
+  await page.mouse.up()
+  await page.waitForFunction((n) => document.querySelectorAll('.react-flow__edge').length > n, edges)
+}
+
+export async function selectNode(page: Page, id: string): Promise<void> {
+  await page.getByTestId(`node-${id}`).locator('.fb-node-header').click()
+  await page.getByTestId('inspector').getByText(id, { exact: false }).first().waitFor()
+}
+
+/** The node ids on the canvas, in document order. */
+export async function nodeIds(page: Page): Promise<string[]> {
+  return page.locator('.fb-node').evaluateAll((els) => els.map((el) => (el.getAttribute('data-testid') ?? '').replace(/^node-/, '')))
+}
+
+/** Replaces the text of the Monaco editor in the JSON tab. */
+export async function typeInJsonEditor(page: Page, text: string): Promise<void> {
+  await page.getByTestId('json-editor').locator('.view-lines').click()
+  await page.keyboard.press('ControlOrMeta+A')
+  // Pasted, as a person replacing a config would; typing key by key races Monaco's completions.
+  await page.evaluate((t) => navigator.clipboard.writeText(t), text)
+  await page.keyboard.press('ControlOrMeta+V')
+}
+
+export async function jsonEditorText(page: Page): Promise<string> {
+  return (await page.getByTestId('json-editor').locator('.view-lines').innerText()).replace(/\u00a0/g, ' ')
+}
+
+export async function waitForSaved(page: Page): Promise<void> {
+  await page.waitForFunction(() => document.querySelector('[data-testid="save-status"]')?.getAttribute('data-state') === 'saved', undefined, { timeout: 10000 })
+}
