@@ -4,11 +4,12 @@
  */
 import { writeFileSync } from 'node:fs'
 import { engineBench } from './engine.bench'
+import { designerBench } from './designer.bench'
 import { storeBench } from './store.bench'
 import type { BenchCase, Figure } from './harness'
 import { meets } from './harness'
 
-const cases: BenchCase[] = [engineBench, storeBench]
+const cases: BenchCase[] = [engineBench, storeBench, designerBench]
 
 function parseArgs(argv: string[]): { json?: string; only?: string } {
   const out: { json?: string; only?: string } = {}

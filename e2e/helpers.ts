@@ -40,6 +40,8 @@ export async function openApp(browser: Browser, dataDir = mkdtempSync(path.join(
   const host = await startWebHost({ handlers: createApiHandlers(app), staticDir: path.join(repoRoot, 'out', 'renderer'), port: 0 })
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${host.port}` })
+  // tsx (used by the bench) names functions with a __name helper that pages do not have.
+  await context.addInitScript('globalThis.__name = (fn) => fn')
   const page = await context.newPage()
   const pageErrors: string[] = []
   page.on('pageerror', (error) => pageErrors.push(error.message))

@@ -411,12 +411,9 @@ class FlowRun {
       startedAt,
       finishedAt: isoAt(startedEpoch + durationMs),
       durationMs: round(durationMs),
-      trigger: {
-        type: this.child ? 'subflow' : (this.options.trigger?.type ?? 'manual'),
-        ...this.options.trigger,
-        nodeId: this.loaded.entry.id,
-        plugin: this.loaded.entry.definition.id,
-      },
+      trigger: this.options.trigger
+        ? { ...this.options.trigger, type: this.child ? 'subflow' : this.options.trigger.type, nodeId: this.loaded.entry.id, plugin: this.loaded.entry.definition.id }
+        : { type: this.child ? 'subflow' : 'manual', nodeId: this.loaded.entry.id, plugin: this.loaded.entry.definition.id },
       trace: this.trace,
       state: { event: this.state.event, profile: this.state.profile, session: this.state.session, flow: this.state.flow },
       changes,
@@ -593,6 +590,13 @@ class FlowRun {
     if (node === this.loaded.entry) {
       const value = this.child ? this.child.input : this.state.event
       return [{ port: null, edgeId: null, value }]
+    }
+    // One inbound edge, one payload: the common chain step, without the bookkeeping below.
+    if (node.inEdges.length === 1 && node.join === 'each') {
+      const edge = node.inEdges[0]!
+      const delivered = this.deliveries[edge.index]
+      if (!delivered) return []
+      if (delivered.length === 1) return [{ port: edge.targetPort, edgeId: edge.id, value: delivered[0]!.value }]
     }
     const arrived: (Delivery & { edgeId: string; port: string; source: string })[] = []
     let edgesWithDeliveries = 0

@@ -1,18 +1,21 @@
 import { Background, Controls, MiniMap, ReactFlow, useReactFlow } from '@xyflow/react'
 import type { Connection, Edge, EdgeChange, FinalConnectionState, IsValidConnection, NodeChange, NodeTypes } from '@xyflow/react'
-import { useCallback, useMemo } from 'react'
+import { useCallback, useMemo, useRef } from 'react'
 import type { DragEvent } from 'react'
-import type { Problem } from '../../src-shared/flow/types'
+import type { FlowNode, Problem } from '../../src-shared/flow/types'
 import { outputPortsOf } from '../../src-shared/plugin-sdk'
 import { useDesigner, useDesignerApi } from './DesignerContext'
 import type { CanvasNode, FlowNodeData, NodeRunStatus } from './FlowNodeView'
 import { FlowNodeView } from './FlowNodeView'
+import { NODE_WIDTH, nodeHeight } from './node-size'
 import { wouldCreateCycle } from './graph-checks'
 
 /** Declared once, outside components, so xyflow never sees a new object. */
 const nodeTypes: NodeTypes = { flowNode: FlowNodeView }
 
 export const PALETTE_MIME = 'application/x-flowbench-plugin'
+
+const SKIPPED = { status: 'skipped' as const, order: null }
 
 export interface RunOverlay {
   nodes: Record<string, { status: NodeRunStatus; order: number | null }>
@@ -44,26 +47,52 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
   const selectedNodeSet = useMemo(() => new Set(selectedNodes), [selectedNodes])
   const selectedEdgeSet = useMemo(() => new Set(selectedEdges), [selectedEdges])
 
-  // Data objects are kept per node so memo()ed node components re-render only when theirs changes.
+  // Canvas nodes are reused while their flow node, problems, run state and selection stay the
+  // same, so a drag re-renders the dragged node only (memo() compares props by identity).
+  const cache = useRef(new WeakMap<FlowNode, { key: unknown[]; canvasNode: CanvasNode }>())
+  const cacheInputs = useRef<unknown[]>([])
   const nodes: CanvasNode[] = useMemo(() => {
     if (!flow) return []
+    const inputs = [plugins, problemsByNode, overlay]
+    if (!inputs.every((x, i) => x === cacheInputs.current[i])) {
+      cache.current = new WeakMap()
+      cacheInputs.current = inputs
+    }
     return flow.nodes.map((node) => {
+      const problemsOf = problemsByNode.get(node.id) ?? noProblems
+      const run = overlay?.nodes[node.id] ?? (overlay ? SKIPPED : null)
+      const selected = selectedNodeSet.has(node.id)
+      const key = [problemsOf, run, selected]
+      const hit = cache.current.get(node)
+      if (hit && hit.key.every((x, i) => x === key[i])) return hit.canvasNode
       const plugin = plugins[node.plugin] ?? null
       const data: FlowNodeData = {
         node,
         plugin,
         inputs: plugin ? plugin.inputs : [],
         outputs: plugin ? outputPortsOf(plugin, node.config) : ['error'],
-        problems: problemsByNode.get(node.id) ?? noProblems,
-        run: overlay?.nodes[node.id] ?? (overlay ? { status: 'skipped', order: null } : null),
+        problems: problemsOf,
+        run,
       }
-      return { id: node.id, type: 'flowNode', position: node.position, data, selected: selectedNodeSet.has(node.id) }
+      // Known sizes let xyflow skip measuring nodes that are off screen (onlyRenderVisibleElements).
+      const canvasNode: CanvasNode = {
+        id: node.id,
+        type: 'flowNode',
+        position: node.position,
+        data,
+        selected,
+        width: NODE_WIDTH,
+        height: nodeHeight(Math.max(data.inputs.length, data.outputs.length)),
+      }
+      cache.current.set(node, { key, canvasNode })
+      return canvasNode
     })
   }, [flow, plugins, problemsByNode, noProblems, overlay, selectedNodeSet])
 
+  const flowEdges = flow?.edges
   const edges: Edge[] = useMemo(() => {
-    if (!flow) return []
-    return flow.edges.map((edge) => {
+    if (!flowEdges) return []
+    return flowEdges.map((edge) => {
       const state = overlay?.edges[edge.id]
       const classes = [edge.sourcePort === 'error' ? 'fb-edge error' : 'fb-edge']
       if (state) classes.push(`trace-${state}`)
@@ -79,7 +108,7 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
         data: { testid: `edge-${edge.id}` },
       }
     })
-  }, [flow, overlay, selectedEdgeSet])
+  }, [flowEdges, overlay, selectedEdgeSet])
 
   // The canvas is controlled: moves and selection come back as changes and go into the store.
   // Removal is left to onDelete, so deleting nodes and their edges is one undo step.
@@ -198,6 +227,7 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
       selectionOnDrag={false}
       onlyRenderVisibleElements
       fitView
+      fitViewOptions={{ minZoom: 0.35, maxZoom: 1.1 }}
       minZoom={0.1}
       proOptions={{ hideAttribution: true }}
       colorMode="system"

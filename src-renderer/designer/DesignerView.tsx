@@ -21,6 +21,7 @@ import { ProblemsPanel } from './ProblemsPanel'
 import { ShortcutSheet, useDesignerShortcuts } from './shortcuts'
 import { DeployDialog, DiffSummary, HistoryDrawer, SaveIndicator } from './Staging'
 import { useAutosave } from './useAutosave'
+import { useStructure } from './useStructure'
 
 type BottomTab = 'problems' | 'tests' | 'runs'
 
@@ -62,8 +63,9 @@ function DesignerLayout({ plugins, onMessage, store, overlay = null, bottomExtra
     const byId = new Map(plugins.map((p) => [p.id, p as unknown as PluginMeta]))
     return { get: (id: string) => byId.get(id) }
   }, [plugins])
-  const deferredFlow = useDeferredValue(flow)
-  const problems: Problem[] = useMemo(() => (deferredFlow ? validateFlow(deferredFlow, { plugins: lookup }) : []), [deferredFlow, lookup])
+  const structure = useStructure(flow)
+  const deferredStructure = useDeferredValue(structure)
+  const problems: Problem[] = useMemo(() => (deferredStructure ? validateFlow(deferredStructure, { plugins: lookup }) : []), [deferredStructure, lookup])
 
   const autosaveInitial = useMemo(
     () => (details ? { flowId: details.summary.id, version: details.draft.version, savedAt: details.draft.savedAt } : null),
@@ -88,7 +90,6 @@ function DesignerLayout({ plugins, onMessage, store, overlay = null, bottomExtra
         store.getState().open(next.draft.flow as unknown as Flow)
         setDetails(next)
         localStorage.setItem('flowbench.lastFlow', id)
-        requestAnimationFrame(() => void reactFlow.fitView({ duration: 0, maxZoom: 1.2 }))
       } catch (error) {
         onMessage((error as Error).message, 'error')
       }
@@ -206,8 +207,11 @@ function DesignerLayout({ plugins, onMessage, store, overlay = null, bottomExtra
       return plugin ? Math.max(plugin.inputs.length, outputPortsOf(plugin, node.config).length) : 1
     })
     state.moveNodes(positions)
-    requestAnimationFrame(() => void reactFlow.fitView({ duration: 200 }))
+    requestAnimationFrame(() => void reactFlow.fitView({ duration: 200, minZoom: 0.35 }))
   }, [store, reactFlow])
+
+  const onCanvasMessage = useCallback((text: string) => onMessage(text, 'error'), [onMessage])
+  const addFromPalette = useCallback((pluginId: string) => addAtCenter(store, reactFlow, pluginId), [store, reactFlow])
 
   useDesignerShortcuts({ store, onMessage, onLayout: autoLayout, onShortcuts: () => setShortcutsOpen(true), onDeploy: () => setDeployOpen(true) })
 
@@ -221,7 +225,10 @@ function DesignerLayout({ plugins, onMessage, store, overlay = null, bottomExtra
     }
   }
 
-  const diff = useMemo(() => (flow ? diffFlows((details?.production?.flow as unknown as Flow | undefined) ?? null, flow) : null), [flow, details])
+  const diff = useMemo(
+    () => (deferredStructure ? diffFlows((details?.production?.flow as unknown as Flow | undefined) ?? null, deferredStructure) : null),
+    [deferredStructure, details],
+  )
   const errorCount = problems.filter((p) => p.severity === 'error').length
 
   return (
@@ -272,13 +279,14 @@ function DesignerLayout({ plugins, onMessage, store, overlay = null, bottomExtra
         </section>
         <section className="panel-section grow" data-testid="palette">
           <h3>Actions</h3>
-          <Palette plugins={plugins} onAdd={(pluginId) => addAtCenter(store, reactFlow, pluginId)} disabled={!flow} />
+          <Palette plugins={plugins} onAdd={addFromPalette} disabled={!flow} />
         </section>
       </aside>
 
       <main className="canvas-region" data-testid="canvas">
         {flow ? (
-          <Canvas problems={problems} overlay={overlay} onMessage={(t) => onMessage(t, 'error')} />
+          // Keyed by flow, so each flow opens fitted to view by the canvas itself, in one pass.
+          <Canvas key={store.getState().flowId ?? ''} problems={problems} overlay={overlay} onMessage={onCanvasMessage} />
         ) : (
           <div className="canvas-empty">
             <p>Open a flow from the list, or create one.</p>
@@ -288,7 +296,7 @@ function DesignerLayout({ plugins, onMessage, store, overlay = null, bottomExtra
       </main>
 
       <aside className="inspector" data-testid="inspector">
-        <Inspector problems={problems} />
+        <Inspector problems={problems} structure={structure} />
       </aside>
 
       <section className="bottom-panel" data-testid="bottom-panel">

@@ -1,17 +1,12 @@
 /** Auto-layout with elkjs's layered algorithm, left to right, ports in order. */
-import ELK from 'elkjs/lib/elk.bundled.js'
 import type { Flow } from '../../src-shared/flow/types'
+import { NODE_WIDTH, nodeHeight } from './node-size'
 
-const elk = new ELK()
-
-export const NODE_WIDTH = 210
-
-export function nodeHeight(ports: number): number {
-  return 46 + Math.max(ports, 1) * 22 + 6
-}
 
 export async function layoutFlow(flow: Flow, portCount: (nodeId: string) => number): Promise<Record<string, { x: number; y: number }>> {
-  const graph = await elk.layout({
+  // elkjs is big; it loads the first time someone asks for a layout.
+  const { default: ELK } = await import('elkjs/lib/elk.bundled.js')
+  const graph = await new ELK().layout({
     id: 'root',
     layoutOptions: {
       'elk.algorithm': 'layered',

@@ -89,7 +89,7 @@ export function useDesignerShortcuts(options: {
         event.preventDefault()
         onDeploy()
       } else if (!mod && key === 'f') {
-        void reactFlow.fitView({ duration: 200 })
+        void reactFlow.fitView({ duration: 200, minZoom: 0.35 })
       } else if (!mod && event.key === '?') {
         onShortcuts()
       }

@@ -52,7 +52,7 @@ export function useAutosave(store: DesignerStoreApi, initial: { flowId: string; 
     }
     const unsubscribe = store.subscribe((state, previous) => {
       if (state.flow === previous.flow || !state.flow || state.flowId !== flowId.current) return
-      setStatus((s) => (s.state === 'error' && s.stale ? s : { state: 'unsaved' }))
+      setStatus((s) => (s.state === 'unsaved' || (s.state === 'error' && s.stale) ? s : { state: 'unsaved' }))
       if (timer.current) clearTimeout(timer.current)
       timer.current = setTimeout(save, AUTOSAVE_DELAY_MS)
     })

@@ -1,9 +1,9 @@
 import Form from '@rjsf/core'
 import { PluginIcon } from '../shell/PluginIcon'
 import type { IChangeEvent } from '@rjsf/core'
-import { lazy, Suspense, useMemo, useState } from 'react'
+import { lazy, memo, Suspense, useMemo, useState } from 'react'
 import type { PluginSummary } from '../../src-shared/api/contract'
-import type { FlowNode, Problem } from '../../src-shared/flow/types'
+import type { Flow, FlowNode, Problem } from '../../src-shared/flow/types'
 import { parseJsonText } from '../../src-shared/json-text'
 import { useDesigner, useDesignerApi } from '../designer/DesignerContext'
 import { uiSchemaFor } from './config-form'
@@ -48,11 +48,16 @@ function refSuggestions(nodes: FlowNode[]): string[] {
   return [...found].sort()
 }
 
-export function Inspector({ problems }: { problems: Problem[] }) {
+/**
+ * Reads nodes from `structure`, the flow that stays the same object while only positions change,
+ * so dragging a node does not re-render its form on every frame.
+ */
+export const Inspector = memo(function Inspector({ problems, structure }: { problems: Problem[]; structure: Flow | null }) {
   const selected = useDesigner((s) => (s.selectedNodes.length === 1 ? s.selectedNodes[0]! : null))
-  const node = useDesigner((s) => (selected ? (s.flow?.nodes.find((n) => n.id === selected) ?? null) : null))
-  const plugin = useDesigner((s) => (node ? (s.plugins[node.plugin] ?? null) : null))
   const count = useDesigner((s) => s.selectedNodes.length)
+  const node = selected ? (structure?.nodes.find((n) => n.id === selected) ?? null) : null
+  const plugin = useDesigner((s) => (node ? (s.plugins[node.plugin] ?? null) : null))
+  const allNodes = structure?.nodes ?? NO_NODES
 
   if (!node) {
     return (
@@ -61,13 +66,14 @@ export function Inspector({ problems }: { problems: Problem[] }) {
       </div>
     )
   }
-  return <NodeInspector key={node.id} node={node} plugin={plugin} problems={problems.filter((p) => p.nodeId === node.id)} />
-}
+  return <NodeInspector key={node.id} node={node} plugin={plugin} problems={problems.filter((p) => p.nodeId === node.id)} allNodes={allNodes} />
+})
 
-function NodeInspector({ node, plugin, problems }: { node: FlowNode; plugin: PluginSummary | null; problems: Problem[] }) {
+const NO_NODES: FlowNode[] = []
+
+function NodeInspector({ node, plugin, problems, allNodes }: { node: FlowNode; plugin: PluginSummary | null; problems: Problem[]; allNodes: FlowNode[] }) {
   const api = useDesignerApi()
   const [tab, setTab] = useState<Tab>('form')
-  const allNodes = useDesigner((s) => s.flow?.nodes ?? [])
   const formContext = useMemo(() => ({ refSuggestions: refSuggestions(allNodes), codeCompletions: CODE_COMPLETIONS }), [allNodes])
   const uiSchema = useMemo(() => (plugin ? uiSchemaFor(plugin) : {}), [plugin])
 

@@ -1,10 +1,10 @@
-import { useMemo, useState } from 'react'
+import { memo, useMemo, useState } from 'react'
 import { PluginIcon } from './PluginIcon'
 import type { PluginSummary } from '../../src-shared/api/contract'
 import { PALETTE_MIME } from '../designer/Canvas'
 
 /** Plugins grouped as the registry groups them; click to add, or drag onto the canvas. */
-export function Palette({ plugins, onAdd, disabled }: { plugins: PluginSummary[]; onAdd: (pluginId: string) => void; disabled?: boolean }) {
+export const Palette = memo(function Palette({ plugins, onAdd, disabled }: { plugins: PluginSummary[]; onAdd: (pluginId: string) => void; disabled?: boolean }) {
   const [query, setQuery] = useState('')
   const [hovered, setHovered] = useState<PluginSummary | null>(null)
 
@@ -65,4 +65,4 @@ export function Palette({ plugins, onAdd, disabled }: { plugins: PluginSummary[]
       )}
     </div>
   )
-}
+})
