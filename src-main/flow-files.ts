@@ -1,5 +1,5 @@
 /** Reading flows and JSON documents from disk, with errors that say which file and where. */
-import { readdir, readFile } from 'node:fs/promises'
+import { readdir, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { Flow } from '../src-shared/flow/types'
 import { parseJsonText } from '../src-shared/json-text'
@@ -73,4 +73,22 @@ export function siblingFlowResolver(dir: string): (flowId: string) => Promise<Fl
     index ??= build()
     return (await index).get(flowId)
   }
+}
+
+/** The flow files a path names: the file itself, or every flow file in a folder and below it. */
+export async function findFlowFiles(target: string): Promise<string[]> {
+  const info = await stat(target).catch(() => null)
+  if (!info) throw new FileInputError(`${target}: no such file or folder`)
+  if (info.isFile()) return [target]
+  const found: string[] = []
+  const walk = async (dir: string, depth: number) => {
+    const entries = await readdir(dir, { withFileTypes: true })
+    for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, entry.name)
+      if (entry.isDirectory() && depth < 6 && entry.name !== 'node_modules' && !entry.name.startsWith('.')) await walk(full, depth + 1)
+      else if (entry.isFile() && isFlowFileName(entry.name)) found.push(full)
+    }
+  }
+  await walk(target, 0)
+  return found
 }

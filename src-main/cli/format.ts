@@ -1,6 +1,7 @@
 /** Human-readable output of the CLI. `--json` prints the data itself instead. */
 import type { ExecutionReport } from '../../src-shared/engine/report'
 import type { Problem } from '../../src-shared/flow/types'
+import type { SuiteResult } from '../testing/run-tests'
 import type { EventsSummary } from './run-events'
 
 function table(rows: string[][]): string {
@@ -71,5 +72,24 @@ export function formatSummary(summary: EventsSummary): string {
     lines.push(`  ${where}: ${failure.errors.map((e) => e.message).join('; ')}`)
   }
   if (summary.failures.length > 20) lines.push(`  … and ${summary.failed - 20} more failures (use --json for the list)`)
+  return lines.join('\n')
+}
+
+export function formatSuites(suites: SuiteResult[], passed: number, failed: number): string {
+  const lines: string[] = []
+  for (const suite of suites) {
+    lines.push(`${suite.flowName} (${suite.flowId})`)
+    if (suite.cases.length === 0) lines.push('  no test cases')
+    for (const c of suite.cases) {
+      lines.push(`  ${c.passed ? '✓' : '✗'} ${c.name} ${ms(c.durationMs)}`)
+      if (c.error) lines.push(`      ${c.error}`)
+      for (const u of c.unmet) {
+        lines.push(`      ${u.message}`)
+        lines.push(`        expected: ${JSON.stringify(u.expected)}`)
+        lines.push(`        actual:   ${JSON.stringify(u.actual)}`)
+      }
+    }
+  }
+  lines.push(`${passed} passed, ${failed} failed`)
   return lines.join('\n')
 }

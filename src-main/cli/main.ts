@@ -5,7 +5,7 @@ folder's database; without it they live in memory for the one command.
 Exit codes: 0 success; 1 the flow failed, a test
  * failed or validation found errors; 2 bad usage or unreadable input (one line on stderr).
  */
-import { access } from 'node:fs/promises'
+import { access, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import type { ParseArgsConfig } from 'node:util'
@@ -15,12 +15,22 @@ import { Engine, RunInputError } from '../engine/runner'
 import { FlowLoadError } from '../engine/load'
 import { MemoryStateStore } from '../engine/state-store'
 import type { StateStore } from '../engine/state-store'
-import { FileInputError, readJsonFile, readJsonObjectArg, siblingFlowResolver } from '../flow-files'
+import {
+  FileInputError,
+  findFlowFiles,
+  readJsonFile,
+  readJsonObjectArg,
+  siblingFlowResolver,
+} from '../flow-files'
+import { toJUnitXml } from '../testing/junit'
+import type { SuiteResult } from '../testing/run-tests'
+import { runTests } from '../testing/run-tests'
+import type { Flow } from '../../src-shared/flow/types'
 import { PluginRegistry } from '../plugins-host/registry'
 import { DatabaseTooNewError } from '../store/database'
 import { Store } from '../store/store'
 import { readEvents } from './events-file'
-import { formatProblems, formatReport, formatSummary } from './format'
+import { formatProblems, formatReport, formatSuites, formatSummary } from './format'
 import { runEventStream } from './run-events'
 import type { Output } from './usage'
 import { processOutput, UsageError } from './usage'
@@ -31,6 +41,7 @@ Usage:
   flowbench run <flow.json> [--event <file|json>] [--profile <file>] [--session <file>] [--json] [--data-dir <dir>]
   flowbench run <flow.json> --events <file.ndjson|file.json|file.csv> [--trace summary|full] [--json] [--data-dir <dir>]
   flowbench validate <flow.json> [--json]
+  flowbench test <flow.json|dir> [--junit <file>] [--json]
   flowbench --help | --version
 
 With --data-dir (or FLOWBENCH_DATA_DIR) profiles, sessions, events and runs are kept in that
@@ -103,6 +114,28 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
           io.out(JSON.stringify({ file, valid: !hasErrors(problems), problems }, null, 2))
         else io.out(formatProblems(file, problems))
         return hasErrors(problems) ? 1 : 0
+      },
+    },
+    test: {
+      options: { junit: { type: 'string' }, json: { type: 'boolean' } },
+      async handler(positionals, values) {
+        const target = onePositional('test', positionals, 'a flow file or a folder of flows')
+        const files = await findFlowFiles(target)
+        if (files.length === 0)
+          throw new UsageError(`test: no flow files (*.flow.json or flow.json) in ${target}`)
+        const suites: SuiteResult[] = []
+        for (const file of files) {
+          const flow = (await readJsonFile(file)) as Flow
+          const cases = Array.isArray(flow?.tests) ? flow.tests : []
+          const siblings = siblingFlowResolver(path.dirname(path.resolve(file)))
+          suites.push(await runTests(flow, cases, { plugins: registry, resolveFlow: siblings }))
+        }
+        if (values.junit) await writeFile(values.junit as string, toJUnitXml(suites))
+        const passed = suites.reduce((n, s) => n + s.passed, 0)
+        const failed = suites.reduce((n, s) => n + s.failed, 0)
+        if (values.json) io.out(JSON.stringify({ passed, failed, suites }, null, 2))
+        else io.out(formatSuites(suites, passed, failed))
+        return failed === 0 ? 0 : 1
       },
     },
     run: {

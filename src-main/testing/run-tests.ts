@@ -1,0 +1,82 @@
+/** Runs a flow's test cases, each in isolation: its own profile, session and mocks. */
+import type { Flow, TestCase } from '../../src-shared/flow/types'
+import type { LoadedFlow, PluginSource } from '../engine/load'
+import { FlowLoadError } from '../engine/load'
+import { Engine } from '../engine/runner'
+import { MemoryStateStore } from '../engine/state-store'
+import type { CaseResult } from './expectations'
+import { checkExpectations } from './expectations'
+
+export interface SuiteResult {
+  flowId: string
+  flowName: string
+  passed: number
+  failed: number
+  durationMs: number
+  cases: CaseResult[]
+  /** Set when the flow itself cannot run (invalid): every case fails with it. */
+  error?: string
+}
+
+export interface RunTestsOptions {
+  plugins: PluginSource
+  resolveFlow?: (flowId: string) => Flow | undefined | Promise<Flow | undefined>
+  signal?: AbortSignal
+  /** Called after each case, for progress bars. */
+  onCase?: (result: CaseResult, done: number, total: number) => void
+  /** Keep each case's report (the UI paints it); the CLI drops them to save memory. */
+  keepReports?: boolean
+  only?: number[]
+}
+
+export async function runTestCase(engine: Engine, loaded: LoadedFlow, testCase: TestCase, index: number, signal?: AbortSignal): Promise<CaseResult> {
+  const started = performance.now()
+  const name = typeof testCase.name === 'string' && testCase.name ? testCase.name : `Case ${index + 1}`
+  try {
+    const report = await engine.run(loaded, {
+      event: testCase.event,
+      profile: testCase.profile,
+      session: testCase.session,
+      mocks: testCase.mocks,
+      testing: true,
+      trace: 'full',
+      signal,
+      trigger: { type: 'test', testCase: name },
+    })
+    const unmet = checkExpectations(testCase.expect, report)
+    return { name, index, passed: unmet.length === 0, durationMs: performance.now() - started, unmet, report }
+  } catch (error) {
+    return { name, index, passed: false, durationMs: performance.now() - started, unmet: [], report: null, error: (error as Error).message }
+  }
+}
+
+export async function runTests(flow: Flow, cases: TestCase[], options: RunTestsOptions): Promise<SuiteResult> {
+  const started = performance.now()
+  const suite: SuiteResult = { flowId: String(flow.id), flowName: String(flow.name ?? flow.id), passed: 0, failed: 0, durationMs: 0, cases: [] }
+  const engine = new Engine({ plugins: options.plugins, store: new MemoryStateStore(), resolveFlow: options.resolveFlow })
+  let loaded: LoadedFlow
+  try {
+    loaded = engine.load(flow)
+  } catch (error) {
+    const message = error instanceof FlowLoadError ? error.message : (error as Error).message
+    suite.error = message
+    cases.forEach((c, index) => suite.cases.push({ name: c.name ?? `Case ${index + 1}`, index, passed: false, durationMs: 0, unmet: [], report: null, error: message }))
+    suite.failed = cases.length
+    return suite
+  }
+  const selected = options.only ? options.only.filter((i) => i >= 0 && i < cases.length) : cases.map((_, i) => i)
+  let done = 0
+  for (const index of selected) {
+    if (options.signal?.aborted) break
+    // A fresh store per case: cases never see each other's profiles.
+    const caseEngine = new Engine({ plugins: options.plugins, store: new MemoryStateStore(), resolveFlow: options.resolveFlow })
+    const result = await runTestCase(caseEngine, loaded, cases[index]!, index, options.signal)
+    if (!options.keepReports) result.report = null
+    suite.cases.push(result)
+    if (result.passed) suite.passed++
+    else suite.failed++
+    options.onCase?.(result, ++done, selected.length)
+  }
+  suite.durationMs = performance.now() - started
+  return suite
+}
