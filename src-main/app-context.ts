@@ -4,8 +4,10 @@
  */
 import os from 'node:os'
 import path from 'node:path'
+import type { Flow } from '../src-shared/flow/types'
 import { PluginRegistry } from './plugins-host/registry'
 import { Store } from './store/store'
+import { TestJobs } from './testing/jobs'
 
 export { APP_NAME, APP_VERSION } from './version'
 import { APP_NAME } from './version'
@@ -15,6 +17,8 @@ export interface AppContext {
   readonly mode: 'electron' | 'web'
   readonly registry: PluginRegistry
   readonly store: Store
+  readonly tests: TestJobs
+  readonly resolveFlow: (flowId: string) => Flow | undefined
   /** Set when the database was unreadable and moved aside; the UI and CLI say so. */
   readonly recovered: { movedTo: string; reason: string } | null
   close(): Promise<void>
@@ -32,11 +36,21 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
 export async function createAppContext(options: { dataDir: string; mode: 'electron' | 'web'; nativeBinding?: string }): Promise<AppContext> {
   const registry = PluginRegistry.withBuiltins()
   const store = Store.open(options.dataDir, { nativeBinding: options.nativeBinding })
+  // Subflows run the production flow, or the draft of a flow never deployed.
+  const resolveFlow = (flowId: string) => {
+    try {
+      return store.production(flowId)?.flow ?? store.getFlow(flowId).draft.flow
+    } catch {
+      return undefined
+    }
+  }
   return {
     dataDir: options.dataDir,
     mode: options.mode,
     registry,
     store,
+    tests: new TestJobs(registry, resolveFlow),
+    resolveFlow,
     recovered: store.recovered ?? null,
     async close() {
       store.close()

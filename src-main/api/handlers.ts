@@ -1,4 +1,7 @@
-import type { FlowDetails, FlowSummary, PluginSummary } from '../../src-shared/api/contract'
+import type { FlowDetails, FlowSummary, PluginSummary, TestJobStatus } from '../../src-shared/api/contract'
+import type { TestCase } from '../../src-shared/flow/types'
+import { FlowLoadError } from '../engine/load'
+import { Engine, RunInputError } from '../engine/runner'
 import { ApiFailure } from '../../src-shared/api/result'
 import { validateFlow } from '../../src-shared/flow/validate'
 import { APP_NAME, APP_VERSION } from '../app-context'
@@ -50,6 +53,39 @@ export function createApiHandlers(app: AppContext): ApiHandlers {
     'flows.restore': (input) => store.restore(input!.id) as FlowSummary,
     'flows.emptyTrash': () => ({ removed: store.emptyTrash() }),
     'runs.list': (input) => store.listRuns({ flowId: input?.flowId, limit: input?.limit ?? 50, offset: input?.offset ?? 0 }),
+    'flows.run': async (input) => {
+      const { id, event, profile, session, mocks, production } = input!
+      const source = production ? store.production(id) : null
+      if (production && !source) throw new ApiFailure('not-deployed', `Flow "${id}" has no production revision yet`)
+      const record = store.getFlow(id)
+      const flow = source ? source.flow : record.draft.flow
+      const engine = new Engine({ plugins: registry, store: store.state, resolveFlow: app.resolveFlow })
+      let loaded
+      try {
+        loaded = engine.load(flow)
+      } catch (error) {
+        if (error instanceof FlowLoadError) throw new ApiFailure('invalid-flow', error.message, error.problems)
+        throw error
+      }
+      let report
+      try {
+        report = await engine.run(loaded, { event, profile, session, mocks, testing: !!mocks, flowVersion: source?.revision ?? null, trigger: { type: 'designer' } })
+      } catch (error) {
+        if (error instanceof RunInputError) throw new ApiFailure('bad-event', error.message)
+        throw error
+      }
+      store.recordRun(report)
+      return report as unknown as Record<string, unknown>
+    },
+    'tests.start': (input) => {
+      const { flowId, cases, only } = input!
+      const flow = store.getFlow(flowId).draft.flow
+      const list = (cases ?? flow.tests ?? []) as TestCase[]
+      return app.tests.start(flow, list, only)
+    },
+    'tests.status': (input) => app.tests.status(input!.jobId) as TestJobStatus,
+    'tests.cancel': (input) => ({ cancelled: app.tests.cancel(input!.jobId) }),
+    'tests.caseReport': (input) => app.tests.report(input!.jobId, input!.index) as unknown as Record<string, unknown>,
     'runs.get': (input) => {
       const report = store.getRun(input!.runId)
       if (!report) throw new ApiFailure('not-found', `Run ${input!.runId} was not found`)

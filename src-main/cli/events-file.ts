@@ -8,11 +8,11 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { parseJsonText } from '../../src-shared/json-text'
+import { csvRowToEvent } from '../../src-shared/events/rows'
 import { FileInputError } from '../flow-files'
 
 export type EventItem = { index: number; line: number; event: unknown } | { index: number; line: number; error: string }
 
-const EVENT_FIELDS = new Set(['id', 'type', 'source', 'time', 'profileId', 'sessionId'])
 
 export function eventsFormatOf(file: string): 'ndjson' | 'json' | 'csv' {
   const ext = path.extname(file).toLowerCase()
@@ -40,51 +40,6 @@ async function* jsonEvents(file: string): AsyncGenerator<EventItem> {
   if (!parsed.ok) throw new FileInputError(`${file} is not valid JSON: ${parsed.message}`)
   const list = Array.isArray(parsed.value) ? parsed.value : [parsed.value]
   for (let i = 0; i < list.length; i++) yield { index: i, line: 0, event: list[i] }
-}
-
-/** CSV cells are text; numbers and booleans written plainly are read as such. */
-export function castCell(text: string): unknown {
-  const trimmed = text.trim()
-  if (trimmed === '') return undefined
-  if (trimmed === 'true') return true
-  if (trimmed === 'false') return false
-  if (trimmed === 'null') return null
-  if (/^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/.test(trimmed)) return Number(trimmed)
-  return text
-}
-
-function setDotted(target: Record<string, unknown>, dotted: string, value: unknown): void {
-  const parts = dotted.split('.')
-  let node = target
-  for (let i = 0; i < parts.length - 1; i++) {
-    const key = parts[i]!
-    if (key === '__proto__' || key === 'constructor' || key === 'prototype') return
-    const next = node[key]
-    if (!next || typeof next !== 'object') node[key] = {}
-    node = node[key] as Record<string, unknown>
-  }
-  const last = parts[parts.length - 1]!
-  if (last === '__proto__' || last === 'constructor' || last === 'prototype') return
-  node[last] = value
-}
-
-/**
- * Maps a CSV row to an event: the columns id, type, source, time, profileId and sessionId are
- * event fields, `context.x` columns go to the context, everything else (with or without a
- * `properties.` prefix) goes to properties.
- */
-export function csvRowToEvent(row: Record<string, string>): Record<string, unknown> {
-  const event: Record<string, unknown> = { properties: {}, context: {} }
-  for (const [column, text] of Object.entries(row)) {
-    const name = column.trim()
-    if (!name) continue
-    const value = EVENT_FIELDS.has(name) ? (text.trim() === '' ? undefined : text.trim()) : castCell(text)
-    if (value === undefined) continue
-    if (EVENT_FIELDS.has(name)) event[name] = value
-    else if (name.startsWith('context.')) setDotted(event.context as Record<string, unknown>, name.slice(8), value)
-    else setDotted(event.properties as Record<string, unknown>, name.startsWith('properties.') ? name.slice(11) : name, value)
-  }
-  return event
 }
 
 async function* csvEvents(file: string): AsyncGenerator<EventItem> {

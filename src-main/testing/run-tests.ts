@@ -76,6 +76,8 @@ export async function runTests(flow: Flow, cases: TestCase[], options: RunTestsO
     if (result.passed) suite.passed++
     else suite.failed++
     options.onCase?.(result, ++done, selected.length)
+    // Let other work (API calls, progress polls) in between cases.
+    if (done % 25 === 0) await new Promise<void>((resolve) => setImmediate(resolve))
   }
   suite.durationMs = performance.now() - started
   return suite

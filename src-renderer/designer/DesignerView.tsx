@@ -21,15 +21,20 @@ import { ProblemsPanel } from './ProblemsPanel'
 import { ShortcutSheet, useDesignerShortcuts } from './shortcuts'
 import { DeployDialog, DiffSummary, HistoryDrawer, SaveIndicator } from './Staging'
 import { useAutosave } from './useAutosave'
+import { RunHistory } from '../testbench/RunHistory'
+import { TestBench } from '../testbench/TestBench'
+import { TraceView } from '../testbench/TraceView'
+import type { ExecutionReport } from '../../src-shared/engine/report'
+import type { TestCase } from '../../src-shared/flow/types'
+
+const NO_TESTS: TestCase[] = []
 import { useStructure } from './useStructure'
 
-type BottomTab = 'problems' | 'tests' | 'runs'
+type BottomTab = 'problems' | 'tests' | 'runs' | 'trace'
 
 export interface DesignerViewProps {
   plugins: PluginSummary[]
   onMessage: (text: string, kind?: 'info' | 'error') => void
-  bottomExtras?: { tests: ReactNode; runs: ReactNode }
-  overlay?: RunOverlay | null
   /** Buttons the app shell adds to the top bar (theme, About). */
   topbarExtras?: ReactNode
 }
@@ -46,7 +51,22 @@ export function DesignerView(props: DesignerViewProps) {
   )
 }
 
-function DesignerLayout({ plugins, onMessage, store, overlay = null, bottomExtras, topbarExtras }: DesignerViewProps & { store: ReturnType<typeof createDesignerStore> }) {
+/** What a run looks like on the canvas: each node's status and order, each edge's state. */
+export function overlayOf(report: ExecutionReport): RunOverlay {
+  const nodes: RunOverlay['nodes'] = {}
+  for (const record of report.nodes) {
+    const current = nodes[record.nodeId]
+    if (record.status === 'skipped') {
+      if (!current) nodes[record.nodeId] = { status: 'skipped', order: null }
+      continue
+    }
+    if (!current || current.status === 'skipped') nodes[record.nodeId] = { status: record.status, order: record.sequence }
+    else if (record.status === 'error') current.status = 'error'
+  }
+  return { nodes, edges: report.edges }
+}
+
+function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerViewProps & { store: ReturnType<typeof createDesignerStore> }) {
   const [flows, setFlows] = useState<FlowSummary[]>([])
   const [details, setDetails] = useState<FlowDetails | null>(null)
   const [bottomTab, setBottomTab] = useState<BottomTab>('problems')
@@ -54,6 +74,9 @@ function DesignerLayout({ plugins, onMessage, store, overlay = null, bottomExtra
   const [historyOpen, setHistoryOpen] = useState(false)
   const [historyKey, setHistoryKey] = useState(0)
   const [shortcutsOpen, setShortcutsOpen] = useState(false)
+  const [trace, setTrace] = useState<{ report: ExecutionReport; title: string } | null>(null)
+  const [runsKey, setRunsKey] = useState(0)
+  const overlay = useMemo(() => (trace ? overlayOf(trace.report) : null), [trace])
   const flow = useDesigner((s) => s.flow)
   const { canUndo, canRedo } = useHistoryState()
   const reactFlow = useReactFlow()
@@ -89,6 +112,7 @@ function DesignerLayout({ plugins, onMessage, store, overlay = null, bottomExtra
         if (openingRef.current !== id) return
         store.getState().open(next.draft.flow as unknown as Flow)
         setDetails(next)
+        setTrace(null)
         localStorage.setItem('flowbench.lastFlow', id)
       } catch (error) {
         onMessage((error as Error).message, 'error')
@@ -210,6 +234,33 @@ function DesignerLayout({ plugins, onMessage, store, overlay = null, bottomExtra
     requestAnimationFrame(() => void reactFlow.fitView({ duration: 200, minZoom: 0.35 }))
   }, [store, reactFlow])
 
+  const showRun = useCallback((report: ExecutionReport | null, title: string) => {
+    setTrace(report ? { report, title } : null)
+    if (report) setBottomTab('trace')
+  }, [])
+  /** From the test bench: paint the case's run on the canvas but stay on its explanation. */
+  const paintRun = useCallback((report: ExecutionReport | null, title: string) => setTrace(report ? { report, title } : null), [])
+
+  /** Runs the draft once with the first test case's event (or an empty one) and shows the run. */
+  const runOnce = async () => {
+    const state = store.getState()
+    if (!state.flow || !state.flowId) return
+    const first = state.flow.tests?.[0]
+    try {
+      await flushSave()
+      const report = (await call('flows.run', {
+        id: state.flowId,
+        event: (first?.event as Record<string, unknown> | undefined) ?? {},
+        ...(first?.profile ? { profile: first.profile as Record<string, unknown> } : {}),
+        ...(first?.mocks ? { mocks: first.mocks } : {}),
+      })) as unknown as ExecutionReport
+      showRun(report, first ? `Run with “${first.name}”` : 'Run with an empty event')
+      setRunsKey((k) => k + 1)
+    } catch (error) {
+      onMessage((error as Error).message, 'error')
+    }
+  }
+
   const onCanvasMessage = useCallback((text: string) => onMessage(text, 'error'), [onMessage])
   const addFromPalette = useCallback((pluginId: string) => addAtCenter(store, reactFlow, pluginId), [store, reactFlow])
 
@@ -259,6 +310,9 @@ function DesignerLayout({ plugins, onMessage, store, overlay = null, bottomExtra
             <button className="ghost" onClick={() => void autoLayout()} title="Auto-layout (Ctrl+Shift+L)" data-testid="auto-layout">
               Layout
             </button>
+            <button className="ghost" onClick={() => void runOnce()} title="Run the draft with the first test case's event" data-testid="run-button">
+              Run
+            </button>
             <button className="ghost" onClick={() => setHistoryOpen((v) => !v)} data-testid="history-button">
               History
             </button>
@@ -301,16 +355,31 @@ function DesignerLayout({ plugins, onMessage, store, overlay = null, bottomExtra
 
       <section className="bottom-panel" data-testid="bottom-panel">
         <nav className="tabs" role="tablist">
-          {(['problems', 'tests', 'runs'] as const).map((tab) => (
-            <button key={tab} role="tab" aria-selected={bottomTab === tab} className={bottomTab === tab ? 'tab active' : 'tab'} onClick={() => setBottomTab(tab)} data-testid={`tab-${tab}`}>
-              {tab === 'problems' ? `Problems${problems.length ? ` (${problems.length})` : ''}` : tab[0]!.toUpperCase() + tab.slice(1)}
-            </button>
-          ))}
+          {(['problems', 'tests', 'runs', 'trace'] as const)
+            .filter((tab) => tab !== 'trace' || trace)
+            .map((tab) => (
+              <button key={tab} role="tab" aria-selected={bottomTab === tab} className={bottomTab === tab ? 'tab active' : 'tab'} onClick={() => setBottomTab(tab)} data-testid={`tab-${tab}`}>
+                {tab === 'problems' ? `Problems${problems.length ? ` (${problems.length})` : ''}` : tab[0]!.toUpperCase() + tab.slice(1)}
+              </button>
+            ))}
         </nav>
         <div className="tab-body" data-testid={bottomTab}>
           {bottomTab === 'problems' && (flow ? <ProblemsPanel problems={problems} onReveal={reveal} /> : <p className="empty">Open a flow to see its problems.</p>)}
-          {bottomTab === 'tests' && (bottomExtras?.tests ?? <p className="empty">Open a flow to see its test cases.</p>)}
-          {bottomTab === 'runs' && (bottomExtras?.runs ?? <p className="empty">No runs yet.</p>)}
+          {bottomTab === 'tests' &&
+            (flow ? (
+              <TestBench
+                flowId={store.getState().flowId!}
+                cases={flow.tests ?? NO_TESTS}
+                onCasesChange={(tests) => store.getState().setTests(tests)}
+                onShowRun={paintRun}
+                beforeRun={flushSave}
+                onMessage={onMessage}
+              />
+            ) : (
+              <p className="empty">Open a flow to see its test cases.</p>
+            ))}
+          {bottomTab === 'runs' && (flow ? <RunHistory flowId={store.getState().flowId!} refreshKey={runsKey} onShowRun={showRun} /> : <p className="empty">Open a flow to see its runs.</p>)}
+          {bottomTab === 'trace' && trace && <TraceView report={trace.report} title={trace.title} onClose={() => (setTrace(null), setBottomTab('tests'))} />}
         </div>
       </section>
 

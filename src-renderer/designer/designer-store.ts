@@ -4,7 +4,7 @@
  */
 import { temporal } from 'zundo'
 import { createStore } from 'zustand/vanilla'
-import type { Flow, FlowEdge, FlowNode } from '../../src-shared/flow/types'
+import type { Flow, FlowEdge, FlowNode, TestCase } from '../../src-shared/flow/types'
 import type { PluginSummary } from '../../src-shared/api/contract'
 import { outputPortsOf } from '../../src-shared/plugin-sdk'
 import { wouldCreateCycle } from './graph-checks'
@@ -35,6 +35,7 @@ export interface DesignerActions {
   paste(fragment: { nodes: FlowNode[]; edges: FlowEdge[] }, at?: { x: number; y: number }): string[]
   copySelection(): { nodes: FlowNode[]; edges: FlowEdge[] }
   renameFlow(name: string): void
+  setTests(tests: TestCase[]): void
   /** Start and end of a gesture (drag): the whole gesture is one undo step. */
   beginGesture(): void
   endGesture(): void
@@ -215,6 +216,9 @@ export function createDesignerStore() {
           },
           renameFlow(name) {
             edit((flow) => ({ ...flow, name }))
+          },
+          setTests(tests) {
+            edit((flow) => ({ ...flow, tests }))
           },
           beginGesture() {
             if (gestureSnapshot) return

@@ -99,6 +99,33 @@ export const RunSummary = z.object({
 })
 export type RunSummary = z.infer<typeof RunSummary>
 
+const Unmet = z.object({ kind: z.string(), target: z.string(), expected: z.unknown(), actual: z.unknown(), message: z.string() })
+
+export const CaseSummary = z.object({
+  name: z.string(),
+  index: z.number().int(),
+  passed: z.boolean(),
+  durationMs: z.number(),
+  unmet: z.array(Unmet),
+  error: z.string().optional(),
+})
+export type CaseSummary = z.infer<typeof CaseSummary>
+
+export const TestJobStatus = z.object({
+  jobId: z.string(),
+  flowId: z.string(),
+  done: z.number().int(),
+  total: z.number().int(),
+  finished: z.boolean(),
+  cancelled: z.boolean(),
+  passed: z.number().int(),
+  failed: z.number().int(),
+  durationMs: z.number(),
+  error: z.string().nullable(),
+  cases: z.array(CaseSummary),
+})
+export type TestJobStatus = z.infer<typeof TestJobStatus>
+
 export const contract = {
   'app.info': { input: none, output: AppInfo },
   'plugins.list': { input: none, output: z.array(PluginSummary) },
@@ -139,6 +166,28 @@ export const contract = {
     output: z.object({ runs: z.array(RunSummary), total: z.number().int() }),
   },
   'runs.get': { input: z.object({ runId: z.string().min(1).max(100) }).strict(), output: JsonObject },
+  /** Runs the draft (or production) once with an event, records the run and returns its report. */
+  'flows.run': {
+    input: z
+      .object({
+        id: FlowId,
+        event: JsonObject,
+        profile: JsonObject.optional(),
+        session: JsonObject.optional(),
+        mocks: z.record(z.string(), z.object({ port: z.string(), value: z.unknown() })).optional(),
+        production: z.boolean().optional(),
+      })
+      .strict(),
+    output: JsonObject,
+  },
+  /** Starts running test cases in the background: the draft's own, or the ones given. */
+  'tests.start': {
+    input: z.object({ flowId: FlowId, cases: z.array(JsonObject).max(100000).optional(), only: z.array(z.number().int().nonnegative()).optional() }).strict(),
+    output: z.object({ jobId: z.string(), total: z.number().int() }),
+  },
+  'tests.status': { input: z.object({ jobId: z.string().min(1).max(100) }).strict(), output: TestJobStatus },
+  'tests.cancel': { input: z.object({ jobId: z.string().min(1).max(100) }).strict(), output: z.object({ cancelled: z.boolean() }) },
+  'tests.caseReport': { input: z.object({ jobId: z.string().min(1).max(100), index: z.number().int().nonnegative() }).strict(), output: JsonObject },
 } as const
 
 export type Contract = typeof contract

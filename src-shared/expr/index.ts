@@ -1,39 +1,52 @@
-/** The expression language: conditions, `{{ }}` templates and `source@path` references (design §3). */
-import type { Evaluator } from './compile'
+/** The expression language: conditions, `{{ }}` templates and `source@path` references. */
 import { compileExpression } from './compile'
+import type { Evaluator } from './scope'
 import type { TemplateRenderer } from './template'
 import { compileTemplate } from './template'
 
-export { checkExpression, compileExpression, STATE_NAMES } from './compile'
-export type { Evaluator, Scope, StateName } from './compile'
+export { checkExpression, compileExpression } from './compile'
 export { ExpressionError } from './errors'
 export { EXPRESSION_FUNCTIONS } from './functions'
-export type { FunctionInfo } from './functions'
 export { deletePath, formatRef, isRef, parseRef, readPath, writePath } from './refs'
 export type { Ref, RefSource } from './refs'
+export { STATE_NAMES } from './scope'
+export type { Evaluator, Scope } from './scope'
 export { compileTemplate, hasTemplate, templateExpressions } from './template'
 export type { TemplateRenderer } from './template'
 
-/** Compiles each expression and template once per flow load. */
+/**
+ * Compiles each expression and template once per flow load. A source that fails to compile
+ * fails the same way every time without being compiled again.
+ */
 export class ExpressionCache {
-  private readonly expressions = new Map<string, Evaluator>()
-  private readonly templates = new Map<string, TemplateRenderer>()
+  private readonly expressions = new Map<string, Evaluator | Error>()
+  private readonly templates = new Map<string, TemplateRenderer | Error>()
 
   expression(source: string): Evaluator {
-    let evaluator = this.expressions.get(source)
-    if (!evaluator) {
-      evaluator = compileExpression(source)
-      this.expressions.set(source, evaluator)
+    let entry = this.expressions.get(source)
+    if (entry === undefined) {
+      entry = compileOrError(() => compileExpression(source))
+      this.expressions.set(source, entry)
     }
-    return evaluator
+    if (entry instanceof Error) throw entry
+    return entry
   }
 
   template(text: string): TemplateRenderer {
-    let renderer = this.templates.get(text)
-    if (!renderer) {
-      renderer = compileTemplate(text)
-      this.templates.set(text, renderer)
+    let entry = this.templates.get(text)
+    if (entry === undefined) {
+      entry = compileOrError(() => compileTemplate(text))
+      this.templates.set(text, entry)
     }
-    return renderer
+    if (entry instanceof Error) throw entry
+    return entry
+  }
+}
+
+function compileOrError<T>(compile: () => T): T | Error {
+  try {
+    return compile()
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error))
   }
 }

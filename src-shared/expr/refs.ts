@@ -2,9 +2,8 @@
  * `source@path` references (Tracardi's dot notation): `profile@traits.email`,
  * `event@properties.total`, `payload@items.0`; `payload@` and `payload@...` are the whole payload.
  */
-import { STATE_NAMES } from './compile'
-import type { StateName } from './compile'
-import { isForbiddenKey, isPlainObject } from './values'
+import type { StateName } from './scope'
+import { isContainer, isForbiddenKey, member } from './values'
 
 export type RefSource = StateName
 
@@ -13,32 +12,37 @@ export interface Ref {
   path: string[]
 }
 
-const REF_PATTERN = /^(event|profile|session|flow|node|nodes|payload)@([^\s]*)$/
+// Whitespace anywhere means it is not a reference; an unknown source (`ann@example.com`) neither.
+const REF_PATTERN = /^(event|profile|session|flow|nodes|node|payload)@(\S*)$/
+const INDEX = /^(0|[1-9]\d*)$/
 
-const parsed = new Map<string, Ref | null>()
+const cache = new Map<string, Ref | null>()
+const CACHE_LIMIT = 5000
 
-/** Parses a reference (cached: the same few references are read on every run). Treat the result as read-only. */
+/**
+ * Parses a reference, or returns null for any other text. Cached, because the same few
+ * references are resolved on every run; the result is frozen, so treat it as read-only.
+ */
 export function parseRef(text: string): Ref | null {
   if (typeof text !== 'string') return null
-  let ref = parsed.get(text)
+  let ref = cache.get(text)
   if (ref === undefined) {
-    ref = parseRefText(text)
-    if (parsed.size > 5000) parsed.clear()
-    parsed.set(text, ref)
+    ref = parseUncached(text)
+    if (cache.size >= CACHE_LIMIT) cache.clear()
+    cache.set(text, ref)
   }
   return ref
 }
 
-function parseRefText(text: string): Ref | null {
-  if (text.indexOf('@') < 0) return null
-  const match = REF_PATTERN.exec(text)
+function parseUncached(text: string): Ref | null {
+  const match = text.includes('@') ? REF_PATTERN.exec(text) : null
   if (!match) return null
   const source = match[1] as RefSource
   const rest = match[2]!
-  if (rest === '' || rest === '...') return { source, path: [] }
-  const path = rest.split('.')
+  const path = rest === '' || rest === '...' ? [] : rest.split('.')
   if (path.some((segment) => segment === '')) return null
-  return { source, path }
+  // Frozen: the cached ref is shared by every caller.
+  return Object.freeze({ source, path: Object.freeze(path) as string[] })
 }
 
 export function isRef(value: unknown): value is string {
@@ -49,56 +53,78 @@ export function formatRef(ref: Ref): string {
   return `${ref.source}@${ref.path.join('.')}`
 }
 
-export { STATE_NAMES }
-
-function isContainer(value: unknown): value is Record<string, unknown> | unknown[] {
-  return Array.isArray(value) || isPlainObject(value)
-}
-
+/** The value at a path: own properties of plain objects and arrays only; missing is null. */
 export function readPath(root: unknown, path: readonly string[]): unknown {
-  let current = root
-  for (const key of path) {
-    if (!isContainer(current) || isForbiddenKey(key) || !Object.hasOwn(current, key)) return null
-    current = (current as Record<string, unknown>)[key]
-  }
-  return current === undefined ? null : current
+  let value = path.length === 0 && typeof root === 'function' ? null : root
+  for (let i = 0; i < path.length && value !== null; i++) value = member(value, path[i])
+  return value === undefined ? null : value
 }
 
-function checkKey(key: string): void {
-  if (isForbiddenKey(key)) throw new Error(`"${key}" cannot be used in a path`)
+function describe(path: readonly string[], upTo: number): string {
+  return upTo === 0 ? 'the root' : `"${path.slice(0, upTo).join('.')}"`
 }
 
-export function writePath(root: Record<string, unknown>, path: readonly string[], value: unknown): void {
+function typeOf(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'a list'
+  return typeof value === 'object' ? 'an object that is not plain data' : `a ${typeof value}`
+}
+
+/**
+ * Writes a value, creating missing plain objects on the way (lists when the next segment is
+ * an index). Every segment is checked before anything changes, so a refused write leaves the
+ * data untouched.
+ */
+export function writePath(
+  root: Record<string, unknown>,
+  path: readonly string[],
+  value: unknown,
+): void {
   if (path.length === 0) throw new Error('Cannot write to an empty path')
+  for (const segment of path) {
+    if (typeof segment !== 'string' || segment === '') {
+      throw new Error(`Cannot write to "${path.join('.')}": empty path segment`)
+    }
+    if (isForbiddenKey(segment)) {
+      throw new Error(`Cannot write to "${path.join('.')}": "${segment}" is not allowed in a path`)
+    }
+  }
+  if (!isContainer(root)) throw new Error(`Cannot write into ${typeOf(root)}`)
   let current: Record<string, unknown> | unknown[] = root
-  for (let i = 0; i < path.length - 1; i++) {
+  for (let i = 0; i < path.length; i++) {
     const key = path[i]!
-    checkKey(key)
-    let next = Object.hasOwn(current, key) ? (current as Record<string, unknown>)[key] : undefined
+    if (Array.isArray(current) && !INDEX.test(key)) {
+      throw new Error(`${describe(path, i)} is a list, so "${key}" cannot be set in it`)
+    }
+    const target = current as Record<string, unknown>
+    if (i === path.length - 1) {
+      target[key] = value
+      return
+    }
+    let next = Object.hasOwn(target, key) ? target[key] : undefined
     if (next === undefined || next === null) {
-      next = /^\d+$/.test(path[i + 1]!) ? [] : {}
-      ;(current as Record<string, unknown>)[key] = next
+      next = INDEX.test(path[i + 1]!) ? [] : {}
+      target[key] = next
     } else if (!isContainer(next)) {
-      throw new Error(`"${path.slice(0, i + 1).join('.')}" holds ${typeof next}, so "${path[i + 1]}" cannot be set inside it`)
+      throw new Error(
+        `${describe(path, i + 1)} holds ${typeOf(next)}, so "${path[i + 1]}" cannot be set inside it`,
+      )
     }
     current = next as Record<string, unknown> | unknown[]
   }
-  const last = path[path.length - 1]!
-  checkKey(last)
-  if (Array.isArray(current) && !/^\d+$/.test(last)) throw new Error(`"${last}" is not an index of the list at "${path.slice(0, -1).join('.')}"`)
-  ;(current as Record<string, unknown>)[last] = value
 }
 
+/** Removes the value at a path (from a list: splices it out). True when something was removed. */
 export function deletePath(root: unknown, path: readonly string[]): boolean {
   if (path.length === 0) return false
   const parent = readPath(root, path.slice(0, -1))
-  const last = path[path.length - 1]!
-  if (!isContainer(parent) || isForbiddenKey(last) || !Object.hasOwn(parent, last)) return false
+  const key = path[path.length - 1]!
+  if (!isContainer(parent) || isForbiddenKey(key) || !Object.hasOwn(parent, key)) return false
   if (Array.isArray(parent)) {
-    if (!/^\d+$/.test(last)) return false
-    parent.splice(Number(last), 1)
-  } else {
-    delete parent[last]
+    if (!INDEX.test(key)) return false
+    parent.splice(Number(key), 1)
+    return true
   }
+  delete parent[key]
   return true
 }

@@ -1,71 +1,163 @@
-/** Value semantics shared by operators and functions: safe reads, equality, comparison. */
+/**
+ * Value semantics shared by operators, functions, templates and references. Everything here
+ * works on JSON-like data and hands out only data: never a function, never a prototype.
+ */
 
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
-
+/** Keys that lead to prototypes or constructors: never read, written or deleted. */
 export function isForbiddenKey(key: string): boolean {
-  return FORBIDDEN_KEYS.has(key)
+  return key === '__proto__' || key === 'constructor' || key === 'prototype'
 }
+
+const ObjectProto = Object.prototype
+const getProto = Object.getPrototypeOf
+const hasOwn = Object.hasOwn
+const isArray = Array.isArray
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false
-  const proto = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
+  if (typeof value !== 'object' || value === null || isArray(value)) return false
+  const proto: unknown = getProto(value)
+  return proto === ObjectProto || proto === null
 }
 
-/** Reads one own property of a plain object or array; anything else (or missing) is null. */
-export function member(value: unknown, key: string | number): unknown {
-  if (value === null || typeof value !== 'object') return null
-  const k = typeof key === 'number' ? String(key) : key
-  if (FORBIDDEN_KEYS.has(k) || !Object.hasOwn(value, k)) return null
-  if (!Array.isArray(value) && !isPlainObject(value)) return null
-  const v = (value as Record<string, unknown>)[k]
-  return v === undefined || typeof v === 'function' ? null : v
+/** Arrays and plain objects: the only things paths walk into. */
+export function isContainer(value: unknown): value is Record<string, unknown> | unknown[] {
+  if (typeof value !== 'object' || value === null) return false
+  const proto: unknown = getProto(value)
+  return proto === ObjectProto || proto === null || isArray(value)
 }
 
-export function deepEqual(a: unknown, b: unknown): boolean {
+/**
+ * One step of a path whose key is known to be allowed (checked when compiling): an own
+ * property of a plain object or array, or null. The hot path of every expression.
+ */
+export function step(value: unknown, key: string): unknown {
+  if (typeof value !== 'object' || value === null || !hasOwn(value, key)) return null
+  // Reading `constructor` hits an inline cache; getPrototypeOf is the slow, exact fallback
+  // (null-prototype objects, data with its own "constructor" key).
+  const ctor = (value as { constructor?: unknown }).constructor
+  if (ctor !== Object && ctor !== Array) {
+    const proto: unknown = getProto(value)
+    if (proto !== ObjectProto && proto !== null && !isArray(value)) return null
+  }
+  const next = (value as Record<string, unknown>)[key]
+  return next === undefined || typeof next === 'function' ? null : next
+}
+
+/** One step with a key only known at run time: a string or an array index, never a forbidden key. */
+export function member(value: unknown, key: unknown): unknown {
+  if (typeof key === 'string') return isForbiddenKey(key) ? null : step(value, key)
+  if (typeof key === 'number' && Number.isInteger(key) && key >= 0) return step(value, String(key))
+  return null
+}
+
+/** Removes what must not leave the sandbox (functions) and normalises undefined to null. */
+export function data(value: unknown): unknown {
+  return value === undefined || typeof value === 'function' ? null : value
+}
+
+const MAX_DEPTH = 200
+
+/** Strict for primitives (null equals undefined), structural for arrays and plain objects. */
+export function deepEqual(a: unknown, b: unknown, depth = 0): boolean {
   if (a === b) return true
   if (a === null || a === undefined) return b === null || b === undefined
-  if (typeof a !== 'object' || typeof b !== 'object' || b === null) return false
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false
-    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false
+  if (typeof a !== 'object' || typeof b !== 'object' || b === null || depth > MAX_DEPTH) {
+    return false
+  }
+  if (isArray(a)) {
+    if (!isArray(b) || a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i], depth + 1)) return false
     return true
   }
-  if (Array.isArray(b)) return false
-  const ak = Object.keys(a)
-  const bk = Object.keys(b)
-  if (ak.length !== bk.length) return false
-  for (const k of ak) {
-    if (!Object.hasOwn(b, k) || !deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false
+  if (isArray(b) || !isPlainObject(a) || !isPlainObject(b)) return false
+  const keys = Object.keys(a)
+  if (keys.length !== Object.keys(b).length) return false
+  for (const key of keys) {
+    if (!hasOwn(b, key) || !deepEqual(a[key], b[key], depth + 1)) return false
   }
   return true
 }
 
-const NUMERIC = /^\s*-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/
+const NUMERIC = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/
 
-/** Orders two values: numbers with numbers, strings with strings, numeric strings with numbers. */
+export function isNumericString(value: string): boolean {
+  return NUMERIC.test(value)
+}
+
+/**
+ * Orders two values: numbers with numbers, strings with strings, a number with a numeric
+ * string numerically. Anything else is unordered (null), so every comparison is false.
+ */
 export function compare(a: unknown, b: unknown): number | null {
-  if (typeof a === 'number' && typeof b === 'number') return a - b
-  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0
-  if (typeof a === 'number' && typeof b === 'string' && NUMERIC.test(b)) return a - Number(b)
-  if (typeof a === 'string' && typeof b === 'number' && NUMERIC.test(a)) return Number(a) - b
+  if (typeof a === 'number') {
+    if (typeof b === 'number') return a - b
+    if (typeof b === 'string' && NUMERIC.test(b)) return a - Number(b)
+    return null
+  }
+  if (typeof a === 'string') {
+    if (typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0
+    if (typeof b === 'number' && NUMERIC.test(a)) return Number(a) - b
+  }
   return null
 }
 
+/** A finite number from a number, numeric text or boolean; null otherwise. */
 export function toNumber(value: unknown): number | null {
   if (typeof value === 'number') return Number.isFinite(value) ? value : null
-  if (typeof value === 'string' && NUMERIC.test(value)) return Number(value)
+  if (typeof value === 'string') return NUMERIC.test(value) ? Number(value) : null
   if (typeof value === 'boolean') return value ? 1 : 0
   return null
 }
 
-export function toText(value: unknown): string {
-  if (value === null || value === undefined) return ''
-  if (typeof value === 'string') return value
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
-  return JSON.stringify(value)
+/** Infinity and NaN are not JSON: arithmetic that overflows or is undefined gives null. */
+export function finite(n: number): number | null {
+  return n - n === 0 ? n : null
 }
 
-export function finite(n: number): number | null {
-  return Number.isFinite(n) ? n : null
+/** How a value reads inside text: null is empty, lists and objects are JSON. */
+export function toText(value: unknown): string {
+  if (typeof value === 'string') return value
+  if (value === null || value === undefined) return ''
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return String(value)
+  }
+  if (typeof value !== 'object') return ''
+  try {
+    return JSON.stringify(value) ?? ''
+  } catch {
+    // A cycle or a BigInt inside: text cannot show it, and rendering must not throw.
+    return ''
+  }
+}
+
+/** `needle in haystack`: an element of a list, a substring of a text, an own key of an object. */
+export function contains(haystack: unknown, needle: unknown): boolean {
+  if (isArray(haystack)) {
+    if (typeof needle !== 'object' || needle === null) {
+      const n = needle === undefined ? null : needle
+      for (let i = 0; i < haystack.length; i++) {
+        const item: unknown = haystack[i]
+        if (item === n || (n === null && item === undefined)) return true
+      }
+      return false
+    }
+    for (let i = 0; i < haystack.length; i++) if (deepEqual(haystack[i], needle)) return true
+    return false
+  }
+  if (typeof haystack === 'string') {
+    if (typeof needle === 'string') return haystack.includes(needle)
+    if (typeof needle === 'number' || typeof needle === 'boolean') {
+      return haystack.includes(String(needle))
+    }
+    return false
+  }
+  if (isPlainObject(haystack)) {
+    const key = typeof needle === 'number' ? String(needle) : needle
+    return typeof key === 'string' && !isForbiddenKey(key) && hasOwn(haystack, key)
+  }
+  return false
+}
+
+export function truthy(value: unknown): boolean {
+  return !!value
 }

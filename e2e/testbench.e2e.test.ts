@@ -1,0 +1,89 @@
+/// <reference lib="dom" />
+import { readFileSync } from 'node:fs'
+import type { Browser } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { Flow } from '../src-shared/flow/types'
+import { openFlow } from './designer-helpers'
+import type { AppUnderTest } from './helpers'
+import { launchBrowser, openApp } from './helpers'
+
+let browser: Browser
+let app: AppUnderTest
+
+beforeAll(async () => {
+  browser = await launchBrowser()
+})
+afterAll(async () => {
+  await browser.close()
+})
+beforeEach(async () => {
+  app = await openApp(browser)
+  app.app.store.createFlow(JSON.parse(readFileSync('resources/samples/vip-tagging/flow.json', 'utf8')) as Flow)
+  await app.page.reload()
+  await openFlow(app.page, 'vip-tagging')
+})
+afterEach(async () => {
+  expect(app.pageErrors).toEqual([])
+  await app.close()
+})
+
+/** 100 purchases; row 42 has a total that is not a number, so its run fails. */
+function purchasesCsv(): string {
+  const rows = ['type,profileId,total,currency']
+  for (let i = 1; i <= 100; i++) rows.push(`purchase,customer-${i % 7},${i === 42 ? 'lots' : i * 10},EUR`)
+  return rows.join('\n') + '\n'
+}
+
+describe('test bench', () => {
+  it('imports 100 events from CSV, runs all, explains the failure and paints its path', async () => {
+    const { page } = app
+    await page.getByTestId('tab-tests').click()
+    await page.getByTestId('import-events').click()
+    await page.getByTestId('import-file').setInputFiles({ name: 'purchases.csv', mimeType: 'text/csv', buffer: Buffer.from(purchasesCsv()) })
+    await page.getByTestId('import-count').getByText('100 events in purchases.csv').waitFor()
+    expect(await page.getByTestId('import-preview').locator('tbody tr').count()).toBe(5)
+    await page.getByTestId('import-confirm').click()
+
+    await page.getByTestId('run-all').click()
+    await page.getByTestId('test-summary').getByText(/102 passed, 1 failed in \d+ ms/).waitFor()
+
+    // The sample's 3 cases come first; imported row 42 is case 3 + 41.
+    const failing = page.getByTestId('case-44')
+    expect(await failing.getByTestId('case-status-44').getAttribute('data-status')).toBe('failed')
+    await failing.locator('.case-open').click()
+    const failure = page.getByTestId('case-failure')
+    await failure.waitFor()
+    expect(await failure.locator('pre.expected').first().textContent()).toBe('"succeeded"')
+    expect(await failure.locator('pre.actual').first().textContent()).toBe('"failed"')
+    expect(await failure.textContent()).toContain('"By" must be a number')
+
+    // The path is painted: nodes carry their run order and the edge past the failure is not active.
+    await page.getByTestId('node-run-count').waitFor()
+    expect(await page.getByTestId('node-run-count').textContent()).toBe('2')
+    expect(await page.getByTestId('node-spend').evaluate((el) => el.classList.contains('run-error'))).toBe(true)
+    expect(await page.locator('.react-flow__edge.trace-active').count()).toBe(2)
+    await page.getByTestId('tab-trace').click()
+    expect(await page.getByTestId('trace-status').textContent()).toBe('failed')
+  })
+
+  it('lists malformed rows with their line numbers and still imports the good ones', async () => {
+    const { page } = app
+    await page.getByTestId('tab-tests').click()
+    await page.getByTestId('import-events').click()
+    await page.getByTestId('import-file').setInputFiles({ name: 'bad.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from('{"type":"purchase","properties":{"total":5}}\n{oops\n{"type":"purchase","properties":{"total":6}}\n') })
+    await page.getByTestId('import-errors').getByText('Line 2').waitFor()
+    await page.getByTestId('import-count').getByText('2 events').waitFor()
+    await page.getByTestId('import-confirm').click()
+    expect(await page.getByTestId('cases').locator('li').count()).toBe(5)
+  })
+
+  it('runs the draft once and shows the trace with each node’s input and output', async () => {
+    const { page } = app
+    await page.getByTestId('run-button').click()
+    await page.getByTestId('trace-view').waitFor()
+    await page.getByTestId('timeline-spend').click()
+    expect(await page.getByTestId('trace-output').textContent()).toContain('payload')
+    await page.getByTestId('tab-runs').click()
+    await page.getByTestId('success-rate').getByText('100% of the last 1 runs succeeded').waitFor()
+  })
+})

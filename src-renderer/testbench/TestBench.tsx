@@ -1,0 +1,224 @@
+import { lazy, Suspense, useEffect, useRef, useState } from 'react'
+import type { CaseSummary, TestJobStatus } from '../../src-shared/api/contract'
+import type { ExecutionReport } from '../../src-shared/engine/report'
+import type { TestCase } from '../../src-shared/flow/types'
+import { TEST_CASE_SCHEMA } from '../../src-shared/flow/schema'
+import { parseJsonText } from '../../src-shared/json-text'
+import { call } from '../api/client'
+import { ImportEvents } from './ImportEvents'
+
+const CodeEditor = lazy(() => import('../editor/CodeEditor').then((m) => ({ default: m.CodeEditor })))
+
+export interface TestBenchProps {
+  flowId: string
+  cases: TestCase[]
+  onCasesChange: (cases: TestCase[]) => void
+  /** Shows a run on the canvas and in the trace view (null clears it). */
+  onShowRun: (report: ExecutionReport | null, title: string) => void
+  /** Saves the draft first, so the main process runs what the user sees. */
+  beforeRun: () => Promise<void>
+  onMessage: (text: string, kind?: 'info' | 'error') => void
+}
+
+function show(value: unknown): string {
+  return value === undefined ? '—' : JSON.stringify(value, null, 2)
+}
+
+export function TestBench({ flowId, cases, onCasesChange, onShowRun, beforeRun, onMessage }: TestBenchProps) {
+  const [job, setJob] = useState<TestJobStatus | null>(null)
+  const [selected, setSelected] = useState<number | null>(null)
+  const [editing, setEditing] = useState<number | null>(null)
+  const [importing, setImporting] = useState(false)
+  const poll = useRef<ReturnType<typeof setTimeout> | null>(null)
+
+  useEffect(() => () => void (poll.current && clearTimeout(poll.current)), [])
+  useEffect(() => {
+    setJob(null)
+    setSelected(null)
+    setEditing(null)
+  }, [flowId])
+
+  const running = job !== null && !job.finished
+  const results = new Map<number, CaseSummary>((job?.cases ?? []).map((c) => [c.index, c]))
+
+  const start = async (only?: number[]) => {
+    try {
+      await beforeRun()
+      const { jobId } = await call('tests.start', only ? { flowId, only } : { flowId })
+      const tick = async () => {
+        const status = await call('tests.status', { jobId })
+        setJob(status)
+        if (!status.finished) poll.current = setTimeout(tick, 120)
+        else if (status.error && status.cases.every((c) => c.error)) onMessage(status.error, 'error')
+      }
+      await tick()
+    } catch (error) {
+      onMessage((error as Error).message, 'error')
+    }
+  }
+
+  const openResult = async (index: number) => {
+    setSelected(index)
+    if (!job || !results.has(index)) return
+    try {
+      const report = (await call('tests.caseReport', { jobId: job.jobId, index })) as unknown as ExecutionReport
+      onShowRun(report, `Test: ${cases[index]?.name ?? index}`)
+    } catch {
+      onShowRun(null, '')
+    }
+  }
+
+  const addCase = () => {
+    const next = [...cases, { name: `Case ${cases.length + 1}`, event: { type: 'purchase', properties: {} }, expect: { status: 'succeeded' as const } }]
+    onCasesChange(next)
+    setEditing(next.length - 1)
+  }
+
+  const passed = job?.passed ?? 0
+  const failed = job?.failed ?? 0
+  const chosen = selected !== null ? results.get(selected) : undefined
+
+  return (
+    <div className="test-bench" data-testid="test-bench">
+      <div className="bench-toolbar">
+        <button className="primary small" disabled={running || cases.length === 0} onClick={() => void start()} data-testid="run-all">
+          Run all ({cases.length})
+        </button>
+        {running && (
+          <button className="small" onClick={() => job && void call('tests.cancel', { jobId: job.jobId })} data-testid="cancel-tests">
+            Cancel
+          </button>
+        )}
+        <button className="small" onClick={addCase} data-testid="add-case">
+          Add case
+        </button>
+        <button className="small" onClick={() => setImporting(true)} data-testid="import-events">
+          Import events…
+        </button>
+        {job && (
+          <div className="progress" data-testid="test-progress" title={`${job.done} of ${job.total}`}>
+            <div className="progress-bar" style={{ width: `${job.total ? (job.done / job.total) * 100 : 100}%` }} />
+          </div>
+        )}
+        {job && (
+          <span className={failed ? 'summary failed' : 'summary passed'} data-testid="test-summary">
+            {passed} passed, {failed} failed{job.cancelled ? ' (cancelled)' : ''}
+            {job.finished ? ` in ${Math.round(job.durationMs)} ms` : ''}
+          </span>
+        )}
+      </div>
+      <div className="bench-body">
+        <ul className="cases" data-testid="cases">
+          {cases.length === 0 && <li className="empty">No test cases yet. Add one, or import sample events.</li>}
+          {cases.map((c, i) => {
+            const result = results.get(i)
+            return (
+              <li key={i} className={selected === i ? 'selected' : ''} data-testid={`case-${i}`}>
+                <button className="case-open" onClick={() => void openResult(i)}>
+                  <span className={`dot ${result ? (result.passed ? 'pass' : 'fail') : ''}`} data-testid={`case-status-${i}`} data-status={result ? (result.passed ? 'passed' : 'failed') : 'not-run'} />
+                  <span className="case-name">{c.name}</span>
+                  {result && <span className="muted small">{result.durationMs.toFixed(1)} ms</span>}
+                </button>
+                <button className="ghost small" title="Run this case" onClick={() => void start([i])} disabled={running}>
+                  ▶
+                </button>
+                <button className="ghost small" title="Edit" onClick={() => setEditing(editing === i ? null : i)} data-testid={`edit-case-${i}`}>
+                  ✎
+                </button>
+                <button className="ghost small" title="Delete" onClick={() => onCasesChange(cases.filter((_, j) => j !== i))}>
+                  ✕
+                </button>
+              </li>
+            )
+          })}
+        </ul>
+        <div className="case-detail">
+          {editing !== null && cases[editing] ? (
+            <CaseEditor key={editing} testCase={cases[editing]!} onChange={(next) => onCasesChange(cases.map((c, j) => (j === editing ? next : c)))} />
+          ) : chosen ? (
+            <CaseResultView result={chosen} />
+          ) : (
+            <p className="empty">Run the cases, then pick one to see why it passed or failed and its path on the canvas.</p>
+          )}
+        </div>
+      </div>
+      {importing && (
+        <ImportEvents
+          onCancel={() => setImporting(false)}
+          onImport={(events) => {
+            const made = events.map((event, i) => ({ name: `Imported ${cases.length + i + 1}${typeof event.type === 'string' ? ` (${event.type})` : ''}`, event, expect: { status: 'succeeded' as const } }))
+            onCasesChange([...cases, ...made])
+            setImporting(false)
+            onMessage(`Added ${made.length} test case${made.length === 1 ? '' : 's'}`)
+          }}
+        />
+      )}
+    </div>
+  )
+}
+
+function CaseResultView({ result }: { result: CaseSummary }) {
+  if (result.passed) return <p className="pass-text" data-testid="case-passed">✓ {result.name} passed: every expectation was met.</p>
+  return (
+    <div className="case-failure" data-testid="case-failure">
+      <h4>✗ {result.name}</h4>
+      {result.error && <p className="error-text">{result.error}</p>}
+      <table className="unmet">
+        <thead>
+          <tr>
+            <th>Expectation</th>
+            <th>Expected</th>
+            <th>Actual</th>
+          </tr>
+        </thead>
+        <tbody>
+          {result.unmet.map((u, i) => (
+            <tr key={i} data-testid={`unmet-${i}`}>
+              <td>
+                <div className="mono">{u.target}</div>
+                <div className="muted small">{u.message}</div>
+              </td>
+              <td>
+                <pre className="expected">{show(u.expected)}</pre>
+              </td>
+              <td>
+                <pre className="actual">{show(u.actual)}</pre>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
+}
+
+/** A case as JSON, checked against the test-case schema; invalid text never replaces the case. */
+function CaseEditor({ testCase, onChange }: { testCase: TestCase; onChange: (next: TestCase) => void }) {
+  const [text, setText] = useState(() => JSON.stringify(testCase, null, 2))
+  const [error, setError] = useState<string | null>(null)
+  return (
+    <div className="case-editor" data-testid="case-editor">
+      <Suspense fallback={<div className="code-editor loading">Loading editor…</div>}>
+        <CodeEditor
+          value={text}
+          language="json"
+          path={`flowbench://test-case/${encodeURIComponent(testCase.name)}.json`}
+          schema={TEST_CASE_SCHEMA}
+          height={180}
+          onChange={(next) => {
+            setText(next)
+            const parsed = parseJsonText(next)
+            if (!parsed.ok) return setError(parsed.message)
+            const value = parsed.value as TestCase
+            if (!value || typeof value !== 'object' || typeof value.name !== 'string' || !value.event || typeof value.event !== 'object') {
+              return setError('A case needs a "name" and an "event" object')
+            }
+            setError(null)
+            onChange(value)
+          }}
+        />
+      </Suspense>
+      {error ? <div className="field-error">{error} — the case keeps its last valid version.</div> : <div className="muted small">name, event, profile?, session?, mocks?, expect</div>}
+    </div>
+  )
+}
