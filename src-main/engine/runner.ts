@@ -429,17 +429,18 @@ class FlowRun {
   /** Loads profile and session; returns whether the session should be saved even if unchanged. */
   private async prepareState(now: string): Promise<boolean> {
     const { store } = this.engine
-    const event = normalizeEvent(this.options.event, now)
+    // Runs change their state in place; the caller's event, profile and session stay as given.
+    const event = normalizeEvent(cloneJson(this.options.event), now)
     let session: SessionRecord | null = null
     let profile: ProfileRecord | null = null
     if (this.options.session !== undefined) {
-      session = normalizeSession(this.options.session, event.sessionId ?? randomUUID(), event.profileId ?? '', now)
+      session = normalizeSession(cloneJson(this.options.session), event.sessionId ?? randomUUID(), event.profileId ?? '', now)
     } else if (event.sessionId) {
       const loading = store.loadSession(event.sessionId)
       session = loading instanceof Promise ? await loading : loading
     }
     if (this.options.profile !== undefined) {
-      profile = normalizeProfile(this.options.profile, event.profileId ?? session?.profileId ?? randomUUID(), now)
+      profile = normalizeProfile(cloneJson(this.options.profile), event.profileId ?? session?.profileId ?? randomUUID(), now)
     } else {
       const profileId = event.profileId ?? (session?.profileId || null)
       if (profileId) {

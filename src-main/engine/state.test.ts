@@ -115,3 +115,23 @@ describe('state: event, profile, session, flow, node, nodes, payload', () => {
     expect(Object.keys(report.state.session as object).sort()).toEqual(['context', 'createdAt', 'id', 'profileId', 'updatedAt'])
   })
 })
+
+describe('inputs', () => {
+  it('leaves the caller’s event, profile and session untouched', async () => {
+    const engine = new Engine({ plugins: testRegistry() })
+    const event = { type: 'visit', properties: { a: 1 } }
+    const profile = { id: 'p', traits: { visits: 1 } }
+    const session = { id: 's', context: {} }
+    const flow = buildFlow(
+      [
+        ['start', 'trigger.manual'],
+        ['write', 'data.set', { values: { 'event@properties.b': 2, 'profile@traits.visits': 5, 'session@context.x': 1 } }],
+      ],
+      ['start.payload -> write'],
+    )
+    await engine.run(engine.load(flow), { event, profile, session })
+    expect(event).toEqual({ type: 'visit', properties: { a: 1 } })
+    expect(profile).toEqual({ id: 'p', traits: { visits: 1 } })
+    expect(session).toEqual({ id: 's', context: {} })
+  })
+})

@@ -1,0 +1,77 @@
+/**
+ * Test bench benchmarks (issue: Test bench): 1,000 cases of the VIP sample with full traces,
+ * in the engine; and the UI's longest frame while they run in the main process.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { CHROMIUM_PATH, launchBrowser, openApp } from '../e2e/helpers'
+import type { Flow, TestCase } from '../src-shared/flow/types'
+import { PluginRegistry } from '../src-main/plugins-host/registry'
+import { runTests } from '../src-main/testing/run-tests'
+import type { BenchCase, Figure } from './harness'
+
+function vipCases(count: number): TestCase[] {
+  return Array.from({ length: count }, (_, i) => ({
+    name: `purchase ${i}`,
+    event: { type: 'purchase', properties: { orderId: `O-${i}`, total: 100 + (i % 1200) } },
+    profile: { id: `c-${i}`, traits: { name: `Customer ${i}`, purchases: i % 5, totalSpent: (i * 37) % 900 } },
+    expect: { status: 'succeeded', reached: ['count', 'spend', 'threshold'], profile: { 'traits.purchases': (i % 5) + 1 } },
+  }))
+}
+
+export const testbenchBench: BenchCase = {
+  group: 'testbench',
+  async run(): Promise<Figure[]> {
+    const flow = JSON.parse(readFileSync('resources/samples/vip-tagging/flow.json', 'utf8')) as Flow
+    const cases = vipCases(1000)
+    const plugins = PluginRegistry.withBuiltins()
+    await runTests(flow, cases.slice(0, 100), { plugins, keepReports: true })
+    const times: number[] = []
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now()
+      const suite = await runTests(flow, cases, { plugins, keepReports: true })
+      times.push(performance.now() - t0)
+      if (suite.passed !== 1000) throw new Error(`benchmark cases failed: ${suite.cases.find((c) => !c.passed)?.unmet[0]?.message}`)
+    }
+
+    // The UI while the same 1,000 cases run in the main process: the longest frame.
+    const figures: Figure[] = [{ name: '1,000 VIP test cases with full traces (median of 3)', value: Math.round(times.sort((a, b) => a - b)[1]!), unit: 'ms', target: { value: 2000, better: 'lower' } }]
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fb-bench-tests-'))
+    const browser = await launchBrowser().catch(() => null)
+    if (!browser) throw new Error(`Chromium not found at ${CHROMIUM_PATH}`)
+    try {
+      const app = await openApp(browser, dir)
+      app.app.store.createFlow({ ...flow, tests: cases })
+      const { page } = app
+      await page.reload()
+      await page.getByTestId('flow-item-vip-tagging').locator('.flow-open').click()
+      await page.getByTestId('tab-tests').click()
+      await page.evaluate(() => {
+        const w = window as unknown as { frames_: number[]; stop_: boolean }
+        w.frames_ = []
+        w.stop_ = false
+        let last = performance.now()
+        const tick = (t: number) => {
+          w.frames_.push(t - last)
+          last = t
+          if (!w.stop_) requestAnimationFrame(tick)
+        }
+        requestAnimationFrame(tick)
+      })
+      await page.getByTestId('run-all').click()
+      await page.getByTestId('test-summary').getByText('1000 passed, 0 failed in', { exact: false }).waitFor({ timeout: 60000 })
+      const frames = await page.evaluate(() => {
+        const w = window as unknown as { frames_: number[]; stop_: boolean }
+        w.stop_ = true
+        return w.frames_.slice(1)
+      })
+      figures.push({ name: 'longest UI frame while 1,000 cases run', value: Math.round(Math.max(...frames) * 10) / 10, unit: 'ms', target: { value: 100, better: 'lower' } })
+      await app.close()
+    } finally {
+      await browser.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+    return figures
+  },
+}
