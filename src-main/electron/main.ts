@@ -2,7 +2,8 @@
  * The Electron entry: creates the window with secure defaults and wires the API to ipcMain.
  * The only file in src-main that imports 'electron'.
  */
-import { app, BrowserWindow, ipcMain, Menu, session, shell } from 'electron'
+import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell } from 'electron'
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createApiHandlers } from '../api/handlers'
@@ -16,7 +17,13 @@ const devServerUrl = process.env.ELECTRON_RENDERER_URL
 async function start(): Promise<void> {
   await app.whenReady()
   const dataDir = process.env.FLOWBENCH_DATA_DIR ?? app.getPath('userData')
-  const context = await createAppContext({ dataDir, mode: 'electron' })
+  // better-sqlite3 built for Electron's ABI by `npm start` (scripts/prepare-electron.js), kept
+  // apart from the Node build in node_modules that the tests and the CLI use.
+  const binding = path.join(app.getAppPath(), 'native', `electron-${process.versions.electron}`, 'better_sqlite3.node')
+  const context = await createAppContext({ dataDir, mode: 'electron', nativeBinding: existsSync(binding) ? binding : undefined })
+  if (context.recovered) {
+    void dialog.showMessageBox({ type: 'warning', title: 'Flowbench', message: 'The database could not be opened', detail: context.recovered.reason })
+  }
   const devOrigin = devServerUrl ? new URL(devServerUrl).origin : undefined
   registerIpcHandlers(ipcMain, createApiHandlers(context), devOrigin ? [devOrigin] : ['file://'])
 
