@@ -1,10 +1,13 @@
 /** JUnit XML for CI systems: one testsuite per flow, one testcase per case. */
 import type { SuiteResult } from './run-tests'
 
+// eslint-disable-next-line no-control-regex -- these are exactly the characters to remove
+const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g
+
 function escapeXml(text: string): string {
   return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!)
     // Characters XML 1.0 cannot carry at all.
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')
+    .replace(INVALID_XML_CHARS, '')
 }
 
 export function toJUnitXml(suites: SuiteResult[]): string {

@@ -118,7 +118,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
         onMessage((error as Error).message, 'error')
       }
     },
-    [store, onMessage, reactFlow],
+    [store, onMessage],
   )
 
   useEffect(() => {
