@@ -10,6 +10,7 @@ import { checkExpression, templateExpressions } from '../expr'
 import type { PluginLookup, PluginMeta } from '../plugin-sdk'
 import { isTriggerPlugin, outputPortsOf } from '../plugin-sdk'
 import { parseJsonText } from '../json-text'
+import { compileFastSchema } from './fast-schema'
 import { CycleError, reachableFrom, topologicalOrder } from './graph'
 import { EDGE_SCHEMA, FLOW_SCHEMA, NODE_SCHEMA } from './schema'
 import type { Problem } from './types'
@@ -24,23 +25,28 @@ const TOP_LEVEL_SCHEMA = {
   properties: { ...((FLOW_SCHEMA as { properties: Record<string, unknown> }).properties), nodes: { type: 'array' }, edges: { type: 'array' } },
 }
 
-let validators: { top: Validator; node: Validator; edge: Validator } | null = null
+interface SchemaCheck {
+  validate(value: unknown): { valid: boolean; errors: OutputUnit[] }
+}
+
+/** The fast compiled validator when the schema allows it, cfworker's otherwise. */
+function checkerFor(schema: unknown): SchemaCheck {
+  return compileFastSchema(schema) ?? new Validator(schema as Schema, '2020-12', false)
+}
+
+let validators: { top: SchemaCheck; node: SchemaCheck; edge: SchemaCheck } | null = null
 function schemaValidators() {
-  validators ??= {
-    top: new Validator(TOP_LEVEL_SCHEMA as Schema, '2020-12', false),
-    node: new Validator(NODE_SCHEMA as Schema, '2020-12', false),
-    edge: new Validator(EDGE_SCHEMA as Schema, '2020-12', false),
-  }
+  validators ??= { top: checkerFor(TOP_LEVEL_SCHEMA), node: checkerFor(NODE_SCHEMA), edge: checkerFor(EDGE_SCHEMA) }
   return validators
 }
 
-const configValidators = new WeakMap<object, Validator>()
-function configValidator(plugin: PluginMeta): Validator | null {
+const configValidators = new WeakMap<object, SchemaCheck>()
+function configValidator(plugin: PluginMeta): SchemaCheck | null {
   const schema = plugin.configSchema
   if (typeof schema !== 'object' || schema === null) return null
   let validator = configValidators.get(schema)
   if (!validator) {
-    validator = new Validator(schema as Schema, '2020-12', false)
+    validator = checkerFor(schema)
     configValidators.set(schema, validator)
   }
   return validator
