@@ -86,4 +86,26 @@ describe('test bench', () => {
     await page.getByTestId('tab-runs').click()
     await page.getByTestId('success-rate').getByText('100% of the last 1 runs succeeded').waitFor()
   })
+
+  it('turns a node’s output in a run into its mock, and a run into a test case', async () => {
+    const { page } = app
+    await page.getByTestId('run-button').click()
+    await page.getByTestId('trace-view').waitFor()
+    await page.getByTestId('node-spend').locator('.fb-node-header').click()
+    await page.getByTestId('use-as-mock').click()
+    await page.getByTestId('case-from-run').click()
+    await expect.poll(() => app.app.store.getFlow('vip-tagging').draft.flow.tests?.length, { timeout: 5000 }).toBe(4)
+    const tests = app.app.store.getFlow('vip-tagging').draft.flow.tests!
+    expect(tests[0]!.mocks).toEqual({ spend: { port: 'payload', value: expect.anything() } })
+    expect(tests[3]).toMatchObject({ event: { type: 'purchase' }, expect: { status: 'succeeded', reached: expect.arrayContaining(['start', 'count', 'spend']) } })
+  })
+
+  it('saves the draft as a .flow.json file', async () => {
+    const { page } = app
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-file').click()])
+    expect(download.suggestedFilename()).toBe('vip-tagging.flow.json')
+    const saved = JSON.parse(readFileSync((await download.path())!, 'utf8')) as Flow
+    expect(saved).toMatchObject({ schemaVersion: 1, id: 'vip-tagging' })
+    expect(saved.nodes).toHaveLength(8)
+  })
 })

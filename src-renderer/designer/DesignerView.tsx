@@ -74,7 +74,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
   const [historyOpen, setHistoryOpen] = useState(false)
   const [historyKey, setHistoryKey] = useState(0)
   const [shortcutsOpen, setShortcutsOpen] = useState(false)
-  const [trace, setTrace] = useState<{ report: ExecutionReport; title: string } | null>(null)
+  const [trace, setTrace] = useState<{ report: ExecutionReport; title: string; caseIndex: number | null } | null>(null)
   const [runsKey, setRunsKey] = useState(0)
   const overlay = useMemo(() => (trace ? overlayOf(trace.report) : null), [trace])
   const flow = useDesigner((s) => s.flow)
@@ -235,11 +235,43 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
   }, [store, reactFlow])
 
   const showRun = useCallback((report: ExecutionReport | null, title: string) => {
-    setTrace(report ? { report, title } : null)
+    setTrace(report ? { report, title, caseIndex: null } : null)
     if (report) setBottomTab('trace')
   }, [])
   /** From the test bench: paint the case's run on the canvas but stay on its explanation. */
-  const paintRun = useCallback((report: ExecutionReport | null, title: string) => setTrace(report ? { report, title } : null), [])
+  const paintRun = useCallback(
+    (report: ExecutionReport | null, title: string, caseIndex?: number) => setTrace(report ? { report, title, caseIndex: caseIndex ?? null } : null),
+    [],
+  )
+
+  /** Pins a node's output from the shown run as its mock, in the case that made the run (or the first case). */
+  const pinAsMock = useCallback(
+    (nodeId: string, output: { port: string; value: unknown }) => {
+      const state = store.getState()
+      const tests = [...(state.flow?.tests ?? [])]
+      const index = trace?.caseIndex ?? 0
+      const target = tests[index] ?? { name: 'Case 1', event: {}, expect: { status: 'succeeded' as const } }
+      tests[index] = { ...target, mocks: { ...target.mocks, [nodeId]: { port: output.port, value: output.value } } }
+      state.setTests(tests)
+      onMessage(`“${tests[index]!.name}” now mocks ${nodeId} with its output on ${output.port}`)
+    },
+    [store, trace, onMessage],
+  )
+
+  /** A new test case from the shown run: its event and starting profile, expecting what it did. */
+  const caseFromRun = useCallback(() => {
+    if (!trace) return
+    const report = trace.report
+    const entry = report.nodes.find((n) => n.nodeId === report.trigger.nodeId)
+    const event = (entry?.input?.value ?? report.state.event) as Record<string, unknown>
+    const reached = [...new Set(report.nodes.filter((n) => n.status !== 'skipped').map((n) => n.nodeId))]
+    const state = store.getState()
+    const tests = [...(state.flow?.tests ?? [])]
+    tests.push({ name: `From run at ${new Date(report.startedAt).toLocaleTimeString()}`, event, expect: { status: report.status, reached } })
+    state.setTests(tests)
+    setBottomTab('tests')
+    onMessage('Added a test case from this run')
+  }, [trace, store, onMessage])
 
   /** Runs the draft once with the first test case's event (or an empty one) and shows the run. */
   const runOnce = async () => {
@@ -261,10 +293,22 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
     }
   }
 
+  /** Downloads the draft as `<id>.flow.json` (in Electron the download asks where to save). */
+  const saveToFile = useCallback(() => {
+    const current = store.getState().flow
+    if (!current) return
+    const blob = new Blob([JSON.stringify(current, null, 2) + '\n'], { type: 'application/json' })
+    const link = document.createElement('a')
+    link.href = URL.createObjectURL(blob)
+    link.download = `${current.id}.flow.json`
+    link.click()
+    setTimeout(() => URL.revokeObjectURL(link.href), 1000)
+  }, [store])
+
   const onCanvasMessage = useCallback((text: string) => onMessage(text, 'error'), [onMessage])
   const addFromPalette = useCallback((pluginId: string) => addAtCenter(store, reactFlow, pluginId), [store, reactFlow])
 
-  useDesignerShortcuts({ store, onMessage, onLayout: autoLayout, onShortcuts: () => setShortcutsOpen(true), onDeploy: () => setDeployOpen(true) })
+  useDesignerShortcuts({ store, onMessage, onLayout: autoLayout, onShortcuts: () => setShortcutsOpen(true), onDeploy: () => setDeployOpen(true), onSave: saveToFile })
 
   const reveal = (problem: Problem) => {
     if (problem.nodeId && store.getState().flow?.nodes.some((n) => n.id === problem.nodeId)) {
@@ -310,6 +354,9 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
             <button className="ghost" onClick={() => void autoLayout()} title="Auto-layout (Ctrl+Shift+L)" data-testid="auto-layout">
               Layout
             </button>
+            <button className="ghost" onClick={saveToFile} title="Save the draft as a .flow.json file (Ctrl+S)" data-testid="save-file">
+              Save file
+            </button>
             <button className="ghost" onClick={() => void runOnce()} title="Run the draft with the first test case's event" data-testid="run-button">
               Run
             </button>
@@ -350,7 +397,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
       </main>
 
       <aside className="inspector" data-testid="inspector">
-        <Inspector problems={problems} structure={structure} />
+        <Inspector problems={problems} structure={structure} trace={trace?.report ?? null} onUseAsMock={pinAsMock} onCaseFromRun={caseFromRun} />
       </aside>
 
       <section className="bottom-panel" data-testid="bottom-panel">

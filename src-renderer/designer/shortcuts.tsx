@@ -14,6 +14,7 @@ export const SHORTCUTS: [string, string][] = [
   ['Shift + drag', 'Box-select'],
   ['Ctrl/⌘ + Shift + L', 'Auto-layout'],
   ['F', 'Zoom to fit'],
+  ['Ctrl/⌘ + S', 'Save the draft as a .flow.json file (it also autosaves)'],
   ['Ctrl/⌘ + Enter', 'Deploy'],
   ['?', 'This sheet'],
 ]
@@ -60,8 +61,9 @@ export function useDesignerShortcuts(options: {
   onLayout: () => void
   onShortcuts: () => void
   onDeploy: () => void
+  onSave: () => void
 }) {
-  const { store, onMessage, onLayout, onShortcuts, onDeploy } = options
+  const { store, onMessage, onLayout, onShortcuts, onDeploy, onSave } = options
   const reactFlow = useReactFlow()
 
   useEffect(() => {
@@ -85,6 +87,9 @@ export function useDesignerShortcuts(options: {
       } else if (mod && event.shiftKey && key === 'l') {
         event.preventDefault()
         onLayout()
+      } else if (mod && key === 's') {
+        event.preventDefault()
+        onSave()
       } else if (mod && key === 'enter') {
         event.preventDefault()
         onDeploy()
@@ -121,7 +126,7 @@ export function useDesignerShortcuts(options: {
       document.removeEventListener('copy', onCopy)
       document.removeEventListener('paste', onPaste)
     }
-  }, [store, onMessage, onLayout, onShortcuts, onDeploy, reactFlow])
+  }, [store, onMessage, onLayout, onShortcuts, onDeploy, onSave, reactFlow])
 }
 
 export function ShortcutSheet({ onClose }: { onClose: () => void }) {

@@ -3,6 +3,7 @@ import { PluginIcon } from '../shell/PluginIcon'
 import type { IChangeEvent } from '@rjsf/core'
 import { lazy, memo, Suspense, useMemo, useState } from 'react'
 import type { PluginSummary } from '../../src-shared/api/contract'
+import type { ExecutionReport } from '../../src-shared/engine/report'
 import type { Flow, FlowNode, Problem } from '../../src-shared/flow/types'
 import { parseJsonText } from '../../src-shared/json-text'
 import { useDesigner, useDesignerApi } from '../designer/DesignerContext'
@@ -52,7 +53,16 @@ function refSuggestions(nodes: FlowNode[]): string[] {
  * Reads nodes from `structure`, the flow that stays the same object while only positions change,
  * so dragging a node does not re-render its form on every frame.
  */
-export const Inspector = memo(function Inspector({ problems, structure }: { problems: Problem[]; structure: Flow | null }) {
+export interface InspectorProps {
+  problems: Problem[]
+  structure: Flow | null
+  /** The run shown on the canvas, if any: its outputs can become mocks or a test case. */
+  trace: ExecutionReport | null
+  onUseAsMock: (nodeId: string, output: { port: string; value: unknown }) => void
+  onCaseFromRun: () => void
+}
+
+export const Inspector = memo(function Inspector({ problems, structure, trace, onUseAsMock, onCaseFromRun }: InspectorProps) {
   const selected = useDesigner((s) => (s.selectedNodes.length === 1 ? s.selectedNodes[0]! : null))
   const count = useDesigner((s) => s.selectedNodes.length)
   const node = selected ? (structure?.nodes.find((n) => n.id === selected) ?? null) : null
@@ -66,7 +76,30 @@ export const Inspector = memo(function Inspector({ problems, structure }: { prob
       </div>
     )
   }
-  return <NodeInspector key={node.id} node={node} plugin={plugin} problems={problems.filter((p) => p.nodeId === node.id)} allNodes={allNodes} />
+  const lastOutput = trace ? [...trace.nodes].reverse().find((n) => n.nodeId === node.id && n.outputs.length > 0)?.outputs.at(-1) : undefined
+  return (
+    <>
+      <NodeInspector key={node.id} node={node} plugin={plugin} problems={problems.filter((p) => p.nodeId === node.id)} allNodes={allNodes} />
+      {trace && (
+        <div className="from-run" data-testid="from-run">
+          <h3>From the shown run</h3>
+          {lastOutput ? (
+            <>
+              <pre className="mono small">{`${lastOutput.port}: ${JSON.stringify(lastOutput.value, null, 2)?.slice(0, 400)}`}</pre>
+              <button className="small" onClick={() => onUseAsMock(node.id, { port: lastOutput.port, value: lastOutput.value })} data-testid="use-as-mock">
+                Use this output as the node’s mock
+              </button>
+            </>
+          ) : (
+            <p className="muted small">This node sent nothing in that run.</p>
+          )}
+          <button className="small" onClick={onCaseFromRun} data-testid="case-from-run">
+            Create a test case from this run
+          </button>
+        </div>
+      )}
+    </>
+  )
 })
 
 const NO_NODES: FlowNode[] = []

@@ -14,7 +14,7 @@ export interface TestBenchProps {
   cases: TestCase[]
   onCasesChange: (cases: TestCase[]) => void
   /** Shows a run on the canvas and in the trace view (null clears it). */
-  onShowRun: (report: ExecutionReport | null, title: string) => void
+  onShowRun: (report: ExecutionReport | null, title: string, caseIndex?: number) => void
   /** Saves the draft first, so the main process runs what the user sees. */
   beforeRun: () => Promise<void>
   onMessage: (text: string, kind?: 'info' | 'error') => void
@@ -62,7 +62,7 @@ export function TestBench({ flowId, cases, onCasesChange, onShowRun, beforeRun, 
     if (!job || !results.has(index)) return
     try {
       const report = (await call('tests.caseReport', { jobId: job.jobId, index })) as unknown as ExecutionReport
-      onShowRun(report, `Test: ${cases[index]?.name ?? index}`)
+      onShowRun(report, `Test: ${cases[index]?.name ?? index}`, index)
     } catch {
       onShowRun(null, '')
     }
