@@ -1,5 +1,7 @@
 /** The built-in plugins, in palette order. */
 import type { PluginDefinition } from '../src-shared/plugin-sdk'
+import codeJavascript from './code.javascript'
+import codePython from './code.python'
 import dataAppend from './data.append'
 import dataCopy from './data.copy'
 import dataDelete from './data.delete'
@@ -48,4 +50,6 @@ export const builtinPlugins = [
   profileAddSegment,
   profileRemoveSegment,
   profileHasSegment,
+  codeJavascript,
+  codePython,
 ] as PluginDefinition[]
