@@ -3,6 +3,13 @@ import type { PluginDefinition } from '../src-shared/plugin-sdk'
 import codeJavascript from './code.javascript'
 import codePython from './code.python'
 import dataAppend from './data.append'
+import dataHash from './data.hash'
+import dataMask from './data.mask'
+import dataMerge from './data.merge'
+import dataTransform from './data.transform'
+import httpRequest from './http.request'
+import profileAddConsent from './profile.add-consent'
+import profileMerge from './profile.merge'
 import dataCopy from './data.copy'
 import dataDelete from './data.delete'
 import dataIncrement from './data.increment'
@@ -47,9 +54,16 @@ export const builtinPlugins = [
   dataAppend,
   dataIncrement,
   dataTemplate,
+  dataTransform,
+  dataMerge,
+  dataHash,
+  dataMask,
   profileAddSegment,
   profileRemoveSegment,
   profileHasSegment,
+  profileAddConsent,
+  profileMerge,
+  httpRequest,
   codeJavascript,
   codePython,
 ] as PluginDefinition[]
