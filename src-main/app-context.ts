@@ -5,6 +5,7 @@
 import os from 'node:os'
 import path from 'node:path'
 import type { Flow } from '../src-shared/flow/types'
+import { PluginInstaller, pluginsDirOf } from './plugins-host/installer'
 import { PluginRegistry } from './plugins-host/registry'
 import { Store } from './store/store'
 import { TestJobs } from './testing/jobs'
@@ -16,6 +17,9 @@ export interface AppContext {
   readonly dataDir: string
   readonly mode: 'electron' | 'web'
   readonly registry: PluginRegistry
+  readonly installer: PluginInstaller
+  /** User plugins that could not be loaded at start, with the reason. */
+  readonly pluginProblems: { dir: string; message: string }[]
   readonly store: Store
   readonly tests: TestJobs
   readonly resolveFlow: (flowId: string) => Flow | undefined
@@ -35,6 +39,8 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
 
 export async function createAppContext(options: { dataDir: string; mode: 'electron' | 'web'; nativeBinding?: string }): Promise<AppContext> {
   const registry = PluginRegistry.withBuiltins()
+  const installer = new PluginInstaller({ pluginsDir: pluginsDirOf(options.dataDir), registry })
+  const { refused } = await installer.loadAll()
   const store = Store.open(options.dataDir, { nativeBinding: options.nativeBinding })
   // Subflows run the production flow, or the draft of a flow never deployed.
   const resolveFlow = (flowId: string) => {
@@ -48,6 +54,8 @@ export async function createAppContext(options: { dataDir: string; mode: 'electr
     dataDir: options.dataDir,
     mode: options.mode,
     registry,
+    installer,
+    pluginProblems: refused,
     store,
     tests: new TestJobs(registry, resolveFlow),
     resolveFlow,

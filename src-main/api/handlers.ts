@@ -2,12 +2,18 @@ import type { FlowDetails, FlowSummary, PluginSummary, TestJobStatus } from '../
 import type { TestCase } from '../../src-shared/flow/types'
 import { FlowLoadError } from '../engine/load'
 import { Engine, RunInputError } from '../engine/runner'
+import { PluginRefusedError } from '../plugins-host/registry'
 import { ApiFailure } from '../../src-shared/api/result'
 import { validateFlow } from '../../src-shared/flow/validate'
 import { APP_NAME, APP_VERSION } from '../app-context'
 import type { AppContext } from '../app-context'
 import { newFlowDocument } from '../flow-documents'
 import type { ApiHandlers } from './dispatch'
+
+function asApiFailure(error: unknown): never {
+  if (error instanceof PluginRefusedError) throw new ApiFailure('plugin-refused', error.message)
+  throw error
+}
 
 /** The one implementation of the API contract. */
 export function createApiHandlers(app: AppContext): ApiHandlers {
@@ -24,6 +30,15 @@ export function createApiHandlers(app: AppContext): ApiHandlers {
       mode: app.mode,
     }),
     'plugins.list': () => registry.describe() as PluginSummary[],
+    'plugins.install': (input) => app.installer.install(input!.source).catch(asApiFailure),
+    'plugins.remove': async (input) => {
+      await app.installer.remove(input!.id).catch(asApiFailure)
+      return { removed: true as const }
+    },
+    'plugins.reload': async () => {
+      const { loaded, refused } = await app.installer.reload()
+      return { loaded: loaded.map((p) => ({ id: p.id, version: p.version })), refused }
+    },
 
     'flows.list': (input) => store.listFlows({ includeDeleted: input?.includeDeleted ?? false }) as FlowSummary[],
     'flows.create': (input) => {

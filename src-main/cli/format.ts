@@ -93,3 +93,9 @@ export function formatSuites(suites: SuiteResult[], passed: number, failed: numb
   lines.push(`${passed} passed, ${failed} failed`)
   return lines.join('\n')
 }
+
+export function formatPluginList(plugins: { id: string; version: string; name: string; group: string; origin: string }[]): string {
+  const rows = [['ID', 'VERSION', 'NAME', 'GROUP', 'ORIGIN']]
+  for (const p of plugins) rows.push([p.id, p.version, p.name, p.group, p.origin === 'builtin' ? 'built-in' : 'installed'])
+  return table(rows)
+}

@@ -26,11 +26,13 @@ import { toJUnitXml } from '../testing/junit'
 import type { SuiteResult } from '../testing/run-tests'
 import { runTests } from '../testing/run-tests'
 import type { Flow } from '../../src-shared/flow/types'
-import { PluginRegistry } from '../plugins-host/registry'
+import { defaultDataDir } from '../app-context'
+import { PluginInstaller, pluginsDirOf } from '../plugins-host/installer'
+import { PluginRefusedError, PluginRegistry } from '../plugins-host/registry'
 import { DatabaseTooNewError } from '../store/database'
 import { Store } from '../store/store'
 import { readEvents } from './events-file'
-import { formatProblems, formatReport, formatSuites, formatSummary } from './format'
+import { formatPluginList, formatProblems, formatReport, formatSuites, formatSummary } from './format'
 import { runEventStream } from './run-events'
 import type { Output } from './usage'
 import { processOutput, UsageError } from './usage'
@@ -42,6 +44,7 @@ Usage:
   flowbench run <flow.json> --events <file.ndjson|file.json|file.csv> [--trace summary|full] [--json] [--data-dir <dir>]
   flowbench validate <flow.json> [--json]
   flowbench test <flow.json|dir> [--junit <file>] [--json]
+  flowbench plugins list|install <folder|file.tgz>|remove <id> [--json] [--data-dir <dir>]
   flowbench --help | --version
 
 With --data-dir (or FLOWBENCH_DATA_DIR) profiles, sessions, events and runs are kept in that
@@ -101,11 +104,50 @@ async function loadFlowDocument(file: string): Promise<unknown> {
 
 export async function main(argv: string[], deps: CliDependencies = {}): Promise<number> {
   const io = deps.io ?? processOutput
+  // User plugins live in the data directory; flows that use them must run from the CLI too.
   const registry = PluginRegistry.withBuiltins()
+  const dataDirFlag = argv.indexOf('--data-dir')
+  const pluginsDataDir = dataDirFlag >= 0 && argv[dataDirFlag + 1] ? path.resolve(argv[dataDirFlag + 1]!) : (process.env.FLOWBENCH_DATA_DIR ?? defaultDataDir())
+  const installer = new PluginInstaller({ pluginsDir: pluginsDirOf(pluginsDataDir), registry })
+  const { refused } = await installer.loadAll()
+  for (const problem of refused) io.err(`flowbench: warning: ${problem.message}`)
 
   const commands: Record<string, Command> = {
+    plugins: {
+      options: { json: { type: 'boolean' }, 'data-dir': { type: 'string' } },
+      async handler(positionals, values) {
+        const [action, target, ...extra] = positionals
+        if (extra.length > 0) throw new UsageError(`plugins: unexpected argument "${extra[0]}"`)
+        if (action === 'list') {
+          const list = registry.describe()
+          if (values.json) io.out(JSON.stringify(list, null, 2))
+          else io.out(formatPluginList(list))
+          return 0
+        }
+        if (action === 'install' || action === 'remove') {
+          if (!target) throw new UsageError(`plugins ${action}: missing ${action === 'install' ? 'the plugin folder or .tgz' : 'the plugin id'}`)
+          try {
+            if (action === 'install') {
+              const installed = await installer.install(path.resolve(target))
+              io.out(values.json ? JSON.stringify(installed) : `Installed ${installed.id}@${installed.version} (${installed.name})`)
+            } else {
+              await installer.remove(target)
+              io.out(values.json ? JSON.stringify({ removed: target }) : `Removed ${target}`)
+            }
+            return 0
+          } catch (error) {
+            if (error instanceof PluginRefusedError) {
+              io.err(`flowbench: ${error.message}`)
+              return 1
+            }
+            throw error
+          }
+        }
+        throw new UsageError(`plugins: use "plugins list", "plugins install <folder|file.tgz>" or "plugins remove <id>"`)
+      },
+    },
     validate: {
-      options: { json: { type: 'boolean' } },
+      options: { json: { type: 'boolean' }, 'data-dir': { type: 'string' } },
       async handler(positionals, values) {
         const file = onePositional('validate', positionals, 'the flow file')
         const flow = await loadFlowDocument(file)
@@ -117,7 +159,7 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
       },
     },
     test: {
-      options: { junit: { type: 'string' }, json: { type: 'boolean' } },
+      options: { junit: { type: 'string' }, json: { type: 'boolean' }, 'data-dir': { type: 'string' } },
       async handler(positionals, values) {
         const target = onePositional('test', positionals, 'a flow file or a folder of flows')
         const files = await findFlowFiles(target)

@@ -129,6 +129,17 @@ export type TestJobStatus = z.infer<typeof TestJobStatus>
 export const contract = {
   'app.info': { input: none, output: AppInfo },
   'plugins.list': { input: none, output: z.array(PluginSummary) },
+  /** Installs a plugin from a folder or an npm tarball (.tgz) on this machine; usable at once. */
+  'plugins.install': {
+    input: z.object({ source: z.string().min(1).max(4096) }).strict(),
+    output: z.object({ id: z.string(), version: z.string(), name: z.string(), dir: z.string() }),
+  },
+  'plugins.remove': { input: z.object({ id: z.string().min(1).max(200) }).strict(), output: z.object({ removed: z.literal(true) }) },
+  /** Reloads every installed plugin ("reinstall plugins"); refusals are listed, the rest keep working. */
+  'plugins.reload': {
+    input: none,
+    output: z.object({ loaded: z.array(z.object({ id: z.string(), version: z.string() })), refused: z.array(z.object({ dir: z.string(), message: z.string() })) }),
+  },
   'flows.list': { input: z.object({ includeDeleted: z.boolean().optional() }).strict().optional(), output: z.array(FlowSummary) },
   'flows.create': {
     input: z.object({ flow: FlowDocument.optional(), id: FlowId.optional(), name: z.string().min(1).max(200).optional() }).strict(),

@@ -1,0 +1,204 @@
+/**
+ * User plugins: installed from a folder or an npm tarball into `<dataDir>/plugins/<id>/`,
+ * loaded into the registry without a restart, removed the same way. Everything is checked
+ * before anything is written; a bad plugin is refused with a message that names it and the
+ * cause, and the rest keep working.
+ *
+ * A plugin folder holds a package.json whose `flowbench.plugin` (or `main`) names an ES module
+ * that default-exports a plugin definition (plain JavaScript; it may import relative files and
+ * Node built-ins).
+ */
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { parseTarGzip } from 'nanotar'
+import { checkPluginDefinition, PluginRefusedError } from './registry'
+import type { PluginRegistry } from './registry'
+
+export interface InstalledPlugin {
+  id: string
+  version: string
+  name: string
+  dir: string
+}
+
+export const MAX_PLUGIN_BYTES = 20 * 1024 * 1024
+
+let importGeneration = 0
+
+interface PackageJson {
+  name?: string
+  main?: string
+  flowbench?: { plugin?: string }
+}
+
+async function entryOf(dir: string): Promise<string> {
+  let pkg: PackageJson = {}
+  try {
+    pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as PackageJson
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`its package.json is not valid JSON (${(error as Error).message})`)
+  }
+  const relative = pkg.flowbench?.plugin ?? pkg.main ?? 'index.js'
+  const entry = path.resolve(dir, relative)
+  if (!entry.startsWith(path.resolve(dir) + path.sep)) throw new Error(`its entry "${relative}" points outside the plugin folder`)
+  const info = await stat(entry).catch(() => null)
+  if (!info?.isFile()) throw new Error(`its entry file "${relative}" does not exist`)
+  return entry
+}
+
+/** Imports a plugin's module fresh (ESM caches by URL, so each load gets a new query). */
+async function loadDefinition(dir: string): Promise<unknown> {
+  const entry = await entryOf(dir)
+  let module: { default?: unknown }
+  try {
+    module = (await import(`${pathToFileURL(entry).href}?v=${++importGeneration}`)) as { default?: unknown }
+  } catch (error) {
+    throw new Error(`its code threw while loading: ${(error as Error).name}: ${(error as Error).message}`)
+  }
+  return module.default
+}
+
+function idOf(candidate: unknown): string | null {
+  return candidate && typeof candidate === 'object' && typeof (candidate as { id?: unknown }).id === 'string' ? (candidate as { id: string }).id : null
+}
+
+/** Unpacks an npm tarball into a folder after checking every entry; nothing is written for a bad one. */
+async function unpackTarball(file: string, into: string): Promise<string> {
+  const data = await readFile(file)
+  let entries
+  try {
+    entries = await parseTarGzip(data)
+  } catch (error) {
+    throw new Error(`it is not a gzipped tarball (${(error as Error).message})`)
+  }
+  let total = 0
+  const files: { name: string; data: Uint8Array }[] = []
+  const seen = new Set<string>()
+  for (const entry of entries) {
+    const name = entry.name.replace(/\\/g, '/')
+    if (name.startsWith('/') || /^[A-Za-z]:/.test(name) || name.split('/').includes('..')) throw new Error(`it contains an unsafe path "${entry.name}"`)
+    if (entry.type === 'symbolicLink' || entry.type === 'hardLink') throw new Error(`it contains a link "${entry.name}"`)
+    if (entry.type !== undefined && entry.type !== 'file' && entry.type !== 'contiguousFile') continue
+    if (seen.has(name)) throw new Error(`it contains "${entry.name}" twice`)
+    seen.add(name)
+    total += entry.data?.length ?? 0
+    if (total > MAX_PLUGIN_BYTES) throw new Error(`it unpacks to more than ${MAX_PLUGIN_BYTES / 1024 / 1024} MB`)
+    files.push({ name: name.replace(/^package\//, ''), data: entry.data ?? new Uint8Array() })
+  }
+  if (files.length === 0) throw new Error('it is empty')
+  for (const f of files) {
+    const target = path.join(into, f.name)
+    await mkdir(path.dirname(target), { recursive: true })
+    await writeFile(target, f.data)
+  }
+  return into
+}
+
+export class PluginInstaller {
+  readonly pluginsDir: string
+  private readonly registry: PluginRegistry
+  private readonly loaded = new Map<string, InstalledPlugin>()
+
+  constructor(options: { pluginsDir: string; registry: PluginRegistry }) {
+    this.pluginsDir = options.pluginsDir
+    this.registry = options.registry
+  }
+
+  list(): InstalledPlugin[] {
+    return [...this.loaded.values()]
+  }
+
+  /** Loads every installed plugin; bad ones are skipped and reported, the rest keep working. */
+  async loadAll(): Promise<{ loaded: InstalledPlugin[]; refused: { dir: string; message: string }[] }> {
+    const refused: { dir: string; message: string }[] = []
+    const names = await readdir(this.pluginsDir).catch(() => [] as string[])
+    for (const name of names.sort()) {
+      const dir = path.join(this.pluginsDir, name)
+      if (!(await stat(dir).catch(() => null))?.isDirectory() || name.startsWith('.')) continue
+      try {
+        this.registerFrom(dir, await loadDefinition(dir))
+      } catch (error) {
+        refused.push({ dir, message: error instanceof PluginRefusedError ? error.message : `Plugin at ${dir}: ${(error as Error).message}` })
+      }
+    }
+    return { loaded: this.list(), refused }
+  }
+
+  private registerFrom(dir: string, candidate: unknown, replacing?: string): InstalledPlugin {
+    const id = idOf(candidate) ?? path.basename(dir)
+    const problems = checkPluginDefinition(candidate)
+    if (problems.length > 0) throw new PluginRefusedError(id, `Plugin ${id} is invalid: ${problems.join('; ')}`)
+    if (replacing) this.registry.unregister(replacing)
+    const definition = this.registry.register(candidate, 'user')
+    const installed = { id: definition.id, version: definition.version, name: definition.name, dir }
+    this.loaded.set(definition.id, installed)
+    return installed
+  }
+
+  /** Installs (or reinstalls) a plugin from a folder or a `.tgz`; usable at once. */
+  async install(source: string): Promise<InstalledPlugin> {
+    const info = await stat(source).catch(() => null)
+    if (!info) throw new PluginRefusedError(source, `Plugin at ${source}: no such file or folder`)
+    await mkdir(this.pluginsDir, { recursive: true })
+    const staging = await mkdtemp(path.join(this.pluginsDir, '.staging-'))
+    try {
+      try {
+        if (info.isDirectory()) await cp(source, staging, { recursive: true, filter: (p) => !p.split(path.sep).includes('node_modules') && !p.split(path.sep).includes('.git') })
+        else if (/\.(tgz|tar\.gz)$/.test(source)) await unpackTarball(source, staging)
+        else throw new Error('give a plugin folder or an npm tarball (.tgz)')
+      } catch (error) {
+        throw new PluginRefusedError(source, `Plugin at ${source}: ${(error as Error).message}`)
+      }
+      let candidate: unknown
+      try {
+        candidate = await loadDefinition(staging)
+      } catch (error) {
+        throw new PluginRefusedError(source, `Plugin at ${source}: ${(error as Error).message}`)
+      }
+      const id = idOf(candidate)
+      const problems = checkPluginDefinition(candidate)
+      if (!id || problems.length > 0) throw new PluginRefusedError(id ?? source, `Plugin ${id ?? `at ${source}`} is invalid: ${problems.join('; ') || 'it has no id'}`)
+      const existing = this.registry.originOf(id)
+      if (existing === 'builtin') throw new PluginRefusedError(id, `Plugin ${id} collides with the built-in plugin ${id}`)
+      // Same id installed before: this is a reinstall or upgrade, swapped in atomically.
+      const target = path.join(this.pluginsDir, id.replace(/[^A-Za-z0-9._-]/g, '_'))
+      const backup = `${target}.old-${Date.now()}`
+      const hadTarget = !!(await stat(target).catch(() => null))
+      if (hadTarget) await rename(target, backup)
+      await rename(staging, target)
+      try {
+        const installed = this.registerFrom(target, await loadDefinition(target), existing === 'user' ? id : undefined)
+        if (hadTarget) await rm(backup, { recursive: true, force: true })
+        return installed
+      } catch (error) {
+        await rm(target, { recursive: true, force: true })
+        if (hadTarget) await rename(backup, target)
+        throw error
+      }
+    } finally {
+      await rm(staging, { recursive: true, force: true })
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    const origin = this.registry.originOf(id)
+    if (origin === 'builtin') throw new PluginRefusedError(id, `Plugin ${id} is built in and cannot be removed`)
+    const installed = this.loaded.get(id)
+    if (!installed) throw new PluginRefusedError(id, `Plugin ${id} is not installed`)
+    this.registry.unregister(id)
+    this.loaded.delete(id)
+    await rm(installed.dir, { recursive: true, force: true })
+  }
+
+  /** "Reinstall plugins": drops every user plugin and loads the folder again. */
+  async reload(): Promise<{ loaded: InstalledPlugin[]; refused: { dir: string; message: string }[] }> {
+    for (const id of this.loaded.keys()) this.registry.unregister(id)
+    this.loaded.clear()
+    return this.loadAll()
+  }
+}
+
+export function pluginsDirOf(dataDir: string): string {
+  return path.join(dataDir, 'plugins')
+}
