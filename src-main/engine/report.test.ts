@@ -87,3 +87,19 @@ describe('execution report', () => {
     expect(report.nodes.find((n) => n.nodeId === 'yes')!.status).toBe('skipped')
   })
 })
+
+describe('mocks on the error port', () => {
+  it('make the node fail with the mocked error', async () => {
+    const f = buildFlow(
+      [
+        ['start', 'trigger.manual'],
+        ['call', 'test.record'],
+        ['handle', 'data.set', { values: { 'flow@why': 'payload@message', 'flow@code': 'payload@code' } }],
+      ],
+      ['start.payload -> call', 'call.error -> handle'],
+    )
+    const report = await engine.run(engine.load(f), { event: {}, mocks: { call: { port: 'error', value: { message: 'supplier down', code: 'http-error' } } } })
+    expect(report.nodes.find((n) => n.nodeId === 'call')!.status).toBe('error')
+    expect(report.state.flow).toEqual({ why: 'supplier down', code: 'http-error' })
+  })
+})

@@ -536,7 +536,14 @@ class FlowRun {
     if (mock) {
       record.attempts = 1
       record.logs.push({ level: 'info', message: 'Mocked: the node did not run', at: record.startedAt! })
-      return normalizeResults(Array.isArray(mock) ? mock : [mock], node)
+      const results = Array.isArray(mock) ? mock : [mock]
+      // A mock on the error port stands for the node failing with that error.
+      const failure = results.find((r) => r.port === ERROR_PORT)
+      if (failure) {
+        const value = (failure.value ?? {}) as { message?: unknown; code?: unknown }
+        throw new NodeFailure(typeof value.code === 'string' ? value.code : 'mocked-error', typeof value.message === 'string' ? value.message : 'Mocked error')
+      }
+      return normalizeResults(results, node)
     }
     if (node.node.disabled) {
       record.attempts = 1
