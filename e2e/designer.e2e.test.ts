@@ -132,7 +132,7 @@ describe('designer', () => {
     await waitForSaved(page)
     const saved = draft('inventory-reorder')
     expect(saved.edges.filter((e) => e.source === 'record-2')).toEqual([expect.objectContaining({ target: 'count-2', sourcePort: 'payload' })])
-    expect(saved.nodes).toHaveLength(10)
+    expect(saved.nodes).toHaveLength(13)
   })
 
   it('shows a problem for a second trigger; clicking it selects the node', async () => {
@@ -182,6 +182,6 @@ describe('designer', () => {
     await page.reload()
     await page.getByTestId('node-template').waitFor()
     expect(await nodeIds(page)).toEqual(['start', 'template'])
-    expect(await page.locator('.react-flow__edge').count()).toBe(1)
+    await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(1)
   })
 })
