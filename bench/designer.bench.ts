@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { CHROMIUM_PATH, launchBrowser, openApp } from '../e2e/helpers'
+import { CHROMIUM_PATH, launchBrowser, openApp, startFrameRecorder, stopFrameRecorder } from '../e2e/helpers'
 import type { Flow } from '../src-shared/flow/types'
 import { bigFlow } from './engine.bench'
 import type { BenchCase, Figure } from './harness'
@@ -47,27 +47,12 @@ export const designerBench: BenchCase = {
       // Drag a node in the view the flow opens with, recording every frame's duration.
       const node = page.locator('.fb-node').first()
       const box = (await node.boundingBox())!
-      await page.evaluate(() => {
-        const w = window as unknown as { frames_: number[]; stop_: boolean }
-        w.frames_ = []
-        w.stop_ = false
-        let last = performance.now()
-        const tick = (t: number) => {
-          w.frames_.push(t - last)
-          last = t
-          if (!w.stop_) requestAnimationFrame(tick)
-        }
-        requestAnimationFrame(tick)
-      })
+      await startFrameRecorder(page)
       await page.mouse.move(box.x + 30, box.y + 12)
       await page.mouse.down()
       for (let i = 0; i < 60; i++) await page.mouse.move(box.x + 30 + i * 4, box.y + 12 + i * 2)
       await page.mouse.up()
-      const frames = await page.evaluate(() => {
-        const w = window as unknown as { frames_: number[]; stop_: boolean }
-        w.stop_ = true
-        return w.frames_.slice(1)
-      })
+      const frames = await stopFrameRecorder(page)
       await app.close()
       const sorted = [...frames].sort((a, b) => a - b)
       const p95 = sorted[Math.floor(sorted.length * 0.95)] ?? 0

@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { CHROMIUM_PATH, launchBrowser, openApp } from '../e2e/helpers'
+import { CHROMIUM_PATH, launchBrowser, openApp, startFrameRecorder, stopFrameRecorder } from '../e2e/helpers'
 import type { Flow, TestCase } from '../src-shared/flow/types'
 import { PluginRegistry } from '../src-main/plugins-host/registry'
 import { runTests } from '../src-main/testing/run-tests'
@@ -47,25 +47,10 @@ export const testbenchBench: BenchCase = {
       await page.reload()
       await page.getByTestId('flow-item-vip-tagging').locator('.flow-open').click()
       await page.getByTestId('tab-tests').click()
-      await page.evaluate(() => {
-        const w = window as unknown as { frames_: number[]; stop_: boolean }
-        w.frames_ = []
-        w.stop_ = false
-        let last = performance.now()
-        const tick = (t: number) => {
-          w.frames_.push(t - last)
-          last = t
-          if (!w.stop_) requestAnimationFrame(tick)
-        }
-        requestAnimationFrame(tick)
-      })
+      await startFrameRecorder(page)
       await page.getByTestId('run-all').click()
       await page.getByTestId('test-summary').getByText('1000 passed, 0 failed in', { exact: false }).waitFor({ timeout: 60000 })
-      const frames = await page.evaluate(() => {
-        const w = window as unknown as { frames_: number[]; stop_: boolean }
-        w.stop_ = true
-        return w.frames_.slice(1)
-      })
+      const frames = await stopFrameRecorder(page)
       figures.push({ name: 'longest UI frame while 1,000 cases run', value: Math.round(Math.max(...frames) * 10) / 10, unit: 'ms', target: { value: 100, better: 'lower' } })
       await app.close()
     } finally {

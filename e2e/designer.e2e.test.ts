@@ -1,39 +1,23 @@
 /// <reference lib="dom" />
 import { readFileSync } from 'node:fs'
-import type { Browser } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Flow } from '../src-shared/flow/types'
 import { connect, createFlow, dragFromPalette, jsonEditorText, nodeIds, openFlow, selectNode, typeInJsonEditor, waitForSaved } from './designer-helpers'
-import type { AppUnderTest } from './helpers'
-import { launchBrowser, openApp } from './helpers'
+import { useAppPerTest } from './helpers'
 
-let browser: Browser
-let app: AppUnderTest
-
-beforeAll(async () => {
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  await browser.close()
-})
-beforeEach(async () => {
-  app = await openApp(browser)
-})
-afterEach(async () => {
-  expect(app.pageErrors).toEqual([])
-  await app.close()
-})
+const getApp = useAppPerTest({ beforeAll, afterAll, beforeEach, afterEach, expectNoPageErrors: (errors) => expect(errors).toEqual([]) })
 
 function draft(id: string): Flow {
-  return app.app.store.getFlow(id).draft.flow
+  return getApp().app.store.getFlow(id).draft.flow
 }
 
 function importSample(name: string): void {
-  app.app.store.createFlow(JSON.parse(readFileSync(`resources/samples/${name}/flow.json`, 'utf8')) as Flow)
+  getApp().app.store.createFlow(JSON.parse(readFileSync(`resources/samples/${name}/flow.json`, 'utf8')) as Flow)
 }
 
 describe('designer', () => {
   it('builds the inventory-reorder flow from an empty flow by palette and port drags', async () => {
+    const app = getApp()
     const { page } = app
     await createFlow(page, 'Reorder alerts')
     // The new flow starts with a manual trigger; swap it for the event trigger the sample uses.
@@ -61,6 +45,7 @@ describe('designer', () => {
   })
 
   it('refuses connections that would loop or that start and end on one node', async () => {
+    const app = getApp()
     const { page } = app
     importSample('ticket-router')
     await page.reload()
@@ -79,6 +64,7 @@ describe('designer', () => {
   })
 
   it('keeps the form and the JSON tab in sync, and never takes broken JSON', async () => {
+    const app = getApp()
     const { page } = app
     importSample('inventory-reorder')
     await page.reload()
@@ -103,6 +89,7 @@ describe('designer', () => {
   })
 
   it('undoes and redoes edits', async () => {
+    const app = getApp()
     const { page } = app
     await createFlow(page, 'Undo me')
     await dragFromPalette(page, 'flow.log', 500, 300)
@@ -119,6 +106,7 @@ describe('designer', () => {
   })
 
   it('copies and pastes two connected nodes with new ids and their edge', async () => {
+    const app = getApp()
     const { page } = app
     importSample('inventory-reorder')
     await page.reload()
@@ -136,6 +124,7 @@ describe('designer', () => {
   })
 
   it('shows a problem for a second trigger; clicking it selects the node', async () => {
+    const app = getApp()
     const { page } = app
     await createFlow(page, 'Two triggers')
     await dragFromPalette(page, 'trigger.manual', 500, 350)
@@ -150,6 +139,7 @@ describe('designer', () => {
   })
 
   it('deploys, changes the draft, and reverts to the deployed revision', async () => {
+    const app = getApp()
     const { page } = app
     importSample('vip-tagging')
     await page.reload()
@@ -174,6 +164,7 @@ describe('designer', () => {
   })
 
   it('finds the draft as it was after a reload', async () => {
+    const app = getApp()
     const { page } = app
     await createFlow(page, 'Persisted')
     await dragFromPalette(page, 'data.template', 720, 450)

@@ -64,3 +64,59 @@ export async function openApp(browser: Browser, dataDir = mkdtempSync(path.join(
     },
   }
 }
+
+/** Starts recording the duration of every animation frame in the page. */
+export async function startFrameRecorder(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { frames_: number[]; stop_: boolean }
+    w.frames_ = []
+    w.stop_ = false
+    let last = performance.now()
+    const tick = (t: number) => {
+      w.frames_.push(t - last)
+      last = t
+      if (!w.stop_) requestAnimationFrame(tick)
+    }
+    requestAnimationFrame(tick)
+  })
+}
+
+/** Stops the recorder and returns the frame durations in ms (the first, partial one dropped). */
+export async function stopFrameRecorder(page: Page): Promise<number[]> {
+  return page.evaluate(() => {
+    const w = window as unknown as { frames_: number[]; stop_: boolean }
+    w.stop_ = true
+    return w.frames_.slice(1)
+  })
+}
+
+/**
+ * Registers the hooks every end-to-end file needs: one browser per file, a fresh app (web host
+ * and data directory) per test, and no page errors allowed. Returns a getter for the app.
+ */
+export function useAppPerTest(hooks: {
+  beforeAll: (fn: () => Promise<void>) => void
+  afterAll: (fn: () => Promise<void>) => void
+  beforeEach: (fn: () => Promise<void>) => void
+  afterEach: (fn: () => Promise<void>) => void
+  expectNoPageErrors: (errors: string[]) => void
+  setUp?: (app: AppUnderTest) => Promise<void>
+}): () => AppUnderTest {
+  let browser: Browser
+  let app: AppUnderTest
+  hooks.beforeAll(async () => {
+    browser = await launchBrowser()
+  })
+  hooks.afterAll(async () => {
+    await browser.close()
+  })
+  hooks.beforeEach(async () => {
+    app = await openApp(browser)
+    await hooks.setUp?.(app)
+  })
+  hooks.afterEach(async () => {
+    hooks.expectNoPageErrors(app.pageErrors)
+    await app.close()
+  })
+  return () => app
+}

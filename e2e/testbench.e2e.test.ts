@@ -1,30 +1,21 @@
 /// <reference lib="dom" />
 import { readFileSync } from 'node:fs'
-import type { Browser } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Flow } from '../src-shared/flow/types'
 import { openFlow } from './designer-helpers'
-import type { AppUnderTest } from './helpers'
-import { launchBrowser, openApp } from './helpers'
+import { useAppPerTest } from './helpers'
 
-let browser: Browser
-let app: AppUnderTest
-
-beforeAll(async () => {
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  await browser.close()
-})
-beforeEach(async () => {
-  app = await openApp(browser)
-  app.app.store.createFlow(JSON.parse(readFileSync('resources/samples/vip-tagging/flow.json', 'utf8')) as Flow)
-  await app.page.reload()
-  await openFlow(app.page, 'vip-tagging')
-})
-afterEach(async () => {
-  expect(app.pageErrors).toEqual([])
-  await app.close()
+const getApp = useAppPerTest({
+  beforeAll,
+  afterAll,
+  beforeEach,
+  afterEach,
+  expectNoPageErrors: (errors) => expect(errors).toEqual([]),
+  async setUp(app) {
+    app.app.store.createFlow(JSON.parse(readFileSync('resources/samples/vip-tagging/flow.json', 'utf8')) as Flow)
+    await app.page.reload()
+    await openFlow(app.page, 'vip-tagging')
+  },
 })
 
 /** 100 purchases; row 42 has a total that is not a number, so its run fails. */
@@ -36,6 +27,7 @@ function purchasesCsv(): string {
 
 describe('test bench', () => {
   it('imports 100 events from CSV, runs all, explains the failure and paints its path', async () => {
+    const app = getApp()
     const { page } = app
     await page.getByTestId('tab-tests').click()
     await page.getByTestId('import-events').click()
@@ -47,8 +39,10 @@ describe('test bench', () => {
     await page.getByTestId('run-all').click()
     await page.getByTestId('test-summary').getByText(/102 passed, 1 failed in \d+ ms/).waitFor()
 
-    // The sample's 3 cases come first; imported row 42 is case 3 + 41.
+    // The sample's 3 cases come first; imported row 42 is case 3 + 41. The list draws only rows in view.
+    await page.getByTestId('cases').evaluate((el) => (el.scrollTop = 40 * 26))
     const failing = page.getByTestId('case-44')
+    await failing.waitFor()
     expect(await failing.getByTestId('case-status-44').getAttribute('data-status')).toBe('failed')
     await failing.locator('.case-open').click()
     const failure = page.getByTestId('case-failure')
@@ -67,6 +61,7 @@ describe('test bench', () => {
   })
 
   it('lists malformed rows with their line numbers and still imports the good ones', async () => {
+    const app = getApp()
     const { page } = app
     await page.getByTestId('tab-tests').click()
     await page.getByTestId('import-events').click()
@@ -78,6 +73,7 @@ describe('test bench', () => {
   })
 
   it('runs the draft once and shows the trace with each node’s input and output', async () => {
+    const app = getApp()
     const { page } = app
     await page.getByTestId('run-button').click()
     await page.getByTestId('trace-view').waitFor()
@@ -88,6 +84,7 @@ describe('test bench', () => {
   })
 
   it('turns a node’s output in a run into its mock, and a run into a test case', async () => {
+    const app = getApp()
     const { page } = app
     await page.getByTestId('run-button').click()
     await page.getByTestId('trace-view').waitFor()
@@ -101,6 +98,7 @@ describe('test bench', () => {
   })
 
   it('saves the draft as a .flow.json file', async () => {
+    const app = getApp()
     const { page } = app
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-file').click()])
     expect(download.suggestedFilename()).toBe('vip-tagging.flow.json')

@@ -5,6 +5,7 @@
  * accessors, functions) comes back.
  */
 import type { FormGroup, JsonSchema, PluginContext, PortResult } from '../../src-shared/plugin-sdk'
+import { STATE_NAMES } from '../../src-shared/expr'
 
 export interface CodeConfig {
   code: string
@@ -113,16 +114,8 @@ export function limitsOf(config: CodeConfig): { timeoutMs: number; memoryMb: num
   }
 }
 
-/** Names the code sees, in the order the sandboxes receive them. */
-export const STATE_PARTS = [
-  'event',
-  'profile',
-  'session',
-  'flow',
-  'node',
-  'nodes',
-  'payload',
-] as const
+/** Names the code sees, in the order the sandboxes receive them: the same state expressions read. */
+export const STATE_PARTS = STATE_NAMES
 /** The parts whose changes carry back into the run. */
 export const MUTABLE_PARTS = ['event', 'profile', 'session', 'flow', 'node'] as const
 export type MutablePart = (typeof MUTABLE_PARTS)[number]

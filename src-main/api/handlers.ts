@@ -98,7 +98,7 @@ export function createApiHandlers(app: AppContext): ApiHandlers {
       const list = (cases ?? flow.tests ?? []) as TestCase[]
       return app.tests.start(flow, list, only)
     },
-    'tests.status': (input) => app.tests.status(input!.jobId) as TestJobStatus,
+    'tests.status': (input) => app.tests.status(input!.jobId, input!.since) as TestJobStatus,
     'tests.cancel': (input) => ({ cancelled: app.tests.cancel(input!.jobId) }),
     'tests.caseReport': (input) => app.tests.report(input!.jobId, input!.index) as unknown as Record<string, unknown>,
     'runs.get': (input) => store.getRun(input!.runId) as unknown as Record<string, unknown>,

@@ -88,10 +88,10 @@ export class TestJobs {
     job.status.finished = true
   }
 
-  status(jobId: string): JobStatus {
+  status(jobId: string, since = 0): JobStatus {
     const job = this.jobs.get(jobId)
     if (!job) throw new ApiFailure('not-found', `Test run ${jobId} was not found (only the last ${KEEP_JOBS} are kept)`)
-    return { ...job.status, cases: [...job.status.cases] }
+    return { ...job.status, cases: job.status.cases.slice(since) }
   }
 
   cancel(jobId: string): boolean {

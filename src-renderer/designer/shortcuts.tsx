@@ -1,5 +1,6 @@
 import { useReactFlow } from '@xyflow/react'
 import { useEffect } from 'react'
+import { useEscape } from '../shell/useEscape'
 import type { FlowEdge, FlowNode } from '../../src-shared/flow/types'
 import type { DesignerStoreApi } from './designer-store'
 
@@ -130,11 +131,7 @@ export function useDesignerShortcuts(options: {
 }
 
 export function ShortcutSheet({ onClose }: { onClose: () => void }) {
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose()
-    window.addEventListener('keydown', onKey)
-    return () => window.removeEventListener('keydown', onKey)
-  }, [onClose])
+  useEscape(onClose)
   return (
     <div className="modal-backdrop" onClick={onClose}>
       <div className="modal" role="dialog" aria-label="Keyboard shortcuts" data-testid="shortcut-sheet" onClick={(e) => e.stopPropagation()}>

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react'
+import { useEscape } from './useEscape'
 import type { AppInfo } from '../../src-shared/api/contract'
 import { call } from '../api/client'
 
@@ -8,11 +9,7 @@ export function AboutDialog({ onClose }: { onClose: () => void }) {
   useEffect(() => {
     call('app.info').then(setInfo, (e: Error) => setError(e.message))
   }, [])
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => event.key === 'Escape' && onClose()
-    window.addEventListener('keydown', onKey)
-    return () => window.removeEventListener('keydown', onKey)
-  }, [onClose])
+  useEscape(onClose)
   return (
     <div className="modal-backdrop" onClick={onClose}>
       <div className="modal" role="dialog" aria-label="About Flowbench" data-testid="about" onClick={(e) => e.stopPropagation()}>

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useRef, useState } from 'react'
+import { lazy, memo, Suspense, useCallback, useEffect, useRef, useState } from 'react'
 import type { CaseSummary, TestJobStatus } from '../../src-shared/api/contract'
 import type { ExecutionReport } from '../../src-shared/engine/report'
 import type { TestCase } from '../../src-shared/flow/types'
@@ -45,11 +45,14 @@ export function TestBench({ flowId, cases, onCasesChange, onShowRun, beforeRun, 
     try {
       await beforeRun()
       const { jobId } = await call('tests.start', only ? { flowId, only } : { flowId })
+      // Polls fetch only the cases finished since the last poll; the list is kept here.
+      const seen: CaseSummary[] = []
       const tick = async () => {
-        const status = await call('tests.status', { jobId })
-        setJob(status)
-        if (!status.finished) poll.current = setTimeout(tick, 120)
-        else if (status.error && status.cases.every((c) => c.error)) onMessage(status.error, 'error')
+        const status = await call('tests.status', { jobId, since: seen.length })
+        seen.push(...status.cases)
+        setJob({ ...status, cases: seen.slice() })
+        if (!status.finished) poll.current = setTimeout(tick, 150)
+        else if (status.error && seen.every((c) => c.error)) onMessage(status.error, 'error')
       }
       await tick()
     } catch (error) {
@@ -73,6 +76,20 @@ export function TestBench({ flowId, cases, onCasesChange, onShowRun, beforeRun, 
     onCasesChange(next)
     setEditing(next.length - 1)
   }
+
+  // Stable handlers, so a progress poll re-renders only the rows whose result changed.
+  const latest = useRef({ openResult, start, cases, editing, onCasesChange })
+  latest.current = { openResult, start, cases, editing, onCasesChange }
+  const openRow = useCallback((i: number) => void latest.current.openResult(i), [])
+  const runRow = useCallback((i: number) => void latest.current.start([i]), [])
+  const editRow = useCallback((i: number) => setEditing((e) => (e === i ? null : i)), [])
+  const deleteRow = useCallback((i: number) => latest.current.onCasesChange(latest.current.cases.filter((_, j) => j !== i)), [])
+
+  const listRef = useRef<HTMLUListElement>(null)
+  const [scrollTop, setScrollTop] = useState(0)
+  const visibleRows = Math.ceil((listRef.current?.clientHeight ?? 600) / ROW_HEIGHT) + 10
+  const windowStart = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - 5)
+  const windowEnd = Math.min(cases.length, windowStart + visibleRows)
 
   const passed = job?.passed ?? 0
   const failed = job?.failed ?? 0
@@ -108,29 +125,25 @@ export function TestBench({ flowId, cases, onCasesChange, onShowRun, beforeRun, 
         )}
       </div>
       <div className="bench-body">
-        <ul className="cases" data-testid="cases">
+        <ul className="cases" data-testid="cases" ref={listRef} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}>
           {cases.length === 0 && <li className="empty">No test cases yet. Add one, or import sample events.</li>}
-          {cases.map((c, i) => {
-            const result = results.get(i)
-            return (
-              <li key={i} className={selected === i ? 'selected' : ''} data-testid={`case-${i}`}>
-                <button className="case-open" onClick={() => void openResult(i)}>
-                  <span className={`dot ${result ? (result.passed ? 'pass' : 'fail') : ''}`} data-testid={`case-status-${i}`} data-status={result ? (result.passed ? 'passed' : 'failed') : 'not-run'} />
-                  <span className="case-name">{c.name}</span>
-                  {result && <span className="muted small">{result.durationMs.toFixed(1)} ms</span>}
-                </button>
-                <button className="ghost small" title="Run this case" onClick={() => void start([i])} disabled={running}>
-                  ▶
-                </button>
-                <button className="ghost small" title="Edit" onClick={() => setEditing(editing === i ? null : i)} data-testid={`edit-case-${i}`}>
-                  ✎
-                </button>
-                <button className="ghost small" title="Delete" onClick={() => onCasesChange(cases.filter((_, j) => j !== i))}>
-                  ✕
-                </button>
-              </li>
-            )
-          })}
+          {/* Only the rows in view are drawn, so a thousand results arriving at once stay cheap. */}
+          {windowStart > 0 && <li style={{ height: windowStart * ROW_HEIGHT }} aria-hidden />}
+          {cases.slice(windowStart, windowEnd).map((c, offset) => (
+            <CaseRow
+              key={windowStart + offset}
+              index={windowStart + offset}
+              name={c.name}
+              result={results.get(windowStart + offset)}
+              selected={selected === windowStart + offset}
+              running={running}
+              onOpen={openRow}
+              onRun={runRow}
+              onEdit={editRow}
+              onDelete={deleteRow}
+            />
+          ))}
+          {windowEnd < cases.length && <li style={{ height: (cases.length - windowEnd) * ROW_HEIGHT }} aria-hidden />}
         </ul>
         <div className="case-detail">
           {editing !== null && cases[editing] ? (
@@ -156,6 +169,40 @@ export function TestBench({ flowId, cases, onCasesChange, onShowRun, beforeRun, 
     </div>
   )
 }
+
+const ROW_HEIGHT = 26
+
+const CaseRow = memo(function CaseRow(props: {
+  index: number
+  name: string
+  result: CaseSummary | undefined
+  selected: boolean
+  running: boolean
+  onOpen: (i: number) => void
+  onRun: (i: number) => void
+  onEdit: (i: number) => void
+  onDelete: (i: number) => void
+}) {
+  const { index: i, name, result, selected, running } = props
+  return (
+    <li className={selected ? 'selected' : ''} data-testid={`case-${i}`} style={{ height: ROW_HEIGHT }}>
+      <button className="case-open" onClick={() => props.onOpen(i)}>
+        <span className={`dot ${result ? (result.passed ? 'pass' : 'fail') : ''}`} data-testid={`case-status-${i}`} data-status={result ? (result.passed ? 'passed' : 'failed') : 'not-run'} />
+        <span className="case-name">{name}</span>
+        {result && <span className="muted small">{result.durationMs.toFixed(1)} ms</span>}
+      </button>
+      <button className="ghost small" title="Run this case" onClick={() => props.onRun(i)} disabled={running}>
+        ▶
+      </button>
+      <button className="ghost small" title="Edit" onClick={() => props.onEdit(i)} data-testid={`edit-case-${i}`}>
+        ✎
+      </button>
+      <button className="ghost small" title="Delete" onClick={() => props.onDelete(i)}>
+        ✕
+      </button>
+    </li>
+  )
+})
 
 function CaseResultView({ result }: { result: CaseSummary }) {
   if (result.passed) return <p className="pass-text" data-testid="case-passed">✓ {result.name} passed: every expectation was met.</p>

@@ -196,7 +196,8 @@ export const contract = {
     input: z.object({ flowId: FlowId, cases: z.array(JsonObject).max(100000).optional(), only: z.array(z.number().int().nonnegative()).optional() }).strict(),
     output: z.object({ jobId: z.string(), total: z.number().int() }),
   },
-  'tests.status': { input: z.object({ jobId: z.string().min(1).max(100) }).strict(), output: TestJobStatus },
+  /** Progress of a test run; `since` returns only the cases finished after the first `since` (for polling). */
+  'tests.status': { input: z.object({ jobId: z.string().min(1).max(100), since: z.number().int().nonnegative().optional() }).strict(), output: TestJobStatus },
   'tests.cancel': { input: z.object({ jobId: z.string().min(1).max(100) }).strict(), output: z.object({ cancelled: z.boolean() }) },
   'tests.caseReport': { input: z.object({ jobId: z.string().min(1).max(100), index: z.number().int().nonnegative() }).strict(), output: JsonObject },
 } as const
