@@ -176,7 +176,7 @@ describe('the flowbench command', () => {
   it('works through bin/flowbench.js (what npx runs)', () => {
     const result = spawnSync(process.execPath, [path.join(repoRoot, 'bin/flowbench.js'), '--help'], { encoding: 'utf8' })
     expect(result.status).toBe(0)
-    expect(result.stdout).toContain('flowbench run <flow.json>')
+    expect(result.stdout).toContain('flowbench run <flow.json|bundle>')
     const bad = spawnSync(process.execPath, [path.join(repoRoot, 'bin/flowbench.js'), 'validate', sample('vip-tagging'), '--bogus'], { encoding: 'utf8' })
     expect(bad.status).toBe(2)
     expect(bad.stderr.trim().split('\n')).toHaveLength(1)

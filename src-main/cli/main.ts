@@ -5,12 +5,15 @@ folder's database; without it they live in memory for the one command.
 Exit codes: 0 success; 1 the flow failed, a test
  * failed or validation found errors; 2 bad usage or unreadable input (one line on stderr).
  */
-import { access, writeFile } from 'node:fs/promises'
+import { access, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import type { ParseArgsConfig } from 'node:util'
 import { hasErrors, validateFlow } from '../../src-shared/flow/validate'
 import { APP_VERSION } from '../version'
+import type { BundledPlugin, BundleFlow, ReadBundle } from '../bundles/bundle'
+import { BundleError, createBundle, readBundle } from '../bundles/bundle'
+import { importBundle } from '../bundles/import'
 import { Engine, RunInputError } from '../engine/runner'
 import { FlowLoadError } from '../engine/load'
 import { MemoryStateStore } from '../engine/state-store'
@@ -32,7 +35,13 @@ import { PluginRefusedError, PluginRegistry } from '../plugins-host/registry'
 import { DatabaseTooNewError } from '../store/database'
 import { Store } from '../store/store'
 import { readEvents } from './events-file'
-import { formatPluginList, formatProblems, formatReport, formatSuites, formatSummary } from './format'
+import {
+  formatPluginList,
+  formatProblems,
+  formatReport,
+  formatSuites,
+  formatSummary,
+} from './format'
 import { runEventStream } from './run-events'
 import type { Output } from './usage'
 import { processOutput, UsageError } from './usage'
@@ -40,10 +49,12 @@ import { processOutput, UsageError } from './usage'
 const HELP = `flowbench ${APP_VERSION} — design, test and run event-processing flows
 
 Usage:
-  flowbench run <flow.json> [--event <file|json>] [--profile <file>] [--session <file>] [--json] [--data-dir <dir>]
-  flowbench run <flow.json> --events <file.ndjson|file.json|file.csv> [--trace summary|full] [--json] [--data-dir <dir>]
+  flowbench run <flow.json|bundle> [--event <file|json>] [--profile <file>] [--session <file>] [--json] [--data-dir <dir>]
+  flowbench run <flow.json|bundle> --events <file.ndjson|file.json|file.csv> [--trace summary|full] [--json] [--data-dir <dir>]
   flowbench validate <flow.json> [--json]
-  flowbench test <flow.json|dir> [--junit <file>] [--json]
+  flowbench test <flow.json|bundle|dir> [--junit <file>] [--json]
+  flowbench export <flow.json…> -o <file.flowbundle>
+  flowbench import <file.flowbundle> [--data-dir <dir>]
   flowbench plugins list|install <folder|file.tgz>|remove <id> [--json] [--data-dir <dir>]
   flowbench --help | --version
 
@@ -98,6 +109,24 @@ function openStoreFor(dataDir: string | undefined, io: Output): Store | null {
   return store
 }
 
+/** A bundle read and checked; a bad one is unreadable input (exit 2) with the reason. */
+async function readBundleFile(file: string, plugins: PluginRegistry): Promise<ReadBundle> {
+  let data: Uint8Array
+  try {
+    data = await readFile(file)
+  } catch (error) {
+    throw new FileInputError(
+      `${file}: cannot read (${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message})`,
+    )
+  }
+  try {
+    return readBundle(data, plugins)
+  } catch (error) {
+    if (error instanceof BundleError) throw new FileInputError(`${file}: ${error.message}`)
+    throw error
+  }
+}
+
 async function loadFlowDocument(file: string): Promise<unknown> {
   return readJsonFile(file)
 }
@@ -107,12 +136,93 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
   // User plugins live in the data directory; flows that use them must run from the CLI too.
   const registry = PluginRegistry.withBuiltins()
   const dataDirFlag = argv.indexOf('--data-dir')
-  const pluginsDataDir = dataDirFlag >= 0 && argv[dataDirFlag + 1] ? path.resolve(argv[dataDirFlag + 1]!) : (process.env.FLOWBENCH_DATA_DIR ?? defaultDataDir())
+  const pluginsDataDir =
+    dataDirFlag >= 0 && argv[dataDirFlag + 1]
+      ? path.resolve(argv[dataDirFlag + 1]!)
+      : (process.env.FLOWBENCH_DATA_DIR ?? defaultDataDir())
   const installer = new PluginInstaller({ pluginsDir: pluginsDirOf(pluginsDataDir), registry })
   const { refused } = await installer.loadAll()
   for (const problem of refused) io.err(`flowbench: warning: ${problem.message}`)
 
   const commands: Record<string, Command> = {
+    export: {
+      options: {
+        output: { type: 'string', short: 'o' },
+        json: { type: 'boolean' },
+        'data-dir': { type: 'string' },
+      },
+      async handler(positionals, values) {
+        if (positionals.length === 0) throw new UsageError('export: name the flow files to bundle')
+        const out = values.output as string | undefined
+        if (!out) throw new UsageError('export: give the bundle file with -o <file.flowbundle>')
+        const flows: BundleFlow[] = []
+        for (const file of positionals) {
+          const flow = (await readJsonFile(file)) as Flow
+          const problems = validateFlow(flow, { plugins: registry })
+          if (hasErrors(problems)) {
+            io.out(formatProblems(file, problems))
+            io.err(`flowbench: export refused: ${file} has errors`)
+            return 1
+          }
+          flows.push({ flow, revision: null })
+        }
+        const userPlugins = new Map<string, BundledPlugin>()
+        for (const p of installer.list()) {
+          const files = await installer.filesOf(p.id)
+          if (files) userPlugins.set(p.id, files)
+        }
+        let data: Uint8Array
+        try {
+          data = createBundle(flows, {
+            appVersion: APP_VERSION,
+            plugins: registry,
+            pluginFiles: (id) => userPlugins.get(id),
+          })
+        } catch (error) {
+          if (error instanceof BundleError) throw new UsageError(`export: ${error.message}`)
+          throw error
+        }
+        const temp = `${out}.tmp-${process.pid}`
+        await writeFile(temp, data)
+        await rename(temp, out)
+        io.out(
+          values.json
+            ? JSON.stringify({ file: out, flows: flows.map((f) => f.flow.id), bytes: data.length })
+            : `Wrote ${out} (${flows.length} flow${flows.length === 1 ? '' : 's'}, ${data.length} bytes)`,
+        )
+        return 0
+      },
+    },
+    import: {
+      options: { json: { type: 'boolean' }, 'data-dir': { type: 'string' } },
+      async handler(positionals, values) {
+        const file = onePositional('import', positionals, 'the .flowbundle file')
+        const bundle = await readBundleFile(file, registry)
+        const store =
+          openStoreFor(values['data-dir'] as string | undefined, io) ??
+          openStoreFor(pluginsDataDir, io)!
+        try {
+          const result = await importBundle(bundle, {
+            store,
+            installer,
+            validate: (flow) => validateFlow(flow, { plugins: registry }),
+          }).catch((error: unknown) => {
+            if (error instanceof BundleError) throw new FileInputError(`${file}: ${error.message}`)
+            throw error
+          })
+          io.out(
+            values.json
+              ? JSON.stringify(result)
+              : result.flows
+                  .map((f) => `Imported ${f.id} as production revision ${f.revision}`)
+                  .join('\n'),
+          )
+          return 0
+        } finally {
+          store.close()
+        }
+      },
+    },
     plugins: {
       options: { json: { type: 'boolean' }, 'data-dir': { type: 'string' } },
       async handler(positionals, values) {
@@ -125,11 +235,18 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
           return 0
         }
         if (action === 'install' || action === 'remove') {
-          if (!target) throw new UsageError(`plugins ${action}: missing ${action === 'install' ? 'the plugin folder or .tgz' : 'the plugin id'}`)
+          if (!target)
+            throw new UsageError(
+              `plugins ${action}: missing ${action === 'install' ? 'the plugin folder or .tgz' : 'the plugin id'}`,
+            )
           try {
             if (action === 'install') {
               const installed = await installer.install(path.resolve(target))
-              io.out(values.json ? JSON.stringify(installed) : `Installed ${installed.id}@${installed.version} (${installed.name})`)
+              io.out(
+                values.json
+                  ? JSON.stringify(installed)
+                  : `Installed ${installed.id}@${installed.version} (${installed.name})`,
+              )
             } else {
               await installer.remove(target)
               io.out(values.json ? JSON.stringify({ removed: target }) : `Removed ${target}`)
@@ -143,7 +260,9 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
             throw error
           }
         }
-        throw new UsageError(`plugins: use "plugins list", "plugins install <folder|file.tgz>" or "plugins remove <id>"`)
+        throw new UsageError(
+          `plugins: use "plugins list", "plugins install <folder|file.tgz>" or "plugins remove <id>"`,
+        )
       },
     },
     validate: {
@@ -159,13 +278,34 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
       },
     },
     test: {
-      options: { junit: { type: 'string' }, json: { type: 'boolean' }, 'data-dir': { type: 'string' } },
+      options: {
+        junit: { type: 'string' },
+        json: { type: 'boolean' },
+        'data-dir': { type: 'string' },
+      },
       async handler(positionals, values) {
-        const target = onePositional('test', positionals, 'a flow file or a folder of flows')
-        const files = await findFlowFiles(target)
-        if (files.length === 0)
-          throw new UsageError(`test: no flow files (*.flow.json or flow.json) in ${target}`)
+        const target = onePositional(
+          'test',
+          positionals,
+          'a flow file, a bundle or a folder of flows',
+        )
         const suites: SuiteResult[] = []
+        if (target.endsWith('.flowbundle')) {
+          const bundle = await readBundleFile(target, registry)
+          const byId = new Map(bundle.flows.map((f) => [f.flow.id, f.flow]))
+          for (const { flow } of bundle.flows) {
+            suites.push(
+              await runTests(flow, flow.tests ?? [], {
+                plugins: registry,
+                resolveFlow: (id) => byId.get(id),
+              }),
+            )
+          }
+        }
+        const files = target.endsWith('.flowbundle') ? [] : await findFlowFiles(target)
+        if (files.length === 0 && suites.length === 0) {
+          throw new UsageError(`test: no flow files (*.flow.json or flow.json) in ${target}`)
+        }
         for (const file of files) {
           const flow = (await readJsonFile(file)) as Flow
           const cases = Array.isArray(flow?.tests) ? flow.tests : []
@@ -191,16 +331,20 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
         'data-dir': { type: 'string' },
       },
       async handler(positionals, values) {
-        const file = onePositional('run', positionals, 'the flow file')
+        const file = onePositional('run', positionals, 'the flow file or bundle')
         const trace = (values.trace as string | undefined) ?? undefined
         if (trace !== undefined && trace !== 'summary' && trace !== 'full') {
           throw new UsageError(`run: --trace must be "summary" or "full", got "${trace}"`)
         }
         if (values.events && values.event)
           throw new UsageError('run: give either --event or --events, not both')
-        const flow = await loadFlowDocument(file)
+        const bundle = file.endsWith('.flowbundle') ? await readBundleFile(file, registry) : null
+        const flow = bundle ? bundle.flows[0]!.flow : await loadFlowDocument(file)
         const store = openStoreFor(values['data-dir'] as string | undefined, io)
-        const siblings = siblingFlowResolver(path.dirname(path.resolve(file)))
+        const bundled = new Map((bundle?.flows ?? []).map((f) => [f.flow.id, f.flow]))
+        const siblings = bundle
+          ? async (id: string) => bundled.get(id)
+          : siblingFlowResolver(path.dirname(path.resolve(file)))
         const engine = new Engine({
           plugins: registry,
           store: deps.store ?? store?.state ?? new MemoryStateStore(),

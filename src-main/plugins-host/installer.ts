@@ -181,6 +181,23 @@ export class PluginInstaller {
     }
   }
 
+  /** The files of an installed plugin, for bundling with flows that use it. */
+  async filesOf(id: string): Promise<{ id: string; version: string; files: Record<string, Uint8Array> } | undefined> {
+    const installed = this.loaded.get(id)
+    if (!installed) return undefined
+    const files: Record<string, Uint8Array> = {}
+    const walk = async (dir: string, prefix: string) => {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue
+        const full = path.join(dir, entry.name)
+        if (entry.isDirectory()) await walk(full, `${prefix}${entry.name}/`)
+        else if (entry.isFile()) files[`${prefix}${entry.name}`] = await readFile(full)
+      }
+    }
+    await walk(installed.dir, '')
+    return { id, version: installed.version, files }
+  }
+
   async remove(id: string): Promise<void> {
     const origin = this.registry.originOf(id)
     if (origin === 'builtin') throw new PluginRefusedError(id, `Plugin ${id} is built in and cannot be removed`)

@@ -1,0 +1,232 @@
+/**
+ * `.flowbundle` files (design §8): a zip with `manifest.json`, the flows, their tests and any
+ * non-built-in plugin code. Reading a bundle checks everything — the archive's entries, the
+ * manifest, every checksum, every required plugin — before the caller writes anything; a
+ * tampered, truncated or oversized bundle is refused whole, with the reason.
+ */
+import { createHash } from 'node:crypto'
+import { unzipSync, zipSync } from 'fflate'
+import { z } from 'zod'
+import type { Flow, TestCase } from '../../src-shared/flow/types'
+import type { PluginLookup } from '../../src-shared/plugin-sdk'
+
+export const BUNDLE_FORMAT = 'flowbench-bundle'
+export const BUNDLE_FORMAT_VERSION = 1
+export const MAX_BUNDLE_BYTES = 50 * 1024 * 1024
+export const MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+export const MAX_ENTRIES = 5000
+
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/)
+const SafePath = z
+  .string()
+  .min(1)
+  .max(300)
+  .refine((p) => !p.startsWith('/') && !/^[A-Za-z]:/.test(p) && !p.split(/[\\/]/).includes('..') && !p.includes('\\'), 'must be a relative path inside the bundle')
+
+export const Manifest = z
+  .object({
+    format: z.literal(BUNDLE_FORMAT),
+    formatVersion: z.literal(BUNDLE_FORMAT_VERSION),
+    appVersion: z.string(),
+    createdAt: z.string(),
+    flows: z.array(z.object({ id: z.string().min(1), name: z.string(), revision: z.number().int().nullable(), path: SafePath, sha256: Sha256 }).strict()).min(1),
+    tests: z.array(z.object({ flowId: z.string(), path: SafePath, sha256: Sha256, cases: z.number().int().nonnegative() }).strict()),
+    plugins: z.array(
+      z
+        .object({
+          id: z.string(),
+          version: z.string(),
+          builtin: z.boolean(),
+          /** For bundled plugins: the folder holding their code. */
+          path: SafePath.optional(),
+        })
+        .strict(),
+    ),
+    files: z.array(z.object({ path: SafePath, sha256: Sha256, size: z.number().int().nonnegative() }).strict()),
+  })
+  .strict()
+export type Manifest = z.infer<typeof Manifest>
+
+export class BundleError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'BundleError'
+  }
+}
+
+function sha256(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex')
+}
+
+const encoder = new TextEncoder()
+
+export interface BundleFlow {
+  flow: Flow
+  revision: number | null
+}
+
+export interface BundledPlugin {
+  id: string
+  version: string
+  /** Files of the plugin's folder, relative to it. */
+  files: Record<string, Uint8Array>
+}
+
+export interface ExportOptions {
+  appVersion: string
+  plugins: PluginLookup & { originOf?(id: string): 'builtin' | 'user' | undefined }
+  /** The code of user plugins the flows use, by id. */
+  pluginFiles?: (id: string) => BundledPlugin | undefined
+}
+
+/** Builds a bundle from flows that were validated by the caller. */
+export function createBundle(flows: BundleFlow[], options: ExportOptions): Uint8Array {
+  if (flows.length === 0) throw new BundleError('A bundle needs at least one flow')
+  const files: Record<string, Uint8Array> = {}
+  const manifest: Manifest = {
+    format: BUNDLE_FORMAT,
+    formatVersion: BUNDLE_FORMAT_VERSION,
+    appVersion: options.appVersion,
+    createdAt: new Date().toISOString(),
+    flows: [],
+    tests: [],
+    plugins: [],
+    files: [],
+  }
+  const pluginIds = new Set<string>()
+  for (const { flow, revision } of flows) {
+    const { tests, ...definition } = flow
+    const flowPath = `flows/${flow.id}.flow.json`
+    if (files[flowPath]) throw new BundleError(`Flow "${flow.id}" is in the bundle twice`)
+    files[flowPath] = encoder.encode(JSON.stringify(definition, null, 2) + '\n')
+    manifest.flows.push({ id: flow.id, name: flow.name, revision, path: flowPath, sha256: sha256(files[flowPath]) })
+    const cases: TestCase[] = Array.isArray(tests) ? tests : []
+    const testsPath = `tests/${flow.id}.tests.json`
+    files[testsPath] = encoder.encode(JSON.stringify(cases, null, 2) + '\n')
+    manifest.tests.push({ flowId: flow.id, path: testsPath, sha256: sha256(files[testsPath]), cases: cases.length })
+    for (const node of flow.nodes) pluginIds.add(node.plugin)
+  }
+  for (const id of [...pluginIds].sort()) {
+    const meta = options.plugins.get(id)
+    if (!meta) throw new BundleError(`The flows use the plugin "${id}", which is not installed`)
+    if ((options.plugins.originOf?.(id) ?? 'builtin') === 'builtin') {
+      manifest.plugins.push({ id, version: meta.version, builtin: true })
+      continue
+    }
+    const bundled = options.pluginFiles?.(id)
+    if (!bundled) throw new BundleError(`The code of plugin "${id}" could not be found to bundle it`)
+    const folder = `plugins/${id}`
+    for (const [relative, data] of Object.entries(bundled.files)) files[`${folder}/${relative}`] = data
+    manifest.plugins.push({ id, version: bundled.version, builtin: false, path: folder })
+  }
+  manifest.files = Object.entries(files)
+    .map(([path, data]) => ({ path, sha256: sha256(data), size: data.length }))
+    .sort((a, b) => a.path.localeCompare(b.path))
+  return zipSync({ 'manifest.json': encoder.encode(JSON.stringify(manifest, null, 2) + '\n'), ...files }, { level: 6 })
+}
+
+export interface ReadBundle {
+  manifest: Manifest
+  flows: { flow: Flow; revision: number | null }[]
+  /** Non-built-in plugins with their files, to install before the flows. */
+  plugins: BundledPlugin[]
+}
+
+/**
+ * Reads and checks a bundle. Throws BundleError (nothing written anywhere) when the archive is
+ * truncated or not a zip, too big, has unsafe or duplicate entries, files the manifest does not
+ * list (or lists but are missing), a checksum that does not match, or needs a plugin that is
+ * neither installed nor bundled.
+ */
+export function readBundle(data: Uint8Array, plugins: PluginLookup, limits: { maxBundleBytes?: number; maxUnpackedBytes?: number } = {}): ReadBundle {
+  const maxBundle = limits.maxBundleBytes ?? MAX_BUNDLE_BYTES
+  const maxUnpacked = limits.maxUnpackedBytes ?? MAX_UNPACKED_BYTES
+  if (data.length > maxBundle) throw new BundleError(`The bundle is larger than ${maxBundle} bytes`)
+  const names: string[] = []
+  let declared = 0
+  try {
+    unzipSync(data, {
+      filter(file) {
+        names.push(file.name)
+        declared += file.originalSize
+        return false
+      },
+    })
+  } catch (error) {
+    throw new BundleError(`The bundle is not a readable zip (truncated or damaged?): ${(error as Error).message}`)
+  }
+  if (names.length > MAX_ENTRIES) throw new BundleError(`The bundle has ${names.length} entries; at most ${MAX_ENTRIES} are allowed`)
+  if (declared > maxUnpacked) throw new BundleError(`The bundle would unpack to ${declared} bytes; at most ${maxUnpacked} are allowed`)
+  const seen = new Set<string>()
+  for (const name of names) {
+    if (name.startsWith('/') || name.includes('\\') || /^[A-Za-z]:/.test(name) || name.split('/').includes('..')) throw new BundleError(`The bundle has an unsafe entry "${name}"`)
+    if (seen.has(name)) throw new BundleError(`The bundle has the entry "${name}" twice`)
+    seen.add(name)
+  }
+  if (!seen.has('manifest.json')) throw new BundleError('The bundle has no manifest.json')
+
+  let entries: Record<string, Uint8Array>
+  try {
+    entries = unzipSync(data)
+  } catch (error) {
+    throw new BundleError(`The bundle could not be unpacked: ${(error as Error).message}`)
+  }
+  const actual = Object.values(entries).reduce((n, e) => n + e.length, 0)
+  if (actual > maxUnpacked) throw new BundleError(`The bundle unpacks to more than ${maxUnpacked} bytes`)
+
+  let manifest: Manifest
+  try {
+    manifest = Manifest.parse(JSON.parse(new TextDecoder().decode(entries['manifest.json'])))
+  } catch (error) {
+    const issue = error instanceof z.ZodError ? error.issues[0] : null
+    throw new BundleError(`The bundle's manifest is invalid${issue ? ` at ${issue.path.join('.') || 'the top'}: ${issue.message}` : `: ${(error as Error).message}`}`)
+  }
+
+  const listed = new Map(manifest.files.map((f) => [f.path, f]))
+  for (const name of Object.keys(entries)) {
+    if (name === 'manifest.json' || name.endsWith('/')) continue
+    const file = listed.get(name)
+    if (!file) throw new BundleError(`The bundle holds "${name}", which its manifest does not list`)
+    if (sha256(entries[name]!) !== file.sha256) throw new BundleError(`"${name}" does not match its checksum: the bundle was changed after it was made`)
+  }
+  for (const file of manifest.files) if (!entries[file.path]) throw new BundleError(`The manifest lists "${file.path}", which the bundle does not hold`)
+  for (const item of [...manifest.flows, ...manifest.tests]) {
+    const file = listed.get(item.path)
+    if (!file || file.sha256 !== item.sha256) throw new BundleError(`"${item.path}" does not match its checksum in the manifest`)
+  }
+
+  const bundled: BundledPlugin[] = []
+  for (const plugin of manifest.plugins) {
+    if (plugin.builtin || !plugin.path) {
+      const have = plugins.get(plugin.id)
+      if (!have) throw new BundleError(`The bundle needs the plugin ${plugin.id}@${plugin.version}, which is not available here`)
+      if (have.version.split('.')[0] !== plugin.version.split('.')[0]) throw new BundleError(`The bundle needs ${plugin.id}@${plugin.version}; this Flowbench has ${have.version}`)
+      continue
+    }
+    const prefix = `${plugin.path}/`
+    const files: Record<string, Uint8Array> = {}
+    for (const [name, content] of Object.entries(entries)) if (name.startsWith(prefix)) files[name.slice(prefix.length)] = content
+    if (Object.keys(files).length === 0) throw new BundleError(`The bundle lists plugin ${plugin.id} but holds none of its code`)
+    bundled.push({ id: plugin.id, version: plugin.version, files })
+  }
+
+  const flows = manifest.flows.map((item) => {
+    let flow: Flow
+    try {
+      flow = JSON.parse(new TextDecoder().decode(entries[item.path])) as Flow
+    } catch (error) {
+      throw new BundleError(`"${item.path}" is not valid JSON: ${(error as Error).message}`)
+    }
+    if (flow.id !== item.id) throw new BundleError(`"${item.path}" holds flow "${String(flow.id)}", not "${item.id}"`)
+    const testsItem = manifest.tests.find((t) => t.flowId === item.id)
+    if (testsItem) {
+      try {
+        flow.tests = JSON.parse(new TextDecoder().decode(entries[testsItem.path])) as TestCase[]
+      } catch (error) {
+        throw new BundleError(`"${testsItem.path}" is not valid JSON: ${(error as Error).message}`)
+      }
+    }
+    return { flow, revision: item.revision }
+  })
+  return { manifest, flows, plugins: bundled }
+}
