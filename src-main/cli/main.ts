@@ -14,6 +14,7 @@ import { APP_VERSION } from '../version'
 import type { BundledPlugin, BundleFlow, ReadBundle } from '../bundles/bundle'
 import { BundleError, createBundle, readBundle } from '../bundles/bundle'
 import { importBundle } from '../bundles/import'
+import { serve } from '../runtime/serve'
 import { Engine, RunInputError } from '../engine/runner'
 import { FlowLoadError } from '../engine/load'
 import { MemoryStateStore } from '../engine/state-store'
@@ -55,6 +56,7 @@ Usage:
   flowbench test <flow.json|bundle|dir> [--junit <file>] [--json]
   flowbench export <flow.json…> -o <file.flowbundle>
   flowbench import <file.flowbundle> [--data-dir <dir>]
+  flowbench serve <bundle|dir> [--port N] [--host H] [--token T] [--data-dir <dir>]
   flowbench plugins list|install <folder|file.tgz>|remove <id> [--json] [--data-dir <dir>]
   flowbench --help | --version
 
@@ -221,6 +223,62 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
         } finally {
           store.close()
         }
+      },
+    },
+    serve: {
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        token: { type: 'string' },
+        'data-dir': { type: 'string' },
+      },
+      async handler(positionals, values) {
+        const target = onePositional('serve', positionals, 'a bundle or a folder of flows')
+        const port = values.port === undefined ? 8787 : Number(values.port)
+        if (!Number.isInteger(port) || port < 0 || port > 65535)
+          throw new UsageError(`serve: --port must be 0–65535, got "${values.port as string}"`)
+        const flows: { flow: Flow; revision: number | null }[] = []
+        if (target.endsWith('.flowbundle'))
+          flows.push(...(await readBundleFile(target, registry)).flows)
+        else
+          for (const file of await findFlowFiles(target))
+            flows.push({ flow: (await readJsonFile(file)) as Flow, revision: null })
+        if (flows.length === 0) throw new UsageError(`serve: no flows in ${target}`)
+        for (const { flow } of flows) {
+          const problems = validateFlow(flow, { plugins: registry })
+          if (hasErrors(problems)) {
+            io.out(formatProblems(String(flow.id), problems))
+            io.err(`flowbench: serve refused: flow ${String(flow.id)} has errors`)
+            return 1
+          }
+        }
+        const store =
+          openStoreFor(values['data-dir'] as string | undefined, io) ??
+          openStoreFor(pluginsDataDir, io)!
+        let server
+        try {
+          server = await serve({
+            flows,
+            store,
+            plugins: registry,
+            host: values.host as string | undefined,
+            port,
+            token: values.token as string | undefined,
+            log: (entry) => io.out(JSON.stringify({ at: new Date().toISOString(), ...entry })),
+          })
+        } catch (error) {
+          store.close()
+          throw new UsageError(`serve: ${(error as Error).message}`)
+        }
+        // Runs until SIGINT/SIGTERM: stop accepting, let in-flight runs finish, then exit.
+        await new Promise<void>((resolve) => {
+          const stop = () => resolve()
+          process.once('SIGTERM', stop)
+          process.once('SIGINT', stop)
+        })
+        await server.close()
+        store.close()
+        return 0
       },
     },
     plugins: {

@@ -40,6 +40,7 @@ describe('opening and migrations', () => {
       'flow_drafts',
       'flow_revisions',
       'flows',
+      'journal',
       'plugins',
       'profiles',
       'runs',

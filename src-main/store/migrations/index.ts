@@ -2,5 +2,6 @@
 import type { Migration } from '../migrate'
 import { initial } from './001-initial'
 import { runOrderIndexes } from './002-run-order-indexes'
+import { journal } from './003-journal'
 
-export const migrations: readonly Migration[] = [initial, runOrderIndexes]
+export const migrations: readonly Migration[] = [initial, runOrderIndexes, journal]

@@ -1,0 +1,467 @@
+/**
+ * The headless runner (design §8): serves production flows over HTTP — webhooks at
+ * `POST /hooks/<path>`, schedules, and a small API. Every accepted event is journaled in SQLite
+ * before it is acknowledged; a worker runs the journal in order, and marks an event done in the
+ * same transaction that saves its run and its state changes, so after a crash each pending event
+ * runs exactly once.
+ */
+import { randomUUID, timingSafeEqual } from 'node:crypto'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Cron } from 'croner'
+import type { ExecutionReport } from '../../src-shared/engine/report'
+import type { Flow } from '../../src-shared/flow/types'
+import type { LoadedFlow, PluginSource } from '../engine/load'
+import { Engine, RunInputError } from '../engine/runner'
+import type { RunCommit, StateStore } from '../engine/state-store'
+import type { Store } from '../store/store'
+import { readBody } from '../web-host/server'
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024
+
+export interface ServeOptions {
+  flows: { flow: Flow; revision: number | null }[]
+  store: Store
+  plugins: PluginSource
+  host?: string
+  port?: number
+  token?: string
+  bodyLimit?: number
+  log?: (entry: Record<string, unknown>) => void
+}
+
+export interface Server {
+  url: string
+  port: number
+  /** Waits until every journaled event has run (tests and shutdown use it). */
+  drained(): Promise<void>
+  /** Stops accepting, lets in-flight runs finish, stops schedules. */
+  close(): Promise<void>
+}
+
+interface Served {
+  flow: Flow
+  loaded: LoadedFlow
+  revision: number | null
+}
+
+interface JournalRow {
+  seq: number
+  flow_id: string
+  event: string
+  source: string
+}
+
+class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return host === '127.0.0.1' || host === 'localhost' || host === '::1'
+}
+
+function tokenOk(given: string | undefined, expected: string): boolean {
+  if (!given) return false
+  const a = Buffer.from(given)
+  const b = Buffer.from(expected)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  })
+  res.end(text)
+}
+
+export async function serve(options: ServeOptions): Promise<Server> {
+  const host = options.host ?? '127.0.0.1'
+  if (!isLoopback(host) && !options.token)
+    throw new Error(
+      `Refusing to listen on ${host} without a token: give --token to serve beyond this machine`,
+    )
+  const log =
+    options.log ??
+    ((entry) =>
+      process.stdout.write(JSON.stringify({ at: new Date().toISOString(), ...entry }) + '\n'))
+  const { store } = options
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
+
+  // A run's state changes are held back and saved with its journal mark, in one transaction.
+  const markDone = store.db.prepare(
+    'UPDATE journal SET status = ?, run_id = ?, finished_at = ? WHERE seq = ?',
+  )
+  const journaledState: StateStore = {
+    loadProfile: (id) => store.state.loadProfile(id),
+    loadSession: (id) => store.state.loadSession(id),
+    commit(commit: RunCommit) {
+      pendingCommit = commit
+    },
+  }
+  let pendingCommit: RunCommit | null = null
+
+  const flows = new Map<string, Served>()
+  const hooks = new Map<string, Served>()
+  const resolveFlow = (id: string) => flows.get(id)?.flow
+  const engine = new Engine({ plugins: options.plugins, store: journaledState, resolveFlow })
+  for (const { flow, revision } of options.flows) {
+    const served = { flow, revision, loaded: engine.load(flow) }
+    flows.set(flow.id, served)
+    const entry = served.loaded.entry.node
+    if (entry.plugin === 'trigger.webhook') {
+      const path = String((entry.config as { path?: unknown }).path ?? '').replace(/^\/+/, '')
+      if (hooks.has(path))
+        throw new Error(
+          `Flows "${hooks.get(path)!.flow.id}" and "${flow.id}" both serve /hooks/${path}`,
+        )
+      hooks.set(path, served)
+    }
+  }
+
+  const insert = store.db.prepare(
+    'INSERT INTO journal (flow_id, idempotency_key, event, source, received_at) VALUES (?, ?, ?, ?, ?)',
+  )
+  const byKey = store.db.prepare(
+    'SELECT seq, status, run_id FROM journal WHERE idempotency_key = ?',
+  )
+  const nextPending = store.db.prepare(
+    "SELECT seq, flow_id, event, source FROM journal WHERE status = 'pending' ORDER BY seq LIMIT 1",
+  )
+
+  function enqueue(
+    flowId: string,
+    event: Record<string, unknown>,
+    source: string,
+    key: string | null,
+  ): { seq: number; duplicate: boolean } {
+    if (key) {
+      const existing = byKey.get(key) as { seq: number } | undefined
+      if (existing) return { seq: existing.seq, duplicate: true }
+    }
+    const info = insert.run(flowId, key, JSON.stringify(event), source, new Date().toISOString())
+    wake()
+    return { seq: Number(info.lastInsertRowid), duplicate: false }
+  }
+
+  // The worker: one event at a time, in journal order.
+  let working: Promise<void> | null = null
+  let stopping = false
+  const waiters = new Map<number, (report: ExecutionReport | null) => void>()
+  function wake(): void {
+    if (!working && !stopping) working = work().finally(() => (working = null))
+  }
+  async function work(): Promise<void> {
+    for (;;) {
+      const row = nextPending.get() as JournalRow | undefined
+      if (!row) return
+      pendingCommit = null
+      const served = flows.get(row.flow_id)
+      let report: ExecutionReport | null = null
+      if (served) {
+        try {
+          report = await engine.run(served.loaded, {
+            event: JSON.parse(row.event),
+            flowVersion: served.revision,
+            trace: 'summary',
+            trigger: { type: row.source },
+          })
+        } catch (error) {
+          if (!(error instanceof RunInputError)) throw error
+          log({ level: 'warn', msg: 'event refused', seq: row.seq, reason: error.message })
+        }
+      }
+      const finished = new Date().toISOString()
+      store.db.transaction(() => {
+        if (pendingCommit) store.state.commit(pendingCommit)
+        if (report) store.recordRun(report)
+        markDone.run(
+          report ? (report.success ? 'done' : 'failed') : 'refused',
+          report?.runId ?? null,
+          finished,
+          row.seq,
+        )
+      })()
+      log({
+        level: report?.success ? 'info' : 'warn',
+        msg: 'run finished',
+        seq: row.seq,
+        flowId: row.flow_id,
+        runId: report?.runId,
+        status: report?.status ?? 'refused',
+        durationMs: report?.durationMs,
+      })
+      waiters.get(row.seq)?.(report)
+      waiters.delete(row.seq)
+    }
+  }
+
+  // Schedules: each tick is an event in the journal like any other.
+  const timers: { stop(): void }[] = []
+  for (const served of flows.values()) {
+    const entry = served.loaded.entry.node
+    if (entry.plugin !== 'trigger.schedule') continue
+    const config = entry.config as {
+      cron?: string
+      intervalMs?: number
+      timezone?: string
+      eventType?: string
+      properties?: Record<string, unknown>
+    }
+    const tick = (): void => {
+      const event = { type: config.eventType ?? 'schedule', source: 'schedule', properties: { ...(config.properties ?? {}) } }
+      enqueue(served.flow.id, event, 'schedule', null)
+    }
+    if (config.cron) {
+      const job = new Cron(config.cron, { timezone: config.timezone }, tick)
+      timers.push({ stop: () => job.stop() })
+    } else if (config.intervalMs) {
+      const timer = setInterval(tick, config.intervalMs)
+      timers.push({ stop: () => clearInterval(timer) })
+    }
+  }
+
+  function requireToken(req: http.IncomingMessage, expected: string | undefined): void {
+    if (!expected) return
+    const header =
+      /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ??
+      (req.headers['x-flowbench-token'] as string | undefined)
+    if (!tokenOk(header, expected)) throw new HttpProblem(401, 'Missing or wrong token')
+  }
+
+  async function jsonBody(req: http.IncomingMessage): Promise<unknown> {
+    let body: Buffer
+    try {
+      body = await readBody(req, bodyLimit)
+    } catch (error) {
+      const status = (error as { status?: number }).status
+      throw new HttpProblem(status === 413 ? 413 : 400, (error as Error).message)
+    }
+    if (body.length === 0) return {}
+    try {
+      return JSON.parse(body.toString('utf8'))
+    } catch (error) {
+      throw new HttpProblem(400, `The body is not valid JSON: ${(error as Error).message}`)
+    }
+  }
+
+  function fieldOrHeader(
+    req: http.IncomingMessage,
+    body: Record<string, unknown>,
+    spec: string | undefined,
+  ): string | undefined {
+    if (!spec) return undefined
+    if (spec.startsWith('header:')) {
+      const value = req.headers[spec.slice(7).toLowerCase()]
+      return typeof value === 'string' ? value : undefined
+    }
+    const value = body[spec]
+    return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://serve.local')
+    const parts = url.pathname.split('/').filter(Boolean)
+    if (req.method === 'GET' && url.pathname === '/healthz')
+      return send(res, 200, {
+        ok: true,
+        flows: flows.size,
+        pending: (
+          store.db.prepare("SELECT count(*) AS n FROM journal WHERE status = 'pending'").get() as {
+            n: number
+          }
+        ).n,
+      })
+    if (stopping) throw new HttpProblem(503, 'Shutting down')
+    requireToken(req, options.token)
+
+    if (parts[0] === 'hooks') {
+      const path = parts.slice(1).join('/')
+      const served = hooks.get(path)
+      if (!served) throw new HttpProblem(404, `No flow serves /hooks/${path}`)
+      const config = served.loaded.entry.node.config as {
+        methods?: string[]
+        token?: string
+        waitForRun?: boolean
+        eventType?: string
+        profileIdField?: string
+        sessionIdField?: string
+      }
+      if (!(config.methods ?? ['POST']).includes(req.method ?? ''))
+        throw new HttpProblem(
+          405,
+          `/hooks/${path} accepts ${(config.methods ?? ['POST']).join(', ')}`,
+        )
+      if (config.token) requireToken(req, config.token)
+      const body = await jsonBody(req)
+      const properties =
+        body && typeof body === 'object' && !Array.isArray(body)
+          ? (body as Record<string, unknown>)
+          : { body }
+      const event = {
+        id: randomUUID(),
+        type: config.eventType ?? 'webhook',
+        source: `webhook:${path}`,
+        properties,
+        context: { userAgent: req.headers['user-agent'] ?? null },
+        profileId: fieldOrHeader(req, properties, config.profileIdField),
+        sessionId: fieldOrHeader(req, properties, config.sessionIdField),
+      }
+      const key = (req.headers['idempotency-key'] as string | undefined) ?? null
+      const { seq, duplicate } = enqueue(served.flow.id, event, 'webhook', key)
+      if (config.waitForRun && !duplicate) {
+        const report = await new Promise<ExecutionReport | null>((resolve) =>
+          waiters.set(seq, resolve),
+        )
+        return send(
+          res,
+          report?.success ? 200 : 500,
+          report ?? { accepted: true, seq, status: 'refused' },
+        )
+      }
+      return send(res, 202, { accepted: true, seq, duplicate })
+    }
+
+    if (parts[0] === 'api') {
+      if (req.method === 'GET' && parts[1] === 'flows' && parts.length === 2) {
+        return send(
+          res,
+          200,
+          [...flows.values()].map((s) => ({
+            id: s.flow.id,
+            name: s.flow.name,
+            revision: s.revision,
+            trigger: s.loaded.entry.node.plugin,
+          })),
+        )
+      }
+      if (parts[1] === 'flows' && parts[2]) {
+        const served = flows.get(decodeURIComponent(parts[2]))
+        if (!served) throw new HttpProblem(404, `Flow "${parts[2]}" is not served here`)
+        if (req.method === 'GET' && parts.length === 3)
+          return send(res, 200, {
+            id: served.flow.id,
+            revision: served.revision,
+            flow: served.flow,
+          })
+        if (req.method === 'POST' && parts[3] === 'runs' && parts.length === 4) {
+          const body = (await jsonBody(req)) as {
+            event?: unknown
+            profile?: unknown
+            session?: unknown
+          }
+          if (!body || typeof body !== 'object' || !body.event || typeof body.event !== 'object')
+            throw new HttpProblem(
+              400,
+              'Send { "event": { … }, "profile"?: { … }, "session"?: { … } }',
+            )
+          const event = { ...(body.event as Record<string, unknown>) }
+          if (body.profile || body.session) {
+            // A given profile or session runs outside the journal: it is part of the request.
+            const direct = new Engine({ plugins: options.plugins, store: store.state, resolveFlow })
+            try {
+              const report = await direct.run(served.loaded, {
+                event,
+                profile: body.profile,
+                session: body.session,
+                flowVersion: served.revision,
+                trigger: { type: 'api' },
+              })
+              store.recordRun(report)
+              return send(res, 200, report)
+            } catch (error) {
+              if (error instanceof RunInputError) throw new HttpProblem(400, error.message)
+              throw error
+            }
+          }
+          const { seq } = enqueue(
+            served.flow.id,
+            event,
+            'api',
+            (req.headers['idempotency-key'] as string | undefined) ?? null,
+          )
+          const report = await new Promise<ExecutionReport | null>((resolve) =>
+            waiters.set(seq, resolve),
+          )
+          if (!report) throw new HttpProblem(400, 'The event was refused (see the server log)')
+          return send(res, 200, report)
+        }
+      }
+      if (req.method === 'GET' && parts[1] === 'runs' && parts[2] && parts.length === 3) {
+        try {
+          return send(res, 200, store.getRun(decodeURIComponent(parts[2])))
+        } catch {
+          throw new HttpProblem(404, `Run "${parts[2]}" was not found`)
+        }
+      }
+    }
+    throw new HttpProblem(404, `Nothing at ${req.method} ${url.pathname}`)
+  }
+
+  const server = http.createServer((req, res) => {
+    const started = performance.now()
+    handle(req, res)
+      .catch((error: unknown) => {
+        req.resume()
+        if (res.headersSent) return res.destroy()
+        if (error instanceof HttpProblem) send(res, error.status, { error: error.message })
+        else {
+          log({ level: 'error', msg: 'request failed', error: (error as Error).message })
+          send(res, 500, { error: 'Internal error' })
+        }
+      })
+      .finally(() => {
+        if (res.statusCode >= 400)
+          log({
+            level: 'info',
+            msg: 'request',
+            method: req.method,
+            path: req.url,
+            status: res.statusCode,
+            ms: Math.round((performance.now() - started) * 100) / 100,
+          })
+      })
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, host, () => resolve())
+  })
+  const port = (server.address() as AddressInfo).port
+  log({
+    level: 'info',
+    msg: 'serving',
+    host,
+    port,
+    flows: [...flows.keys()],
+    hooks: [...hooks.keys()].map((h) => `/hooks/${h}`),
+  })
+  wake() // Events a crash left pending run now, once each.
+
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    async drained() {
+      for (;;) {
+        if (working) await working
+        const pending = nextPending.get()
+        if (!pending && !working) return
+        if (pending && !working) wake()
+        await new Promise((r) => setTimeout(r, 5))
+      }
+    },
+    async close() {
+      stopping = true
+      for (const t of timers) t.stop()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      if (working) await working
+      log({ level: 'info', msg: 'stopped' })
+    },
+  }
+}
