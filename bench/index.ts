@@ -7,12 +7,13 @@ import { engineBench } from './engine.bench'
 import { codeBench } from './code.bench'
 import { designerBench } from './designer.bench'
 import { pluginsBench } from './plugins.bench'
+import { serveBench } from './serve.bench'
 import { storeBench } from './store.bench'
 import { testbenchBench } from './testbench.bench'
 import type { BenchCase, Figure } from './harness'
 import { meets } from './harness'
 
-const cases: BenchCase[] = [engineBench, storeBench, pluginsBench, codeBench, designerBench, testbenchBench]
+const cases: BenchCase[] = [engineBench, storeBench, pluginsBench, codeBench, designerBench, testbenchBench, serveBench]
 
 function parseArgs(argv: string[]): { json?: string; only?: string } {
   const out: { json?: string; only?: string } = {}

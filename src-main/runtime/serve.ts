@@ -94,6 +94,8 @@ export async function serve(options: ServeOptions): Promise<Server> {
       process.stdout.write(JSON.stringify({ at: new Date().toISOString(), ...entry }) + '\n'))
   const { store } = options
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
+  // Many small checkpoints instead of a few big ones: a big one stalls acknowledgements.
+  store.db.pragma('wal_autocheckpoint = 1000')
 
   // A run's state changes are held back and saved with its journal mark, in one transaction.
   const markDone = store.db.prepare(
@@ -131,6 +133,9 @@ export async function serve(options: ServeOptions): Promise<Server> {
   )
   const byKey = store.db.prepare(
     'SELECT seq, status, run_id FROM journal WHERE idempotency_key = ?',
+  )
+  const countPending = store.db.prepare(
+    "SELECT count(*) AS n FROM journal WHERE status = 'pending'",
   )
   const nextPending = store.db.prepare(
     "SELECT seq, flow_id, event, source FROM journal WHERE status = 'pending' ORDER BY seq LIMIT 1",
@@ -200,6 +205,8 @@ export async function serve(options: ServeOptions): Promise<Server> {
       })
       waiters.get(row.seq)?.(report)
       waiters.delete(row.seq)
+      // Synchronous flows finish in microtasks; yield so requests are acknowledged in between.
+      await new Promise<void>((resolve) => setImmediate(resolve))
     }
   }
 
@@ -216,7 +223,11 @@ export async function serve(options: ServeOptions): Promise<Server> {
       properties?: Record<string, unknown>
     }
     const tick = (): void => {
-      const event = { type: config.eventType ?? 'schedule', source: 'schedule', properties: { ...(config.properties ?? {}) } }
+      const event = {
+        type: config.eventType ?? 'schedule',
+        source: 'schedule',
+        properties: { ...(config.properties ?? {}) },
+      }
       enqueue(served.flow.id, event, 'schedule', null)
     }
     if (config.cron) {
@@ -273,11 +284,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
       return send(res, 200, {
         ok: true,
         flows: flows.size,
-        pending: (
-          store.db.prepare("SELECT count(*) AS n FROM journal WHERE status = 'pending'").get() as {
-            n: number
-          }
-        ).n,
+        pending: (countPending.get() as { n: number }).n,
       })
     if (stopping) throw new HttpProblem(503, 'Shutting down')
     requireToken(req, options.token)
