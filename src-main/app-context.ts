@@ -8,6 +8,7 @@ import type { Flow } from '../src-shared/flow/types'
 import { PluginInstaller, pluginsDirOf } from './plugins-host/installer'
 import { PluginRegistry } from './plugins-host/registry'
 import { Store } from './store/store'
+import { LocalRunner } from './runtime/local-runner'
 import { TestJobs } from './testing/jobs'
 
 export { APP_NAME, APP_VERSION } from './version'
@@ -22,6 +23,7 @@ export interface AppContext {
   readonly pluginProblems: { dir: string; message: string }[]
   readonly store: Store
   readonly tests: TestJobs
+  readonly runner: LocalRunner
   readonly resolveFlow: (flowId: string) => Flow | undefined
   /** Set when the database was unreadable and moved aside; the UI and CLI say so. */
   readonly recovered: { movedTo: string; reason: string } | null
@@ -50,6 +52,7 @@ export async function createAppContext(options: { dataDir: string; mode: 'electr
       return undefined
     }
   }
+  const runner = new LocalRunner(store, registry)
   return {
     dataDir: options.dataDir,
     mode: options.mode,
@@ -58,9 +61,11 @@ export async function createAppContext(options: { dataDir: string; mode: 'electr
     pluginProblems: refused,
     store,
     tests: new TestJobs(registry, resolveFlow),
+    runner,
     resolveFlow,
     recovered: store.recovered ?? null,
     async close() {
+      await runner.stop()
       store.close()
     },
   }

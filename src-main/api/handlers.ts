@@ -1,8 +1,16 @@
-import type { FlowDetails, FlowSummary, PluginSummary, TestJobStatus } from '../../src-shared/api/contract'
+import type {
+  FlowDetails,
+  FlowSummary,
+  PluginSummary,
+  TestJobStatus,
+} from '../../src-shared/api/contract'
 import type { TestCase } from '../../src-shared/flow/types'
 import { FlowLoadError } from '../engine/load'
 import { Engine, RunInputError } from '../engine/runner'
 import { PluginRefusedError } from '../plugins-host/registry'
+import type { BundledPlugin, BundleFlow } from '../bundles/bundle'
+import { BundleError, createBundle, readBundle } from '../bundles/bundle'
+import { importBundle } from '../bundles/import'
 import { ApiFailure } from '../../src-shared/api/result'
 import { validateFlow } from '../../src-shared/flow/validate'
 import { APP_NAME, APP_VERSION } from '../app-context'
@@ -40,7 +48,8 @@ export function createApiHandlers(app: AppContext): ApiHandlers {
       return { loaded: loaded.map((p) => ({ id: p.id, version: p.version })), refused }
     },
 
-    'flows.list': (input) => store.listFlows({ includeDeleted: input?.includeDeleted ?? false }) as FlowSummary[],
+    'flows.list': (input) =>
+      store.listFlows({ includeDeleted: input?.includeDeleted ?? false }) as FlowSummary[],
     'flows.create': (input) => {
       const taken = new Set(store.listFlows({ includeDeleted: true }).map((f) => f.id))
       const flow = newFlowDocument(input ?? {}, taken)
@@ -54,37 +63,107 @@ export function createApiHandlers(app: AppContext): ApiHandlers {
       const draft = store.getFlow(id).draft.flow
       return { ...saved, problems: validate(draft) }
     },
-    'flows.deploy': (input) => {
+    'flows.deploy': async (input) => {
       const deployed = store.deploy(input!.id, { note: input!.note, validate })
+      await app.runner.refresh()
       return { revision: deployed.revision, deployedAt: deployed.deployedAt }
     },
+    'bundles.export': async (input) => {
+      const flows: BundleFlow[] = []
+      for (const id of input!.flowIds) {
+        const production = store.production(id)
+        if (!production)
+          throw new ApiFailure(
+            'not-deployed',
+            `Flow "${id}" has never been deployed; bundles carry production flows`,
+          )
+        flows.push({
+          flow: { ...production.flow, tests: store.listTestCases(id) },
+          revision: production.revision,
+        })
+      }
+      const userPlugins = new Map<string, BundledPlugin>()
+      for (const p of app.installer.list()) {
+        const files = await app.installer.filesOf(p.id)
+        if (files) userPlugins.set(p.id, files)
+      }
+      try {
+        const data = createBundle(flows, {
+          appVersion: APP_VERSION,
+          plugins: registry,
+          pluginFiles: (id) => userPlugins.get(id),
+        })
+        const fileName = `${flows.length === 1 ? flows[0]!.flow.id : 'flows'}.flowbundle`
+        return { fileName, base64: Buffer.from(data).toString('base64'), size: data.length }
+      } catch (error) {
+        if (error instanceof BundleError) throw new ApiFailure('export-refused', error.message)
+        throw error
+      }
+    },
+    'bundles.import': async (input) => {
+      try {
+        const bundle = readBundle(new Uint8Array(Buffer.from(input!.base64, 'base64')), registry)
+        const result = await importBundle(bundle, { store, installer: app.installer, validate })
+        await app.runner.refresh()
+        return result
+      } catch (error) {
+        if (error instanceof BundleError) throw new ApiFailure('bundle-refused', error.message)
+        throw error
+      }
+    },
+    'runner.start': (input) =>
+      app.runner.start(input?.port ?? 0).catch((error: Error) => {
+        throw new ApiFailure('runner-failed', `The local runner could not start: ${error.message}`)
+      }),
+    'runner.stop': () => app.runner.stop(),
+    'runner.status': () => app.runner.status(),
     'flows.history': (input) => store.history(input!.id),
     'flows.revert': (input) => store.revert(input!.id, input!.revision),
-    'flows.duplicate': (input) => store.duplicate(input!.id, input!.newId, input!.name) as FlowSummary,
+    'flows.duplicate': (input) =>
+      store.duplicate(input!.id, input!.newId, input!.name) as FlowSummary,
     'flows.delete': (input) => {
       store.delete(input!.id)
       return { deleted: true as const }
     },
     'flows.restore': (input) => store.restore(input!.id) as FlowSummary,
     'flows.emptyTrash': () => ({ removed: store.emptyTrash() }),
-    'runs.list': (input) => store.listRuns({ flowId: input?.flowId, limit: input?.limit ?? 50, offset: input?.offset ?? 0 }),
+    'runs.list': (input) =>
+      store.listRuns({
+        flowId: input?.flowId,
+        limit: input?.limit ?? 50,
+        offset: input?.offset ?? 0,
+      }),
     'flows.run': async (input) => {
       const { id, event, profile, session, mocks, production } = input!
       const source = production ? store.production(id) : null
-      if (production && !source) throw new ApiFailure('not-deployed', `Flow "${id}" has no production revision yet`)
+      if (production && !source)
+        throw new ApiFailure('not-deployed', `Flow "${id}" has no production revision yet`)
       const record = store.getFlow(id)
       const flow = source ? source.flow : record.draft.flow
-      const engine = new Engine({ plugins: registry, store: store.state, resolveFlow: app.resolveFlow })
+      const engine = new Engine({
+        plugins: registry,
+        store: store.state,
+        resolveFlow: app.resolveFlow,
+      })
       let loaded
       try {
         loaded = engine.load(flow)
       } catch (error) {
-        if (error instanceof FlowLoadError) throw new ApiFailure('invalid-flow', error.message, error.problems)
+        if (error instanceof FlowLoadError)
+          throw new ApiFailure('invalid-flow', error.message, error.problems)
         throw error
       }
       let report
       try {
-        report = await engine.run(loaded, { event, profile, session, mocks, testing: !!mocks, flowVersion: source?.revision ?? null, trigger: { type: 'designer' } })
+        report = await engine.run(loaded, {
+          event,
+          profile,
+          session,
+          mocks,
+          testing: !!mocks,
+          flowVersion: source?.revision ?? null,
+          trigger: { type: 'designer' },
+        })
       } catch (error) {
         if (error instanceof RunInputError) throw new ApiFailure('bad-event', error.message)
         throw error
@@ -100,7 +179,8 @@ export function createApiHandlers(app: AppContext): ApiHandlers {
     },
     'tests.status': (input) => app.tests.status(input!.jobId, input!.since) as TestJobStatus,
     'tests.cancel': (input) => ({ cancelled: app.tests.cancel(input!.jobId) }),
-    'tests.caseReport': (input) => app.tests.report(input!.jobId, input!.index) as unknown as Record<string, unknown>,
+    'tests.caseReport': (input) =>
+      app.tests.report(input!.jobId, input!.index) as unknown as Record<string, unknown>,
     'runs.get': (input) => store.getRun(input!.runId) as unknown as Record<string, unknown>,
   }
 }

@@ -10,7 +10,8 @@ import { Store } from '../store/store'
 import type { Server } from './serve'
 import { serve } from './serve'
 
-const fixture = (name: string) => JSON.parse(readFileSync(path.join(repoRoot, 'test/fixtures/serve', name), 'utf8')) as Flow
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(path.join(repoRoot, 'test/fixtures/serve', name), 'utf8')) as Flow
 const registry = PluginRegistry.withBuiltins()
 const quiet = () => {}
 
@@ -18,12 +19,33 @@ describe('flowbench serve over HTTP', () => {
   let server: Server
   let store: Store
   const token = 'serve-secret'
-  const call = (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${server.url}${url}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) })
+  const call = (
+    method: string,
+    url: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) =>
+    fetch(`${server.url}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    })
 
   beforeAll(async () => {
     store = Store.open(mkdtempSync(path.join(os.tmpdir(), 'fb-serve-')))
-    server = await serve({ flows: [{ flow: fixture('orders.flow.json'), revision: 4 }, { flow: sampleFlow('vip-tagging'), revision: 2 }, { flow: fixture('ticker.flow.json'), revision: 1 }], store, plugins: registry, port: 0, token, bodyLimit: 4096, log: quiet })
+    server = await serve({
+      flows: [
+        { flow: fixture('orders.flow.json'), revision: 4 },
+        { flow: sampleFlow('vip-tagging'), revision: 2 },
+        { flow: fixture('ticker.flow.json'), revision: 1 },
+      ],
+      store,
+      plugins: registry,
+      port: 0,
+      token,
+      bodyLimit: 4096,
+      log: quiet,
+    })
   })
   afterAll(async () => {
     await server.close()
@@ -33,7 +55,9 @@ describe('flowbench serve over HTTP', () => {
   it('answers /healthz without a token and everything else only with it', async () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200)
     expect((await fetch(`${server.url}/api/flows`)).status).toBe(401)
-    expect((await call('GET', '/api/flows', undefined, { authorization: 'Bearer nope' })).status).toBe(401)
+    expect(
+      (await call('GET', '/api/flows', undefined, { authorization: 'Bearer nope' })).status,
+    ).toBe(401)
   })
 
   it('journals a webhook event, acknowledges it, and runs it', async () => {
@@ -42,24 +66,55 @@ describe('flowbench serve over HTTP', () => {
     expect(await res.json()).toMatchObject({ accepted: true })
     await server.drained()
     expect(store.state.loadProfile('ann')!.traits).toMatchObject({ orders: 1, spent: 30 })
-    expect(store.listRuns({ flowId: 'orders-hook' }).runs[0]).toMatchObject({ flowVersion: 4, status: 'succeeded' })
+    expect(store.listRuns({ flowId: 'orders-hook' }).runs[0]).toMatchObject({
+      flowVersion: 4,
+      status: 'succeeded',
+    })
   })
 
   it('makes a retried delivery with the same Idempotency-Key a no-op', async () => {
-    for (let i = 0; i < 3; i++) expect((await call('POST', '/hooks/orders', { customer: 'bob', total: 5 }, { 'idempotency-key': 'delivery-1' })).status).toBe(202)
+    for (let i = 0; i < 3; i++)
+      expect(
+        (
+          await call(
+            'POST',
+            '/hooks/orders',
+            { customer: 'bob', total: 5 },
+            { 'idempotency-key': 'delivery-1' },
+          )
+        ).status,
+      ).toBe(202)
     await server.drained()
     expect(store.state.loadProfile('bob')!.traits).toMatchObject({ orders: 1 })
   })
 
   it('serves the API: flows, one flow, a run, a report', async () => {
-    const list = (await (await call('GET', '/api/flows')).json()) as { id: string; revision: number }[]
+    const list = (await (await call('GET', '/api/flows')).json()) as {
+      id: string
+      revision: number
+    }[]
     expect(list.map((f) => f.id).sort()).toEqual(['orders-hook', 'ticker', 'vip-tagging'])
-    expect(await (await call('GET', '/api/flows/vip-tagging')).json()).toMatchObject({ id: 'vip-tagging', revision: 2 })
-    const report = (await (await call('POST', '/api/flows/vip-tagging/runs', { event: { type: 'purchase', profileId: 'cy', properties: { total: 2000 } } })).json()) as { runId: string; status: string; state: { profile: { segments: string[] } } }
+    expect(await (await call('GET', '/api/flows/vip-tagging')).json()).toMatchObject({
+      id: 'vip-tagging',
+      revision: 2,
+    })
+    const report = (await (
+      await call('POST', '/api/flows/vip-tagging/runs', {
+        event: { type: 'purchase', profileId: 'cy', properties: { total: 2000 } },
+      })
+    ).json()) as { runId: string; status: string; state: { profile: { segments: string[] } } }
     expect(report.status).toBe('succeeded')
     expect(report.state.profile.segments).toEqual(['vip'])
-    expect(await (await call('GET', `/api/runs/${report.runId}`)).json()).toMatchObject({ runId: report.runId, flowId: 'vip-tagging' })
-    const withProfile = (await (await call('POST', '/api/flows/vip-tagging/runs', { event: { type: 'purchase', properties: { total: 1 } }, profile: { id: 'dee', traits: { totalSpent: 999 } } })).json()) as { state: { profile: { traits: { vip: boolean } } } }
+    expect(await (await call('GET', `/api/runs/${report.runId}`)).json()).toMatchObject({
+      runId: report.runId,
+      flowId: 'vip-tagging',
+    })
+    const withProfile = (await (
+      await call('POST', '/api/flows/vip-tagging/runs', {
+        event: { type: 'purchase', properties: { total: 1 } },
+        profile: { id: 'dee', traits: { totalSpent: 999 } },
+      })
+    ).json()) as { state: { profile: { traits: { vip: boolean } } } }
     expect(withProfile.state.profile.traits.vip).toBe(true)
   })
 
@@ -78,14 +133,27 @@ describe('flowbench serve over HTTP', () => {
   })
 
   it('refuses to listen beyond loopback without a token', async () => {
-    await expect(serve({ flows: [{ flow: fixture('orders.flow.json'), revision: 1 }], store, plugins: registry, host: '0.0.0.0', port: 0, log: quiet })).rejects.toThrow(/without a token/)
+    await expect(
+      serve({
+        flows: [{ flow: fixture('orders.flow.json'), revision: 1 }],
+        store,
+        plugins: registry,
+        host: '0.0.0.0',
+        port: 0,
+        log: quiet,
+      }),
+    ).rejects.toThrow(/without a token/)
   })
 })
 
 describe('durability', () => {
   /** Starts `flowbench serve` as a child process; resolves with its port once it listens. */
   function start(dir: string, dataDir: string) {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bin/flowbench.js'), 'serve', dir, '--port', '0', '--data-dir', dataDir], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(
+      process.execPath,
+      [path.join(repoRoot, 'bin/flowbench.js'), 'serve', dir, '--port', '0', '--data-dir', dataDir],
+      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
     const ready = new Promise<number>((resolve, reject) => {
       let buffer = ''
       child.stdout.on('data', (chunk: Buffer) => {
@@ -107,7 +175,11 @@ describe('durability', () => {
     let killed = false
     const post = async (i: number) => {
       try {
-        const res = await fetch(`http://127.0.0.1:${port}/hooks/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ customer: `c${i % 10}`, total: 1 }) })
+        const res = await fetch(`http://127.0.0.1:${port}/hooks/orders`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ customer: `c${i % 10}`, total: 1 }),
+        })
         if (res.status === 202) acked.push(((await res.json()) as { seq: number }).seq)
       } catch {
         // Refused or cut off by the kill: not acknowledged, so no promise was made.
@@ -129,7 +201,9 @@ describe('durability', () => {
     const second = start(dir, dataDir)
     const port2 = await second.ready
     for (;;) {
-      const health = (await (await fetch(`http://127.0.0.1:${port2}/healthz`)).json()) as { pending: number }
+      const health = (await (await fetch(`http://127.0.0.1:${port2}/healthz`)).json()) as {
+        pending: number
+      }
       if (health.pending === 0) break
       await new Promise((r) => setTimeout(r, 50))
     }
@@ -137,16 +211,25 @@ describe('durability', () => {
     await new Promise((r) => second.child.on('exit', r))
 
     const store = Store.open(dataDir)
-    const rows = store.db.prepare("SELECT seq, status, run_id FROM journal WHERE flow_id = 'orders-hook'").all() as { seq: number; status: string; run_id: string | null }[]
+    const rows = store.db
+      .prepare("SELECT seq, status, run_id FROM journal WHERE flow_id = 'orders-hook'")
+      .all() as { seq: number; status: string; run_id: string | null }[]
     const bySeq = new Map(rows.map((r) => [r.seq, r]))
     for (const seq of acked) {
       const row = bySeq.get(seq)!
       expect(row.status, `event ${seq}`).toBe('done')
       expect(store.getRun(row.run_id!)).toMatchObject({ flowId: 'orders-hook' })
     }
-    const runs = (store.db.prepare("SELECT count(*) AS n FROM runs WHERE flow_id = 'orders-hook'").get() as { n: number }).n
+    const runs = (
+      store.db.prepare("SELECT count(*) AS n FROM runs WHERE flow_id = 'orders-hook'").get() as {
+        n: number
+      }
+    ).n
     expect(runs).toBe(rows.length)
-    const orders = [...Array(10).keys()].reduce((n, i) => n + ((store.state.loadProfile(`c${i}`)?.traits.orders as number | undefined) ?? 0), 0)
+    const orders = [...Array(10).keys()].reduce(
+      (n, i) => n + ((store.state.loadProfile(`c${i}`)?.traits.orders as number | undefined) ?? 0),
+      0,
+    )
     expect(orders).toBe(rows.length)
     store.close()
   }, 60000)

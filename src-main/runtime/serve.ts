@@ -33,6 +33,11 @@ export interface ServeOptions {
 export interface Server {
   url: string
   port: number
+  /** The webhooks served, and the schedules with their next run. */
+  routes(): {
+    hooks: { flowId: string; path: string }[]
+    schedules: { flowId: string; next: string | null; description: string }[]
+  }
   /** Waits until every journaled event has run (tests and shutdown use it). */
   drained(): Promise<void>
   /** Stops accepting, lets in-flight runs finish, stops schedules. */
@@ -212,6 +217,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
 
   // Schedules: each tick is an event in the journal like any other.
   const timers: { stop(): void }[] = []
+  const schedules: { flowId: string; description: string; next(): Date | null }[] = []
   for (const served of flows.values()) {
     const entry = served.loaded.entry.node
     if (entry.plugin !== 'trigger.schedule') continue
@@ -233,9 +239,24 @@ export async function serve(options: ServeOptions): Promise<Server> {
     if (config.cron) {
       const job = new Cron(config.cron, { timezone: config.timezone }, tick)
       timers.push({ stop: () => job.stop() })
+      schedules.push({
+        flowId: served.flow.id,
+        description: `cron ${config.cron}`,
+        next: () => job.nextRun(),
+      })
     } else if (config.intervalMs) {
-      const timer = setInterval(tick, config.intervalMs)
+      const every = config.intervalMs
+      let last = Date.now()
+      const timer = setInterval(() => {
+        last = Date.now()
+        tick()
+      }, every)
       timers.push({ stop: () => clearInterval(timer) })
+      schedules.push({
+        flowId: served.flow.id,
+        description: `every ${every} ms`,
+        next: () => new Date(last + every),
+      })
     }
   }
 
@@ -454,6 +475,16 @@ export async function serve(options: ServeOptions): Promise<Server> {
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
+    routes() {
+      return {
+        hooks: [...hooks.entries()].map(([path, served]) => ({ flowId: served.flow.id, path })),
+        schedules: schedules.map((s) => ({
+          flowId: s.flowId,
+          description: s.description,
+          next: s.next()?.toISOString() ?? null,
+        })),
+      }
+    },
     async drained() {
       for (;;) {
         if (working) await working

@@ -21,6 +21,7 @@ import { ProblemsPanel } from './ProblemsPanel'
 import { ShortcutSheet, useDesignerShortcuts } from './shortcuts'
 import { DeployDialog, DiffSummary, HistoryDrawer, SaveIndicator } from './Staging'
 import { useAutosave } from './useAutosave'
+import { RunnerPanel } from '../runner/RunnerPanel'
 import { RunHistory } from '../testbench/RunHistory'
 import { TestBench } from '../testbench/TestBench'
 import { TraceView } from '../testbench/TraceView'
@@ -30,7 +31,7 @@ import type { TestCase } from '../../src-shared/flow/types'
 const NO_TESTS: TestCase[] = []
 import { useStructure } from './useStructure'
 
-type BottomTab = 'problems' | 'tests' | 'runs' | 'trace'
+type BottomTab = 'problems' | 'tests' | 'runs' | 'runner' | 'trace'
 
 export interface DesignerViewProps {
   plugins: PluginSummary[]
@@ -166,6 +167,12 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
             await call('flows.saveDraft', { id, baseVersion: current.draft.version, flow: { ...current.draft.flow, name } })
           }
         }),
+      importBundle: (base64: string, fileName: string) =>
+        act(async () => {
+          const result = await call('bundles.import', { base64 })
+          onMessage(`Imported ${result.flows.map((f) => f.id).join(', ')} from ${fileName} (deployed)`)
+          if (result.flows[0]) await openFlow(result.flows[0].id)
+        }),
       duplicate: (id: string) => act(() => call('flows.duplicate', { id })),
       remove: (id: string) =>
         act(async () => {
@@ -293,16 +300,24 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
     }
   }
 
+  /** Downloads the production flow (and its tests and plugins) as a `.flowbundle`. */
+  const exportBundle = async () => {
+    const id = store.getState().flowId
+    if (!id) return
+    try {
+      const { fileName, base64 } = await call('bundles.export', { flowIds: [id] })
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
+      download(new Blob([bytes], { type: 'application/zip' }), fileName)
+    } catch (error) {
+      onMessage((error as Error).message, 'error')
+    }
+  }
+
   /** Downloads the draft as `<id>.flow.json` (in Electron the download asks where to save). */
   const saveToFile = useCallback(() => {
     const current = store.getState().flow
     if (!current) return
-    const blob = new Blob([JSON.stringify(current, null, 2) + '\n'], { type: 'application/json' })
-    const link = document.createElement('a')
-    link.href = URL.createObjectURL(blob)
-    link.download = `${current.id}.flow.json`
-    link.click()
-    setTimeout(() => URL.revokeObjectURL(link.href), 1000)
+    download(new Blob([JSON.stringify(current, null, 2) + '\n'], { type: 'application/json' }), `${current.id}.flow.json`)
   }, [store])
 
   const onCanvasMessage = useCallback((text: string) => onMessage(text, 'error'), [onMessage])
@@ -354,6 +369,9 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
             <button className="ghost" onClick={() => void autoLayout()} title="Auto-layout (Ctrl+Shift+L)" data-testid="auto-layout">
               Layout
             </button>
+            <button className="ghost" onClick={() => void exportBundle()} title="Export the production flow as a .flowbundle" data-testid="export-bundle">
+              Export
+            </button>
             <button className="ghost" onClick={saveToFile} title="Save the draft as a .flow.json file (Ctrl+S)" data-testid="save-file">
               Save file
             </button>
@@ -402,7 +420,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
 
       <section className="bottom-panel" data-testid="bottom-panel">
         <nav className="tabs" role="tablist">
-          {(['problems', 'tests', 'runs', 'trace'] as const)
+          {(['problems', 'tests', 'runs', 'runner', 'trace'] as const)
             .filter((tab) => tab !== 'trace' || trace)
             .map((tab) => (
               <button key={tab} role="tab" aria-selected={bottomTab === tab} className={bottomTab === tab ? 'tab active' : 'tab'} onClick={() => setBottomTab(tab)} data-testid={`tab-${tab}`}>
@@ -426,6 +444,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
               <p className="empty">Open a flow to see its test cases.</p>
             ))}
           {bottomTab === 'runs' && (flow ? <RunHistory flowId={store.getState().flowId!} refreshKey={runsKey} onShowRun={showRun} /> : <p className="empty">Open a flow to see its runs.</p>)}
+          {bottomTab === 'runner' && <RunnerPanel onMessage={onMessage} />}
           {bottomTab === 'trace' && trace && <TraceView report={trace.report} title={trace.title} onClose={() => (setTrace(null), setBottomTab('tests'))} />}
         </div>
       </section>
@@ -434,6 +453,15 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
       {shortcutsOpen && <ShortcutSheet onClose={() => setShortcutsOpen(false)} />}
     </div>
   )
+}
+
+/** Saves a blob through the browser's download (in Electron, the download asks where to save). */
+function download(blob: Blob, fileName: string): void {
+  const link = document.createElement('a')
+  link.href = URL.createObjectURL(blob)
+  link.download = fileName
+  link.click()
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000)
 }
 
 function addAtCenter(store: ReturnType<typeof createDesignerStore>, reactFlow: ReturnType<typeof useReactFlow>, pluginId: string) {

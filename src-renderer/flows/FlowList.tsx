@@ -6,6 +6,7 @@ export interface FlowListActions {
   open(id: string): void
   create(name: string): Promise<void>
   importText(text: string, fileName: string): Promise<void>
+  importBundle(base64: string, fileName: string): Promise<void>
   rename(id: string, name: string): Promise<void>
   duplicate(id: string): Promise<void>
   remove(id: string): Promise<void>
@@ -31,19 +32,25 @@ export function FlowList({ flows, openId, actions }: { flows: FlowSummary[]; ope
           <button className="ghost small" title="New flow" onClick={() => setCreating(true)} data-testid="new-flow">
             + New
           </button>
-          <button className="ghost small" title="Open a .flow.json file" onClick={() => fileInput.current?.click()} data-testid="import-flow">
+          <button className="ghost small" title="Open a .flow.json file or import a .flowbundle" onClick={() => fileInput.current?.click()} data-testid="import-flow">
             Open…
           </button>
           <input
             ref={fileInput}
             type="file"
-            accept=".json,application/json"
+            accept=".json,.flowbundle,application/json"
             hidden
             data-testid="import-flow-input"
             onChange={async (e) => {
               const file = e.target.files?.[0]
               e.target.value = ''
-              if (file) await actions.importText(await file.text(), file.name)
+              if (!file) return
+              if (file.name.endsWith('.flowbundle')) {
+                const bytes = new Uint8Array(await file.arrayBuffer())
+                let binary = ''
+                for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+                await actions.importBundle(btoa(binary), file.name)
+              } else await actions.importText(await file.text(), file.name)
             }}
           />
         </div>

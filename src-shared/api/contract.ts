@@ -33,7 +33,9 @@ export const PluginSummary = z.object({
   inputs: z.array(z.string()),
   outputs: z.array(z.string()),
   dynamicOutputs: z.object({ list: z.string(), key: z.string() }).optional(),
-  expressionFields: z.array(z.object({ field: z.string(), kind: z.enum(['expression', 'template']) })).optional(),
+  expressionFields: z
+    .array(z.object({ field: z.string(), kind: z.enum(['expression', 'template']) }))
+    .optional(),
   configSchema: z.union([JsonObject, z.boolean()]),
   defaultConfig: JsonObject,
   form: z.array(z.object({ title: z.string(), fields: z.array(JsonObject) })).optional(),
@@ -76,7 +78,14 @@ const FlowDocument = JsonObject
 export const FlowDetails = z.object({
   summary: FlowSummary,
   draft: z.object({ version: z.number().int(), flow: FlowDocument, savedAt: Iso }),
-  production: z.object({ revision: z.number().int(), flow: FlowDocument, deployedAt: Iso, note: z.string().nullable() }).nullable(),
+  production: z
+    .object({
+      revision: z.number().int(),
+      flow: FlowDocument,
+      deployedAt: Iso,
+      note: z.string().nullable(),
+    })
+    .nullable(),
 })
 export type FlowDetails = z.infer<typeof FlowDetails>
 
@@ -99,7 +108,13 @@ export const RunSummary = z.object({
 })
 export type RunSummary = z.infer<typeof RunSummary>
 
-const Unmet = z.object({ kind: z.string(), target: z.string(), expected: z.unknown(), actual: z.unknown(), message: z.string() })
+const Unmet = z.object({
+  kind: z.string(),
+  target: z.string(),
+  expected: z.unknown(),
+  actual: z.unknown(),
+  message: z.string(),
+})
 
 export const CaseSummary = z.object({
   name: z.string(),
@@ -126,6 +141,26 @@ export const TestJobStatus = z.object({
 })
 export type TestJobStatus = z.infer<typeof TestJobStatus>
 
+export const RunnerStatus = z.object({
+  running: z.boolean(),
+  url: z.string().nullable(),
+  hooks: z.array(z.object({ flowId: z.string(), url: z.string() })),
+  schedules: z.array(
+    z.object({ flowId: z.string(), description: z.string(), next: z.string().nullable() }),
+  ),
+  deliveries: z.array(
+    z.object({
+      seq: z.number(),
+      flowId: z.string(),
+      source: z.string(),
+      receivedAt: z.string(),
+      status: z.string(),
+      runId: z.string().nullable(),
+    }),
+  ),
+})
+export type RunnerStatus = z.infer<typeof RunnerStatus>
+
 export const contract = {
   'app.info': { input: none, output: AppInfo },
   'plugins.list': { input: none, output: z.array(PluginSummary) },
@@ -134,23 +169,46 @@ export const contract = {
     input: z.object({ source: z.string().min(1).max(4096) }).strict(),
     output: z.object({ id: z.string(), version: z.string(), name: z.string(), dir: z.string() }),
   },
-  'plugins.remove': { input: z.object({ id: z.string().min(1).max(200) }).strict(), output: z.object({ removed: z.literal(true) }) },
+  'plugins.remove': {
+    input: z.object({ id: z.string().min(1).max(200) }).strict(),
+    output: z.object({ removed: z.literal(true) }),
+  },
   /** Reloads every installed plugin ("reinstall plugins"); refusals are listed, the rest keep working. */
   'plugins.reload': {
     input: none,
-    output: z.object({ loaded: z.array(z.object({ id: z.string(), version: z.string() })), refused: z.array(z.object({ dir: z.string(), message: z.string() })) }),
+    output: z.object({
+      loaded: z.array(z.object({ id: z.string(), version: z.string() })),
+      refused: z.array(z.object({ dir: z.string(), message: z.string() })),
+    }),
   },
-  'flows.list': { input: z.object({ includeDeleted: z.boolean().optional() }).strict().optional(), output: z.array(FlowSummary) },
+  'flows.list': {
+    input: z.object({ includeDeleted: z.boolean().optional() }).strict().optional(),
+    output: z.array(FlowSummary),
+  },
   'flows.create': {
-    input: z.object({ flow: FlowDocument.optional(), id: FlowId.optional(), name: z.string().min(1).max(200).optional() }).strict(),
+    input: z
+      .object({
+        flow: FlowDocument.optional(),
+        id: FlowId.optional(),
+        name: z.string().min(1).max(200).optional(),
+      })
+      .strict(),
     output: FlowDetails,
   },
   'flows.get': { input: z.object({ id: FlowId }).strict(), output: FlowDetails },
   'flows.saveDraft': {
     input: z
-      .object({ id: FlowId, baseVersion: z.number().int().nonnegative(), flow: FlowDocument.optional(), text: z.string().optional() })
+      .object({
+        id: FlowId,
+        baseVersion: z.number().int().nonnegative(),
+        flow: FlowDocument.optional(),
+        text: z.string().optional(),
+      })
       .strict()
-      .refine((v) => (v.flow === undefined) !== (v.text === undefined), 'give either "flow" or "text"'),
+      .refine(
+        (v) => (v.flow === undefined) !== (v.text === undefined),
+        'give either "flow" or "text"',
+      ),
     output: z.object({ version: z.number().int(), savedAt: Iso, problems: z.array(ProblemShape) }),
   },
   'flows.deploy': {
@@ -163,20 +221,32 @@ export const contract = {
     output: z.object({ version: z.number().int(), savedAt: Iso }),
   },
   'flows.duplicate': {
-    input: z.object({ id: FlowId, newId: FlowId.optional(), name: z.string().min(1).max(200).optional() }).strict(),
+    input: z
+      .object({ id: FlowId, newId: FlowId.optional(), name: z.string().min(1).max(200).optional() })
+      .strict(),
     output: FlowSummary,
   },
-  'flows.delete': { input: z.object({ id: FlowId }).strict(), output: z.object({ deleted: z.literal(true) }) },
+  'flows.delete': {
+    input: z.object({ id: FlowId }).strict(),
+    output: z.object({ deleted: z.literal(true) }),
+  },
   'flows.restore': { input: z.object({ id: FlowId }).strict(), output: FlowSummary },
   'flows.emptyTrash': { input: none, output: z.object({ removed: z.number().int() }) },
   'runs.list': {
     input: z
-      .object({ flowId: FlowId.optional(), limit: z.number().int().min(1).max(500).optional(), offset: z.number().int().nonnegative().optional() })
+      .object({
+        flowId: FlowId.optional(),
+        limit: z.number().int().min(1).max(500).optional(),
+        offset: z.number().int().nonnegative().optional(),
+      })
       .strict()
       .optional(),
     output: z.object({ runs: z.array(RunSummary), total: z.number().int() }),
   },
-  'runs.get': { input: z.object({ runId: z.string().min(1).max(100) }).strict(), output: JsonObject },
+  'runs.get': {
+    input: z.object({ runId: z.string().min(1).max(100) }).strict(),
+    output: JsonObject,
+  },
   /** Runs the draft (or production) once with an event, records the run and returns its report. */
   'flows.run': {
     input: z
@@ -193,13 +263,57 @@ export const contract = {
   },
   /** Starts running test cases in the background: the draft's own, or the ones given. */
   'tests.start': {
-    input: z.object({ flowId: FlowId, cases: z.array(JsonObject).max(100000).optional(), only: z.array(z.number().int().nonnegative()).optional() }).strict(),
+    input: z
+      .object({
+        flowId: FlowId,
+        cases: z.array(JsonObject).max(100000).optional(),
+        only: z.array(z.number().int().nonnegative()).optional(),
+      })
+      .strict(),
     output: z.object({ jobId: z.string(), total: z.number().int() }),
   },
   /** Progress of a test run; `since` returns only the cases finished after the first `since` (for polling). */
-  'tests.status': { input: z.object({ jobId: z.string().min(1).max(100), since: z.number().int().nonnegative().optional() }).strict(), output: TestJobStatus },
-  'tests.cancel': { input: z.object({ jobId: z.string().min(1).max(100) }).strict(), output: z.object({ cancelled: z.boolean() }) },
-  'tests.caseReport': { input: z.object({ jobId: z.string().min(1).max(100), index: z.number().int().nonnegative() }).strict(), output: JsonObject },
+  'tests.status': {
+    input: z
+      .object({
+        jobId: z.string().min(1).max(100),
+        since: z.number().int().nonnegative().optional(),
+      })
+      .strict(),
+    output: TestJobStatus,
+  },
+  'tests.cancel': {
+    input: z.object({ jobId: z.string().min(1).max(100) }).strict(),
+    output: z.object({ cancelled: z.boolean() }),
+  },
+  /** A `.flowbundle` of the production revisions of these flows, as base64. */
+  'bundles.export': {
+    input: z.object({ flowIds: z.array(FlowId).min(1).max(500) }).strict(),
+    output: z.object({ fileName: z.string(), base64: z.string(), size: z.number().int() }),
+  },
+  /** Checks a bundle whole, then imports and deploys its flows (refused whole with the reason). */
+  'bundles.import': {
+    input: z.object({ base64: z.string().min(1) }).strict(),
+    output: z.object({
+      flows: z.array(z.object({ id: z.string(), revision: z.number().int() })),
+      plugins: z.array(z.string()),
+    }),
+  },
+  'runner.start': {
+    input: z
+      .object({ port: z.number().int().min(0).max(65535).optional() })
+      .strict()
+      .optional(),
+    output: RunnerStatus,
+  },
+  'runner.stop': { input: none, output: RunnerStatus },
+  'runner.status': { input: none, output: RunnerStatus },
+  'tests.caseReport': {
+    input: z
+      .object({ jobId: z.string().min(1).max(100), index: z.number().int().nonnegative() })
+      .strict(),
+    output: JsonObject,
+  },
 } as const
 
 export type Contract = typeof contract

@@ -1,0 +1,83 @@
+/** The runner inside the app: serves the deployed flows on 127.0.0.1 while the app is open. */
+import type { Flow } from '../../src-shared/flow/types'
+import type { PluginSource } from '../engine/load'
+import type { Store } from '../store/store'
+import type { Server } from './serve'
+import { serve } from './serve'
+
+export interface RunnerStatus {
+  running: boolean
+  url: string | null
+  hooks: { flowId: string; url: string }[]
+  schedules: { flowId: string; description: string; next: string | null }[]
+  deliveries: {
+    seq: number
+    flowId: string
+    source: string
+    receivedAt: string
+    status: string
+    runId: string | null
+  }[]
+}
+
+export class LocalRunner {
+  private server: Server | null = null
+
+  constructor(
+    private readonly store: Store,
+    private readonly plugins: PluginSource,
+  ) {}
+
+  async start(port = 0): Promise<RunnerStatus> {
+    if (this.server) return this.status()
+    const flows: { flow: Flow; revision: number | null }[] = []
+    for (const summary of this.store.listFlows()) {
+      const production = this.store.production(summary.id)
+      if (production) flows.push({ flow: production.flow, revision: production.revision })
+    }
+    this.server = await serve({
+      flows,
+      store: this.store,
+      plugins: this.plugins,
+      host: '127.0.0.1',
+      port,
+      log: () => {},
+    })
+    return this.status()
+  }
+
+  /** After a deploy: serve the new production flows on the same port. */
+  async refresh(): Promise<void> {
+    if (!this.server) return
+    const port = this.server.port
+    await this.stop()
+    await this.start(port)
+  }
+
+  async stop(): Promise<RunnerStatus> {
+    const server = this.server
+    this.server = null
+    await server?.close()
+    return this.status()
+  }
+
+  status(): RunnerStatus {
+    const deliveries = this.store.db
+      .prepare(
+        'SELECT seq, flow_id AS flowId, source, received_at AS receivedAt, status, run_id AS runId FROM journal ORDER BY seq DESC LIMIT 20',
+      )
+      .all() as RunnerStatus['deliveries']
+    if (!this.server) return { running: false, url: null, hooks: [], schedules: [], deliveries }
+    const routes = this.server.routes()
+    return {
+      running: true,
+      url: this.server.url,
+      hooks: routes.hooks.map((h) => ({
+        flowId: h.flowId,
+        url: `${this.server!.url}/hooks/${h.path}`,
+      })),
+      schedules: routes.schedules,
+      deliveries,
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import { useCallback, useEffect, useState } from 'react'
+import type { RunnerStatus } from '../../src-shared/api/contract'
+import { call } from '../api/client'
+
+function time(iso: string | null): string {
+  return iso ? new Date(iso).toLocaleTimeString() : '—'
+}
+
+/** The local runner: serve the deployed flows on 127.0.0.1 while the app is open. */
+export function RunnerPanel({ onMessage }: { onMessage: (text: string, kind?: 'info' | 'error') => void }) {
+  const [status, setStatus] = useState<RunnerStatus | null>(null)
+  const [busy, setBusy] = useState(false)
+  const refresh = useCallback(() => call('runner.status').then(setStatus, (e: Error) => onMessage(e.message, 'error')), [onMessage])
+
+  useEffect(() => {
+    void refresh()
+    const timer = setInterval(() => void refresh(), 2000)
+    return () => clearInterval(timer)
+  }, [refresh])
+
+  const toggle = async () => {
+    setBusy(true)
+    try {
+      setStatus(await call(status?.running ? 'runner.stop' : 'runner.start'))
+    } catch (error) {
+      onMessage((error as Error).message, 'error')
+    }
+    setBusy(false)
+  }
+
+  if (!status) return <p className="muted">Loading…</p>
+  return (
+    <div className="runner" data-testid="runner">
+      <div className="bench-toolbar">
+        <label className="switch">
+          <input type="checkbox" checked={status.running} disabled={busy} onChange={() => void toggle()} data-testid="runner-switch" />
+          Serve deployed flows while the app is open
+        </label>
+        {status.url && (
+          <span className="mono" data-testid="runner-url">
+            {status.url}
+          </span>
+        )}
+      </div>
+      {status.running && (
+        <div className="runner-grid">
+          <div>
+            <h5>Webhooks</h5>
+            {status.hooks.length === 0 && <p className="muted small">No deployed flow starts with a webhook.</p>}
+            <ul className="plain">
+              {status.hooks.map((h) => (
+                <li key={h.url}>
+                  <span className="mono small" data-testid={`hook-${h.flowId}`}>
+                    POST {h.url}
+                  </span>{' '}
+                  <button className="ghost small" onClick={() => void navigator.clipboard?.writeText(h.url).then(() => onMessage('Copied the webhook URL'))}>
+                    Copy
+                  </button>
+                </li>
+              ))}
+            </ul>
+            <h5>Schedules</h5>
+            {status.schedules.length === 0 && <p className="muted small">No deployed flow runs on a schedule.</p>}
+            <ul className="plain">
+              {status.schedules.map((s) => (
+                <li key={s.flowId} className="small">
+                  {s.flowId}: {s.description}, next at {time(s.next)}
+                </li>
+              ))}
+            </ul>
+          </div>
+          <div>
+            <h5>Recent deliveries</h5>
+            <table className="preview" data-testid="deliveries">
+              <tbody>
+                {status.deliveries.map((d) => (
+                  <tr key={d.seq}>
+                    <td>{time(d.receivedAt)}</td>
+                    <td>{d.flowId}</td>
+                    <td>{d.source}</td>
+                    <td className={d.status === 'done' ? 'pass-text' : d.status === 'pending' ? 'muted' : 'error-text'}>{d.status}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </div>
+      )}
+    </div>
+  )
+}
