@@ -5,7 +5,8 @@ folder's database; without it they live in memory for the one command.
 Exit codes: 0 success; 1 the flow failed, a test
  * failed or validation found errors; 2 bad usage or unreadable input (one line on stderr).
  */
-import { access, readFile, rename, writeFile } from 'node:fs/promises'
+import { access, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import type { ParseArgsConfig } from 'node:util'
@@ -238,9 +239,23 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
         if (!Number.isInteger(port) || port < 0 || port > 65535)
           throw new UsageError(`serve: --port must be 0–65535, got "${values.port as string}"`)
         const flows: { flow: Flow; revision: number | null }[] = []
-        if (target.endsWith('.flowbundle'))
-          flows.push(...(await readBundleFile(target, registry)).flows)
-        else
+        if (target.endsWith('.flowbundle')) {
+          const bundle = await readBundleFile(target, registry)
+          // Plugin code that travels in the bundle is installed into the data directory first.
+          for (const plugin of bundle.plugins) {
+            const dir = await mkdtemp(path.join(os.tmpdir(), 'flowbench-serve-plugin-'))
+            try {
+              for (const [relative, data] of Object.entries(plugin.files)) {
+                await mkdir(path.dirname(path.join(dir, relative)), { recursive: true })
+                await writeFile(path.join(dir, relative), data)
+              }
+              await installer.install(dir)
+            } finally {
+              await rm(dir, { recursive: true, force: true })
+            }
+          }
+          flows.push(...bundle.flows)
+        } else
           for (const file of await findFlowFiles(target))
             flows.push({ flow: (await readJsonFile(file)) as Flow, revision: null })
         if (flows.length === 0) throw new UsageError(`serve: no flows in ${target}`)
