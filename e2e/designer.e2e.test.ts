@@ -36,6 +36,7 @@ describe('designer', () => {
     const condition = page.getByTestId('inspector-form').locator('input').first()
     await condition.fill('event.properties.stock < event.properties.minimum')
     await waitForSaved(page)
+    await expect.poll(() => draft('reorder-alerts').nodes.find((n) => n.id === 'if')?.config, { timeout: 10000 }).toEqual({ condition: 'event.properties.stock < event.properties.minimum' })
 
     const saved = draft('reorder-alerts')
     expect(saved.nodes.map((n) => n.plugin)).toEqual(['trigger.event', 'flow.if', 'data.set', 'data.append'])
@@ -85,7 +86,7 @@ describe('designer', () => {
     await page.getByTestId('json-error').waitFor()
     expect(await page.getByTestId('json-error').textContent()).toMatch(/line 1/)
     await waitForSaved(page)
-    expect(draft('inventory-reorder').nodes.find((n) => n.id === 'check')!.config).toEqual({ condition: 'event.properties.stock <= 7' })
+    await expect.poll(() => draft('inventory-reorder').nodes.find((n) => n.id === 'check')!.config, { timeout: 10000 }).toEqual({ condition: 'event.properties.stock <= 7' })
   })
 
   it('undoes and redoes edits', async () => {
@@ -118,6 +119,7 @@ describe('designer', () => {
     await expect.poll(() => nodeIds(page)).toContain('count-2')
     expect(await nodeIds(page)).toContain('record-2')
     await waitForSaved(page)
+    await expect.poll(() => draft('inventory-reorder').nodes.length, { timeout: 10000 }).toBe(13)
     const saved = draft('inventory-reorder')
     expect(saved.edges.filter((e) => e.source === 'record-2')).toEqual([expect.objectContaining({ target: 'count-2', sourcePort: 'payload' })])
     expect(saved.nodes).toHaveLength(13)
@@ -169,6 +171,8 @@ describe('designer', () => {
     await createFlow(page, 'Persisted')
     await dragFromPalette(page, 'data.template', 720, 450)
     await connect(page, 'start', 'payload', 'template')
+    // The autosave has written the edge before the page goes away.
+    await expect.poll(() => draft('persisted').edges.length, { timeout: 10000 }).toBe(1)
     await waitForSaved(page)
     await page.reload()
     await page.getByTestId('node-template').waitFor()

@@ -10,7 +10,7 @@ export const journal: Migration = {
   up(db) {
     db.exec(`
       CREATE TABLE journal (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq INTEGER PRIMARY KEY,
         flow_id TEXT NOT NULL,
         idempotency_key TEXT UNIQUE,
         event TEXT NOT NULL,
