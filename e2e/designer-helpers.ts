@@ -15,17 +15,31 @@ export async function openFlow(page: Page, id: string): Promise<void> {
 
 /** Adds a node by dragging it from the palette onto the canvas at (x, y) relative to the canvas. */
 export async function dragFromPalette(page: Page, pluginId: string, x: number, y: number): Promise<void> {
+  await page.locator('.react-flow__pane').waitFor()
   const before = await page.locator('[data-testid^="node-"].fb-node').count()
   await page.getByTestId(`palette-${pluginId}`).dragTo(page.locator('.react-flow__pane'), { targetPosition: { x, y } })
   await page.waitForFunction((n) => document.querySelectorAll('.fb-node').length > n, before)
+}
+
+/** Where an element is once it has stopped moving (nodes settle after fonts load and fit-view). */
+async function stableBox(page: Page, locator: ReturnType<Page['getByTestId']>) {
+  await locator.waitFor({ state: 'visible' })
+  let previous = await locator.boundingBox()
+  for (let i = 0; i < 20; i++) {
+    await page.waitForTimeout(50)
+    const next = await locator.boundingBox()
+    if (previous && next && previous.x === next.x && previous.y === next.y) return next
+    previous = next
+  }
+  return previous!
 }
 
 /** Drags from an output port to an input port, as a user draws an edge. */
 export async function connect(page: Page, source: string, sourcePort: string, target: string, targetPort = 'payload'): Promise<void> {
   const from = page.getByTestId(`port-${source}-out-${sourcePort}`)
   const to = page.getByTestId(`port-${target}-in-${targetPort}`)
-  const a = (await from.boundingBox())!
-  const b = (await to.boundingBox())!
+  const a = await stableBox(page, from)
+  const b = await stableBox(page, to)
   const edges = await page.locator('.react-flow__edge').count()
   await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2)
   await page.mouse.down()
