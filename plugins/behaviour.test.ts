@@ -3,15 +3,12 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Engine } from '../src-main/engine/runner'
 import { PluginRegistry } from '../src-main/plugins-host/registry'
-import { buildFlow } from '../test/fixtures/flows'
+import { runNode } from '../test/fixtures/run-node'
 
 const engine = new Engine({ plugins: PluginRegistry.withBuiltins() })
 
-async function runOne(plugin: string, config: Record<string, unknown>, event: Record<string, unknown> = {}, options: { profile?: Record<string, unknown>; testing?: boolean; mocks?: Record<string, { port: string; value: unknown }> } = {}) {
-  const flow = buildFlow([['start', 'trigger.manual'], ['subject', plugin, config]], ['start.payload -> subject'])
-  const report = await engine.run(engine.load(flow), { event, ...options })
-  const node = report.nodes.find((n) => n.nodeId === 'subject')!
-  return { report, node }
+function runOne(plugin: string, config: Record<string, unknown>, event: Record<string, unknown> = {}, options: { profile?: Record<string, unknown>; testing?: boolean; mocks?: Record<string, { port: string; value: unknown }> } = {}) {
+  return runNode(engine, plugin, config, { event, ...options })
 }
 
 describe('data.transform', () => {

@@ -4,6 +4,7 @@ import { PluginRegistry } from '../../src-main/plugins-host/registry'
 import { runTestTemplate } from '../../src-main/plugins-host/test-template'
 import { validateFlow } from '../../src-shared/flow/validate'
 import { buildFlow } from '../../test/fixtures/flows'
+import { runNode } from '../../test/fixtures/run-node'
 import codeJavascript from './index'
 
 function registry(): PluginRegistry {
@@ -15,27 +16,8 @@ function registry(): PluginRegistry {
 const engine = new Engine({ plugins: registry() })
 
 /** Runs `start -> js` with the given code; returns the report and the code node's record. */
-async function runCode(
-  code: string,
-  options: {
-    config?: Record<string, unknown>
-    event?: Record<string, unknown>
-    profile?: Record<string, unknown>
-  } = {},
-) {
-  const flow = buildFlow(
-    [
-      ['start', 'trigger.manual'],
-      ['js', 'code.javascript', { code, ...options.config }],
-    ],
-    ['start.payload -> js'],
-  )
-  const report = await engine.run(engine.load(flow), {
-    event: options.event ?? { type: 'purchase', properties: { total: 21 } },
-    profile: options.profile,
-  })
-  const node = report.nodes.find((n) => n.nodeId === 'js')!
-  return { report, node }
+async function runCode(code: string, options: { config?: Record<string, unknown>; event?: Record<string, unknown>; profile?: Record<string, unknown> } = {}) {
+  return runNode(engine, 'code.javascript', { code, ...options.config }, { event: options.event ?? { type: 'purchase', properties: { total: 21 } }, profile: options.profile, nodeId: 'js' })
 }
 
 describe('code.javascript', () => {

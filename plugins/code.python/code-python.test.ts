@@ -8,6 +8,7 @@ import { PluginRegistry } from '../../src-main/plugins-host/registry'
 import { runTestTemplate } from '../../src-main/plugins-host/test-template'
 import { validateFlow } from '../../src-shared/flow/validate'
 import { buildFlow } from '../../test/fixtures/flows'
+import { runNode } from '../../test/fixtures/run-node'
 import { pythonHost } from './host'
 import codePython from './index'
 
@@ -22,27 +23,8 @@ function registry(): PluginRegistry {
 
 const engine = new Engine({ plugins: registry() })
 
-async function runCode(
-  code: string,
-  options: {
-    config?: Record<string, unknown>
-    event?: Record<string, unknown>
-    profile?: Record<string, unknown>
-  } = {},
-) {
-  const flow = buildFlow(
-    [
-      ['start', 'trigger.manual'],
-      ['py', 'code.python', { code, ...options.config }],
-    ],
-    ['start.payload -> py'],
-  )
-  const report = await engine.run(engine.load(flow), {
-    event: options.event ?? { type: 'purchase', properties: { total: 21 } },
-    profile: options.profile,
-  })
-  const node = report.nodes.find((n) => n.nodeId === 'py')!
-  return { report, node }
+async function runCode(code: string, options: { config?: Record<string, unknown>; event?: Record<string, unknown>; profile?: Record<string, unknown> } = {}) {
+  return runNode(engine, 'code.python', { code, ...options.config }, { event: options.event ?? { type: 'purchase', properties: { total: 21 } }, profile: options.profile, nodeId: 'py' })
 }
 
 beforeAll(async () => {
