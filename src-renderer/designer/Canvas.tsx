@@ -7,7 +7,6 @@ import { outputPortsOf } from '../../src-shared/plugin-sdk'
 import { useDesigner, useDesignerApi } from './DesignerContext'
 import type { CanvasNode, FlowNodeData, NodeRunStatus } from './FlowNodeView'
 import { FlowNodeView } from './FlowNodeView'
-import { NODE_WIDTH, nodeHeight } from './node-size'
 import { wouldCreateCycle } from './graph-checks'
 
 /** Declared once, outside components, so xyflow never sees a new object. */
@@ -47,9 +46,9 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
   const selectedNodeSet = useMemo(() => new Set(selectedNodes), [selectedNodes])
   const selectedEdgeSet = useMemo(() => new Set(selectedEdges), [selectedEdges])
 
-  // Canvas nodes are reused while their flow node, problems, run state and selection stay the
+  // Node data is reused while their flow node, problems, run state and selection stay the
   // same, so a drag re-renders the dragged node only (memo() compares props by identity).
-  const cache = useRef(new WeakMap<FlowNode, { key: unknown[]; canvasNode: CanvasNode }>())
+  const cache = useRef(new WeakMap<FlowNode, { key: unknown[]; data: FlowNodeData }>())
   const cacheInputs = useRef<unknown[]>([])
   const nodes: CanvasNode[] = useMemo(() => {
     if (!flow) return []
@@ -64,7 +63,8 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
       const selected = selectedNodeSet.has(node.id)
       const key = [problemsOf, run, selected]
       const hit = cache.current.get(node)
-      if (hit && hit.key.every((x, i) => x === key[i])) return hit.canvasNode
+      // Only the data is reused: xyflow must get fresh node objects, or it skips measuring them.
+      if (hit && hit.key.every((x, i) => x === key[i])) return { id: node.id, type: 'flowNode', position: node.position, data: hit.data, selected }
       const plugin = plugins[node.plugin] ?? null
       const data: FlowNodeData = {
         node,
@@ -74,18 +74,8 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
         problems: problemsOf,
         run,
       }
-      // Known sizes let xyflow skip measuring nodes that are off screen (onlyRenderVisibleElements).
-      const canvasNode: CanvasNode = {
-        id: node.id,
-        type: 'flowNode',
-        position: node.position,
-        data,
-        selected,
-        width: NODE_WIDTH,
-        height: nodeHeight(Math.max(data.inputs.length, data.outputs.length)),
-      }
-      cache.current.set(node, { key, canvasNode })
-      return canvasNode
+      cache.current.set(node, { key, data })
+      return { id: node.id, type: 'flowNode', position: node.position, data, selected } satisfies CanvasNode
     })
   }, [flow, plugins, problemsByNode, noProblems, overlay, selectedNodeSet])
 

@@ -115,11 +115,12 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
         setDetails(next)
         setTrace(null)
         localStorage.setItem('flowbench.lastFlow', id)
+        requestAnimationFrame(() => void reactFlow.fitView({ duration: 0, minZoom: 0.35, maxZoom: 1.1 }))
       } catch (error) {
         onMessage((error as Error).message, 'error')
       }
     },
-    [store, onMessage],
+    [store, onMessage, reactFlow],
   )
 
   useEffect(() => {
@@ -404,8 +405,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
 
       <main className="canvas-region" data-testid="canvas">
         {flow ? (
-          // Keyed by flow, so each flow opens fitted to view by the canvas itself, in one pass.
-          <Canvas key={store.getState().flowId ?? ''} problems={problems} overlay={overlay} onMessage={onCanvasMessage} />
+          <Canvas problems={problems} overlay={overlay} onMessage={onCanvasMessage} />
         ) : (
           <div className="canvas-empty">
             <p>Open a flow from the list, or create one.</p>
