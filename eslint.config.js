@@ -2,6 +2,7 @@
 // only the Electron entry and the preload import 'electron', the renderer never reaches into src-main.
 import js from '@eslint/js'
 import reactHooks from 'eslint-plugin-react-hooks'
+import regexp from 'eslint-plugin-regexp'
 import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
@@ -11,6 +12,14 @@ export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', 'test-results/**', 'tmp/**', 'native/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Any pattern that can backtrack super-linearly is a way to freeze the process with one input.
+  {
+    plugins: { regexp },
+    rules: {
+      'regexp/no-super-linear-backtracking': 'error',
+      'regexp/no-super-linear-move': 'error',
+    },
+  },
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {

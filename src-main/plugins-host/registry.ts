@@ -6,6 +6,7 @@
 import { builtinPlugins } from '../../plugins'
 import type { PluginDefinition, PluginMeta } from '../../src-shared/plugin-sdk'
 import type { PluginSource } from '../engine/load'
+import { linearSchema } from '../../src-shared/flow/linear-patterns'
 
 export type PluginOrigin = 'builtin' | 'user'
 
@@ -39,6 +40,13 @@ export function checkPluginDefinition(candidate: unknown): string[] {
     else if (ports.includes('error')) problems.push(`"${key}" must not name the implicit "error" port`)
   }
   if (!def.configSchema || (typeof def.configSchema !== 'object' && typeof def.configSchema !== 'boolean')) problems.push('"configSchema" must be a JSON Schema')
+  else {
+    try {
+      linearSchema(def.configSchema)
+    } catch (error) {
+      problems.push(`"configSchema": ${(error as Error).message}`)
+    }
+  }
   if (!def.defaultConfig || typeof def.defaultConfig !== 'object') problems.push('"defaultConfig" must be an object')
   const docs = def.docs as { markdown?: unknown } | undefined
   if (!docs || typeof docs.markdown !== 'string') problems.push('"docs.markdown" must be text')

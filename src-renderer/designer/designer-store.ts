@@ -45,7 +45,12 @@ export type DesignerStore = DesignerState & DesignerActions
 
 /** Ids must be unique in the flow: `check`, `check-2`, `check-3`… */
 export function uniqueId(base: string, taken: Set<string>): string {
-  const clean = base.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '') || 'node'
+  const dashed = base.replace(/[^A-Za-z0-9_-]+/g, '-')
+  let start = 0
+  let end = dashed.length
+  while (start < end && dashed[start] === '-') start++
+  while (end > start && dashed[end - 1] === '-') end--
+  const clean = dashed.slice(start, end) || 'node'
   if (!taken.has(clean)) return clean
   for (let i = 2; ; i++) {
     const candidate = `${clean}-${i}`

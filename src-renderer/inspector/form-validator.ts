@@ -5,6 +5,7 @@
 import { Validator } from '@cfworker/json-schema'
 import type { Schema } from '@cfworker/json-schema'
 import { toErrorSchema } from '@rjsf/utils'
+import { linearSchema, restorePatternErrors } from '../../src-shared/flow/linear-patterns'
 import type { RJSFSchema, RJSFValidationError, ValidationData, ValidatorType } from '@rjsf/utils'
 
 const cache = new WeakMap<object, Validator>()
@@ -12,7 +13,8 @@ const cache = new WeakMap<object, Validator>()
 function validatorFor(schema: RJSFSchema): Validator {
   let validator = cache.get(schema)
   if (!validator) {
-    validator = new Validator(schema as Schema, '2020-12', false)
+    // Patterns run on a linear-time engine: a plugin's schema must not be able to freeze the UI.
+    validator = new Validator(linearSchema(schema) as Schema, '2020-12', false)
     cache.set(schema, validator)
   }
   return validator
@@ -28,7 +30,7 @@ function errorsOf(schema: RJSFSchema, data: unknown): RJSFValidationError[] {
   if (result.valid) return []
   // cfworker reports a cascade per failure; keep the deepest message for each location.
   const byLocation = new Map<string, RJSFValidationError>()
-  for (const error of result.errors) {
+  for (const error of restorePatternErrors(result.errors)) {
     if (['properties', 'items', '$ref', 'allOf', 'anyOf'].includes(error.keyword)) continue
     const property = toProperty(error.instanceLocation)
     byLocation.set(`${property}|${error.keyword}`, {

@@ -8,6 +8,7 @@
  * Errors have cfworker's shape, so both feed the same problem reporting.
  */
 import type { OutputUnit } from '@cfworker/json-schema'
+import { linearPattern } from './linear-patterns'
 
 type Check = (value: unknown, location: string, errors: OutputUnit[]) => void
 type Schema = Record<string, unknown>
@@ -91,7 +92,7 @@ function compile(schema: unknown, path: string): Check {
   if (typeof s.minLength === 'number' || typeof s.maxLength === 'number' || typeof s.pattern === 'string') {
     const min = s.minLength as number | undefined
     const max = s.maxLength as number | undefined
-    const pattern = typeof s.pattern === 'string' ? new RegExp(s.pattern, 'u') : null
+    const pattern = typeof s.pattern === 'string' ? linearPattern(s.pattern) : null
     checks.push((v, location, errors) => {
       if (typeof v !== 'string') return
       const length = v.length

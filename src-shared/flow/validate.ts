@@ -11,6 +11,7 @@ import type { PluginLookup, PluginMeta } from '../plugin-sdk'
 import { isTriggerPlugin, outputPortsOf } from '../plugin-sdk'
 import { parseJsonText } from '../json-text'
 import { compileFastSchema } from './fast-schema'
+import { linearSchema, restorePatternErrors } from './linear-patterns'
 import { CycleError, reachableFrom, topologicalOrder } from './graph'
 import { EDGE_SCHEMA, FLOW_SCHEMA, NODE_SCHEMA } from './schema'
 import type { Problem } from './types'
@@ -31,7 +32,21 @@ interface SchemaCheck {
 
 /** The fast compiled validator when the schema allows it, cfworker's otherwise. */
 function checkerFor(schema: unknown): SchemaCheck {
-  return compileFastSchema(schema) ?? new Validator(schema as Schema, '2020-12', false)
+  try {
+    const fast = compileFastSchema(schema)
+    if (fast) return fast
+    const validator = new Validator(linearSchema(schema) as Schema, '2020-12', false)
+    return {
+      validate(value) {
+        const result = validator.validate(value)
+        return { valid: result.valid, errors: restorePatternErrors(result.errors) }
+      },
+    }
+  } catch (error) {
+    // A schema whose pattern the linear engine cannot run: every config fails, saying why.
+    const message = (error as Error).message
+    return { validate: () => ({ valid: false, errors: [{ keyword: 'pattern', keywordLocation: '#', instanceLocation: '#', error: message }] }) }
+  }
 }
 
 let validators: { top: SchemaCheck; node: SchemaCheck; edge: SchemaCheck } | null = null
