@@ -1,6 +1,7 @@
 import jsonata from 'jsonata'
 import type { Expression } from 'jsonata'
 import { definePlugin } from '../../src-shared/plugin-sdk'
+import { LinearRegExp } from '../../src-shared/flow/linear-patterns'
 import { REF_SCHEMA } from '../shared/schemas'
 
 interface Config {
@@ -45,7 +46,10 @@ export default definePlugin<Config>({
     return {
       setUp(config) {
         try {
-          compiled = jsonata(config.expression)
+          // Regex literals in the expression run on the linear engine, never V8's backtracking one.
+          compiled = jsonata(config.expression, {
+            RegexEngine: LinearRegExp as unknown as RegExpConstructor,
+          })
         } catch (error) {
           const e = error as { message: string; position?: number }
           throw Object.assign(new Error(`JSONata syntax error at position ${e.position ?? 0}: ${e.message}`), { code: 'invalid-expression' })

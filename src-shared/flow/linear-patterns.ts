@@ -138,3 +138,46 @@ export function restorePatternErrors(errors: OutputUnit[]): OutputUnit[] {
   }
   return errors
 }
+
+/**
+ * The part of RegExp that JSONata uses (`lastIndex`, `exec`), on the linear engine: a JSONata
+ * expression in a flow may carry a regex literal, and it must not be able to stall the runner.
+ */
+export class LinearRegExp {
+  lastIndex = 0
+  private readonly re: RE2JS
+
+  constructor(pattern: RegExp | string) {
+    const source = typeof pattern === 'string' ? pattern : pattern.source
+    const flags = typeof pattern === 'string' ? '' : pattern.flags
+    let options = 0
+    if (flags.includes('i')) options |= RE2JS.CASE_INSENSITIVE
+    if (flags.includes('m')) options |= RE2JS.MULTILINE
+    if (flags.includes('s')) options |= RE2JS.DOTALL
+    try {
+      this.re = RE2JS.compile(source, options)
+    } catch (error) {
+      throw new UnsupportedPatternError(
+        source,
+        `${(error as Error).message} (patterns run on a linear-time engine: no lookaround or backreferences)`,
+      )
+    }
+  }
+
+  exec(text: string): RegExpExecArray | null {
+    const matcher = this.re.matcher(text)
+    if (this.lastIndex > text.length || !matcher.find(this.lastIndex)) {
+      this.lastIndex = 0
+      return null
+    }
+    const groups: (string | undefined)[] = []
+    for (let i = 0; i <= matcher.groupCount(); i++) groups.push(matcher.group(i) ?? undefined)
+    const match = Object.assign(groups, { index: matcher.start(), input: text })
+    this.lastIndex = matcher.end()
+    return match as unknown as RegExpExecArray
+  }
+
+  test(text: string): boolean {
+    return this.exec(text) !== null
+  }
+}
