@@ -17,6 +17,8 @@ import type {
   RunStatus,
   TraceLevel,
 } from '../../src-shared/engine/report'
+import type { RunEnvironment } from '../../src-shared/engine/environment'
+import { emptyEnvironment } from '../../src-shared/engine/environment'
 import type { Flow, MockOutput } from '../../src-shared/flow/types'
 import type {
   EventRecord,
@@ -35,6 +37,7 @@ import { ERROR_PORT } from '../../src-shared/plugin-sdk'
 import { cloneJson, diffJson } from './json'
 import type { LoadedFlow, LoadedNode, PluginSource } from './load'
 import { loadFlow } from './load'
+import { Redactor, secretValues } from './redact'
 import type { StateStore } from './state-store'
 import { MemoryStateStore } from './state-store'
 
@@ -71,6 +74,8 @@ export interface EngineOptions {
   /** Finds the flows that `flow.subflow` names. */
   resolveFlow?: (flowId: string) => Flow | undefined | Promise<Flow | undefined>
   maxSubflowDepth?: number
+  /** The variables and secrets runs read; a function is asked at the start of every run. */
+  environment?: RunEnvironment | (() => RunEnvironment)
 }
 
 export interface RunOptions {
@@ -87,6 +92,8 @@ export interface RunOptions {
   flowVersion?: number | null
   runId?: string
   onEvent?: (event: EngineEvent) => void
+  /** Values laid over the engine's environment for this run (test cases give fake secrets). */
+  environment?: { vars?: Record<string, unknown>; secrets?: Record<string, Record<string, string>> }
 }
 
 interface Delivery {
@@ -123,8 +130,10 @@ export class Engine {
   private readonly resolveFlow?: EngineOptions['resolveFlow']
   private readonly maxDepth: number
   private readonly loadedChildren = new WeakMap<Flow, LoadedFlow>()
+  private readonly environment: EngineOptions['environment']
 
   constructor(options: EngineOptions) {
+    this.environment = options.environment
     this.plugins = options.plugins
     this.store = options.store ?? new MemoryStateStore()
     this.resolveFlow = options.resolveFlow
@@ -138,6 +147,14 @@ export class Engine {
   /** Runs one event through a loaded flow and returns its report. Never throws for flow failures. */
   async run(loaded: LoadedFlow, options: RunOptions = {}): Promise<ExecutionReport> {
     return new FlowRun(this, loaded, options, null).execute()
+  }
+
+  /** @internal the environment one run reads: the engine's, with the run's own values laid over. */
+  environmentFor(options: RunOptions): RunEnvironment {
+    const base = typeof this.environment === 'function' ? this.environment() : (this.environment ?? emptyEnvironment())
+    const own = options.environment
+    if (!own) return base
+    return { name: base.name, vars: { ...base.vars, ...own.vars }, secrets: { ...base.secrets, ...own.secrets } }
   }
 
   /** @internal used by FlowRun for `flow.subflow`. */
@@ -287,6 +304,11 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 class FlowRun {
   readonly state: RunState
   readonly runId: string
+  readonly environment: RunEnvironment
+  /** The top-level run: it alone hands data out, so it alone redacts. */
+  readonly root: FlowRun
+  /** Set once any node of the run (or its subflows) reads a secret: what leaves is then redacted. */
+  secretsRead = false
   private readonly trace: TraceLevel
   private readonly signal: AbortSignal
   private readonly records: NodeRunRecord[] = []
@@ -312,6 +334,8 @@ class FlowRun {
     private readonly child: ChildRunSetup | null,
   ) {
     this.runId = options.runId ?? randomUUID()
+    this.root = child ? child.parent.root : this
+    this.environment = child ? child.parent.environment : engine.environmentFor(options)
     this.trace = options.trace ?? 'full'
     this.signal = options.signal ?? NEVER_ABORTED
     this.deliveries = new Array(loaded.edges.length)
@@ -363,6 +387,16 @@ class FlowRun {
           // A failing close must not hide the run's outcome; the other actions still close.
         }
       }
+    }
+
+    const redactor = !this.child && this.secretsRead ? this.redactor() : null
+    if (redactor) {
+      // A secret copied into the state must not be saved or reported.
+      const state = this.state
+      state.event = redactor.value(state.event)
+      state.profile = redactor.value(state.profile)
+      state.session = redactor.value(state.session)
+      state.flow = redactor.value(state.flow)
     }
 
     const before = this.before
@@ -422,8 +456,18 @@ class FlowRun {
       errors,
     }
     if (this.child) report.result = this.resultSet ? this.result : this.state.flow
-    onEvent?.({ type: 'runFinished', runId: this.runId, report })
-    return report
+    const out = redactor ? redactor.value(report) : report
+    onEvent?.({ type: 'runFinished', runId: this.runId, report: out })
+    return out
+  }
+
+  redactor(): Redactor {
+    return new Redactor(secretValues(this.environment.secrets))
+  }
+
+  /** A node record as it may leave the engine while the run goes on. */
+  private outgoing(record: NodeRunRecord): NodeRunRecord {
+    return this.root.secretsRead ? this.redactor().value(record) : record
   }
 
   /** Loads profile and session; returns whether the session should be saved even if unchanged. */
@@ -582,7 +626,7 @@ class FlowRun {
     if (failure) {
       if (!node.hasErrorEdge) {
         this.records.push(record)
-        this.options.onEvent?.({ type: 'nodeFinished', runId: this.runId, record })
+        this.options.onEvent?.({ type: 'nodeFinished', runId: this.runId, record: this.outgoing(record) })
         return failure
       }
       this.deliver(node, { port: ERROR_PORT, value: failure }, record)
@@ -590,7 +634,7 @@ class FlowRun {
       for (const result of results!) this.deliver(node, result, record)
     }
     this.records.push(record)
-    this.options.onEvent?.({ type: 'nodeFinished', runId: this.runId, record })
+    this.options.onEvent?.({ type: 'nodeFinished', runId: this.runId, record: this.outgoing(record) })
     return null
   }
 
@@ -780,7 +824,8 @@ function round(ms: number): number {
   return Math.round(ms * 1000) / 1000
 }
 
-const WRITABLE = new Set(['event', 'profile', 'session', 'flow', 'node', 'payload'])
+type WritableSource = 'event' | 'profile' | 'session' | 'flow' | 'node' | 'payload'
+const WRITABLE: ReadonlySet<string> = new Set<WritableSource>(['event', 'profile', 'session', 'flow', 'node', 'payload'])
 
 /** The state as handed to plugins: giving out event, profile or session notes that they may change. */
 class StateView implements RunState {
@@ -827,6 +872,7 @@ class NodeContext implements PluginContext {
     this.testing = run.options.testing ?? false
     this.signal = run.options.signal ?? NEVER_ABORTED
     const state = run.state
+    const environment = run.environment
     this.scope = {
       event: state.event,
       profile: state.profile,
@@ -835,7 +881,16 @@ class NodeContext implements PluginContext {
       node: this.node,
       nodes: state.nodes,
       payload: undefined,
+      vars: environment.vars,
     }
+    // Reading a secret (from an expression, a template or a reference) marks the run for redaction.
+    Object.defineProperty(this.scope, 'secrets', {
+      enumerable: true,
+      get() {
+        run.root.secretsRead = true
+        return environment.secrets
+      },
+    })
     this.stateView = new StateView(run)
   }
 
@@ -866,7 +921,9 @@ class NodeContext implements PluginContext {
     const parsed = parseRef(ref)
     if (!parsed) throw new NodeFailure('invalid-reference', `"${ref}" is not a reference like profile@traits.email`)
     if (parsed.source === 'payload') return readPath(this.payload, parsed.path)
-    return readPath(this.currentScope()[parsed.source], parsed.path)
+    const scope = this.currentScope()
+    if (parsed.source === 'secret') return readPath(scope.secrets, parsed.path)
+    return readPath(scope[parsed.source], parsed.path)
   }
 
   write(ref: string, value: unknown): void {
@@ -885,7 +942,7 @@ class NodeContext implements PluginContext {
     }
     if (parsed.path.length === 0) throw new NodeFailure('invalid-reference', `Cannot replace the whole ${parsed.source}; write to a path inside it`)
     if (parsed.source === 'event' || parsed.source === 'profile' || parsed.source === 'session') this.run.touch(parsed.source)
-    writeState(this.currentScope()[parsed.source] as Record<string, unknown>, parsed.path, value, ref)
+    writeState(this.currentScope()[parsed.source as WritableSource] as Record<string, unknown>, parsed.path, value, ref)
   }
 
   remove(ref: string): void {
@@ -899,7 +956,7 @@ class NodeContext implements PluginContext {
       return
     }
     if (parsed.source === 'event' || parsed.source === 'profile' || parsed.source === 'session') this.run.touch(parsed.source)
-    deletePath(this.currentScope()[parsed.source], parsed.path)
+    deletePath(this.currentScope()[parsed.source as WritableSource], parsed.path)
   }
 
   resolve(value: unknown): unknown {

@@ -7,8 +7,8 @@ import { ExpressionError } from './errors'
 import { functionNamed, FUNCTIONS } from './functions'
 import type { Ast } from './parse'
 import { KEYWORDS, parse } from './parse'
-import type { Evaluator, Scope, StateName } from './scope'
-import { isStateName, STATE_NAMES } from './scope'
+import type { Evaluator, ExpressionName, Scope } from './scope'
+import { EXPRESSION_NAMES, isExpressionName } from './scope'
 import {
   compare,
   contains,
@@ -34,7 +34,7 @@ type Node<K extends Ast['kind']> = Extract<Ast, { kind: K }>
 const EMPTY_SCOPE: Scope = Object.freeze({})
 
 /** Raw reads of each state root; one closure per name keeps the property access monomorphic. */
-const ROOTS: Record<StateName, Evaluator> = {
+const ROOTS: Record<ExpressionName, Evaluator> = {
   event: (s) => s.event,
   profile: (s) => s.profile,
   session: (s) => s.session,
@@ -42,6 +42,8 @@ const ROOTS: Record<StateName, Evaluator> = {
   node: (s) => s.node,
   nodes: (s) => s.nodes,
   payload: (s) => s.payload,
+  secrets: (s) => s.secrets,
+  vars: (s) => s.vars,
 }
 
 function isPrimitive(value: unknown): value is null | boolean | number | string {
@@ -315,7 +317,7 @@ class Compiler {
 
   private root(node: Node<'name'>): Evaluator {
     const name = node.name
-    if (isStateName(name)) return ROOTS[name]
+    if (isExpressionName(name)) return ROOTS[name]
     if (functionNamed(name)) this.fail(`"${name}" is a function; call it as ${name}(…)`, node.start)
     this.failName(name, node.start)
   }
@@ -323,7 +325,7 @@ class Compiler {
   private failName(name: string, position: number): never {
     if (name === 'undefined') this.fail('"undefined" is not available; use null', position)
     if (KEYWORDS.has(name)) this.fail(`The keyword "${name}" is not supported`, position)
-    this.fail(`Unknown name "${name}"; expressions read ${STATE_NAMES.join(', ')}`, position)
+    this.fail(`Unknown name "${name}"; expressions read ${EXPRESSION_NAMES.join(', ')}`, position)
   }
 
   /** The key of `x.key` or `x['key']` when fixed at compile time; null when computed. */
@@ -383,7 +385,7 @@ class Compiler {
     const name = callee.name
     const def = functionNamed(name)
     if (!def) {
-      if (isStateName(name)) this.fail(`"${name}" is not a function`, callee.start)
+      if (isExpressionName(name)) this.fail(`"${name}" is not a function`, callee.start)
       if (KEYWORDS.has(name)) this.failName(name, callee.start)
       this.fail(
         `Unknown function "${name}"; available: ${Object.keys(FUNCTIONS).join(', ')}`,

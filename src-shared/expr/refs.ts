@@ -5,7 +5,11 @@
 import type { StateName } from './scope'
 import { isContainer, isForbiddenKey, member } from './values'
 
-export type RefSource = StateName
+/** `secret@crm.apiKey` reads `secrets.crm.apiKey`; `vars@apiBase` reads `vars.apiBase`. */
+export type RefSource = StateName | 'secret' | 'vars'
+
+/** The sources a flow may read but never write. */
+export const READ_ONLY_SOURCES: ReadonlySet<RefSource> = new Set(['nodes', 'secret', 'vars'])
 
 export interface Ref {
   source: RefSource
@@ -13,7 +17,7 @@ export interface Ref {
 }
 
 // Whitespace anywhere means it is not a reference; an unknown source (`ann@example.com`) neither.
-const REF_PATTERN = /^(event|profile|session|flow|nodes|node|payload)@(\S*)$/
+const REF_PATTERN = /^(event|profile|session|flow|nodes|node|payload|secret|vars)@(\S*)$/
 const INDEX = /^(0|[1-9]\d*)$/
 
 const cache = new Map<string, Ref | null>()

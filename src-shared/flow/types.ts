@@ -86,6 +86,8 @@ export type ProblemCode =
   | 'invalid-expression'
   | 'duplicate-id'
   | 'unreachable-node'
+  | 'unknown-secret'
+  | 'unknown-variable'
 
 export interface Problem {
   code: ProblemCode

@@ -10,6 +10,7 @@ import { checkExpression, templateExpressions } from '../expr'
 import type { PluginLookup, PluginMeta } from '../plugin-sdk'
 import { isTriggerPlugin, outputPortsOf } from '../plugin-sdk'
 import { parseJsonText } from '../json-text'
+import { environmentRefs } from './environment-refs'
 import { compileFastSchema } from './fast-schema'
 import { linearSchema, restorePatternErrors } from './linear-patterns'
 import { CycleError, reachableFrom, topologicalOrder } from './graph'
@@ -18,6 +19,17 @@ import type { Problem } from './types'
 
 export interface ValidateOptions {
   plugins: PluginLookup
+  /**
+   * The environment the flow will run in: its secrets (name → fields) and variable names. When
+   * given, a flow that reads a secret or variable it does not define gets a problem.
+   */
+  environment?: EnvironmentNames
+}
+
+export interface EnvironmentNames {
+  name: string
+  secrets: Record<string, readonly string[]>
+  vars: readonly string[]
 }
 
 const TOP_LEVEL_SCHEMA = {
@@ -199,7 +211,7 @@ export function validateFlow(input: unknown, options: ValidateOptions): Problem[
   }
 }
 
-function validate(input: unknown, { plugins }: ValidateOptions): Problem[] {
+function validate(input: unknown, { plugins, environment }: ValidateOptions): Problem[] {
   if (!isObject(input)) {
     return [{ code: 'invalid-flow', severity: 'error', message: `A flow must be a JSON object, not ${Array.isArray(input) ? 'a list' : input === null ? 'null' : typeof input}`, path: '' }]
   }
@@ -237,6 +249,8 @@ function validate(input: unknown, { plugins }: ValidateOptions): Problem[] {
       expressionProblems(usable, problems)
     }
   })
+
+  if (environment) problems.push(...environmentProblems(input, plugins, environment))
 
   // Edges: shape, ids, ends, ports.
   const edges: UsableEdge[] = []
@@ -307,6 +321,23 @@ function validate(input: unknown, { plugins }: ValidateOptions): Problem[] {
       if (!reachable.has(node.id)) {
         problems.push({ code: 'unreachable-node', severity: 'warning', message: `Node "${node.id}" cannot be reached from the trigger, so it never runs`, nodeId: node.id, path: `/nodes/${node.index}` })
       }
+    }
+  }
+  return problems
+}
+
+function environmentProblems(flow: unknown, plugins: PluginLookup, environment: EnvironmentNames): Problem[] {
+  const problems: Problem[] = []
+  const vars = new Set(environment.vars)
+  for (const ref of environmentRefs(flow, plugins)) {
+    const where = { nodeId: ref.nodeId, path: ref.path }
+    if (ref.kind === 'secret') {
+      const fields = Object.hasOwn(environment.secrets, ref.name) ? environment.secrets[ref.name] : undefined
+      const shown = ref.field ? `secrets.${ref.name}.${ref.field}` : `secrets.${ref.name}`
+      if (!fields) problems.push({ code: 'unknown-secret', severity: 'error', message: `Node "${ref.nodeId}" reads ${shown}, but the environment "${environment.name}" has no secret "${ref.name}"`, ...where })
+      else if (ref.field && !fields.includes(ref.field)) problems.push({ code: 'unknown-secret', severity: 'error', message: `Node "${ref.nodeId}" reads ${shown}, but the secret "${ref.name}" has no field "${ref.field}" (it has ${fields.join(', ') || 'none'})`, ...where })
+    } else if (!vars.has(ref.name)) {
+      problems.push({ code: 'unknown-variable', severity: 'warning', message: `Node "${ref.nodeId}" reads vars.${ref.name}, which the environment "${environment.name}" does not define (it reads as null)`, ...where })
     }
   }
   return problems
