@@ -36,6 +36,7 @@ describe('opening and migrations', () => {
     expect(db.pragma('synchronous', { simple: true })).toBe(1)
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000)
     expect(tables(db)).toEqual([
+      'environments',
       'events',
       'flow_drafts',
       'flow_revisions',
@@ -44,7 +45,9 @@ describe('opening and migrations', () => {
       'plugins',
       'profiles',
       'runs',
+      'secrets',
       'sessions',
+      'settings',
       'test_cases',
     ])
     const ddl = db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'table'").all() as {

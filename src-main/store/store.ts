@@ -14,6 +14,7 @@ import { parseJsonText } from '../../src-shared/json-text'
 import type { CheckOutcome, OpenedDatabase, OpenOptions, Recovered } from './database'
 import { openDatabase } from './database'
 import { SqliteStateStore } from './sqlite-state-store'
+import { EnvironmentsRepository } from './environments'
 
 export { SqliteStateStore }
 export type { CheckOutcome, Recovered }
@@ -216,6 +217,7 @@ export class Store {
   /** The full check of a big database, running off the main thread; null when already done. */
   readonly backgroundCheck: Promise<CheckOutcome> | null
   readonly state: SqliteStateStore
+  readonly environments: EnvironmentsRepository
   readonly retention: number
   private readonly opened: OpenedDatabase
   private readonly statements = new Map<string, Statement>()
@@ -236,6 +238,7 @@ export class Store {
     this.recovered = this.opened.recovered
     this.backgroundCheck = this.opened.backgroundCheck
     this.state = new SqliteStateStore(this.db)
+    this.environments = new EnvironmentsRepository(this.db)
     // Catches up on pruning a previous session did not finish or a lowered retention.
     const sweep = setTimeout(() => {
       if (this.closed) return

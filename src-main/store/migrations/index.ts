@@ -3,5 +3,6 @@ import type { Migration } from '../migrate'
 import { initial } from './001-initial'
 import { runOrderIndexes } from './002-run-order-indexes'
 import { journal } from './003-journal'
+import { environments } from './004-environments'
 
-export const migrations: readonly Migration[] = [initial, runOrderIndexes, journal]
+export const migrations: readonly Migration[] = [initial, runOrderIndexes, journal, environments]
