@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'electron-vite'
 import type { MainViteConfig, PreloadViteConfig } from 'electron-vite'
 import type { Plugin } from 'vite'
+import { buildCsp, cspForMeta } from './src-main/electron/csp'
 import { rendererConfig } from './vite.renderer.config'
 
 // Not import.meta.dirname: electron-vite bundles this file next to whichever config imports it and
@@ -21,6 +22,25 @@ function copyPythonSandbox(): Plugin {
       for (const file of ['worker.mjs', 'sandbox.py'])
         copyFileSync(resolve(root, 'plugins/code.python', file), resolve(out, file))
     },
+  }
+}
+
+/**
+ * Writes the CSP into the app's index.html as a <meta>, a second line behind the header the app://
+ * handler sends. Build only: in development @vitejs/plugin-react injects an inline script the
+ * strict policy refuses. (Browser mode's build has none; the web host sends the same header.)
+ */
+export function cspMetaTag(): Plugin {
+  return {
+    name: 'flowbench-csp-meta',
+    apply: 'build',
+    transformIndexHtml: () => [
+      {
+        tag: 'meta',
+        attrs: { 'http-equiv': 'Content-Security-Policy', content: cspForMeta(buildCsp()) },
+        injectTo: 'head-prepend',
+      },
+    ],
   }
 }
 
@@ -44,4 +64,8 @@ export const preloadConfig: PreloadViteConfig = {
   },
 }
 
-export default defineConfig({ main: mainConfig, preload: preloadConfig, renderer: rendererConfig })
+export default defineConfig({
+  main: mainConfig,
+  preload: preloadConfig,
+  renderer: { ...rendererConfig, plugins: [...(rendererConfig.plugins ?? []), cspMetaTag()] },
+})

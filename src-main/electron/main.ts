@@ -11,7 +11,8 @@ import { createApiHandlers } from '../api/handlers'
 import { createAppContext } from '../app-context'
 import { APP_ENTRY_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './app-protocol'
 import { registerIpcHandlers, trustedRendererOrigins } from './ipc'
-import { buildCsp, buildWindowOptions, isDevToolsShortcut, isPermissionAllowed } from './window-options'
+import { buildCsp } from './csp'
+import { buildWindowOptions, isDevToolsShortcut, isPermissionAllowed } from './window-options'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const devServerUrl = process.env.ELECTRON_RENDERER_URL
