@@ -22,8 +22,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 describe('resolveRendererFile', () => {
   it('maps app URLs into the renderer folder', () => {
     expect(resolveRendererFile(renderer, APP_ENTRY_URL)).toBe(path.join(renderer, 'index.html'))
-    expect(resolveRendererFile(renderer, 'app://flowbench/')).toBe(path.join(renderer, 'index.html'))
-    expect(resolveRendererFile(renderer, 'app://flowbench/assets/index-abc.js?v=1#x')).toBe(path.join(renderer, 'assets', 'index-abc.js'))
+    expect(resolveRendererFile(renderer, 'app://flowbench/')).toBe(
+      path.join(renderer, 'index.html'),
+    )
+    expect(resolveRendererFile(renderer, 'app://flowbench/assets/index-abc.js?v=1#x')).toBe(
+      path.join(renderer, 'assets', 'index-abc.js'),
+    )
   })
 
   it('refuses everything that would leave it or is not the app', () => {
@@ -41,7 +45,9 @@ describe('resolveRendererFile', () => {
       expect(resolveRendererFile(renderer, url), url).toBeNull()
     }
     // An encoded absolute path stays a path inside the folder.
-    expect(resolveRendererFile(renderer, 'app://flowbench/%2Fetc%2Fpasswd')).toBe(path.join(renderer, 'etc', 'passwd'))
+    expect(resolveRendererFile(renderer, 'app://flowbench/%2Fetc%2Fpasswd')).toBe(
+      path.join(renderer, 'etc', 'passwd'),
+    )
   })
 })
 

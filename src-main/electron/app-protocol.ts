@@ -92,7 +92,9 @@ export interface AppProtocolOptions {
 export function createAppProtocolHandler(
   options: AppProtocolOptions,
 ): (request: { url: string; method?: string }) => Promise<Response> {
-  const rootPromise = realpath(path.resolve(options.rendererRoot)).catch(() => path.resolve(options.rendererRoot))
+  const rootPromise = realpath(path.resolve(options.rendererRoot)).catch(() =>
+    path.resolve(options.rendererRoot),
+  )
   return async (request) => {
     const method = (request.method ?? 'GET').toUpperCase()
     if (method !== 'GET' && method !== 'HEAD') return plain(405, 'Method not allowed')

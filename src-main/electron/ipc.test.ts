@@ -18,7 +18,14 @@ function fakeIpcMain() {
 }
 
 const handlers = {
-  'app.info': () => ({ name: 'Flowbench', version: '9.9.9', dataDir: '/data', pluginCount: 3, platform: 'linux', mode: 'electron' as const }),
+  'app.info': () => ({
+    name: 'Flowbench',
+    version: '9.9.9',
+    dataDir: '/data',
+    pluginCount: 3,
+    platform: 'linux',
+    mode: 'electron' as const,
+  }),
   'plugins.list': () => [],
 } satisfies Partial<ApiHandlers> as unknown as ApiHandlers
 
@@ -42,11 +49,16 @@ describe('registerIpcHandlers', () => {
   it('refuses bad arguments with a message naming the method', async () => {
     const { ipc, listeners } = fakeIpcMain()
     registerIpcHandlers(ipc, handlers, trusted)
-    const result = (await listeners.get(channelOf('app.info'))!(appFrame, { unexpected: true })) as { ok: boolean; error: { code: string; message: string } }
+    const result = (await listeners.get(channelOf('app.info'))!(appFrame, {
+      unexpected: true,
+    })) as { ok: boolean; error: { code: string; message: string } }
     expect(result.ok).toBe(false)
     expect(result.error.code).toBe('bad-argument')
     expect(result.error.message).toContain('app.info')
-    const extra = (await listeners.get(channelOf('app.info'))!(appFrame, undefined, 'second')) as { ok: boolean; error: { code: string } }
+    const extra = (await listeners.get(channelOf('app.info'))!(appFrame, undefined, 'second')) as {
+      ok: boolean
+      error: { code: string }
+    }
     expect(extra).toMatchObject({ ok: false, error: { code: 'bad-argument' } })
   })
 
@@ -58,7 +70,12 @@ describe('registerIpcHandlers', () => {
       { senderFrame: { url: 'https://evil.example/', parent: null } },
       { senderFrame: { url: 'file:///opt/flowbench/out/renderer/index.html', parent: null } },
       { senderFrame: { url: 'app://other/index.html', parent: null } },
-      { senderFrame: { url: 'app://flowbench/index.html', parent: { url: 'https://evil.example/' } } },
+      {
+        senderFrame: {
+          url: 'app://flowbench/index.html',
+          parent: { url: 'https://evil.example/' },
+        },
+      },
       { senderFrame: null },
       { senderFrame: { url: 'not a url', parent: null } },
     ]
@@ -68,7 +85,9 @@ describe('registerIpcHandlers', () => {
   })
 
   it('trusts the dev server only when it is the configured origin', () => {
-    expect(isTrustedSenderUrl('http://localhost:5173/index.html', ['http://localhost:5173'])).toBe(true)
+    expect(isTrustedSenderUrl('http://localhost:5173/index.html', ['http://localhost:5173'])).toBe(
+      true,
+    )
     expect(isTrustedSenderUrl('http://localhost:5174/', ['http://localhost:5173'])).toBe(false)
     expect(isTrustedSenderUrl('file:///x/index.html', ['http://localhost:5173'])).toBe(false)
     expect(trustedRendererOrigins('http://localhost:5173/')).toEqual(['http://localhost:5173'])

@@ -19,7 +19,10 @@ export interface IpcInvokeEventLike {
 }
 
 export interface IpcMainLike {
-  handle(channel: string, listener: (event: IpcInvokeEventLike, ...args: unknown[]) => unknown): void
+  handle(
+    channel: string,
+    listener: (event: IpcInvokeEventLike, ...args: unknown[]) => unknown,
+  ): void
 }
 
 /**
@@ -54,7 +57,10 @@ export function isTrustedSenderUrl(url: string, trustedOrigins: readonly string[
   return origin !== undefined && !origin.startsWith('file:') && trustedOrigins.includes(origin)
 }
 
-function refusalOf(frame: IpcSenderFrame | null | undefined, trustedOrigins: readonly string[]): string | undefined {
+function refusalOf(
+  frame: IpcSenderFrame | null | undefined,
+  trustedOrigins: readonly string[],
+): string | undefined {
   if (!frame) return 'unknown frame'
   // The app has no frames of its own; a sub-frame is something else's page, whatever its URL.
   if (frame.parent !== null && frame.parent !== undefined) return `a sub-frame (${frame.url})`
@@ -72,8 +78,16 @@ export function registerIpcHandlers(
     const channel = channelOf(method)
     ipcMain.handle(channel, (event, ...args) => {
       const refused = refusalOf(event.senderFrame, trustedOrigins)
-      if (refused) return fail('forbidden-sender', `Refused ${method}: the caller (${refused}) is not the Flowbench window`)
-      if (args.length > 1) return fail('bad-argument', `Invalid argument for ${method}: expected one argument, got ${args.length}`)
+      if (refused)
+        return fail(
+          'forbidden-sender',
+          `Refused ${method}: the caller (${refused}) is not the Flowbench window`,
+        )
+      if (args.length > 1)
+        return fail(
+          'bad-argument',
+          `Invalid argument for ${method}: expected one argument, got ${args.length}`,
+        )
       return dispatch(handlers, method, args[0])
     })
     channels.push(channel)

@@ -9,7 +9,12 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createApiHandlers } from '../api/handlers'
 import { createAppContext } from '../app-context'
-import { APP_ENTRY_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './app-protocol'
+import {
+  APP_ENTRY_URL,
+  APP_SCHEME,
+  APP_SCHEME_PRIVILEGES,
+  createAppProtocolHandler,
+} from './app-protocol'
 import { registerIpcHandlers, trustedRendererOrigins } from './ipc'
 import { buildCsp } from './csp'
 import { buildWindowOptions, isDevToolsShortcut, isPermissionAllowed } from './window-options'
@@ -34,7 +39,13 @@ function applicationMenu(devTools: boolean): MenuItemConstructorOptions[] {
     ? { role: 'viewMenu' }
     : {
         label: 'View',
-        submenu: [{ role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }],
+        submenu: [
+          { role: 'resetZoom' },
+          { role: 'zoomIn' },
+          { role: 'zoomOut' },
+          { type: 'separator' },
+          { role: 'togglefullscreen' },
+        ],
       }
   return [{ role: 'fileMenu' }, { role: 'editMenu' }, view, { role: 'windowMenu' }]
 }
@@ -74,26 +85,52 @@ async function start(): Promise<void> {
   if (devServerUrl) {
     // The dev server sends no CSP of its own; add the development policy to its answers only.
     const csp = buildCsp({ devServerOrigin: devOrigin })
-    defaultSession.webRequest.onHeadersReceived({ urls: [`${devOrigin}/*`] }, (details, callback) => {
-      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } })
-    })
+    defaultSession.webRequest.onHeadersReceived(
+      { urls: [`${devOrigin}/*`] },
+      (details, callback) => {
+        callback({
+          responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] },
+        })
+      },
+    )
   } else {
-    protocol.handle(APP_SCHEME, createAppProtocolHandler({ rendererRoot: path.join(here, '../renderer'), csp: buildCsp() }))
+    protocol.handle(
+      APP_SCHEME,
+      createAppProtocolHandler({ rendererRoot: path.join(here, '../renderer'), csp: buildCsp() }),
+    )
   }
 
   const dataDir = process.env.FLOWBENCH_DATA_DIR ?? app.getPath('userData')
   // better-sqlite3 built for Electron's ABI by `npm start` (scripts/prepare-electron.js), kept
-  // apart from the Node build in node_modules that the tests and the CLI use.
-  const binding = path.join(app.getAppPath(), 'native', `electron-${process.versions.electron}`, 'better_sqlite3.node')
-  const context = await createAppContext({ dataDir, mode: 'electron', nativeBinding: existsSync(binding) ? binding : undefined })
+  // apart from the Node build in node_modules that the tests and the CLI use. Packaged, it sits
+  // beside app.asar (electron-builder.yml unpacks native/): a shared library loads from a real file.
+  const appDir = app.getAppPath().replace(/app\.asar$/, 'app.asar.unpacked')
+  const binding = path.join(
+    appDir,
+    'native',
+    `electron-${process.versions.electron}`,
+    'better_sqlite3.node',
+  )
+  const context = await createAppContext({
+    dataDir,
+    mode: 'electron',
+    nativeBinding: existsSync(binding) ? binding : undefined,
+  })
   if (context.recovered) {
-    void dialog.showMessageBox({ type: 'warning', title: 'Flowbench', message: 'The database could not be opened', detail: context.recovered.reason })
+    void dialog.showMessageBox({
+      type: 'warning',
+      title: 'Flowbench',
+      message: 'The database could not be opened',
+      detail: context.recovered.reason,
+    })
   }
   registerIpcHandlers(ipcMain, createApiHandlers(context), trustedOrigins)
 
   Menu.setApplicationMenu(Menu.buildFromTemplate(applicationMenu(devTools)))
 
-  const window = new BrowserWindow(buildWindowOptions(path.join(here, '../preload/index.cjs'), { devTools }))
+  const window = new BrowserWindow(
+    buildWindowOptions(path.join(here, '../preload/index.cjs'), { devTools }),
+  )
   window.once('ready-to-show', () => window.show())
   app.on('window-all-closed', () => {
     void context.close().finally(() => app.quit())

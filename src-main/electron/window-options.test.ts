@@ -26,21 +26,38 @@ describe('isPermissionAllowed', () => {
   const trusted = ['app://flowbench']
 
   it('lets the app write the clipboard and nothing else', () => {
-    expect(isPermissionAllowed('clipboard-sanitized-write', 'app://flowbench/index.html', trusted)).toBe(true)
-    for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal', 'hid', 'fullscreen']) {
+    expect(
+      isPermissionAllowed('clipboard-sanitized-write', 'app://flowbench/index.html', trusted),
+    ).toBe(true)
+    for (const permission of [
+      'media',
+      'geolocation',
+      'notifications',
+      'clipboard-read',
+      'openExternal',
+      'hid',
+      'fullscreen',
+    ]) {
       expect(isPermissionAllowed(permission, 'app://flowbench/index.html', trusted)).toBe(false)
     }
   })
 
   it('refuses even the clipboard to another origin', () => {
-    expect(isPermissionAllowed('clipboard-sanitized-write', 'https://evil.example/', trusted)).toBe(false)
-    expect(isPermissionAllowed('clipboard-sanitized-write', 'file:///tmp/x.html', trusted)).toBe(false)
+    expect(isPermissionAllowed('clipboard-sanitized-write', 'https://evil.example/', trusted)).toBe(
+      false,
+    )
+    expect(isPermissionAllowed('clipboard-sanitized-write', 'file:///tmp/x.html', trusted)).toBe(
+      false,
+    )
     expect(isPermissionAllowed('clipboard-sanitized-write', undefined, trusted)).toBe(false)
   })
 })
 
 describe('isDevToolsShortcut', () => {
-  const key = (k: string, mods: Partial<{ control: boolean; meta: boolean; shift: boolean; alt: boolean }> = {}) => ({
+  const key = (
+    k: string,
+    mods: Partial<{ control: boolean; meta: boolean; shift: boolean; alt: boolean }> = {},
+  ) => ({
     type: 'keyDown',
     key: k,
     control: false,

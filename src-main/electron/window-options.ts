@@ -30,7 +30,10 @@ export interface SecureWindowOptions {
 }
 
 /** `devTools` is false in packaged builds (`!app.isPackaged`): a user's copy has no console to paste into. */
-export function buildWindowOptions(preloadPath: string, options: { devTools: boolean }): SecureWindowOptions {
+export function buildWindowOptions(
+  preloadPath: string,
+  options: { devTools: boolean },
+): SecureWindowOptions {
   return {
     width: 1440,
     height: 900,
@@ -61,7 +64,11 @@ export function buildWindowOptions(preloadPath: string, options: { devTools: boo
  */
 export const ALLOWED_PERMISSIONS: readonly string[] = ['clipboard-sanitized-write']
 
-export function isPermissionAllowed(permission: string, requestingUrl: string | undefined, trustedOrigins: readonly string[]): boolean {
+export function isPermissionAllowed(
+  permission: string,
+  requestingUrl: string | undefined,
+  trustedOrigins: readonly string[],
+): boolean {
   if (!ALLOWED_PERMISSIONS.includes(permission) || !requestingUrl) return false
   const origin = originOf(requestingUrl)
   return origin !== undefined && trustedOrigins.includes(origin)
