@@ -6,9 +6,12 @@ import { channelOf, methodNames } from '../../src-shared/api/contract'
 import { fail } from '../../src-shared/api/result'
 import type { ApiHandlers } from '../api/dispatch'
 import { dispatch } from '../api/dispatch'
+import { APP_ORIGIN } from './app-protocol'
 
 export interface IpcSenderFrame {
   url: string
+  /** Electron's WebFrameMain: null for a window's top frame. */
+  parent?: unknown
 }
 
 export interface IpcInvokeEventLike {
@@ -16,19 +19,53 @@ export interface IpcInvokeEventLike {
 }
 
 export interface IpcMainLike {
-  handle(channel: string, listener: (event: IpcInvokeEventLike, ...args: unknown[]) => unknown): void
+  handle(
+    channel: string,
+    listener: (event: IpcInvokeEventLike, ...args: unknown[]) => unknown,
+  ): void
 }
 
-/** A frame may call the API only when it shows the app itself: the packaged file or the dev server. */
-export function isTrustedSenderUrl(url: string, trustedOrigins: readonly string[]): boolean {
+/**
+ * The origin of a URL as scheme://host[:port]. WHATWG URL reports 'null' for schemes it does not
+ * know (`app:`), although Chromium gives a registered standard scheme a real origin.
+ */
+export function originOf(url: string): string | undefined {
   let parsed: URL
   try {
     parsed = new URL(url)
   } catch {
-    return false
+    return undefined
   }
-  if (parsed.protocol === 'file:') return trustedOrigins.includes('file://')
-  return trustedOrigins.includes(parsed.origin)
+  if (parsed.origin !== 'null') return parsed.origin
+  return parsed.host ? `${parsed.protocol}//${parsed.host}` : undefined
+}
+
+/**
+ * The origins whose pages may call the API: the app's own `app://` origin, or in development the
+ * electron-vite dev server alone. Never `file:`: every local HTML file would share that "origin".
+ */
+export function trustedRendererOrigins(devServerUrl?: string): string[] {
+  if (!devServerUrl) return [APP_ORIGIN]
+  const dev = originOf(devServerUrl)
+  if (!dev) throw new Error(`ELECTRON_RENDERER_URL is not a URL: ${devServerUrl}`)
+  return [dev]
+}
+
+/** A frame may call the API only when it shows the app itself. */
+export function isTrustedSenderUrl(url: string, trustedOrigins: readonly string[]): boolean {
+  const origin = originOf(url)
+  return origin !== undefined && !origin.startsWith('file:') && trustedOrigins.includes(origin)
+}
+
+function refusalOf(
+  frame: IpcSenderFrame | null | undefined,
+  trustedOrigins: readonly string[],
+): string | undefined {
+  if (!frame) return 'unknown frame'
+  // The app has no frames of its own; a sub-frame is something else's page, whatever its URL.
+  if (frame.parent !== null && frame.parent !== undefined) return `a sub-frame (${frame.url})`
+  if (!isTrustedSenderUrl(frame.url, trustedOrigins)) return frame.url || 'a frame without a URL'
+  return undefined
 }
 
 export function registerIpcHandlers(
@@ -40,11 +77,17 @@ export function registerIpcHandlers(
   for (const method of methodNames) {
     const channel = channelOf(method)
     ipcMain.handle(channel, (event, ...args) => {
-      const url = event.senderFrame?.url
-      if (!url || !isTrustedSenderUrl(url, trustedOrigins)) {
-        return fail('forbidden-sender', `Refused ${method}: the caller (${url ?? 'unknown frame'}) is not the Flowbench window`)
-      }
-      if (args.length > 1) return fail('bad-argument', `Invalid argument for ${method}: expected one argument, got ${args.length}`)
+      const refused = refusalOf(event.senderFrame, trustedOrigins)
+      if (refused)
+        return fail(
+          'forbidden-sender',
+          `Refused ${method}: the caller (${refused}) is not the Flowbench window`,
+        )
+      if (args.length > 1)
+        return fail(
+          'bad-argument',
+          `Invalid argument for ${method}: expected one argument, got ${args.length}`,
+        )
       return dispatch(handlers, method, args[0])
     })
     channels.push(channel)

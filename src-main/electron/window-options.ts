@@ -1,4 +1,11 @@
-/** Window options and the Content-Security-Policy, built apart from Electron so they can be tested. */
+/**
+ * The window's security settings, built apart from Electron so they can be tested: window options,
+ * the permission policy and the devtools shortcuts. The CSP lives in csp.ts.
+ */
+import { originOf } from './ipc'
+
+// The web host takes the same policy from here.
+export { buildCsp } from './csp'
 
 export interface SecureWindowOptions {
   width: number
@@ -18,10 +25,15 @@ export interface SecureWindowOptions {
     allowRunningInsecureContent: false
     webviewTag: false
     spellcheck: boolean
+    devTools: boolean
   }
 }
 
-export function buildWindowOptions(preloadPath: string): SecureWindowOptions {
+/** `devTools` is false in packaged builds (`!app.isPackaged`): a user's copy has no console to paste into. */
+export function buildWindowOptions(
+  preloadPath: string,
+  options: { devTools: boolean },
+): SecureWindowOptions {
   return {
     width: 1440,
     height: 900,
@@ -40,29 +52,42 @@ export function buildWindowOptions(preloadPath: string): SecureWindowOptions {
       allowRunningInsecureContent: false,
       webviewTag: false,
       spellcheck: false,
+      devTools: options.devTools,
     },
   }
 }
 
 /**
- * The renderer's CSP. Scripts only from the app itself; Monaco needs workers from blob: and
- * inline styles. `devServerOrigin` adds the Vite dev server (and its HMR socket) in development.
+ * Permissions the renderer may use: writing the clipboard (the runner copies webhook URLs), and
+ * only from the app's own origin. Everything else (camera, notifications, geolocation, HID…) is
+ * refused without a prompt.
  */
-export function buildCsp(options: { devServerOrigin?: string } = {}): string {
-  const dev = options.devServerOrigin
-  const self = dev ? `'self' ${dev}` : `'self'`
-  const connect = dev ? `'self' ${dev} ${dev.replace(/^http/, 'ws')}` : `'self'`
-  return [
-    `default-src 'none'`,
-    `script-src ${self}`,
-    `style-src ${self} 'unsafe-inline'`,
-    `img-src ${self} data: blob:`,
-    `font-src ${self} data:`,
-    `connect-src ${connect}`,
-    `worker-src ${self} blob:`,
-    `base-uri 'none'`,
-    `form-action 'none'`,
-    `frame-ancestors 'none'`,
-    `object-src 'none'`,
-  ].join('; ')
+export const ALLOWED_PERMISSIONS: readonly string[] = ['clipboard-sanitized-write']
+
+export function isPermissionAllowed(
+  permission: string,
+  requestingUrl: string | undefined,
+  trustedOrigins: readonly string[],
+): boolean {
+  if (!ALLOWED_PERMISSIONS.includes(permission) || !requestingUrl) return false
+  const origin = originOf(requestingUrl)
+  return origin !== undefined && trustedOrigins.includes(origin)
+}
+
+export interface KeyInput {
+  type: string
+  key: string
+  control: boolean
+  meta: boolean
+  shift: boolean
+  alt: boolean
+}
+
+/** F12, Ctrl+Shift+I/J/C and ⌘⌥I/J/C: Chromium's devtools shortcuts, swallowed in packaged builds. */
+export function isDevToolsShortcut(input: KeyInput): boolean {
+  if (input.type !== 'keyDown') return false
+  if (input.key === 'F12') return true
+  const key = input.key.toLowerCase()
+  if (!['i', 'j', 'c'].includes(key)) return false
+  return (input.control && input.shift) || (input.meta && input.alt)
 }

@@ -1,0 +1,160 @@
+// A stand-in for the 'electron' module, so the built main process runs under plain Node: it records
+// what main asks of Electron (windows and their webPreferences, ipcMain handlers, protocols,
+// permission handlers, menus, app events) for the smoke and security tests to inspect and drive.
+// State lives on globalThis so the copy main imports and the copy the test reads are one.
+import { EventEmitter } from 'node:events'
+
+const KEY = Symbol.for('flowbench.electron-stand-in')
+
+function deferred() {
+  let resolve
+  const promise = new Promise((r) => (resolve = r))
+  return { promise, resolve }
+}
+
+function freshState(options = {}) {
+  return {
+    options: { isPackaged: true, userData: '', appPath: '', ...options },
+    ready: deferred(),
+    isReady: false,
+    appEvents: new EventEmitter(),
+    privilegedSchemes: [],
+    protocolHandlers: new Map(),
+    ipcHandlers: new Map(),
+    permissionRequestHandler: null,
+    permissionCheckHandler: null,
+    devicePermissionHandler: null,
+    headersReceived: [],
+    applicationMenu: null,
+    windows: [],
+    firstLoad: deferred(),
+    openedExternal: [],
+    messageBoxes: [],
+    quit: deferred(),
+  }
+}
+
+globalThis[KEY] ??= freshState()
+const state = () => globalThis[KEY]
+
+/** Called by the test before it imports a main bundle; returns the state that bundle will fill. */
+export function resetStandIn(options) {
+  globalThis[KEY] = freshState(options)
+  return globalThis[KEY]
+}
+
+export function emitReady() {
+  const s = state()
+  s.isReady = true
+  s.appEvents.emit('ready')
+  s.ready.resolve()
+}
+
+export const app = {
+  whenReady: () => state().ready.promise,
+  isReady: () => state().isReady,
+  get isPackaged() {
+    return state().options.isPackaged
+  },
+  getPath: () => state().options.userData,
+  getAppPath: () => state().options.appPath,
+  getName: () => 'Flowbench',
+  getVersion: () => '0.0.0-stand-in',
+  on: (event, listener) => (state().appEvents.on(event, listener), app),
+  once: (event, listener) => (state().appEvents.once(event, listener), app),
+  emit: (event, ...args) => state().appEvents.emit(event, ...args),
+  quit: () => state().quit.resolve(),
+}
+
+export const protocol = {
+  registerSchemesAsPrivileged(schemes) {
+    // Electron refuses this after ready; so does the stand-in.
+    if (state().isReady)
+      throw new Error('protocol.registerSchemesAsPrivileged should be called before app is ready')
+    state().privilegedSchemes.push(...schemes)
+  },
+  handle(scheme, handler) {
+    if (!state().isReady) throw new Error('protocol.handle must be called after app is ready')
+    if (state().protocolHandlers.has(scheme))
+      throw new Error(`protocol ${scheme} is already handled`)
+    state().protocolHandlers.set(scheme, handler)
+  },
+  isProtocolHandled: (scheme) => state().protocolHandlers.has(scheme),
+}
+
+export const session = {
+  defaultSession: {
+    setPermissionRequestHandler: (handler) => (state().permissionRequestHandler = handler),
+    setPermissionCheckHandler: (handler) => (state().permissionCheckHandler = handler),
+    setDevicePermissionHandler: (handler) => (state().devicePermissionHandler = handler),
+    webRequest: {
+      onHeadersReceived: (filterOrListener, maybeListener) => {
+        const listener = maybeListener ?? filterOrListener
+        const filter = maybeListener ? filterOrListener : { urls: ['<all_urls>'] }
+        state().headersReceived.push({ filter, listener })
+      },
+    },
+  },
+}
+
+export const ipcMain = {
+  handle(channel, listener) {
+    if (state().ipcHandlers.has(channel))
+      throw new Error(`Attempted to register a second handler for '${channel}'`)
+    state().ipcHandlers.set(channel, listener)
+  },
+}
+
+export const Menu = {
+  buildFromTemplate: (template) => ({ template }),
+  setApplicationMenu: (menu) => (state().applicationMenu = menu),
+}
+
+export const dialog = {
+  showMessageBox: async (options) => (state().messageBoxes.push(options), { response: 0 }),
+}
+
+export const shell = {
+  openExternal: async (url) => void state().openedExternal.push(url),
+}
+
+let nextId = 1
+
+class WebContents extends EventEmitter {
+  id = nextId++
+  windowOpenHandler = null
+  devToolsClosed = 0
+  setWindowOpenHandler(handler) {
+    this.windowOpenHandler = handler
+  }
+  closeDevTools() {
+    this.devToolsClosed++
+  }
+}
+
+export class BrowserWindow extends EventEmitter {
+  constructor(options = {}) {
+    super()
+    this.options = options
+    this.webContents = new WebContents()
+    this.loadedUrl = null
+    this.shown = false
+    state().windows.push(this)
+    // As in Electron: every new web contents is announced on the app before it loads anything.
+    state().appEvents.emit('web-contents-created', {}, this.webContents)
+  }
+  async loadURL(url) {
+    this.loadedUrl = url
+    state().firstLoad.resolve(this)
+  }
+  async loadFile(file) {
+    this.loadedUrl = new URL(`file://${file}`).href
+    state().firstLoad.resolve(this)
+  }
+  show() {
+    this.shown = true
+  }
+}
+
+const electron = { app, protocol, session, ipcMain, Menu, dialog, shell, BrowserWindow }
+export default electron
