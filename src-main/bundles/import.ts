@@ -65,12 +65,28 @@ export interface ImportTarget {
 }
 
 /** What importing this bundle would do; runs nothing and writes nothing. */
-export function planImport(bundle: ReadBundle, target: Pick<ImportTarget, 'installer' | 'registry'>): ImportPlan {
+export function planImport(
+  bundle: ReadBundle,
+  target: Pick<ImportTarget, 'installer' | 'registry'>,
+): ImportPlan {
   const plugins = bundle.plugins.map((plugin): PluginPlanItem => {
-    if (target.registry.originOf(plugin.id) === 'builtin') throw new BundleError(`The bundle carries code for ${plugin.id}, which is a built-in plugin`)
+    if (target.registry.originOf(plugin.id) === 'builtin')
+      throw new BundleError(`The bundle carries code for ${plugin.id}, which is a built-in plugin`)
     const installedVersion = target.installer.installedVersion(plugin.id)
-    const action = installedVersion === null ? 'install' : installedVersion === plugin.version ? 'keep' : 'replace'
-    return { id: plugin.id, version: plugin.version, size: plugin.size, sha256: plugin.sha256, action, installedVersion }
+    const action =
+      installedVersion === null
+        ? 'install'
+        : installedVersion === plugin.version
+          ? 'keep'
+          : 'replace'
+    return {
+      id: plugin.id,
+      version: plugin.version,
+      size: plugin.size,
+      sha256: plugin.sha256,
+      action,
+      installedVersion,
+    }
   })
   let signedBy: string | null = null
   try {
@@ -99,11 +115,17 @@ function problemsText(flow: Flow, problems: Problem[]): string {
 function checkFlows(bundle: ReadBundle, plugins: PluginLookup): void {
   for (const { flow } of bundle.flows) {
     const problems = validateFlow(flow, { plugins })
-    if (hasErrors(problems)) throw new BundleError(`The bundle's flow "${flow.id}" has errors: ${problemsText(flow, problems)}`)
+    if (hasErrors(problems))
+      throw new BundleError(
+        `The bundle's flow "${flow.id}" has errors: ${problemsText(flow, problems)}`,
+      )
   }
 }
 
-export async function importBundle(bundle: ReadBundle, target: ImportTarget): Promise<ImportResult> {
+export async function importBundle(
+  bundle: ReadBundle,
+  target: ImportTarget,
+): Promise<ImportResult> {
   const plan = planImport(bundle, target)
   const toInstall = plan.plugins.filter((p) => p.action !== 'keep')
   if (toInstall.length > 0 && !target.trustPlugins) throw new UntrustedPluginsError(toInstall)
@@ -112,7 +134,10 @@ export async function importBundle(bundle: ReadBundle, target: ImportTarget): Pr
   const declared = new Map<string, PluginMeta>()
   for (const item of toInstall) {
     const plugin = bundle.plugins.find((p) => p.id === item.id) as ReadPlugin
-    if (!plugin.meta) throw new BundleError(`The bundle does not describe plugin ${plugin.id} (it was made by an older Flowbench), so its flows cannot be checked without running its code; export it again`)
+    if (!plugin.meta)
+      throw new BundleError(
+        `The bundle does not describe plugin ${plugin.id} (it was made by an older Flowbench), so its flows cannot be checked without running its code; export it again`,
+      )
     declared.set(plugin.id, plugin.meta)
   }
   const declaredLookup: PluginLookup = { get: (id) => declared.get(id) ?? target.registry.get(id) }
@@ -124,7 +149,9 @@ export async function importBundle(bundle: ReadBundle, target: ImportTarget): Pr
     if (toInstall.length > 0) {
       // Only now, trusted and with every data check passed, is the code loaded (once), before
       // the flows are written, so a plugin that is not what it declared rolls everything back.
-      pending = await target.installer.installBundled(toInstall.map((item) => bundle.plugins.find((p) => p.id === item.id)!))
+      pending = await target.installer.installBundled(
+        toInstall.map((item) => bundle.plugins.find((p) => p.id === item.id)!),
+      )
       const loaded = new Map<string, PluginMeta>(pending.definitions.map((d) => [d.id, d]))
       lookup = { get: (id) => loaded.get(id) ?? target.registry.get(id) }
       checkFlows(bundle, lookup)
@@ -141,7 +168,10 @@ export async function importBundle(bundle: ReadBundle, target: ImportTarget): Pr
           if (existing.deletedAt) store.restore(flow.id)
           store.saveDraft(flow.id, store.getFlow(flow.id).draft.version, flow)
         }
-        const deployed = store.deploy(flow.id, { note: `Imported from a bundle made ${bundle.manifest.createdAt}`, validate })
+        const deployed = store.deploy(flow.id, {
+          note: `Imported from a bundle made ${bundle.manifest.createdAt}`,
+          validate,
+        })
         done.push({ id: flow.id, revision: deployed.revision })
       }
       return done
@@ -151,7 +181,8 @@ export async function importBundle(bundle: ReadBundle, target: ImportTarget): Pr
   } catch (error) {
     await pending?.rollback()
     if (error instanceof BundleError) throw error
-    if (error instanceof PluginRefusedError) throw new BundleError(`The bundle could not be imported: ${error.message}`)
+    if (error instanceof PluginRefusedError)
+      throw new BundleError(`The bundle could not be imported: ${error.message}`)
     throw new BundleError(`The bundle could not be imported: ${(error as Error).message}`)
   }
 }

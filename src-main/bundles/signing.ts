@@ -3,7 +3,14 @@
  * `signature.json`. The manifest holds the sha256 of every other file, so signing it covers
  * the whole bundle. node:crypto does Ed25519 natively, so no dependency is needed.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto'
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+} from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import { z } from 'zod'
 
@@ -27,7 +34,10 @@ export class SignatureError extends Error {
 }
 
 function ed25519Key(key: KeyObject, what: string): KeyObject {
-  if (key.asymmetricKeyType !== 'ed25519') throw new SignatureError(`${what} is a ${key.asymmetricKeyType ?? 'symmetric'} key; Flowbench signs with Ed25519 (flowbench keys create)`)
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new SignatureError(
+      `${what} is a ${key.asymmetricKeyType ?? 'symmetric'} key; Flowbench signs with Ed25519 (flowbench keys create)`,
+    )
   return key
 }
 
@@ -36,7 +46,9 @@ function privateKeyOf(pem: string): KeyObject {
   try {
     key = createPrivateKey(pem)
   } catch (error) {
-    throw new SignatureError(`The signing key is not a private key in PEM form: ${(error as Error).message}`)
+    throw new SignatureError(
+      `The signing key is not a private key in PEM form: ${(error as Error).message}`,
+    )
   }
   return ed25519Key(key, 'The signing key')
 }
@@ -54,11 +66,17 @@ function publicKeyOf(pem: string): KeyObject {
 }
 
 export function fingerprintOf(key: KeyObject): string {
-  return createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex')
+  return createHash('sha256')
+    .update(key.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
 }
 
 /** A new Ed25519 key pair as PEM text, with the public key's fingerprint. */
-export function createKeyPair(): { privateKeyPem: string; publicKeyPem: string; fingerprint: string } {
+export function createKeyPair(): {
+  privateKeyPem: string
+  publicKeyPem: string
+  fingerprint: string
+} {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519')
   return {
     privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
@@ -87,7 +105,9 @@ export function parseSignature(data: Uint8Array | null): BundleSignature | null 
   try {
     return BundleSignature.parse(JSON.parse(new TextDecoder().decode(data)))
   } catch (error) {
-    throw new SignatureError(`The bundle's signature.json is malformed: ${(error as Error).message.split('\n')[0]}`)
+    throw new SignatureError(
+      `The bundle's signature.json is malformed: ${(error as Error).message.split('\n')[0]}`,
+    )
   }
 }
 
@@ -96,16 +116,24 @@ export function parseSignature(data: Uint8Array | null): BundleSignature | null 
  * for an unsigned bundle, a signature by another key, and any change to the manifest (and so,
  * through its checksums, to any file).
  */
-export function verifyManifest(manifest: Uint8Array, signatureBytes: Uint8Array | null, publicKeyPem: string): BundleSignature {
+export function verifyManifest(
+  manifest: Uint8Array,
+  signatureBytes: Uint8Array | null,
+  publicKeyPem: string,
+): BundleSignature {
   const key = publicKeyOf(publicKeyPem)
   const expected = fingerprintOf(key)
   const signature = parseSignature(signatureBytes)
   if (!signature) throw new SignatureError('The bundle is not signed, and a signature was required')
   if (signature.publicKeyFingerprint !== expected) {
-    throw new SignatureError(`The bundle is signed by another key (${signature.publicKeyFingerprint.slice(0, 16)}…), not by ${expected.slice(0, 16)}…`)
+    throw new SignatureError(
+      `The bundle is signed by another key (${signature.publicKeyFingerprint.slice(0, 16)}…), not by ${expected.slice(0, 16)}…`,
+    )
   }
   if (!verify(null, manifest, key, Buffer.from(signature.signature, 'base64'))) {
-    throw new SignatureError('The bundle\'s signature does not match its manifest: it was changed after it was signed')
+    throw new SignatureError(
+      "The bundle's signature does not match its manifest: it was changed after it was signed",
+    )
   }
   return signature
 }

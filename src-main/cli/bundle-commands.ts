@@ -52,7 +52,9 @@ async function readKeyFile(file: string, what: string): Promise<string> {
   try {
     return await readFile(file, 'utf8')
   } catch (error) {
-    throw new FileInputError(`${file}: cannot read the ${what} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+    throw new FileInputError(
+      `${file}: cannot read the ${what} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    )
   }
 }
 
@@ -68,7 +70,9 @@ export function exportCommand(ctx: BundleCommandContext): CliCommand {
       if (positionals.length === 0) throw new UsageError('export: name the flow files to bundle')
       const out = values.output as string | undefined
       if (!out) throw new UsageError('export: give the bundle file with -o <file.flowbundle>')
-      const signWith = values.sign ? await readKeyFile(values.sign as string, 'signing key') : undefined
+      const signWith = values.sign
+        ? await readKeyFile(values.sign as string, 'signing key')
+        : undefined
       const flows: BundleFlow[] = []
       for (const file of positionals) {
         const flow = (await readJsonFile(file)) as Flow
@@ -94,7 +98,8 @@ export function exportCommand(ctx: BundleCommandContext): CliCommand {
           signWith,
         })
       } catch (error) {
-        if (error instanceof BundleError || error instanceof SignatureError) throw new UsageError(`export: ${error.message}`)
+        if (error instanceof BundleError || error instanceof SignatureError)
+          throw new UsageError(`export: ${error.message}`)
         throw error
       }
       const temp = `${out}.tmp-${process.pid}`
@@ -102,7 +107,12 @@ export function exportCommand(ctx: BundleCommandContext): CliCommand {
       await rename(temp, out)
       io.out(
         values.json
-          ? JSON.stringify({ file: out, flows: flows.map((f) => f.flow.id), bytes: data.length, signed: !!signWith })
+          ? JSON.stringify({
+              file: out,
+              flows: flows.map((f) => f.flow.id),
+              bytes: data.length,
+              signed: !!signWith,
+            })
           : `Wrote ${out} (${flows.length} flow${flows.length === 1 ? '' : 's'}, ${data.length} bytes${signWith ? ', signed' : ''})`,
       )
       return 0
@@ -121,7 +131,8 @@ export function importCommand(ctx: BundleCommandContext): CliCommand {
     async handler(positionals, values, io) {
       const file = positionals[0]
       if (!file) throw new UsageError('import: missing the .flowbundle file. See flowbench --help')
-      if (positionals.length > 1) throw new UsageError(`import: unexpected argument "${positionals[1]}"`)
+      if (positionals.length > 1)
+        throw new UsageError(`import: unexpected argument "${positionals[1]}"`)
       const bundle = await readBundleFile(file, ctx.registry)
       let trustPlugins = values['trust-plugins'] === true
       if (values['require-signature']) {
@@ -146,7 +157,8 @@ export function importCommand(ctx: BundleCommandContext): CliCommand {
       if (plan.plugins.length > 0 && !values.json) io.out(formatBundlePlugins(plan.plugins))
       if (plan.needsTrust && !trustPlugins) {
         const missing = plan.plugins.filter((p) => p.action !== 'keep')
-        if (values.json) io.out(JSON.stringify({ imported: false, reason: 'untrusted-plugins', plugins: missing }))
+        if (values.json)
+          io.out(JSON.stringify({ imported: false, reason: 'untrusted-plugins', plugins: missing }))
         io.err(
           `flowbench: import refused: ${file} carries plugin code that is not installed here ` +
             `(${missing.map((p) => `${p.id}@${p.version}`).join(', ')}). Nothing was written. ` +
@@ -156,13 +168,16 @@ export function importCommand(ctx: BundleCommandContext): CliCommand {
       }
       const store = ctx.openStore(values['data-dir'] as string | undefined)
       try {
-        const result = await importBundle(bundle, { store, installer: ctx.installer, registry: ctx.registry, trustPlugins }).catch(
-          (error: unknown) => {
-            if (error instanceof UntrustedPluginsError) throw error
-            if (error instanceof BundleError) throw new FileInputError(`${file}: ${error.message}`)
-            throw error
-          },
-        )
+        const result = await importBundle(bundle, {
+          store,
+          installer: ctx.installer,
+          registry: ctx.registry,
+          trustPlugins,
+        }).catch((error: unknown) => {
+          if (error instanceof UntrustedPluginsError) throw error
+          if (error instanceof BundleError) throw new FileInputError(`${file}: ${error.message}`)
+          throw error
+        })
         io.out(
           values.json
             ? JSON.stringify(result)
@@ -195,14 +210,19 @@ export function keysCommand(): CliCommand {
         // `wx`: never overwrite a key someone may already sign with; 0600: the key is the signer's alone.
         await writeFile(privateFile, pair.privateKeyPem, { mode: 0o600, flag: 'wx' })
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`keys: ${privateFile} exists already; give another --out folder`)
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+          throw new UsageError(`keys: ${privateFile} exists already; give another --out folder`)
         throw error
       }
       await chmod(privateFile, 0o600)
       await writeFile(publicFile, pair.publicKeyPem)
       io.out(
         values.json
-          ? JSON.stringify({ privateKey: privateFile, publicKey: publicFile, fingerprint: pair.fingerprint })
+          ? JSON.stringify({
+              privateKey: privateFile,
+              publicKey: publicFile,
+              fingerprint: pair.fingerprint,
+            })
           : [
               `Wrote the private key ${privateFile} (keep it secret: sign with flowbench export … --sign ${privateFile})`,
               `Wrote the public key ${publicFile} (share it: flowbench import <file> --require-signature ${publicFile})`,
@@ -241,7 +261,8 @@ export async function useBundlePlugins(
     const pending = await temporary.installBundled(missing)
     await pending.commit()
   } catch (error) {
-    if (error instanceof PluginRefusedError) throw new FileInputError(`${command}: ${error.message}`)
+    if (error instanceof PluginRefusedError)
+      throw new FileInputError(`${command}: ${error.message}`)
     throw error
   } finally {
     // The modules are loaded by now; the folder was only their way in.

@@ -54,7 +54,9 @@ const FlowId = z.string().min(1).max(100)
 export const BundlePlan = z.object({
   appVersion: z.string(),
   createdAt: z.string(),
-  flows: z.array(z.object({ id: z.string(), name: z.string(), revision: z.number().int().nullable() })),
+  flows: z.array(
+    z.object({ id: z.string(), name: z.string(), revision: z.number().int().nullable() }),
+  ),
   plugins: z.array(
     z.object({
       id: z.string(),

@@ -33,7 +33,10 @@ export interface MarkerPlugin {
  * The plugin's files. `codeVersion` is what its definition says when loaded; `packageVersion`
  * what its package.json says; both default to `version`.
  */
-export function markerPlugin(marker: string, options: { version?: string; codeVersion?: string; packageVersion?: string } = {}): MarkerPlugin {
+export function markerPlugin(
+  marker: string,
+  options: { version?: string; codeVersion?: string; packageVersion?: string } = {},
+): MarkerPlugin {
   const version = options.version ?? '1.0.0'
   const code = `import { appendFileSync } from 'node:fs'
 appendFileSync(${JSON.stringify(marker)}, 'loaded ${version}\\n')
@@ -52,9 +55,18 @@ export default {
   },
 }
 `
-  const pkg = { name: 'acme-marker', version: options.packageVersion ?? version, type: 'module', main: 'index.js' }
+  const pkg = {
+    name: 'acme-marker',
+    version: options.packageVersion ?? version,
+    type: 'module',
+    main: 'index.js',
+  }
   const enc = new TextEncoder()
-  return { marker, version, files: { 'package.json': enc.encode(JSON.stringify(pkg)), 'index.js': enc.encode(code) } }
+  return {
+    marker,
+    version,
+    files: { 'package.json': enc.encode(JSON.stringify(pkg)), 'index.js': enc.encode(code) },
+  }
 }
 
 export function markerMeta(version: string): PluginMeta {
@@ -66,7 +78,11 @@ export function markerMeta(version: string): PluginMeta {
     group: 'Acme',
     inputs: ['payload'],
     outputs: ['payload'],
-    configSchema: { type: 'object', properties: { level: { type: 'number' } }, additionalProperties: false },
+    configSchema: {
+      type: 'object',
+      properties: { level: { type: 'number' } },
+      additionalProperties: false,
+    },
     defaultConfig: {},
     docs: { markdown: 'Marker' },
     testTemplate: { payload: {} },
@@ -74,12 +90,27 @@ export function markerMeta(version: string): PluginMeta {
 }
 
 export function markerFlow(config: Record<string, unknown> = {}, id = 'marked'): Flow {
-  const flow = buildFlow([['start', 'trigger.manual'], ['mark', MARKER_ID, config]], ['start.payload -> mark'], id)
-  return { ...flow, tests: [{ name: 'runs the marker', event: {}, expect: { status: 'succeeded', reached: ['mark'] } }] }
+  const flow = buildFlow(
+    [
+      ['start', 'trigger.manual'],
+      ['mark', MARKER_ID, config],
+    ],
+    ['start.payload -> mark'],
+    id,
+  )
+  return {
+    ...flow,
+    tests: [
+      { name: 'runs the marker', event: {}, expect: { status: 'succeeded', reached: ['mark'] } },
+    ],
+  }
 }
 
 /** A bundle carrying the marker plugin, made without loading its code. */
-export function markerBundle(plugin: MarkerPlugin, options: { flow?: Flow; declaredVersion?: string; signWith?: string } = {}): Uint8Array {
+export function markerBundle(
+  plugin: MarkerPlugin,
+  options: { flow?: Flow; declaredVersion?: string; signWith?: string } = {},
+): Uint8Array {
   const builtins = PluginRegistry.withBuiltins()
   const declared = options.declaredVersion ?? plugin.version
   const bundled: BundledPlugin = { id: MARKER_ID, version: declared, files: plugin.files }
@@ -115,7 +146,9 @@ export function markerText(marker: string): string {
 export async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = ''
   let err = ''
-  const code = await main(argv, { io: { out: (t) => (out += t + '\n'), err: (t) => (err += t + '\n') } })
+  const code = await main(argv, {
+    io: { out: (t) => (out += t + '\n'), err: (t) => (err += t + '\n') },
+  })
   return { code, out, err }
 }
 
@@ -137,7 +170,9 @@ export function forgeBundle(
     .sort()
     .map((name) => ({ path: name, sha256: sum(name), size: entries[name]!.length }))
   for (const item of [...manifest.flows, ...manifest.tests]) item.sha256 = sum(item.path)
-  entries['manifest.json'] = new TextEncoder().encode(manifestText(JSON.stringify(manifest, null, 2)))
+  entries['manifest.json'] = new TextEncoder().encode(
+    manifestText(JSON.stringify(manifest, null, 2)),
+  )
   return zipSync(entries)
 }
 

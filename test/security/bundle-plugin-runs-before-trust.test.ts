@@ -6,7 +6,16 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { cli, markerBundle, markerFlow, markerPlugin, markerText, tempDir, writeBundle, writePluginFolder } from './bundle-fixtures'
+import {
+  cli,
+  markerBundle,
+  markerFlow,
+  markerPlugin,
+  markerText,
+  tempDir,
+  writeBundle,
+  writePluginFolder,
+} from './bundle-fixtures'
 
 describe('a bundle carrying plugin code', () => {
   it('is refused by `flowbench import` without --trust-plugins: code listed, not run, nothing written', async () => {
@@ -24,7 +33,9 @@ describe('a bundle carrying plugin code', () => {
     expect(existsSync(path.join(dataDir, 'plugins', 'acme.marker'))).toBe(false)
 
     // A later start (any command) runs nothing from it either.
-    expect((await cli(['plugins', 'list', '--json', '--data-dir', dataDir])).out).not.toContain('acme.marker')
+    expect((await cli(['plugins', 'list', '--json', '--data-dir', dataDir])).out).not.toContain(
+      'acme.marker',
+    )
     expect(markerText(plugin.marker)).toBe('')
   })
 
