@@ -27,11 +27,18 @@ export function ImportBundleDialog({
   const code = plan.plugins.filter((p) => p.action !== 'keep')
   return (
     <div className="modal-backdrop" onClick={onCancel}>
-      <div className="modal wide" role="dialog" aria-label="Import bundle" data-testid="bundle-import-dialog" onClick={(e) => e.stopPropagation()}>
+      <div
+        className="modal wide"
+        role="dialog"
+        aria-label="Import bundle"
+        data-testid="bundle-import-dialog"
+        onClick={(e) => e.stopPropagation()}
+      >
         <h2>Import {fileName}</h2>
         <p className="muted">
           Made {new Date(plan.createdAt).toLocaleString()} by Flowbench {plan.appVersion}
-          {plan.signedBy ? `, signed by key ${plan.signedBy.slice(0, 16)}…` : ', not signed'}. Its flows are deployed as production.
+          {plan.signedBy ? `, signed by key ${plan.signedBy.slice(0, 16)}…` : ', not signed'}. Its
+          flows are deployed as production.
         </p>
         <ul data-testid="bundle-import-flows">
           {plan.flows.map((f) => (
@@ -58,7 +65,13 @@ export function ImportBundleDialog({
                   <td>{p.version}</td>
                   <td>{size(p.size)}</td>
                   <td className="mono">{p.sha256}</td>
-                  <td>{p.action === 'keep' ? 'installed (kept)' : p.action === 'replace' ? `replaces ${p.installedVersion}` : 'new'}</td>
+                  <td>
+                    {p.action === 'keep'
+                      ? 'installed (kept)'
+                      : p.action === 'replace'
+                        ? `replaces ${p.installedVersion}`
+                        : 'new'}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -66,8 +79,9 @@ export function ImportBundleDialog({
         )}
         {code.length > 0 && (
           <p className="error-text" data-testid="bundle-import-warning">
-            This bundle carries plugin code ({code.map((p) => p.id).join(', ')}). Once installed it runs with your rights on this computer. Import only if
-            you trust where the bundle came from.
+            This bundle carries plugin code ({code.map((p) => p.id).join(', ')}). Once installed it
+            runs with your rights on this computer. Import only if you trust where the bundle came
+            from.
           </p>
         )}
         <div className="modal-actions">
