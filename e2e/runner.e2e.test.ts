@@ -1,9 +1,11 @@
 /// <reference lib="dom" />
 import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Flow } from '../src-shared/flow/types'
 import { openFlow } from './designer-helpers'
 import { useAppPerTest } from './helpers'
+import { markerBundle, markerPlugin, markerText, tempDir } from '../test/security/bundle-fixtures'
 
 const getApp = useAppPerTest({
   beforeAll,
@@ -51,10 +53,39 @@ describe('bundles and the local runner in the app', () => {
     expect(bytes.subarray(0, 2).toString()).toBe('PK')
 
     await page.getByTestId('import-flow-input').setInputFiles({ name: 'samples.flowbundle', mimeType: 'application/zip', buffer: bytes })
+    // Nothing is written until the user confirms what the bundle holds.
+    await page.getByTestId('bundle-import-flows').getByText('orders-hook').waitFor()
+    expect(app.app.store.history('orders-hook').length).toBe(1)
+    await page.getByTestId('bundle-import-confirm').click()
     await page.getByTestId('toast').getByText('Imported orders-hook').waitFor()
     expect(app.app.store.history('orders-hook').length).toBe(2)
 
     await page.getByTestId('import-flow-input').setInputFiles({ name: 'broken.flowbundle', mimeType: 'application/zip', buffer: bytes.subarray(0, 100) })
     await page.getByTestId('toast-error').getByText('not a readable zip').waitFor()
+  })
+
+  it('lists the plugin code a bundle carries and installs none of it unless the user trusts it', async () => {
+    const app = getApp()
+    const { page } = app
+    const dir = tempDir('e2e')
+    const plugin = markerPlugin(path.join(dir, 'marker.txt'))
+    const bundle = Buffer.from(markerBundle(plugin))
+    const choose = () => page.getByTestId('import-flow-input').setInputFiles({ name: 'marked.flowbundle', mimeType: 'application/zip', buffer: bundle })
+
+    await choose()
+    const table = page.getByTestId('bundle-import-plugins')
+    await table.getByText('acme.marker').waitFor()
+    expect(await table.textContent()).toMatch(/[0-9a-f]{64}/)
+    await page.getByTestId('bundle-import-warning').waitFor()
+    await page.getByTestId('bundle-import-cancel').click()
+    await page.getByTestId('bundle-import-dialog').waitFor({ state: 'detached' })
+    expect(markerText(plugin.marker)).toBe('')
+    expect(app.app.registry.get('acme.marker')).toBeUndefined()
+
+    await choose()
+    await page.getByTestId('bundle-import-confirm').click()
+    await page.getByTestId('toast').getByText('Imported marked').waitFor()
+    expect(app.app.registry.get('acme.marker')?.version).toBe('1.0.0')
+    expect(markerText(plugin.marker)).toBe('loaded 1.0.0\n')
   })
 })

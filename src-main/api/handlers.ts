@@ -10,7 +10,7 @@ import { Engine, RunInputError } from '../engine/runner'
 import { PluginRefusedError } from '../plugins-host/registry'
 import type { BundledPlugin, BundleFlow } from '../bundles/bundle'
 import { BundleError, createBundle, readBundle } from '../bundles/bundle'
-import { importBundle } from '../bundles/import'
+import { importBundle, planImport, UntrustedPluginsError } from '../bundles/import'
 import { ApiFailure } from '../../src-shared/api/result'
 import { validateFlow } from '../../src-shared/flow/validate'
 import { APP_NAME, APP_VERSION } from '../app-context'
@@ -100,13 +100,29 @@ export function createApiHandlers(app: AppContext): ApiHandlers {
         throw error
       }
     },
+    'bundles.inspect': (input) => {
+      try {
+        const bundle = readBundle(new Uint8Array(Buffer.from(input!.base64, 'base64')), registry)
+        return planImport(bundle, { installer: app.installer, registry })
+      } catch (error) {
+        if (error instanceof BundleError) throw new ApiFailure('bundle-refused', error.message)
+        throw error
+      }
+    },
     'bundles.import': async (input) => {
       try {
         const bundle = readBundle(new Uint8Array(Buffer.from(input!.base64, 'base64')), registry)
-        const result = await importBundle(bundle, { store, installer: app.installer, validate })
+        const result = await importBundle(bundle, {
+          store,
+          installer: app.installer,
+          registry,
+          trustPlugins: input!.trustPlugins === true,
+        })
         await app.runner.refresh()
         return result
       } catch (error) {
+        if (error instanceof UntrustedPluginsError)
+          throw new ApiFailure('untrusted-plugins', error.message)
         if (error instanceof BundleError) throw new ApiFailure('bundle-refused', error.message)
         throw error
       }

@@ -99,3 +99,15 @@ export function formatPluginList(plugins: { id: string; version: string; name: s
   for (const p of plugins) rows.push([p.id, p.version, p.name, p.group, p.origin === 'builtin' ? 'built-in' : 'installed'])
   return table(rows)
 }
+
+/** The plugin code a bundle carries, as the user must see it before trusting it. */
+export function formatBundlePlugins(
+  plugins: { id: string; version: string; size: number; sha256: string; action: string; installedVersion: string | null }[],
+): string {
+  const rows = [['PLUGIN', 'VERSION', 'SIZE', 'SHA256', 'HERE']]
+  for (const p of plugins) {
+    const here = p.action === 'keep' ? 'installed (kept)' : p.action === 'replace' ? `replaces ${p.installedVersion}` : 'not installed'
+    rows.push([p.id, p.version, `${p.size} B`, p.sha256, here])
+  }
+  return ['The bundle carries plugin code (it runs with your rights once installed):', table(rows)].join('\n')
+}

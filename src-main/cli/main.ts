@@ -5,16 +5,13 @@ folder's database; without it they live in memory for the one command.
 Exit codes: 0 success; 1 the flow failed, a test
  * failed or validation found errors; 2 bad usage or unreadable input (one line on stderr).
  */
-import { access, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import type { ParseArgsConfig } from 'node:util'
 import { hasErrors, validateFlow } from '../../src-shared/flow/validate'
 import { APP_VERSION } from '../version'
-import type { BundledPlugin, BundleFlow, ReadBundle } from '../bundles/bundle'
-import { BundleError, createBundle, readBundle } from '../bundles/bundle'
-import { importBundle } from '../bundles/import'
 import { serve } from '../runtime/serve'
 import { Engine, RunInputError } from '../engine/runner'
 import { FlowLoadError } from '../engine/load'
@@ -36,6 +33,7 @@ import { PluginInstaller, pluginsDirOf } from '../plugins-host/installer'
 import { PluginRefusedError, PluginRegistry } from '../plugins-host/registry'
 import { DatabaseTooNewError } from '../store/database'
 import { Store } from '../store/store'
+import { exportCommand, importCommand, keysCommand, readBundleFile, useBundlePlugins } from './bundle-commands'
 import { readEvents } from './events-file'
 import {
   formatPluginList,
@@ -51,18 +49,25 @@ import { processOutput, UsageError } from './usage'
 const HELP = `flowbench ${APP_VERSION} — design, test and run event-processing flows
 
 Usage:
-  flowbench run <flow.json|bundle> [--event <file|json>] [--profile <file>] [--session <file>] [--json] [--data-dir <dir>]
+  flowbench run <flow.json|bundle> [--event <file|json>] [--profile <file>] [--session <file>] [--json] [--data-dir <dir>] [--trust-plugins]
   flowbench run <flow.json|bundle> --events <file.ndjson|file.json|file.csv> [--trace summary|full] [--json] [--data-dir <dir>]
   flowbench validate <flow.json> [--json]
-  flowbench test <flow.json|bundle|dir> [--junit <file>] [--json]
-  flowbench export <flow.json…> -o <file.flowbundle>
+  flowbench test <flow.json|bundle|dir> [--junit <file>] [--json] [--trust-plugins]
+  flowbench export <flow.json…> -o <file.flowbundle> [--sign <private key file>]
   flowbench import <file.flowbundle> [--data-dir <dir>]
+  flowbench import <file.flowbundle> --trust-plugins | --require-signature <public key file>
+  flowbench keys create [--out <dir>]
   flowbench serve <bundle|dir> [--port N] [--host H] [--token T] [--data-dir <dir>]
   flowbench plugins list|install <folder|file.tgz>|remove <id> [--json] [--data-dir <dir>]
   flowbench --help | --version
 
 With --data-dir (or FLOWBENCH_DATA_DIR) profiles, sessions, events and runs are kept in that
 folder's database; without it they live in memory for the one command.
+
+A bundle's plugin code runs with your rights, so it is installed or loaded only when you agree:
+import lists it (id, version, size, sha256) and refuses it unless you give --trust-plugins, or
+--require-signature with the public key of a signer you trust. run and test on a bundle load
+plugin code that is not installed only with --trust-plugins.
 
 Exit codes: 0 success; 1 the flow failed or validation found errors; 2 bad usage or unreadable input.
 `
@@ -112,24 +117,6 @@ function openStoreFor(dataDir: string | undefined, io: Output): Store | null {
   return store
 }
 
-/** A bundle read and checked; a bad one is unreadable input (exit 2) with the reason. */
-async function readBundleFile(file: string, plugins: PluginRegistry): Promise<ReadBundle> {
-  let data: Uint8Array
-  try {
-    data = await readFile(file)
-  } catch (error) {
-    throw new FileInputError(
-      `${file}: cannot read (${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message})`,
-    )
-  }
-  try {
-    return readBundle(data, plugins)
-  } catch (error) {
-    if (error instanceof BundleError) throw new FileInputError(`${file}: ${error.message}`)
-    throw error
-  }
-}
-
 async function loadFlowDocument(file: string): Promise<unknown> {
   return readJsonFile(file)
 }
@@ -147,85 +134,16 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
   const { refused } = await installer.loadAll()
   for (const problem of refused) io.err(`flowbench: warning: ${problem.message}`)
 
+  const bundleContext = {
+    registry,
+    installer,
+    openStore: (dataDir: string | undefined) => openStoreFor(dataDir, io) ?? openStoreFor(pluginsDataDir, io)!,
+  }
+
   const commands: Record<string, Command> = {
-    export: {
-      options: {
-        output: { type: 'string', short: 'o' },
-        json: { type: 'boolean' },
-        'data-dir': { type: 'string' },
-      },
-      async handler(positionals, values) {
-        if (positionals.length === 0) throw new UsageError('export: name the flow files to bundle')
-        const out = values.output as string | undefined
-        if (!out) throw new UsageError('export: give the bundle file with -o <file.flowbundle>')
-        const flows: BundleFlow[] = []
-        for (const file of positionals) {
-          const flow = (await readJsonFile(file)) as Flow
-          const problems = validateFlow(flow, { plugins: registry })
-          if (hasErrors(problems)) {
-            io.out(formatProblems(file, problems))
-            io.err(`flowbench: export refused: ${file} has errors`)
-            return 1
-          }
-          flows.push({ flow, revision: null })
-        }
-        const userPlugins = new Map<string, BundledPlugin>()
-        for (const p of installer.list()) {
-          const files = await installer.filesOf(p.id)
-          if (files) userPlugins.set(p.id, files)
-        }
-        let data: Uint8Array
-        try {
-          data = createBundle(flows, {
-            appVersion: APP_VERSION,
-            plugins: registry,
-            pluginFiles: (id) => userPlugins.get(id),
-          })
-        } catch (error) {
-          if (error instanceof BundleError) throw new UsageError(`export: ${error.message}`)
-          throw error
-        }
-        const temp = `${out}.tmp-${process.pid}`
-        await writeFile(temp, data)
-        await rename(temp, out)
-        io.out(
-          values.json
-            ? JSON.stringify({ file: out, flows: flows.map((f) => f.flow.id), bytes: data.length })
-            : `Wrote ${out} (${flows.length} flow${flows.length === 1 ? '' : 's'}, ${data.length} bytes)`,
-        )
-        return 0
-      },
-    },
-    import: {
-      options: { json: { type: 'boolean' }, 'data-dir': { type: 'string' } },
-      async handler(positionals, values) {
-        const file = onePositional('import', positionals, 'the .flowbundle file')
-        const bundle = await readBundleFile(file, registry)
-        const store =
-          openStoreFor(values['data-dir'] as string | undefined, io) ??
-          openStoreFor(pluginsDataDir, io)!
-        try {
-          const result = await importBundle(bundle, {
-            store,
-            installer,
-            validate: (flow) => validateFlow(flow, { plugins: registry }),
-          }).catch((error: unknown) => {
-            if (error instanceof BundleError) throw new FileInputError(`${file}: ${error.message}`)
-            throw error
-          })
-          io.out(
-            values.json
-              ? JSON.stringify(result)
-              : result.flows
-                  .map((f) => `Imported ${f.id} as production revision ${f.revision}`)
-                  .join('\n'),
-          )
-          return 0
-        } finally {
-          store.close()
-        }
-      },
-    },
+    export: exportCommand(bundleContext),
+    import: importCommand(bundleContext),
+    keys: keysCommand(),
     serve: {
       options: {
         port: { type: 'string' },
@@ -355,6 +273,7 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
         junit: { type: 'string' },
         json: { type: 'boolean' },
         'data-dir': { type: 'string' },
+        'trust-plugins': { type: 'boolean' },
       },
       async handler(positionals, values) {
         const target = onePositional(
@@ -365,6 +284,8 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
         const suites: SuiteResult[] = []
         if (target.endsWith('.flowbundle')) {
           const bundle = await readBundleFile(target, registry)
+          const trustPlugins = values['trust-plugins'] === true
+          await useBundlePlugins('test', bundle, { registry, installer, trustPlugins, io })
           const byId = new Map(bundle.flows.map((f) => [f.flow.id, f.flow]))
           for (const { flow } of bundle.flows) {
             suites.push(
@@ -402,6 +323,7 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
         trace: { type: 'string' },
         json: { type: 'boolean' },
         'data-dir': { type: 'string' },
+        'trust-plugins': { type: 'boolean' },
       },
       async handler(positionals, values) {
         const file = onePositional('run', positionals, 'the flow file or bundle')
@@ -412,6 +334,8 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
         if (values.events && values.event)
           throw new UsageError('run: give either --event or --events, not both')
         const bundle = file.endsWith('.flowbundle') ? await readBundleFile(file, registry) : null
+        const trustPlugins = values['trust-plugins'] === true
+        if (bundle) await useBundlePlugins('run', bundle, { registry, installer, trustPlugins, io })
         const flow = bundle ? bundle.flows[0]!.flow : await loadFlowDocument(file)
         const store = openStoreFor(values['data-dir'] as string | undefined, io)
         const bundled = new Map((bundle?.flows ?? []).map((f) => [f.flow.id, f.flow]))

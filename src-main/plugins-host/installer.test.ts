@@ -98,12 +98,19 @@ describe('plugin installer', () => {
     const second = new PluginInstaller({ pluginsDir, registry: registry2 })
     const { loaded, refused } = await second.loadAll()
     expect(loaded.map((p) => p.id)).toEqual(['acme.greet'])
-    expect(refused).toEqual([expect.objectContaining({ message: expect.stringContaining('setup is not defined') })])
+    // A folder that was never installed is not run at all (its code would have thrown).
+    expect(refused).toEqual([expect.objectContaining({ message: expect.stringContaining('was not installed through Flowbench') })])
 
     const file = path.join(pluginsDir, 'acme.greet', 'index.js')
     writeFileSync(file, readFileSync(file, 'utf8').replace("name: 'Greet'", "name: 'Greet v2'"))
     await installer.reload()
     expect(registry.get('acme.greet')!.name).toBe('Greet v2')
+
+    // An installed plugin whose code now throws is skipped with the cause.
+    writeFileSync(file, 'setup()\n' + readFileSync(file, 'utf8'))
+    const { refused: broken } = await installer.reload()
+    expect(broken).toEqual(expect.arrayContaining([expect.objectContaining({ message: expect.stringContaining('setup is not defined') })]))
+    expect(registry.get('acme.greet')).toBeUndefined()
   })
 
   it('never writes outside the plugins folder, whatever paths a tarball names', async () => {

@@ -168,9 +168,18 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
             await call('flows.saveDraft', { id, baseVersion: current.draft.version, flow: { ...current.draft.flow, name } })
           }
         }),
-      importBundle: (base64: string, fileName: string) =>
+      inspectBundle: async (base64: string) => {
+        try {
+          return await call('bundles.inspect', { base64 })
+        } catch (error) {
+          onMessage((error as Error).message, 'error')
+          return null
+        }
+      },
+      // `trustPlugins` only after the user confirmed the dialog that lists the bundle's plugin code.
+      importBundle: (base64: string, fileName: string, trustPlugins: boolean) =>
         act(async () => {
-          const result = await call('bundles.import', { base64 })
+          const result = await call('bundles.import', { base64, trustPlugins })
           onMessage(`Imported ${result.flows.map((f) => f.id).join(', ')} from ${fileName} (deployed)`)
           if (result.flows[0]) await openFlow(result.flows[0].id)
         }),

@@ -1,12 +1,15 @@
 import { useRef, useState } from 'react'
-import type { FlowSummary } from '../../src-shared/api/contract'
+import type { BundlePlan, FlowSummary } from '../../src-shared/api/contract'
 import { parseJsonText } from '../../src-shared/json-text'
+import { ImportBundleDialog } from './ImportBundleDialog'
 
 export interface FlowListActions {
   open(id: string): void
   create(name: string): Promise<void>
   importText(text: string, fileName: string): Promise<void>
-  importBundle(base64: string, fileName: string): Promise<void>
+  /** What the bundle holds (null when it was refused; the reason is shown). Writes nothing. */
+  inspectBundle(base64: string): Promise<BundlePlan | null>
+  importBundle(base64: string, fileName: string, trustPlugins: boolean): Promise<void>
   rename(id: string, name: string): Promise<void>
   duplicate(id: string): Promise<void>
   remove(id: string): Promise<void>
@@ -21,11 +24,23 @@ export function FlowList({ flows, openId, actions }: { flows: FlowSummary[]; ope
   const [renameText, setRenameText] = useState('')
   const [showTrash, setShowTrash] = useState(false)
   const fileInput = useRef<HTMLInputElement>(null)
+  const [bundle, setBundle] = useState<{ base64: string; fileName: string; plan: BundlePlan } | null>(null)
   const live = flows.filter((f) => !f.deletedAt)
   const trash = flows.filter((f) => f.deletedAt)
 
   return (
     <div className="flow-list">
+      {bundle && (
+        <ImportBundleDialog
+          fileName={bundle.fileName}
+          plan={bundle.plan}
+          onCancel={() => setBundle(null)}
+          onConfirm={async (trustPlugins) => {
+            await actions.importBundle(bundle.base64, bundle.fileName, trustPlugins)
+            setBundle(null)
+          }}
+        />
+      )}
       <div className="section-title">
         <h3>Flows</h3>
         <div className="section-actions">
@@ -49,7 +64,9 @@ export function FlowList({ flows, openId, actions }: { flows: FlowSummary[]; ope
                 const bytes = new Uint8Array(await file.arrayBuffer())
                 let binary = ''
                 for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
-                await actions.importBundle(btoa(binary), file.name)
+                const base64 = btoa(binary)
+                const plan = await actions.inspectBundle(base64)
+                if (plan) setBundle({ base64, fileName: file.name, plan })
               } else await actions.importText(await file.text(), file.name)
             }}
           />

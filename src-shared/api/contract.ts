@@ -49,6 +49,28 @@ export const PluginSummary = z.object({
 export type PluginSummary = z.infer<typeof PluginSummary>
 
 const FlowId = z.string().min(1).max(100)
+
+/** A bundle as the import dialog shows it before the user agrees (see `bundles.inspect`). */
+export const BundlePlan = z.object({
+  appVersion: z.string(),
+  createdAt: z.string(),
+  flows: z.array(
+    z.object({ id: z.string(), name: z.string(), revision: z.number().int().nullable() }),
+  ),
+  plugins: z.array(
+    z.object({
+      id: z.string(),
+      version: z.string(),
+      size: z.number().int().nonnegative(),
+      sha256: z.string(),
+      action: z.enum(['install', 'replace', 'keep']),
+      installedVersion: z.string().nullable(),
+    }),
+  ),
+  needsTrust: z.boolean(),
+  signedBy: z.string().nullable(),
+})
+export type BundlePlan = z.infer<typeof BundlePlan>
 const Iso = z.string()
 
 export const ProblemShape = z.object({
@@ -291,9 +313,21 @@ export const contract = {
     input: z.object({ flowIds: z.array(FlowId).min(1).max(500) }).strict(),
     output: z.object({ fileName: z.string(), base64: z.string(), size: z.number().int() }),
   },
-  /** Checks a bundle whole, then imports and deploys its flows (refused whole with the reason). */
-  'bundles.import': {
+  /**
+   * What importing a bundle would do, for the confirm dialog: its flows and the plugin code it
+   * carries (id, version, size, sha256). Reads and checks the bundle; runs and writes nothing.
+   */
+  'bundles.inspect': {
     input: z.object({ base64: z.string().min(1) }).strict(),
+    output: BundlePlan,
+  },
+  /**
+   * Checks a bundle whole, then imports and deploys its flows (refused whole with the reason).
+   * A bundle whose plugin code is not installed is refused (`untrusted-plugins`) unless
+   * `trustPlugins` says the user agreed, in the dialog, to install and run that code.
+   */
+  'bundles.import': {
+    input: z.object({ base64: z.string().min(1), trustPlugins: z.boolean().optional() }).strict(),
     output: z.object({
       flows: z.array(z.object({ id: z.string(), revision: z.number().int() })),
       plugins: z.array(z.string()),
