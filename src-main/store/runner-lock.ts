@@ -35,8 +35,8 @@ export class RunnerBusyError extends Error {
       holder
         ? `The data directory ${dataDir} is already run by ${holder.what} (pid ${holder.pid}` +
             `${holder.host === os.hostname() ? '' : ` on ${holder.host}`}, since ${holder.startedAt}); ` +
-            'stop it first, or give another --data-dir'
-        : `The data directory ${dataDir} is already run by another process; stop it first, or give another --data-dir`,
+            'stop it first or use another data directory'
+        : `The data directory ${dataDir} is already run by another process; stop it first or use another data directory`,
     )
     this.name = 'RunnerBusyError'
   }
