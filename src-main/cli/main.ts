@@ -57,7 +57,7 @@ Usage:
   flowbench test <flow.json|bundle|dir> [--junit <file>] [--json]
   flowbench export <flow.json…> -o <file.flowbundle>
   flowbench import <file.flowbundle> [--data-dir <dir>]
-  flowbench serve <bundle|dir> [--port N] [--host H] [--token T] [--data-dir <dir>]
+  flowbench serve <bundle|dir> [--port N] [--host H] [--token T] [--allow-host NAME…] [--data-dir <dir>]
   flowbench plugins list|install <folder|file.tgz>|remove <id> [--json] [--data-dir <dir>]
   flowbench --help | --version
 
@@ -130,6 +130,19 @@ async function readBundleFile(file: string, plugins: PluginRegistry): Promise<Re
   }
 }
 
+/** `--data-dir X` or `--data-dir=X`, read before the command parses its options. */
+function dataDirOf(argv: string[]): string | undefined {
+  let found: string | undefined
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (arg === '--') break
+    if (arg === '--data-dir' && argv[i + 1]) found = argv[++i]
+    else if (arg.startsWith('--data-dir=') && arg.length > '--data-dir='.length)
+      found = arg.slice('--data-dir='.length)
+  }
+  return found
+}
+
 async function loadFlowDocument(file: string): Promise<unknown> {
   return readJsonFile(file)
 }
@@ -138,11 +151,10 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
   const io = deps.io ?? processOutput
   // User plugins live in the data directory; flows that use them must run from the CLI too.
   const registry = PluginRegistry.withBuiltins()
-  const dataDirFlag = argv.indexOf('--data-dir')
-  const pluginsDataDir =
-    dataDirFlag >= 0 && argv[dataDirFlag + 1]
-      ? path.resolve(argv[dataDirFlag + 1]!)
-      : (process.env.FLOWBENCH_DATA_DIR ?? defaultDataDir())
+  const dataDirArg = dataDirOf(argv)
+  const pluginsDataDir = dataDirArg
+    ? path.resolve(dataDirArg)
+    : (process.env.FLOWBENCH_DATA_DIR ?? defaultDataDir())
   const installer = new PluginInstaller({ pluginsDir: pluginsDirOf(pluginsDataDir), registry })
   const { refused } = await installer.loadAll()
   for (const problem of refused) io.err(`flowbench: warning: ${problem.message}`)
@@ -231,6 +243,7 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
         port: { type: 'string' },
         host: { type: 'string' },
         token: { type: 'string' },
+        'allow-host': { type: 'string', multiple: true },
         'data-dir': { type: 'string' },
       },
       async handler(positionals, values) {
@@ -279,6 +292,7 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
             host: values.host as string | undefined,
             port,
             token: values.token as string | undefined,
+            allowedHosts: values['allow-host'] as string[] | undefined,
             log: (entry) => io.out(JSON.stringify({ at: new Date().toISOString(), ...entry })),
           })
         } catch (error) {
