@@ -17,7 +17,9 @@ async function cli(argv: string[], env: Record<string, string | undefined> = {})
   let stdout = ''
   let stderr = ''
   try {
-    const code = await main(argv, { io: { out: (t) => (stdout += t + '\n'), err: (t) => (stderr += t + '\n') } })
+    const code = await main(argv, {
+      io: { out: (t) => (stdout += t + '\n'), err: (t) => (stderr += t + '\n') },
+    })
     return { code, stdout, stderr }
   } finally {
     process.env = saved
@@ -29,14 +31,35 @@ describe('--data-dir=DIR', () => {
     const dataDir = tempDir('fb-sec-datadir-')
     const defaultDir = tempDir('fb-sec-datadir-default-')
     mkdirSync(path.join(dataDir, 'plugins'), { recursive: true })
-    const installed = await cli(['plugins', 'install', path.join(repoRoot, 'test/fixtures/user-plugins/acme-greet'), `--data-dir=${dataDir}`], {
-      FLOWBENCH_DATA_DIR: defaultDir,
-    })
+    const installed = await cli(
+      [
+        'plugins',
+        'install',
+        path.join(repoRoot, 'test/fixtures/user-plugins/acme-greet'),
+        `--data-dir=${dataDir}`,
+      ],
+      {
+        FLOWBENCH_DATA_DIR: defaultDir,
+      },
+    )
     expect(installed.code).toBe(0)
     const flowFile = path.join(dataDir, 'greet.flow.json')
-    writeFileSync(flowFile, JSON.stringify(buildFlow([['start', 'trigger.manual'], ['hi', 'acme.greet', { greeting: 'Hey' }]], ['start.payload -> hi'])))
+    writeFileSync(
+      flowFile,
+      JSON.stringify(
+        buildFlow(
+          [
+            ['start', 'trigger.manual'],
+            ['hi', 'acme.greet', { greeting: 'Hey' }],
+          ],
+          ['start.payload -> hi'],
+        ),
+      ),
+    )
     for (const form of [[`--data-dir=${dataDir}`], ['--data-dir', dataDir]]) {
-      const { code, stdout, stderr } = await cli(['run', flowFile, '--json', ...form], { FLOWBENCH_DATA_DIR: defaultDir })
+      const { code, stdout, stderr } = await cli(['run', flowFile, '--json', ...form], {
+        FLOWBENCH_DATA_DIR: defaultDir,
+      })
       expect(code, `${form.join(' ')}: ${stderr}`).toBe(0)
       expect(JSON.parse(stdout).status).toBe('succeeded')
     }

@@ -14,7 +14,10 @@ import { tempDir } from './serve-helpers'
 const dir = tempDir('fb-sec-deep-event-')
 const flow = path.join(repoRoot, 'resources/samples/vip-tagging/flow.json')
 const deep = (depth: number) =>
-  '{"type":"purchase","properties":{"total":5,"extra":' + '{"a":'.repeat(depth) + '1' + '}'.repeat(depth + 2)
+  '{"type":"purchase","properties":{"total":5,"extra":' +
+  '{"a":'.repeat(depth) +
+  '1' +
+  '}'.repeat(depth + 2)
 
 async function cli(...argv: string[]) {
   let stdout = ''
@@ -35,8 +38,14 @@ describe('flowbench run with a deeply nested event file', () => {
   const cases: [string, () => string[]][] = [
     ['--event file.json', () => ['--event', file('deep-event.json', deep(100_000))]],
     ['--event inline JSON', () => ['--event', deep(100_000)]],
-    ['--events file.ndjson', () => ['--events', file('deep.ndjson', '{"type":"purchase"}\n' + deep(100_000) + '\n')]],
-    ['--events file.json', () => ['--events', file('deep-list.json', `[{"type":"purchase"},${deep(100_000)}]`)]],
+    [
+      '--events file.ndjson',
+      () => ['--events', file('deep.ndjson', '{"type":"purchase"}\n' + deep(100_000) + '\n')],
+    ],
+    [
+      '--events file.json',
+      () => ['--events', file('deep-list.json', `[{"type":"purchase"},${deep(100_000)}]`)],
+    ],
   ]
   it.each(cases)('%s: exit 2, one line naming the file and the problem', async (_name, args) => {
     const argv = args()
@@ -49,7 +58,10 @@ describe('flowbench run with a deeply nested event file', () => {
   })
 
   it('a deep flow file is refused the same way', async () => {
-    const deepFlow = file('deep.flow.json', '{"schemaVersion":1,"id":"x","metadata":' + '['.repeat(100_000) + ']'.repeat(100_000) + '}')
+    const deepFlow = file(
+      'deep.flow.json',
+      '{"schemaVersion":1,"id":"x","metadata":' + '['.repeat(100_000) + ']'.repeat(100_000) + '}',
+    )
     const { code, stderr } = await cli('validate', deepFlow)
     expect(code).toBe(2)
     expect(stderr).toContain('deep.flow.json')

@@ -42,7 +42,14 @@ beforeAll(async () => {
   const handlers = {
     'app.info': () => {
       handled++
-      return { name: 'Flowbench', version: '1', dataDir: '/d', pluginCount: 1, platform: 'linux', mode: 'web' as const }
+      return {
+        name: 'Flowbench',
+        version: '1',
+        dataDir: '/d',
+        pluginCount: 1,
+        platform: 'linux',
+        mode: 'web' as const,
+      }
     },
   } as unknown as ApiHandlers
   host = await startWebHost({ handlers, staticDir: dir, port: 0, token: 't' })
@@ -54,7 +61,8 @@ afterAll(async () => {
   await host.close()
 })
 
-const journaled = () => (store.db.prepare('SELECT count(*) AS n FROM journal').get() as { n: number }).n
+const journaled = () =>
+  (store.db.prepare('SELECT count(*) AS n FROM journal').get() as { n: number }).n
 
 describe('deeply nested JSON bodies', () => {
   it('are a 400 from serve, before anything is journaled; /healthz answers meanwhile', async () => {
@@ -75,7 +83,9 @@ describe('deeply nested JSON bodies', () => {
       const res = await inFlight
       expect(res.status, attack.path).toBe(400)
       expect(res.text).toContain('nested deeper')
-      console.info(`/healthz while a ${attack.body.length}-byte deep body was in flight: ${ms.toFixed(1)} ms`)
+      console.info(
+        `/healthz while a ${attack.body.length}-byte deep body was in flight: ${ms.toFixed(1)} ms`,
+      )
       expect(ms).toBeLessThan(50)
     }
     expect(journaled()).toBe(0)

@@ -16,7 +16,13 @@ import type { WebHost } from '../../src-main/web-host/server'
 import { startWebHost } from '../../src-main/web-host/server'
 import { hookFlow, raw, tempDir } from './serve-helpers'
 
-const BAD = ['/hooks/%E0%A4%A', '/api/flows/%E0%A4%A', '/api/flows/%E0%A4%A/runs', '/api/runs/%ZZ', '/hooks/%']
+const BAD = [
+  '/hooks/%E0%A4%A',
+  '/api/flows/%E0%A4%A',
+  '/api/flows/%E0%A4%A/runs',
+  '/api/runs/%ZZ',
+  '/hooks/%',
+]
 let server: Server
 let store: Store
 let host: WebHost
@@ -45,7 +51,12 @@ describe('malformed percent-encoding in a path', () => {
   it('is a 400 from serve, never a 500', async () => {
     for (const p of BAD) {
       for (const method of ['GET', 'POST']) {
-        const res = await raw(server.port, { method, path: p, headers: { 'content-type': 'application/json' }, body: '{}' })
+        const res = await raw(server.port, {
+          method,
+          path: p,
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        })
         expect(res.status, `${method} ${p}`).toBe(400)
       }
     }

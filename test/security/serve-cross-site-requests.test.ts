@@ -17,7 +17,9 @@ let store: Store
 beforeAll(async () => {
   store = Store.open(tempDir('fb-sec-csrf-'))
   server = await serve({
-    flows: [{ flow: hookFlow('orders', { path: 'orders', profileIdField: 'customer' }), revision: 1 }],
+    flows: [
+      { flow: hookFlow('orders', { path: 'orders', profileIdField: 'customer' }), revision: 1 },
+    ],
     store,
     plugins: PluginRegistry.withBuiltins(),
     port: 0,
@@ -35,7 +37,11 @@ describe('serve refuses browser cross-site requests', () => {
   it('refuses a cross-site form post to a hook and runs nothing', async () => {
     const attacks: Record<string, string>[] = [
       // What a browser sends for <form method=post action=http://127.0.0.1:…/hooks/orders>.
-      { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' },
+      {
+        origin: 'https://evil.example',
+        'sec-fetch-site': 'cross-site',
+        'content-type': 'text/plain',
+      },
       // Older browsers send only Origin.
       { origin: 'https://evil.example', 'content-type': 'text/plain' },
       // Sandboxed iframes and data: URLs send Origin: null.
@@ -78,7 +84,10 @@ describe('serve refuses browser cross-site requests', () => {
       headers: { origin: `http://127.0.0.1:${server.port}`, 'sec-fetch-site': 'same-origin' },
     })
     expect(same.status).toBe(200)
-    const typed = await raw(server.port, { path: '/api/flows', headers: { 'sec-fetch-site': 'none' } })
+    const typed = await raw(server.port, {
+      path: '/api/flows',
+      headers: { 'sec-fetch-site': 'none' },
+    })
     expect(typed.status).toBe(200)
     // A webhook sender (curl, GitHub, Stripe) sends no browser headers at all.
     const hook = await raw(server.port, {

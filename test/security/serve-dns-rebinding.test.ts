@@ -30,7 +30,13 @@ function leakyFlow(): Flow {
       body: { token: 'body-token-do-not-leak', note: 'kept' },
     },
   })
-  flow.edges.push({ id: 'e2', source: 'count', sourcePort: 'payload', target: 'push', targetPort: 'payload' })
+  flow.edges.push({
+    id: 'e2',
+    source: 'count',
+    sourcePort: 'payload',
+    target: 'push',
+    targetPort: 'payload',
+  })
   return flow
 }
 
@@ -40,7 +46,13 @@ let store: Store
 
 beforeAll(async () => {
   store = Store.open(tempDir('fb-sec-rebind-'))
-  server = await serve({ flows: [{ flow: leakyFlow(), revision: 1 }], store, plugins: registry, port: 0, log: () => {} })
+  server = await serve({
+    flows: [{ flow: leakyFlow(), revision: 1 }],
+    store,
+    plugins: registry,
+    port: 0,
+    log: () => {},
+  })
 })
 afterAll(async () => {
   await server.close()
@@ -49,7 +61,11 @@ afterAll(async () => {
 
 describe('serve on loopback without a token', () => {
   it('refuses a rebound foreign Host with 403, on every route', async () => {
-    for (const host of [`evil.example:${server.port}`, 'evil.example', `127.0.0.1.nip.io:${server.port}`]) {
+    for (const host of [
+      `evil.example:${server.port}`,
+      'evil.example',
+      `127.0.0.1.nip.io:${server.port}`,
+    ]) {
       for (const path of ['/api/flows', '/api/flows/crm-sync', '/healthz']) {
         const res = await raw(server.port, { path, headers: { host } })
         expect(res.status, `${host} ${path}`).toBe(403)
@@ -68,16 +84,30 @@ describe('serve on loopback without a token', () => {
   })
 
   it('answers the loopback names it is bound to', async () => {
-    for (const host of [`127.0.0.1:${server.port}`, `localhost:${server.port}`, `LOCALHOST:${server.port}`])
-      expect((await raw(server.port, { path: '/api/flows', headers: { host } })).status, host).toBe(200)
+    for (const host of [
+      `127.0.0.1:${server.port}`,
+      `localhost:${server.port}`,
+      `LOCALHOST:${server.port}`,
+    ])
+      expect((await raw(server.port, { path: '/api/flows', headers: { host } })).status, host).toBe(
+        200,
+      )
     // A Host naming another port is another origin.
-    expect((await raw(server.port, { path: '/api/flows', headers: { host: 'localhost:1' } })).status).toBe(403)
+    expect(
+      (await raw(server.port, { path: '/api/flows', headers: { host: 'localhost:1' } })).status,
+    ).toBe(403)
   })
 
   it('never returns hook tokens or credential-looking header values', async () => {
     const res = await raw(server.port, { path: '/api/flows/crm-sync' })
     expect(res.status).toBe(200)
-    for (const secret of [HOOK_TOKEN, BEARER, 'crm-bearer-do-not-leak', API_KEY, 'body-token-do-not-leak'])
+    for (const secret of [
+      HOOK_TOKEN,
+      BEARER,
+      'crm-bearer-do-not-leak',
+      API_KEY,
+      'body-token-do-not-leak',
+    ])
       expect(res.text).not.toContain(secret)
     const flow = (res.json() as { flow: Flow }).flow
     const hook = flow.nodes.find((n) => n.id === 'hook')!.config as { token: string; path: string }
@@ -87,7 +117,11 @@ describe('serve on loopback without a token', () => {
       url: string
       body: Record<string, string>
     }
-    expect(push.headers).toEqual({ Authorization: '••••', 'X-Api-Key': '••••', 'content-type': 'application/json' })
+    expect(push.headers).toEqual({
+      Authorization: '••••',
+      'X-Api-Key': '••••',
+      'content-type': 'application/json',
+    })
     expect(push.url).toBe('https://crm.example/api')
     expect(push.body).toEqual({ token: '••••', note: 'kept' })
     // The list never carried configs; it still does not.
@@ -119,10 +153,18 @@ describe('serve bound to another address', () => {
     })
     try {
       const auth = { authorization: 'Bearer server-token' }
-      const ok = await raw(bound.port, { host: '127.0.0.2', path: '/api/flows', headers: { ...auth, host: `127.0.0.2:${bound.port}` } })
+      const ok = await raw(bound.port, {
+        host: '127.0.0.2',
+        path: '/api/flows',
+        headers: { ...auth, host: `127.0.0.2:${bound.port}` },
+      })
       expect(ok.status).toBe(200)
       for (const host of [`evil.example:${bound.port}`, `localhost:${bound.port}`]) {
-        const res = await raw(bound.port, { host: '127.0.0.2', path: '/api/flows', headers: { ...auth, host } })
+        const res = await raw(bound.port, {
+          host: '127.0.0.2',
+          path: '/api/flows',
+          headers: { ...auth, host },
+        })
         expect(res.status, host).toBe(403)
       }
     } finally {
@@ -142,8 +184,13 @@ describe('serve bound to another address', () => {
       log: () => {},
     })
     try {
-      expect((await raw(proxied.port, { path: '/api/flows', headers: { host: 'hooks.example.com' } })).status).toBe(200)
-      expect((await raw(proxied.port, { path: '/api/flows', headers: { host: 'evil.example' } })).status).toBe(403)
+      expect(
+        (await raw(proxied.port, { path: '/api/flows', headers: { host: 'hooks.example.com' } }))
+          .status,
+      ).toBe(200)
+      expect(
+        (await raw(proxied.port, { path: '/api/flows', headers: { host: 'evil.example' } })).status,
+      ).toBe(403)
     } finally {
       await proxied.close()
       other.close()

@@ -37,14 +37,20 @@ export function raw(
         method: options.method ?? 'GET',
         path: options.path,
         headers: options.headers,
-        setHost: !options.headers || !Object.keys(options.headers).some((h) => h.toLowerCase() === 'host'),
+        setHost:
+          !options.headers || !Object.keys(options.headers).some((h) => h.toLowerCase() === 'host'),
       },
       (res) => {
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8')
-          resolve({ status: res.statusCode!, headers: res.headers, text, json: () => JSON.parse(text) })
+          resolve({
+            status: res.statusCode!,
+            headers: res.headers,
+            text,
+            json: () => JSON.parse(text),
+          })
         })
       },
     )
@@ -80,7 +86,9 @@ export function hookFlow(id: string, hook: Record<string, unknown>): Flow {
         config: { path: 'profile@traits.hits', by: 1 },
       },
     ],
-    edges: [{ id: 'e1', source: 'hook', sourcePort: 'payload', target: 'count', targetPort: 'payload' }],
+    edges: [
+      { id: 'e1', source: 'hook', sourcePort: 'payload', target: 'count', targetPort: 'payload' },
+    ],
   }
 }
 
@@ -90,9 +98,13 @@ export function startServeProcess(args: string[]): {
   ready: Promise<number>
   exited: Promise<{ code: number | null; stderr: string }>
 } {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin/flowbench.js'), 'serve', ...args], {
-    cwd: repoRoot,
-  })
+  const child = spawn(
+    process.execPath,
+    [path.join(repoRoot, 'bin/flowbench.js'), 'serve', ...args],
+    {
+      cwd: repoRoot,
+    },
+  )
   let stdout = ''
   let stderr = ''
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')))
@@ -105,7 +117,9 @@ export function startServeProcess(args: string[]): {
       const match = /"msg":"serving".*?"port":(\d+)/.exec(stdout)
       if (match) resolve(Number(match[1]))
     })
-    void exited.then(({ code, stderr: err }) => reject(new Error(`serve exited (${code}): ${err.trim()}`)))
+    void exited.then(({ code, stderr: err }) =>
+      reject(new Error(`serve exited (${code}): ${err.trim()}`)),
+    )
   })
   ready.catch(() => {})
   return { child, ready, exited }

@@ -16,7 +16,12 @@ let store: Store
 beforeAll(async () => {
   store = Store.open(tempDir('fb-sec-tokens-'))
   server = await serve({
-    flows: [{ flow: hookFlow('guarded', { path: 'guarded', token: 'hook-token', profileIdField: 'who' }), revision: 1 }],
+    flows: [
+      {
+        flow: hookFlow('guarded', { path: 'guarded', token: 'hook-token', profileIdField: 'who' }),
+        revision: 1,
+      },
+    ],
     store,
     plugins: PluginRegistry.withBuiltins(),
     port: 0,
@@ -39,7 +44,10 @@ const post = (headers: Record<string, string>) =>
 
 describe('a hook with its own token behind a server token', () => {
   it('is callable with the server token in Authorization and the hook token in X-Flowbench-Token', async () => {
-    const res = await post({ authorization: 'Bearer server-token', 'x-flowbench-token': 'hook-token' })
+    const res = await post({
+      authorization: 'Bearer server-token',
+      'x-flowbench-token': 'hook-token',
+    })
     expect(res.status).toBe(202)
     await server.drained()
     expect(store.state.loadProfile('pat')?.traits.hits).toBe(1)
@@ -48,8 +56,13 @@ describe('a hook with its own token behind a server token', () => {
   it('still needs both credentials', async () => {
     expect((await post({ authorization: 'Bearer server-token' })).status).toBe(401)
     expect((await post({ 'x-flowbench-token': 'hook-token' })).status).toBe(401)
-    expect((await post({ authorization: 'Bearer hook-token', 'x-flowbench-token': 'wrong' })).status).toBe(401)
-    expect((await post({ authorization: 'Bearer server-token', 'x-flowbench-token': 'server-token' })).status).toBe(401)
+    expect(
+      (await post({ authorization: 'Bearer hook-token', 'x-flowbench-token': 'wrong' })).status,
+    ).toBe(401)
+    expect(
+      (await post({ authorization: 'Bearer server-token', 'x-flowbench-token': 'server-token' }))
+        .status,
+    ).toBe(401)
     await server.drained()
     expect(store.state.loadProfile('pat')?.traits.hits).toBe(1)
   })

@@ -80,7 +80,9 @@ describe('Idempotency-Key on POST /api/flows/:id/runs', () => {
     const beta = await runRequest('beta', 'cy', 'shared-key')
     expect(beta?.status).toBe(200)
     expect((beta!.json() as { flowId: string }).flowId).toBe('beta')
-    expect((beta!.json() as { runId: string }).runId).not.toBe((alpha!.json() as { runId: string }).runId)
+    expect((beta!.json() as { runId: string }).runId).not.toBe(
+      (alpha!.json() as { runId: string }).runId,
+    )
     const alphaRuns = store.listRuns({ flowId: 'alpha' }).total
     const hook = await raw(server.port, {
       method: 'POST',
@@ -128,7 +130,10 @@ describe('Idempotency-Key on POST /api/flows/:id/runs', () => {
           method: 'POST',
           path: '/api/flows/alpha/runs',
           headers: { 'content-type': 'application/json', 'idempotency-key': 'direct-1' },
-          body: JSON.stringify({ event: { type: 'hit' }, profile: { id: 'eve', traits: { hits: 5 } } }),
+          body: JSON.stringify({
+            event: { type: 'hit' },
+            profile: { id: 'eve', traits: { hits: 5 } },
+          }),
         }),
         new Promise<null>((resolve) => setTimeout(() => resolve(null), 3000)),
       ])

@@ -78,7 +78,9 @@ describe('one runner per data directory', () => {
       expect(stderr).toContain(`pid ${process.pid}`)
       expect(stderr).toContain('the Flowbench app')
       // And in one process: a second serve() on the same directory is refused too.
-      await expect(serve({ flows: [], store, plugins: registry, port: 0, log: () => {} })).rejects.toThrow(RunnerBusyError)
+      await expect(
+        serve({ flows: [], store, plugins: registry, port: 0, log: () => {} }),
+      ).rejects.toThrow(RunnerBusyError)
     } finally {
       await runner.stop()
       store.close()

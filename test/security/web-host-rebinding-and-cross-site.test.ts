@@ -17,7 +17,14 @@ let calls = 0
 const handlers = {
   'app.info': () => {
     calls++
-    return { name: 'Flowbench', version: '1', dataDir: '/d', pluginCount: 1, platform: 'linux', mode: 'web' as const }
+    return {
+      name: 'Flowbench',
+      version: '1',
+      dataDir: '/d',
+      pluginCount: 1,
+      platform: 'linux',
+      mode: 'web' as const,
+    }
   },
 } as unknown as ApiHandlers
 
@@ -34,7 +41,12 @@ const auth = { authorization: 'Bearer launch-token', 'content-type': 'applicatio
 describe('web host', () => {
   it('refuses Host headers that do not name this port', async () => {
     for (const name of ['localhost', '127.0.0.1', `evil.example:${host.port}`, 'localhost:1']) {
-      const res = await raw(host.port, { method: 'POST', path: '/api/app.info', headers: { ...auth, host: name }, body: '{}' })
+      const res = await raw(host.port, {
+        method: 'POST',
+        path: '/api/app.info',
+        headers: { ...auth, host: name },
+        body: '{}',
+      })
       expect(res.status, name).toBe(403)
     }
     expect(calls).toBe(0)
@@ -47,7 +59,12 @@ describe('web host', () => {
       { 'sec-fetch-site': 'same-site' },
     ]
     for (const headers of attacks) {
-      const res = await raw(host.port, { method: 'POST', path: '/api/app.info', headers: { ...auth, ...headers }, body: '{}' })
+      const res = await raw(host.port, {
+        method: 'POST',
+        path: '/api/app.info',
+        headers: { ...auth, ...headers },
+        body: '{}',
+      })
       expect(res.status, JSON.stringify(headers)).toBe(403)
     }
     expect(calls).toBe(0)
@@ -57,7 +74,12 @@ describe('web host', () => {
     const res = await raw(host.port, {
       method: 'POST',
       path: '/api/app.info',
-      headers: { ...auth, origin: `http://localhost:${host.port}`, 'sec-fetch-site': 'same-origin', host: `localhost:${host.port}` },
+      headers: {
+        ...auth,
+        origin: `http://localhost:${host.port}`,
+        'sec-fetch-site': 'same-origin',
+        host: `localhost:${host.port}`,
+      },
       body: '{}',
     })
     expect(res.status).toBe(200)
