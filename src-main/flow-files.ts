@@ -2,6 +2,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { Flow } from '../src-shared/flow/types'
+import { nestingProblem } from '../src-shared/json-depth'
 import { parseJsonText } from '../src-shared/json-text'
 
 export class FileInputError extends Error {
@@ -23,7 +24,11 @@ export async function readText(file: string): Promise<string> {
 }
 
 export async function readJsonFile(file: string): Promise<unknown> {
-  const parsed = parseJsonText(await readText(file))
+  const text = await readText(file)
+  // Parsing would succeed; the first deep walk of the value (validation, a run) would not.
+  const tooDeep = nestingProblem(text)
+  if (tooDeep) throw new FileInputError(`${file}: ${tooDeep}`)
+  const parsed = parseJsonText(text)
   if (!parsed.ok) throw new FileInputError(`${file} is not valid JSON: ${parsed.message}`)
   return parsed.value
 }
@@ -32,6 +37,8 @@ export async function readJsonFile(file: string): Promise<unknown> {
 export async function readJsonObjectArg(value: string, what: string): Promise<Record<string, unknown>> {
   let parsedValue: unknown
   if (value.trimStart().startsWith('{') || value.trimStart().startsWith('[')) {
+    const tooDeep = nestingProblem(value)
+    if (tooDeep) throw new FileInputError(`The ${what} given inline is refused: ${tooDeep}`)
     const parsed = parseJsonText(value)
     if (!parsed.ok) throw new FileInputError(`The ${what} given inline is not valid JSON: ${parsed.message}`)
     parsedValue = parsed.value

@@ -16,7 +16,7 @@ export default definePlugin({
       path: { type: 'string', title: 'Path', pattern: '^[A-Za-z0-9][A-Za-z0-9._~/-]*$', description: 'Served at POST /hooks/<path>' },
       methods: { type: 'array', title: 'Methods', items: { enum: ['POST', 'PUT', 'PATCH'] }, minItems: 1, uniqueItems: true },
       eventType: { type: 'string', title: 'Event type', minLength: 1 },
-      token: { type: 'string', title: 'Token', description: 'When set, callers must send it as a bearer token or X-Flowbench-Token.' },
+      token: { type: 'string', title: 'Token', description: 'When set, callers must send it in X-Flowbench-Token (or as a bearer token when the server has no token of its own).' },
       waitForRun: { type: 'boolean', title: 'Respond with the run report', description: 'Otherwise the hook answers 202 as soon as the event is journaled.' },
       profileIdField: { type: 'string', title: 'Profile id field', description: 'Body field or header (prefix "header:") carrying the profile id' },
       sessionIdField: { type: 'string', title: 'Session id field', description: 'Body field or header (prefix "header:") carrying the session id' },

@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
+import { MAX_JSON_DEPTH, nestingProblem } from '../../src-shared/json-depth'
 import { parseJsonText } from '../../src-shared/json-text'
 import { csvRowToEvent } from '../../src-shared/events/rows'
 import { FileInputError } from '../flow-files'
@@ -29,6 +30,9 @@ async function* ndjsonEvents(file: string): AsyncGenerator<EventItem> {
   for await (const text of lines) {
     line++
     if (!text.trim()) continue
+    // Not one failed event among others: no run could take it, so the file is refused.
+    const tooDeep = nestingProblem(text)
+    if (tooDeep) throw new FileInputError(`${file}: line ${line}: ${tooDeep}`)
     const parsed = parseJsonText(text)
     if (parsed.ok) yield { index: index++, line, event: parsed.value }
     else yield { index: index++, line, error: `line ${line}: not valid JSON (${parsed.message})` }
@@ -36,7 +40,11 @@ async function* ndjsonEvents(file: string): AsyncGenerator<EventItem> {
 }
 
 async function* jsonEvents(file: string): AsyncGenerator<EventItem> {
-  const parsed = parseJsonText(await readFile(file, 'utf8'))
+  const text = await readFile(file, 'utf8')
+  // The file's list adds one level to each event's own nesting.
+  const tooDeep = nestingProblem(text, MAX_JSON_DEPTH + 1)
+  if (tooDeep) throw new FileInputError(`${file}: ${tooDeep}`)
+  const parsed = parseJsonText(text)
   if (!parsed.ok) throw new FileInputError(`${file} is not valid JSON: ${parsed.message}`)
   const list = Array.isArray(parsed.value) ? parsed.value : [parsed.value]
   for (let i = 0; i < list.length; i++) yield { index: i, line: 0, event: list[i] }

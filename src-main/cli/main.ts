@@ -5,8 +5,7 @@ folder's database; without it they live in memory for the one command.
 Exit codes: 0 success; 1 the flow failed, a test
  * failed or validation found errors; 2 bad usage or unreadable input (one line on stderr).
  */
-import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import os from 'node:os'
+import { access, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import type { ParseArgsConfig } from 'node:util'
@@ -57,7 +56,7 @@ Usage:
   flowbench import <file.flowbundle> [--data-dir <dir>]
   flowbench import <file.flowbundle> --trust-plugins | --require-signature <public key file>
   flowbench keys create [--out <dir>]
-  flowbench serve <bundle|dir> [--port N] [--host H] [--token T] [--data-dir <dir>]
+  flowbench serve <bundle|dir> [--port N] [--host H] [--token T] [--allow-host NAME…] [--data-dir <dir>] [--trust-plugins]
   flowbench plugins list|install <folder|file.tgz>|remove <id> [--json] [--data-dir <dir>]
   flowbench --help | --version
 
@@ -117,6 +116,19 @@ function openStoreFor(dataDir: string | undefined, io: Output): Store | null {
   return store
 }
 
+/** `--data-dir X` or `--data-dir=X`, read before the command parses its options. */
+function dataDirOf(argv: string[]): string | undefined {
+  let found: string | undefined
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (arg === '--') break
+    if (arg === '--data-dir' && argv[i + 1]) found = argv[++i]
+    else if (arg.startsWith('--data-dir=') && arg.length > '--data-dir='.length)
+      found = arg.slice('--data-dir='.length)
+  }
+  return found
+}
+
 async function loadFlowDocument(file: string): Promise<unknown> {
   return readJsonFile(file)
 }
@@ -125,11 +137,10 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
   const io = deps.io ?? processOutput
   // User plugins live in the data directory; flows that use them must run from the CLI too.
   const registry = PluginRegistry.withBuiltins()
-  const dataDirFlag = argv.indexOf('--data-dir')
-  const pluginsDataDir =
-    dataDirFlag >= 0 && argv[dataDirFlag + 1]
-      ? path.resolve(argv[dataDirFlag + 1]!)
-      : (process.env.FLOWBENCH_DATA_DIR ?? defaultDataDir())
+  const dataDirArg = dataDirOf(argv)
+  const pluginsDataDir = dataDirArg
+    ? path.resolve(dataDirArg)
+    : (process.env.FLOWBENCH_DATA_DIR ?? defaultDataDir())
   const installer = new PluginInstaller({ pluginsDir: pluginsDirOf(pluginsDataDir), registry })
   const { refused } = await installer.loadAll()
   for (const problem of refused) io.err(`flowbench: warning: ${problem.message}`)
@@ -149,7 +160,9 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
         port: { type: 'string' },
         host: { type: 'string' },
         token: { type: 'string' },
+        'allow-host': { type: 'string', multiple: true },
         'data-dir': { type: 'string' },
+        'trust-plugins': { type: 'boolean' },
       },
       async handler(positionals, values) {
         const target = onePositional('serve', positionals, 'a bundle or a folder of flows')
@@ -159,19 +172,14 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
         const flows: { flow: Flow; revision: number | null }[] = []
         if (target.endsWith('.flowbundle')) {
           const bundle = await readBundleFile(target, registry)
-          // Plugin code that travels in the bundle is installed into the data directory first.
-          for (const plugin of bundle.plugins) {
-            const dir = await mkdtemp(path.join(os.tmpdir(), 'flowbench-serve-plugin-'))
-            try {
-              for (const [relative, data] of Object.entries(plugin.files)) {
-                await mkdir(path.dirname(path.join(dir, relative)), { recursive: true })
-                await writeFile(path.join(dir, relative), data)
-              }
-              await installer.install(dir)
-            } finally {
-              await rm(dir, { recursive: true, force: true })
-            }
-          }
+          // Plugin code that travels in the bundle runs only when the user trusts it, and is
+          // loaded for this process only: serving a bundle installs nothing.
+          await useBundlePlugins('serve', bundle, {
+            registry,
+            installer,
+            trustPlugins: values['trust-plugins'] === true,
+            io,
+          })
           flows.push(...bundle.flows)
         } else
           for (const file of await findFlowFiles(target))
@@ -197,6 +205,7 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
             host: values.host as string | undefined,
             port,
             token: values.token as string | undefined,
+            allowedHosts: values['allow-host'] as string[] | undefined,
             log: (entry) => io.out(JSON.stringify({ at: new Date().toISOString(), ...entry })),
           })
         } catch (error) {

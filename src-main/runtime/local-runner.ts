@@ -41,6 +41,7 @@ export class LocalRunner {
       plugins: this.plugins,
       host: '127.0.0.1',
       port,
+      runnerName: 'the Flowbench app',
       log: () => {},
     })
     return this.status()

@@ -8,14 +8,18 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import os from 'node:os'
 import { Cron } from 'croner'
 import type { ExecutionReport } from '../../src-shared/engine/report'
 import type { Flow } from '../../src-shared/flow/types'
+import { nestingProblem } from '../../src-shared/json-depth'
 import type { LoadedFlow, PluginSource } from '../engine/load'
 import { Engine, RunInputError } from '../engine/runner'
 import type { RunCommit, StateStore } from '../engine/state-store'
+import type { RunnerLock } from '../store/runner-lock'
 import type { Store } from '../store/store'
-import { readBody } from '../web-host/server'
+import { crossSiteProblem, readBody } from '../web-host/server'
+import { redactCredentials } from './redact'
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024
 
@@ -27,6 +31,13 @@ export interface ServeOptions {
   port?: number
   token?: string
   bodyLimit?: number
+  /**
+   * More names the server answers to besides the ones it is bound to (a reverse proxy's or a
+   * tunnel's host name). Any other Host header is refused, which is what stops DNS rebinding.
+   */
+  allowedHosts?: string[]
+  /** Who holds the data directory's runner lock, as a refused second runner is told. */
+  runnerName?: string
   log?: (entry: Record<string, unknown>) => void
 }
 
@@ -57,6 +68,12 @@ interface JournalRow {
   source: string
 }
 
+/** What a request was answered with; a repeat with the same Idempotency-Key gets it again. */
+interface Answer {
+  status: number
+  body: unknown
+}
+
 class HttpProblem extends Error {
   constructor(
     readonly status: number,
@@ -66,8 +83,33 @@ class HttpProblem extends Error {
   }
 }
 
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]']
+// Answers of direct runs (not journaled) kept for Idempotency-Key repeats, newest last.
+const MAX_REMEMBERED_ANSWERS = 10_000
+
 function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === 'localhost' || host === '::1'
+}
+
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === ''
+}
+
+function hostName(address: string): string {
+  return address.includes(':') ? `[${address.toLowerCase()}]` : address.toLowerCase()
+}
+
+/**
+ * The Host names a server bound to `host` answers to: the names that reach it and nothing
+ * else, so a page on another site whose name was rebound to this machine is refused.
+ */
+function boundHostNames(host: string): string[] {
+  if (isLoopback(host)) return LOOPBACK_NAMES
+  if (!isWildcard(host)) return [hostName(host)]
+  const names = new Set([...LOOPBACK_NAMES, hostName(host), os.hostname().toLowerCase()])
+  for (const list of Object.values(os.networkInterfaces()))
+    for (const info of list ?? []) names.add(hostName(info.address.replace(/%.*$/, '')))
+  return [...names]
 }
 
 function tokenOk(given: string | undefined, expected: string): boolean {
@@ -77,14 +119,44 @@ function tokenOk(given: string | undefined, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-function send(res: http.ServerResponse, status: number, body: unknown): void {
+/**
+ * The credentials a request carries. The server's token and a hook's own token can both be
+ * needed at once, so each is accepted from either place: `Authorization: Bearer` (the server
+ * token, by convention) and `X-Flowbench-Token` (the hook token).
+ */
+function credentialsOf(req: http.IncomingMessage): string[] {
+  const found: string[] = []
+  const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
+  if (bearer) found.push(bearer)
+  const header = req.headers['x-flowbench-token']
+  if (typeof header === 'string' && header) found.push(header)
+  return found
+}
+
+function send(
+  res: http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: http.OutgoingHttpHeaders = {},
+): void {
   const text = JSON.stringify(body)
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
     'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    ...headers,
   })
   res.end(text)
+}
+
+function sendAnswer(res: http.ServerResponse, answer: Answer, replayed: boolean): void {
+  send(res, answer.status, answer.body, replayed ? { 'idempotent-replayed': 'true' } : {})
+}
+
+/** Idempotency keys belong to one route of one flow: the same key elsewhere is another request. */
+function scopedKey(route: 'hook' | 'runs', flowId: string, key: string | undefined): string | null {
+  return key ? `${route}\u001f${flowId}\u001f${key}` : null
 }
 
 export async function serve(options: ServeOptions): Promise<Server> {
@@ -93,6 +165,22 @@ export async function serve(options: ServeOptions): Promise<Server> {
     throw new Error(
       `Refusing to listen on ${host} without a token: give --token to serve beyond this machine`,
     )
+  // Before the journal is touched: a second runner on this data directory would run its
+  // events again and overwrite the first one's profile updates.
+  const lock = options.store.lockRunner(options.runnerName ?? 'flowbench serve')
+  try {
+    return await startServing(options, host, lock)
+  } catch (error) {
+    lock.release()
+    throw error
+  }
+}
+
+async function startServing(
+  options: ServeOptions,
+  host: string,
+  lock: RunnerLock,
+): Promise<Server> {
   const log =
     options.log ??
     ((entry) =>
@@ -136,9 +224,8 @@ export async function serve(options: ServeOptions): Promise<Server> {
   const insert = store.db.prepare(
     'INSERT INTO journal (flow_id, idempotency_key, event, source, received_at) VALUES (?, ?, ?, ?, ?)',
   )
-  const byKey = store.db.prepare(
-    'SELECT seq, status, run_id FROM journal WHERE idempotency_key = ?',
-  )
+  const byKey = store.db.prepare('SELECT seq FROM journal WHERE idempotency_key = ?')
+  const bySeq = store.db.prepare('SELECT status, run_id FROM journal WHERE seq = ?')
   const countPending = store.db.prepare(
     "SELECT count(*) AS n FROM journal WHERE status = 'pending'",
   )
@@ -152,19 +239,43 @@ export async function serve(options: ServeOptions): Promise<Server> {
     source: string,
     key: string | null,
   ): { seq: number; duplicate: boolean } {
-    if (key) {
-      const existing = byKey.get(key) as { seq: number } | undefined
-      if (existing) return { seq: existing.seq, duplicate: true }
-    }
+    const existing = journaledKey(key)
+    if (existing !== null) return { seq: existing, duplicate: true }
     const info = insert.run(flowId, key, JSON.stringify(event), source, new Date().toISOString())
     wake()
     return { seq: Number(info.lastInsertRowid), duplicate: false }
   }
 
+  function journaledKey(key: string | null): number | null {
+    if (!key) return null
+    return (byKey.get(key) as { seq: number } | undefined)?.seq ?? null
+  }
+
+  /**
+   * The report of a journaled event: at once when it has run (also in an earlier process),
+   * else when the worker gets to it; null when it was refused. `undefined` means the run was
+   * pruned since (run retention), so there is nothing to answer with any more.
+   */
+  function outcomeOf(seq: number): Promise<ExecutionReport | null | undefined> {
+    const row = bySeq.get(seq) as { status: string; run_id: string | null } | undefined
+    if (!row || row.status === 'pending')
+      return new Promise((resolve) => {
+        const list = waiters.get(seq) ?? []
+        list.push(resolve)
+        waiters.set(seq, list)
+      })
+    if (!row.run_id) return Promise.resolve(null)
+    try {
+      return Promise.resolve(store.getRun(row.run_id))
+    } catch {
+      return Promise.resolve(undefined)
+    }
+  }
+
   // The worker: one event at a time, in journal order.
   let working: Promise<void> | null = null
   let stopping = false
-  const waiters = new Map<number, (report: ExecutionReport | null) => void>()
+  const waiters = new Map<number, ((report: ExecutionReport | null) => void)[]>()
   function wake(): void {
     if (!working && !stopping) working = work().finally(() => (working = null))
   }
@@ -208,7 +319,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
         status: report?.status ?? 'refused',
         durationMs: report?.durationMs,
       })
-      waiters.get(row.seq)?.(report)
+      for (const resolve of waiters.get(row.seq) ?? []) resolve(report)
       waiters.delete(row.seq)
       // Synchronous flows finish in microtasks; yield so requests are acknowledged in between.
       await new Promise<void>((resolve) => setImmediate(resolve))
@@ -260,12 +371,26 @@ export async function serve(options: ServeOptions): Promise<Server> {
     }
   }
 
-  function requireToken(req: http.IncomingMessage, expected: string | undefined): void {
+  function requireToken(
+    req: http.IncomingMessage,
+    expected: string | undefined,
+    what = 'token',
+  ): void {
     if (!expected) return
-    const header =
-      /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ??
-      (req.headers['x-flowbench-token'] as string | undefined)
-    if (!tokenOk(header, expected)) throw new HttpProblem(401, 'Missing or wrong token')
+    if (!credentialsOf(req).some((given) => tokenOk(given, expected)))
+      throw new HttpProblem(401, `Missing or wrong ${what}`)
+  }
+
+  let port = 0
+  const hostNames = boundHostNames(host)
+  const extraHosts = new Set((options.allowedHosts ?? []).map((h) => h.toLowerCase()))
+  /** Whether a Host header names this server (see boundHostNames and allowedHosts). */
+  function hostAllowed(header: string | undefined): boolean {
+    if (!header) return false
+    const value = header.toLowerCase()
+    if (hostNames.some((name) => value === `${name}:${port}` || (port === 80 && value === name)))
+      return true
+    return extraHosts.has(value) || extraHosts.has(value.replace(/:\d+$/, ''))
   }
 
   async function jsonBody(req: http.IncomingMessage): Promise<unknown> {
@@ -277,8 +402,11 @@ export async function serve(options: ServeOptions): Promise<Server> {
       throw new HttpProblem(status === 413 ? 413 : 400, (error as Error).message)
     }
     if (body.length === 0) return {}
+    const text = body.toString('utf8')
+    const tooDeep = nestingProblem(text)
+    if (tooDeep) throw new HttpProblem(400, `The body is refused: ${tooDeep}`)
     try {
-      return JSON.parse(body.toString('utf8'))
+      return JSON.parse(text)
     } catch (error) {
       throw new HttpProblem(400, `The body is not valid JSON: ${(error as Error).message}`)
     }
@@ -298,15 +426,52 @@ export async function serve(options: ServeOptions): Promise<Server> {
     return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined
   }
 
+  function idempotencyKey(req: http.IncomingMessage): string | undefined {
+    const key = req.headers['idempotency-key']
+    return typeof key === 'string' && key ? key : undefined
+  }
+
+  /** The answer to a journaled API run: its report, once it has run (now or long ago). */
+  async function runAnswer(seq: number): Promise<Answer> {
+    const report = await outcomeOf(seq)
+    if (report === undefined)
+      return { status: 410, body: { error: 'The run of this request is no longer kept' } }
+    if (!report)
+      return { status: 400, body: { error: 'The event was refused (see the server log)' } }
+    return { status: 200, body: report }
+  }
+
+  // Direct runs (with a given profile/session) are not journaled: their answers are remembered
+  // here for repeats while this process runs.
+  const remembered = new Map<string, Promise<Answer>>()
+  function remember(key: string, answer: Promise<Answer>): void {
+    remembered.set(key, answer)
+    if (remembered.size > MAX_REMEMBERED_ANSWERS)
+      remembered.delete(remembered.keys().next().value as string)
+  }
+
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // Before anything else, /healthz included: a page on another site whose name was rebound
+    // to this address must not read a byte.
+    if (!hostAllowed(req.headers.host))
+      throw new HttpProblem(403, `Host "${req.headers.host ?? ''}" is not served here`)
     const url = new URL(req.url ?? '/', 'http://serve.local')
-    const parts = url.pathname.split('/').filter(Boolean)
+    let parts: string[]
+    try {
+      parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent)
+    } catch {
+      throw new HttpProblem(400, 'The path has a malformed percent-encoding')
+    }
     if (req.method === 'GET' && url.pathname === '/healthz')
       return send(res, 200, {
         ok: true,
         flows: flows.size,
         pending: (countPending.get() as { n: number }).n,
       })
+    // Browsers send these; webhooks senders and API clients do not. A form post or fetch from
+    // another site must not start runs or read flows.
+    const crossSite = crossSiteProblem(req)
+    if (crossSite) throw new HttpProblem(403, crossSite)
     if (stopping) throw new HttpProblem(503, 'Shutting down')
     requireToken(req, options.token)
 
@@ -327,7 +492,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
           405,
           `/hooks/${path} accepts ${(config.methods ?? ['POST']).join(', ')}`,
         )
-      if (config.token) requireToken(req, config.token)
+      if (config.token) requireToken(req, config.token, 'hook token (X-Flowbench-Token)')
       const body = await jsonBody(req)
       const properties =
         body && typeof body === 'object' && !Array.isArray(body)
@@ -342,19 +507,20 @@ export async function serve(options: ServeOptions): Promise<Server> {
         profileId: fieldOrHeader(req, properties, config.profileIdField),
         sessionId: fieldOrHeader(req, properties, config.sessionIdField),
       }
-      const key = (req.headers['idempotency-key'] as string | undefined) ?? null
+      const key = scopedKey('hook', served.flow.id, idempotencyKey(req))
       const { seq, duplicate } = enqueue(served.flow.id, event, 'webhook', key)
-      if (config.waitForRun && !duplicate) {
-        const report = await new Promise<ExecutionReport | null>((resolve) =>
-          waiters.set(seq, resolve),
-        )
-        return send(
-          res,
-          report?.success ? 200 : 500,
-          report ?? { accepted: true, seq, status: 'refused' },
-        )
+      if (config.waitForRun) {
+        const report = await outcomeOf(seq)
+        const answer: Answer =
+          report === undefined
+            ? { status: 410, body: { error: 'The run of this request is no longer kept' } }
+            : {
+                status: report?.success ? 200 : 500,
+                body: report ?? { accepted: true, seq, status: 'refused' },
+              }
+        return sendAnswer(res, answer, duplicate)
       }
-      return send(res, 202, { accepted: true, seq, duplicate })
+      return sendAnswer(res, { status: 202, body: { accepted: true, seq } }, duplicate)
     }
 
     if (parts[0] === 'api') {
@@ -371,15 +537,22 @@ export async function serve(options: ServeOptions): Promise<Server> {
         )
       }
       if (parts[1] === 'flows' && parts[2]) {
-        const served = flows.get(decodeURIComponent(parts[2]))
+        const served = flows.get(parts[2])
         if (!served) throw new HttpProblem(404, `Flow "${parts[2]}" is not served here`)
         if (req.method === 'GET' && parts.length === 3)
           return send(res, 200, {
             id: served.flow.id,
             revision: served.revision,
-            flow: served.flow,
+            flow: redactCredentials(served.flow),
           })
         if (req.method === 'POST' && parts[3] === 'runs' && parts.length === 4) {
+          const key = scopedKey('runs', served.flow.id, idempotencyKey(req))
+          // A repeat is answered before its body is even looked at.
+          const earlier = key ? remembered.get(key) : undefined
+          if (earlier) return sendAnswer(res, await earlier, true)
+          const journaled = journaledKey(key)
+          if (journaled !== null) return sendAnswer(res, await runAnswer(journaled), true)
+
           const body = (await jsonBody(req)) as {
             event?: unknown
             profile?: unknown
@@ -390,41 +563,44 @@ export async function serve(options: ServeOptions): Promise<Server> {
               400,
               'Send { "event": { … }, "profile"?: { … }, "session"?: { … } }',
             )
+          // A repeat that arrived while this request's body was still being read.
+          const meanwhile = key ? remembered.get(key) : undefined
+          if (meanwhile) return sendAnswer(res, await meanwhile, true)
           const event = { ...(body.event as Record<string, unknown>) }
           if (body.profile || body.session) {
             // A given profile or session runs outside the journal: it is part of the request.
             const direct = new Engine({ plugins: options.plugins, store: store.state, resolveFlow })
-            try {
-              const report = await direct.run(served.loaded, {
-                event,
-                profile: body.profile,
-                session: body.session,
-                flowVersion: served.revision,
-                trigger: { type: 'api' },
-              })
-              store.recordRun(report)
-              return send(res, 200, report)
-            } catch (error) {
-              if (error instanceof RunInputError) throw new HttpProblem(400, error.message)
-              throw error
+            const answer = (async (): Promise<Answer> => {
+              try {
+                const report = await direct.run(served.loaded, {
+                  event,
+                  profile: body.profile,
+                  session: body.session,
+                  flowVersion: served.revision,
+                  trigger: { type: 'api' },
+                })
+                store.recordRun(report)
+                return { status: 200, body: report }
+              } catch (error) {
+                if (error instanceof RunInputError)
+                  return { status: 400, body: { error: error.message } }
+                throw error
+              }
+            })()
+            if (key) {
+              remember(key, answer)
+              // An internal error is not an answer to repeat: a retry gets a fresh attempt.
+              answer.catch(() => remembered.delete(key))
             }
+            return sendAnswer(res, await answer, false)
           }
-          const { seq } = enqueue(
-            served.flow.id,
-            event,
-            'api',
-            (req.headers['idempotency-key'] as string | undefined) ?? null,
-          )
-          const report = await new Promise<ExecutionReport | null>((resolve) =>
-            waiters.set(seq, resolve),
-          )
-          if (!report) throw new HttpProblem(400, 'The event was refused (see the server log)')
-          return send(res, 200, report)
+          const { seq, duplicate } = enqueue(served.flow.id, event, 'api', key)
+          return sendAnswer(res, await runAnswer(seq), duplicate)
         }
       }
       if (req.method === 'GET' && parts[1] === 'runs' && parts[2] && parts.length === 3) {
         try {
-          return send(res, 200, store.getRun(decodeURIComponent(parts[2])))
+          return send(res, 200, store.getRun(parts[2]))
         } catch {
           throw new HttpProblem(404, `Run "${parts[2]}" was not found`)
         }
@@ -461,7 +637,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
     server.once('error', reject)
     server.listen(options.port ?? 0, host, () => resolve())
   })
-  const port = (server.address() as AddressInfo).port
+  port = (server.address() as AddressInfo).port
   log({
     level: 'info',
     msg: 'serving',
@@ -499,6 +675,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
       for (const t of timers) t.stop()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       if (working) await working
+      lock.release()
       log({ level: 'info', msg: 'stopped' })
     },
   }

@@ -13,6 +13,8 @@ import type { Flow, Problem, TestCase } from '../../src-shared/flow/types'
 import { parseJsonText } from '../../src-shared/json-text'
 import type { CheckOutcome, OpenedDatabase, OpenOptions, Recovered } from './database'
 import { openDatabase } from './database'
+import type { RunnerLock } from './runner-lock'
+import { acquireRunnerLock } from './runner-lock'
 import { SqliteStateStore } from './sqlite-state-store'
 import { EnvironmentsRepository } from './environments'
 
@@ -225,8 +227,10 @@ export class Store {
   private cancelPrune: (() => void) | null = null
   private cancelSweep: (() => void) | null = null
   private closed = false
+  private readonly nativeBinding: string | undefined
 
   private constructor(file: string, options: StoreOptions) {
+    this.nativeBinding = options.nativeBinding
     const retention = options.retention ?? DEFAULT_RUN_RETENTION
     if (!Number.isInteger(retention) || retention < 1) {
       throw new RangeError(`retention must be a whole number of runs ≥ 1, got ${retention}`)
@@ -252,6 +256,14 @@ export class Store {
   /** Opens (creating if needed) `<dataDir>/flowbench.db`. */
   static open(dataDir: string, options: StoreOptions = {}): Store {
     return new Store(path.join(dataDir, DATABASE_FILE), options)
+  }
+
+  /**
+   * Claims this data directory for one runner (serve or the app's local runner) until the
+   * lock is released or the process ends; throws RunnerBusyError naming the holder.
+   */
+  lockRunner(what: string): RunnerLock {
+    return acquireRunnerLock(path.dirname(this.file), { what, nativeBinding: this.nativeBinding })
   }
 
   close(): void {

@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
+import { nestingProblem } from '../../src-shared/json-depth'
 import type { ApiHandlers } from '../api/dispatch'
 import { dispatch } from '../api/dispatch'
 import { buildCsp } from '../electron/window-options'
@@ -69,11 +70,32 @@ function sendError(res: http.ServerResponse, error: HttpError): void {
   sendJson(res, error.status, { ok: false, error: { code: error.code, message: error.message } })
 }
 
-/** Only names that a browser on this machine would send; refuses DNS-rebinding hosts. */
+/**
+ * Only the names a browser on this machine uses to reach this port; refuses DNS-rebinding
+ * hosts (a foreign name resolving to 127.0.0.1). A bare name means port 80.
+ */
 export function isAllowedHost(hostHeader: string | undefined, port: number): boolean {
   if (!hostHeader) return false
+  const value = hostHeader.toLowerCase()
   const allowed = ['127.0.0.1', 'localhost']
-  return allowed.some((name) => hostHeader === name || hostHeader === `${name}:${port}`)
+  return allowed.some((name) => value === `${name}:${port}` || (port === 80 && value === name))
+}
+
+/**
+ * Why a request is a browser's cross-site request, or null when it is not. Browsers say where
+ * a request comes from (`Sec-Fetch-Site`, `Origin`); API clients and webhook senders send
+ * neither. Call it after the Host header is checked: the origin must be the one of that host.
+ */
+export function crossSiteProblem(req: http.IncomingMessage): string | null {
+  const site = req.headers['sec-fetch-site']
+  if (site === 'cross-site' || site === 'same-site')
+    return `Cross-site requests are refused (Sec-Fetch-Site: ${site})`
+  const origin = req.headers.origin
+  if (origin === undefined) return null
+  const host = (req.headers.host ?? '').toLowerCase()
+  const given = origin.toLowerCase()
+  if (given === `http://${host}` || given === `https://${host}`) return null
+  return `Cross-site requests are refused (Origin: ${origin})`
 }
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -172,6 +194,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     }
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`)
     if (url.pathname.startsWith('/api/')) {
+      const crossSite = crossSiteProblem(req)
+      if (crossSite) {
+        req.resume()
+        throw new HttpError(403, 'cross-site', crossSite)
+      }
       if (req.method !== 'POST') {
         req.resume()
         throw new HttpError(405, 'method-not-allowed', 'API methods are called with POST')
@@ -180,12 +207,21 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         req.resume()
         throw new HttpError(401, 'unauthorized', 'Missing or wrong token: send "Authorization: Bearer <token>"')
       }
-      const method = url.pathname.slice('/api/'.length)
+      let method: string
+      try {
+        method = decodeURIComponent(url.pathname.slice('/api/'.length))
+      } catch {
+        req.resume()
+        throw new HttpError(400, 'bad-path', 'The path has a malformed percent-encoding')
+      }
       const body = await readBody(req, MAX_API_BODY_BYTES)
       let arg: unknown
       if (body.length > 0) {
+        const text = body.toString('utf8')
+        const tooDeep = nestingProblem(text)
+        if (tooDeep) throw new HttpError(400, 'too-deep', `Request body is refused: ${tooDeep}`)
         try {
-          arg = JSON.parse(body.toString('utf8'))
+          arg = JSON.parse(text)
         } catch (error) {
           throw new HttpError(400, 'malformed-json', `Request body is not valid JSON: ${(error as Error).message}`)
         }
