@@ -13,6 +13,7 @@ import { unzipSync, zipSync } from 'fflate'
 import { z } from 'zod'
 import type { Flow, TestCase } from '../../src-shared/flow/types'
 import type { PluginLookup, PluginMeta } from '../../src-shared/plugin-sdk'
+import { secretsNeeded } from '../../src-shared/flow/environment-refs'
 import { SIGNATURE_ENTRY, signManifest } from './signing'
 
 export const BUNDLE_FORMAT = 'flowbench-bundle'
@@ -115,6 +116,12 @@ export const Manifest = z
     files: z.array(
       z.object({ path: SafePath, sha256: Sha256, size: z.number().int().nonnegative() }).strict(),
     ),
+    /** The secrets the flows read, by name with their fields: names only, never a value. */
+    secrets: z.record(z.string(), z.array(z.string())).optional(),
+    /** Each environment's variables (not secret), so `serve --env NAME` can use them. */
+    environments: z
+      .record(z.string(), z.object({ vars: z.record(z.string(), z.unknown()) }).strict())
+      .optional(),
   })
   .strict()
 export type Manifest = z.infer<typeof Manifest>
@@ -196,6 +203,8 @@ export interface ExportOptions {
   pluginFiles?: (id: string) => BundledPlugin | undefined
   /** An Ed25519 private key (PEM): the manifest is signed and the signature stored in the bundle. */
   signWith?: string
+  /** Environments whose variables travel with the bundle (secrets never do). */
+  environments?: Record<string, { vars: Record<string, unknown> }>
 }
 
 /** Checks that a plugin's package.json states the same id and version the manifest will, without running its code. */
@@ -246,6 +255,11 @@ export function createBundle(flows: BundleFlow[], options: ExportOptions): Uint8
     tests: [],
     plugins: [],
     files: [],
+    secrets: secretsNeeded(
+      flows.map((f) => f.flow),
+      options.plugins,
+    ),
+    ...(options.environments ? { environments: options.environments } : {}),
   }
   const pluginIds = new Set<string>()
   for (const { flow, revision } of flows) {
