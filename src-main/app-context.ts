@@ -10,6 +10,9 @@ import { PluginRegistry } from './plugins-host/registry'
 import { Store } from './store/store'
 import { LocalRunner } from './runtime/local-runner'
 import { TestJobs } from './testing/jobs'
+import type { KeyProtector } from './secrets/secret-key'
+import { loadSecretKey, SecretCipher } from './secrets/secret-key'
+import { Secrets } from './secrets/secrets'
 
 export { APP_NAME, APP_VERSION } from './version'
 import { APP_NAME } from './version'
@@ -22,6 +25,8 @@ export interface AppContext {
   /** User plugins that could not be loaded at start, with the reason. */
   readonly pluginProblems: { dir: string; message: string }[]
   readonly store: Store
+  /** Secrets (sealed at rest) and environments; runs read the current environment. */
+  readonly secrets: Secrets
   readonly tests: TestJobs
   readonly runner: LocalRunner
   readonly resolveFlow: (flowId: string) => Flow | undefined
@@ -39,7 +44,13 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), APP_NAME)
 }
 
-export async function createAppContext(options: { dataDir: string; mode: 'electron' | 'web'; nativeBinding?: string }): Promise<AppContext> {
+export async function createAppContext(options: {
+  dataDir: string
+  mode: 'electron' | 'web'
+  nativeBinding?: string
+  /** Wraps the secrets key with the OS keychain (Electron's safeStorage). */
+  keyProtector?: KeyProtector
+}): Promise<AppContext> {
   const registry = PluginRegistry.withBuiltins()
   const installer = new PluginInstaller({ pluginsDir: pluginsDirOf(options.dataDir), registry })
   const { refused } = await installer.loadAll()
@@ -52,6 +63,8 @@ export async function createAppContext(options: { dataDir: string; mode: 'electr
       return undefined
     }
   }
+  const secrets = new Secrets(store.environments, new SecretCipher(loadSecretKey({ dataDir: options.dataDir, protector: options.keyProtector })))
+  const environment = () => secrets.environment()
   const runner = new LocalRunner(store, registry)
   return {
     dataDir: options.dataDir,
@@ -60,7 +73,8 @@ export async function createAppContext(options: { dataDir: string; mode: 'electr
     installer,
     pluginProblems: refused,
     store,
-    tests: new TestJobs(registry, resolveFlow),
+    secrets,
+    tests: new TestJobs(registry, resolveFlow, environment),
     runner,
     resolveFlow,
     recovered: store.recovered ?? null,

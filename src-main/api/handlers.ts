@@ -1,4 +1,5 @@
 import type {
+  EnvironmentsState,
   FlowDetails,
   FlowSummary,
   PluginSummary,
@@ -16,6 +17,7 @@ import { validateFlow } from '../../src-shared/flow/validate'
 import { APP_NAME, APP_VERSION } from '../app-context'
 import type { AppContext } from '../app-context'
 import { newFlowDocument } from '../flow-documents'
+import { SecretsError } from '../secrets/secrets'
 import type { ApiHandlers } from './dispatch'
 
 function asApiFailure(error: unknown): never {
@@ -26,7 +28,25 @@ function asApiFailure(error: unknown): never {
 /** The one implementation of the API contract. */
 export function createApiHandlers(app: AppContext): ApiHandlers {
   const { store, registry } = app
-  const validate = (flow: unknown) => validateFlow(flow, { plugins: registry })
+  const { secrets } = app
+  // Problems name the secrets and variables the current environment lacks.
+  const validate = (flow: unknown) =>
+    validateFlow(flow, { plugins: registry, environment: secrets.names() })
+  const environments = (): EnvironmentsState => ({
+    current: secrets.currentEnvironment(),
+    environments: secrets.environments(),
+    secrets: secrets.list(),
+  })
+  /** Runs a change to secrets or environments and answers with the new state (never a value). */
+  const change = (work: () => void): EnvironmentsState => {
+    try {
+      work()
+    } catch (error) {
+      if (error instanceof SecretsError) throw new ApiFailure('invalid-secret', error.message)
+      throw error
+    }
+    return environments()
+  }
 
   return {
     'app.info': () => ({
@@ -92,6 +112,10 @@ export function createApiHandlers(app: AppContext): ApiHandlers {
           appVersion: APP_VERSION,
           plugins: registry,
           pluginFiles: (id) => userPlugins.get(id),
+          // Variables travel with the bundle; secrets stay here (the manifest names them).
+          environments: Object.fromEntries(
+            secrets.environments().map((e) => [e.name, { vars: e.vars }]),
+          ),
         })
         const fileName = `${flows.length === 1 ? flows[0]!.flow.id : 'flows'}.flowbundle`
         return { fileName, base64: Buffer.from(data).toString('base64'), size: data.length }
@@ -160,6 +184,7 @@ export function createApiHandlers(app: AppContext): ApiHandlers {
         plugins: registry,
         store: store.state,
         resolveFlow: app.resolveFlow,
+        environment: () => secrets.environment(),
       })
       let loaded
       try {
@@ -195,6 +220,17 @@ export function createApiHandlers(app: AppContext): ApiHandlers {
     },
     'tests.status': (input) => app.tests.status(input!.jobId, input!.since) as TestJobStatus,
     'tests.cancel': (input) => ({ cancelled: app.tests.cancel(input!.jobId) }),
+    'secrets.list': () => environments(),
+    'secrets.set': (input) =>
+      change(() => secrets.set(input!.name, input!.fields, input!.environment ?? null)),
+    'secrets.rename': (input) => change(() => secrets.rename(input!.from, input!.to)),
+    'secrets.delete': (input) =>
+      change(() =>
+        secrets.delete(input!.name, input!.environment === undefined ? undefined : input!.environment),
+      ),
+    'environments.use': (input) => change(() => secrets.useEnvironment(input!.name)),
+    'environments.save': (input) => change(() => secrets.saveEnvironment(input!.name, input!.vars)),
+    'environments.delete': (input) => change(() => secrets.deleteEnvironment(input!.name)),
     'tests.caseReport': (input) =>
       app.tests.report(input!.jobId, input!.index) as unknown as Record<string, unknown>,
     'runs.get': (input) => store.getRun(input!.runId) as unknown as Record<string, unknown>,

@@ -10,6 +10,7 @@ import type { Flow, TestCase } from '../../src-shared/flow/types'
 import type { PluginSource } from '../engine/load'
 import type { CaseResult } from './expectations'
 import { runTests } from './run-tests'
+import type { RunEnvironment } from '../../src-shared/engine/environment'
 
 export interface JobStatus {
   jobId: string
@@ -39,6 +40,8 @@ export class TestJobs {
   constructor(
     private readonly plugins: PluginSource,
     private readonly resolveFlow: (flowId: string) => Flow | undefined,
+    /** The environment test runs read (the app's current one). */
+    private readonly environment?: () => RunEnvironment,
   ) {}
 
   start(flow: Flow, cases: TestCase[], only?: number[]): { jobId: string; total: number } {
@@ -59,6 +62,7 @@ export class TestJobs {
     const suite = await runTests(flow, cases, {
       plugins: this.plugins,
       resolveFlow: this.resolveFlow,
+      environment: this.environment,
       signal: job.abort.signal,
       keepReports: true,
       only,

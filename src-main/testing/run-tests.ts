@@ -1,4 +1,5 @@
 /** Runs a flow's test cases, each in isolation: its own profile, session and mocks. */
+import type { RunEnvironment } from '../../src-shared/engine/environment'
 import type { Flow, TestCase } from '../../src-shared/flow/types'
 import type { LoadedFlow, PluginSource } from '../engine/load'
 import { FlowLoadError } from '../engine/load'
@@ -27,6 +28,8 @@ export interface RunTestsOptions {
   /** Keep each case's report (the UI paints it); the CLI drops them to save memory. */
   keepReports?: boolean
   only?: number[]
+  /** The environment cases run in (each case may lay fake secrets and variables over it). */
+  environment?: RunEnvironment | (() => RunEnvironment)
 }
 
 export async function runTestCase(engine: Engine, loaded: LoadedFlow, testCase: TestCase, index: number, signal?: AbortSignal): Promise<CaseResult> {
@@ -42,6 +45,8 @@ export async function runTestCase(engine: Engine, loaded: LoadedFlow, testCase: 
       trace: 'full',
       signal,
       trigger: { type: 'test', testCase: name },
+      environment:
+        testCase.secrets || testCase.vars ? { secrets: testCase.secrets, vars: testCase.vars } : undefined,
     })
     const unmet = checkExpectations(testCase.expect, report)
     return { name, index, passed: unmet.length === 0, durationMs: performance.now() - started, unmet, report }
@@ -53,7 +58,7 @@ export async function runTestCase(engine: Engine, loaded: LoadedFlow, testCase: 
 export async function runTests(flow: Flow, cases: TestCase[], options: RunTestsOptions): Promise<SuiteResult> {
   const started = performance.now()
   const suite: SuiteResult = { flowId: String(flow.id), flowName: String(flow.name ?? flow.id), passed: 0, failed: 0, durationMs: 0, cases: [] }
-  const engine = new Engine({ plugins: options.plugins, store: new MemoryStateStore(), resolveFlow: options.resolveFlow })
+  const engine = new Engine({ plugins: options.plugins, store: new MemoryStateStore(), resolveFlow: options.resolveFlow, environment: options.environment })
   let loaded: LoadedFlow
   try {
     loaded = engine.load(flow)
@@ -69,7 +74,7 @@ export async function runTests(flow: Flow, cases: TestCase[], options: RunTestsO
   for (const index of selected) {
     if (options.signal?.aborted) break
     // A fresh store per case: cases never see each other's profiles.
-    const caseEngine = new Engine({ plugins: options.plugins, store: new MemoryStateStore(), resolveFlow: options.resolveFlow })
+    const caseEngine = new Engine({ plugins: options.plugins, store: new MemoryStateStore(), resolveFlow: options.resolveFlow, environment: options.environment })
     const result = await runTestCase(caseEngine, loaded, cases[index]!, index, options.signal)
     if (!options.keepReports) result.report = null
     suite.cases.push(result)

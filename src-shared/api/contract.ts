@@ -50,6 +50,26 @@ export type PluginSummary = z.infer<typeof PluginSummary>
 
 const FlowId = z.string().min(1).max(100)
 
+/** Names of secrets, fields, environments and variables, as expressions use them. */
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'must start with a letter or _ and hold only letters, digits, _ and -')
+
+/** A secret as the app sees it: its name and field names, never a value. */
+export const SecretSummary = z.object({
+  name: z.string(),
+  /** null: shared by every environment without a secret of this name of its own. */
+  environment: z.string().nullable(),
+  fields: z.array(z.string()),
+  updatedAt: z.string(),
+})
+export type SecretSummary = z.infer<typeof SecretSummary>
+
+export const EnvironmentsState = z.object({
+  current: z.string(),
+  environments: z.array(z.object({ name: z.string(), vars: JsonObject, current: z.boolean() })),
+  secrets: z.array(SecretSummary),
+})
+export type EnvironmentsState = z.infer<typeof EnvironmentsState>
+
 /** A bundle as the import dialog shows it before the user agrees (see `bundles.inspect`). */
 export const BundlePlan = z.object({
   appVersion: z.string(),
@@ -342,6 +362,34 @@ export const contract = {
   },
   'runner.stop': { input: none, output: RunnerStatus },
   'runner.status': { input: none, output: RunnerStatus },
+  /** Environments, their variables, and the secrets (names and fields only). */
+  'secrets.list': { input: none, output: EnvironmentsState },
+  /** Creates or replaces a secret; values are write-only: no answer ever carries them. */
+  'secrets.set': {
+    input: z
+      .object({
+        name: EnvName,
+        fields: z.record(EnvName, z.string().max(64 * 1024)),
+        environment: EnvName.nullable().optional(),
+      })
+      .strict(),
+    output: EnvironmentsState,
+  },
+  'secrets.rename': {
+    input: z.object({ from: EnvName, to: EnvName }).strict(),
+    output: EnvironmentsState,
+  },
+  'secrets.delete': {
+    input: z.object({ name: EnvName, environment: EnvName.nullable().optional() }).strict(),
+    output: EnvironmentsState,
+  },
+  /** Makes an environment current (creating it if new): runs and tests read it. */
+  'environments.use': { input: z.object({ name: EnvName }).strict(), output: EnvironmentsState },
+  'environments.save': {
+    input: z.object({ name: EnvName, vars: z.record(EnvName, z.unknown()) }).strict(),
+    output: EnvironmentsState,
+  },
+  'environments.delete': { input: z.object({ name: EnvName }).strict(), output: EnvironmentsState },
   'tests.caseReport': {
     input: z
       .object({ jobId: z.string().min(1).max(100), index: z.number().int().nonnegative() })

@@ -56,6 +56,12 @@ export const TEST_CASE_SCHEMA = {
     event: freeObject,
     profile: freeObject,
     session: freeObject,
+    // Fake values for the secrets and variables the flow reads, so a suite runs offline.
+    secrets: {
+      type: 'object',
+      additionalProperties: { type: 'object', additionalProperties: { type: 'string' } },
+    },
+    vars: freeObject,
     mocks: {
       type: 'object',
       additionalProperties: {

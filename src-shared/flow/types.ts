@@ -54,6 +54,10 @@ export interface TestCase {
   event: Record<string, unknown>
   profile?: Record<string, unknown>
   session?: Record<string, unknown>
+  /** Fake secret values for this case (name → field → value), laid over the environment's. */
+  secrets?: Record<string, Record<string, string>>
+  /** Variables for this case, laid over the environment's. */
+  vars?: Record<string, unknown>
   mocks?: Record<string, MockOutput>
   expect?: TestExpectations
 }
