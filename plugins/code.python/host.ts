@@ -142,6 +142,9 @@ function sandboxSpec(): SandboxSpec & { pyodideDir: string; sandboxFile: string 
 /** One started process; it is replaced after a timeout, a memory overrun or a crash. */
 class SandboxProcess {
   readonly ready: Promise<void>
+  /** Settles when the process has gone. */
+  readonly exited: Promise<void>
+  private markExited: () => void = () => undefined
   /** Code keys compiled in this process, oldest first. */
   readonly compiled = new Set<number>()
   dead = false
@@ -157,6 +160,7 @@ class SandboxProcess {
     start: Promise<Record<string, unknown>>,
     onSnapshot: (image: Uint8Array) => void,
   ) {
+    this.exited = new Promise<void>((resolve) => (this.markExited = resolve))
     this.ready = start.then(
       (first) =>
         new Promise<void>((resolve, reject) => {
@@ -172,6 +176,7 @@ class SandboxProcess {
             else this.onReply?.(message as Reply)
           })
           channel.onExit((reason) => {
+            this.markExited()
             this.dead = true
             const error = new CodeFailure('sandbox', `The Python process stopped: ${reason}`)
             reject(error)
@@ -328,10 +333,12 @@ export class PythonHost {
   private launch(): SandboxProcess {
     const { entry, readable, pyodideDir, sandboxFile } = this.spec
     const launch = () => this.launcher({ entry, readable })
+    const message = (snapshot: Uint8Array | null) => ({ pyodideDir, sandboxFile, snapshot })
+    let imaged: (image: Uint8Array | null) => void = () => undefined
     const keep = (image: Uint8Array) => {
       this.snapshot ??= image
+      imaged(this.snapshot)
     }
-    const message = (snapshot: Uint8Array | null) => ({ pyodideDir, sandboxFile, snapshot })
     if (this.snapshot)
       return new SandboxProcess(launch, Promise.resolve(message(this.snapshot)), keep)
     if (this.snapshotReady)
@@ -342,10 +349,17 @@ export class PythonHost {
         this.snapshotReady.then(() => message(this.snapshot)),
         keep,
       )
+    const image = new Promise<Uint8Array | null>((resolve) => (imaged = resolve))
+    this.snapshotReady = image.then(() => undefined)
     const first = new SandboxProcess(launch, Promise.resolve(message(null)), keep)
-    this.snapshotReady = first.ready.catch(() => {
-      this.snapshotReady = null
-    })
+    // A first process that dies before sending its image lets the others start without one.
+    first.ready.then(
+      () => first.exited.then(() => imaged(null)),
+      () => {
+        this.snapshotReady = null
+        imaged(null)
+      },
+    )
     return first
   }
 
