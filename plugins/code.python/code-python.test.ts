@@ -1,6 +1,6 @@
 /**
- * One warm Pyodide worker serves the whole file; only the time and memory limit tests end it
- * (each costs a cold start), so they come last.
+ * One warm pool of Pyodide processes serves the whole file; only the time and memory limit tests
+ * end a process (each costs a restart), so they come last.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { Engine } from '../../src-main/engine/runner'
@@ -204,7 +204,7 @@ describe('code.python', () => {
           /^Module "[\w.]+" is not available in the Python sandbox/,
         )
       }
-      // Pyodide's internals stay importable; what they hand out cannot run JavaScript.
+      // Pyodide's internals are refused too (defence in depth: the process boundary holds anyway).
       const ctor = await runCode(
         'import _pyodide_core\nObject = _pyodide_core.to_js({}).constructor\nreturn Object.constructor("return process")()',
       )

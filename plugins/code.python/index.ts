@@ -13,10 +13,10 @@ import {
   usedParts,
 } from '../code.javascript/code-common'
 import type { CallOutcome } from '../code.javascript/code-common'
-import { newInstanceId, pythonHost } from './host'
+import { pythonHost } from './host'
 
 const DOCS = `Runs **Code**, the body of a Python function, in Pyodide (CPython compiled to
-WebAssembly) in a worker thread.
+WebAssembly) in a separate sandbox process.
 
 The code sees \`event\`, \`profile\`, \`session\`, \`flow\` (the workflow context), \`node\`
 (this node's context, kept between payloads of one run), \`nodes\` (read-only outputs of nodes that
@@ -31,8 +31,8 @@ into the run; ids stay as they were.
 
 Only the standard library is available, without networking or processes (\`socket\`,
 \`subprocess\`, \`ctypes\`, \`asyncio\`… fail with a clear error); files are an in-memory
-scratch area, not the host's. The first call in a process starts Python (a few seconds). Each
-call is limited in time (**Time limit**, default 1 s, error code \`timeout\`; the interpreter is
+scratch area, not the host's, and nothing (files, globals, imported modules) carries from one call
+to the next. Python starts once per app (a second or two); each call is limited in time (**Time limit**, default 1 s, error code \`timeout\`; the interpreter is
 restarted) and memory (**Memory limit**, default 64 MB, error code \`memory-limit\`). Errors
 name the line in the code (error code \`code-error\`).
 
@@ -72,7 +72,6 @@ export default definePlugin<CodeConfig>({
     expect: { port: 'payload', value: { total: 4 } },
   },
   create: () => {
-    let instance = 0
     let options: {
       code: string
       ports: string[]
@@ -82,7 +81,6 @@ export default definePlugin<CodeConfig>({
     } | null = null
     return {
       setUp(config) {
-        instance = newInstanceId()
         options = {
           code: config.code,
           ports: emitPorts(config),
@@ -94,7 +92,6 @@ export default definePlugin<CodeConfig>({
         if (!options) throw new CodeFailure('sandbox', 'The Python node is not set up')
         const input = stateInput(ctx, payload, options.used)
         const reply = await pythonHost().call({
-          instance,
           code: options.code,
           ports: options.ports,
           input,
@@ -118,8 +115,7 @@ export default definePlugin<CodeConfig>({
         return applyOutcome(outcome, ctx)
       },
       close() {
-        if (instance) pythonHost().close(instance)
-        instance = 0
+        options = null
       },
     }
   },

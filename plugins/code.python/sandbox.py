@@ -1,15 +1,26 @@
-"""The Python side of code.python, run once when the worker's interpreter starts.
+"""The Python side of code.python, run once when a sandbox process's interpreter starts.
+
+It runs in a namespace of its own, not in __main__, so user code cannot name it.
 
 User code is a function body. It is parsed with ast (which accepts a top-level `return`),
 wrapped in a function definition without touching its text, and compiled once per code text,
-so line numbers in errors are the user's own. Each node of each run gets its own function
-object and globals (an "instance"). Data crosses as JSON text, one state part per line.
+so line numbers in errors are the user's own. Data crosses as JSON text, one state part per
+line, parsed and written by _json's C scanner and encoder, which no Python-level change to the
+json module or its classes can reach.
 
-The audit hook below gives clear errors for modules and operations that reach outside the
-sandbox. It is not the security boundary: the worker also strips the JavaScript side the
-interpreter could reach (see worker.mjs), so a way around the hook finds nothing useful.
+Every call starts from the interpreter's state as it was after start-up: its function runs in
+fresh globals, and before it runs, builtins, sys.modules, __main__ and sys, and every module the
+previous call imported by name, get back their start-up contents. So replacing a builtin, a
+module or a module's member in one call is gone in the next. Introspection that could reach this
+module's own state (frames, the garbage collector, trace and monitoring hooks) is refused while
+user code runs.
+
+The audit hook gives clear errors for modules and operations that reach outside the sandbox.
+It is not the security boundary: the process runs under Node's permission model, and the
+JavaScript side the interpreter could reach is stripped (see sandbox-process.mjs).
 """
 
+import _json
 import ast
 import builtins
 import json
@@ -20,10 +31,38 @@ _FILENAME = "<code>"
 _PARAMS = ("event", "profile", "session", "flow", "node", "nodes", "payload", "emit")
 _MUTABLE = ("event", "profile", "session", "flow", "node")
 
-_loads = json.loads
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 _compiled = {}
-_instances = {}
+_ports = {}
+# Whether user code is running: the audit hook refuses introspection only then.
+_user = [False]
+
+
+def _scanner():
+    context = json.JSONDecoder()
+    return _json.make_scanner(context)
+
+
+_scan = _scanner()
+
+
+def _loads(text):
+    value, end = _scan(text, 0)
+    if end != len(text):
+        raise ValueError("extra data")
+    return value
+
+
+def _not_json(value):
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_c_encode = _json.make_encoder(
+    {}, _not_json, _json.encode_basestring, None, ":", ",", False, False, False
+)
+
+
+def _encode(value):
+    return "".join(_c_encode(value, 0))
 
 
 class PortError(Exception):
@@ -33,10 +72,15 @@ class PortError(Exception):
 def _line_of(error):
     line = None
     tb = error.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == _FILENAME:
-            line = tb.tb_lineno
-        tb = tb.tb_next
+    # Reading frames is refused to user code, not to this function.
+    _user[0] = False
+    try:
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == _FILENAME:
+                line = tb.tb_lineno
+            tb = tb.tb_next
+    finally:
+        _user[0] = True
     return line
 
 
@@ -106,7 +150,7 @@ def _build(source):
 
 def compile_code(key, source):
     try:
-        _compiled[key] = _build(source)
+        _compiled[key] = (_build(source), _modules_named(source))
     except BaseException as error:  # noqa: BLE001 - whatever the compiler raises is the user's
         code, message = _describe(error)
         _compiled[key] = {"code": code, "message": message}
@@ -114,50 +158,66 @@ def compile_code(key, source):
 
 def forget_code(key):
     _compiled.pop(key, None)
-
-
-def open_instance(instance, key, ports_text):
-    compiled = _compiled.get(key)
-    if compiled is None:
-        return _failure("sandbox", "The code was not compiled in this worker")
-    if isinstance(compiled, dict):
-        return _encode({"error": compiled})
-    namespace = {"__builtins__": builtins, "__name__": "flowbench_code"}
-    try:
-        exec(compiled, namespace)
-    except BaseException as error:  # noqa: BLE001
-        code, message = _describe(error)
-        return _failure(code, message)
-    _instances[instance] = (namespace["flowbench_code"], tuple(_loads(ports_text)))
-    return ""
-
-
-def close_instance(instance):
-    _instances.pop(instance, None)
+    _ports.pop(key, None)
 
 
 def _load(text):
     return None if text == "" else _loads(text)
 
 
-def call(instance, text):
-    entry = _instances.get(instance)
-    if entry is None:
-        return _failure("sandbox", "The code is not open in this worker")
-    function, ports = entry
-    parts = text.split("\n")
-    state = [_load(parts[i]) for i in range(5)]
-    emitted = []
+# emit() is defined in a namespace of its own so that its globals lead nowhere.
+_EMIT = """
+def emit(port, value=None):
+    if not isinstance(port, str) or port not in _ports:
+        name = _dumps(str(port))
+        raise _PortError(
+            f"emit(): this node has no output port {name}; its ports are {', '.join(_ports)}"
+        )
+    _append([port, value])
+"""
+_emit_code = compile(_EMIT, "<emit>", "exec")
 
-    def emit(port, value=None):
-        if not isinstance(port, str) or port not in ports:
-            name = json.dumps(str(port))
-            known = ", ".join(ports)
-            raise PortError(f"emit(): this node has no output port {name}; its ports are {known}")
-        emitted.append([port, value])
 
+def _emitter(ports, emitted):
+    namespace = {
+        "__builtins__": builtins,
+        "_ports": ports,
+        "_append": emitted.append,
+        "_dumps": json.dumps,
+        "_PortError": PortError,
+    }
+    exec(_emit_code, namespace)
+    return namespace["emit"]
+
+
+def call(key, ports_text, text):
+    _user[0] = True
     try:
+        return _call(key, ports_text, text)
+    finally:
+        _user[0] = False
+
+
+def _call(key, ports_text, text):
+    compiled = _compiled.get(key)
+    _reset(compiled[1] if type(compiled) is tuple else ())
+    if compiled is None:
+        return _failure("sandbox", "The code was not compiled in this process")
+    if isinstance(compiled, dict):
+        return _encode({"error": compiled})
+    compiled = compiled[0]
+    ports = _ports.get(key)
+    if ports is None or ports[0] != ports_text:
+        ports = _ports[key] = (ports_text, tuple(_loads(ports_text)))
+    parts = text.split("\n")
+    emitted = []
+    namespace = {"__builtins__": builtins, "__name__": "flowbench_code"}
+    try:
+        exec(compiled, namespace)
+        function = namespace["flowbench_code"]
+        state = [_load(parts[i]) for i in range(5)]
         nodes, payload = _load(parts[5]), _load(parts[6])
+        emit = _emitter(ports[1], emitted)
         result = function(state[0], state[1], state[2], state[3], state[4], nodes, payload, emit)
     except BaseException as error:  # noqa: BLE001 - user code may raise anything, even SystemExit
         code, message = _describe(error)
@@ -182,6 +242,8 @@ def call(instance, text):
     except (TypeError, ValueError) as error:
         what = "A value the code returned, emitted or stored"
         return _failure("code-error", f"{what} cannot be converted to JSON: {error}")
+    except RecursionError:
+        return _failure("code-error", "A value the code returned is nested too deeply")
     except MemoryError:
         return _failure("memory-limit", "The code ran out of memory (MemoryError)")
 
@@ -189,7 +251,7 @@ def call(instance, text):
 def _install_guard():
     blocked_modules = frozenset(
         """
-        js pyodide_js pyodide micropip ctypes _ctypes socket _socket ssl _ssl select selectors
+        js pyodide_js pyodide _pyodide _pyodide_core micropip ctypes _ctypes socket _socket ssl _ssl select selectors
         subprocess _posixsubprocess multiprocessing _multiprocessing asyncio _asyncio webbrowser
         pty mmap termios _pyrepl _remote_debugging _testcapi _testinternalcapi _testlimitedcapi
         _testbuffer _testclinic _testclinic_limited _xxtestfuzz
@@ -202,6 +264,18 @@ def _install_guard():
         socket.connect socket.bind sys.addaudithook
         """.split()
     )
+    # Ways to this module's state or to later calls' frames: refused while user code runs.
+    introspection = frozenset(
+        """
+        sys._getframe sys._current_frames sys._current_exceptions
+        gc.get_objects gc.get_referrers gc.get_referents sys.settrace sys.setprofile
+        sys._settraceallthreads sys._setprofileallthreads sys.monitoring.register_callback
+        """.split()
+    )
+    frames = frozenset(("tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_back"))
+    pristine = frozenset(sys.modules)
+    modules = sys.modules
+    user = _user
 
     def guard(event, args):
         if event == "import":
@@ -209,7 +283,16 @@ def _install_guard():
             if name in blocked_modules or name.partition(".")[0] in blocked_modules:
                 message = f'Module "{name}" is not available in the Python sandbox'
                 raise ModuleNotFoundError(message, name=name)
+            # A module loaded at start-up is imported again only if someone removed it: the
+            # fresh copy would escape the restore and keep hooks the start-up copy had removed.
+            if user[0] and name in pristine and name not in modules:
+                raise ImportError(f'Module "{name}" cannot be imported again in the Python sandbox')
         elif event in blocked_events:
+            raise PermissionError(f"{event} is not available in the Python sandbox")
+        elif user[0] and (
+            event in introspection
+            or (event == "object.__getattr__" and len(args) > 1 and args[1] in frames)
+        ):
             raise PermissionError(f"{event} is not available in the Python sandbox")
 
     sys.addaudithook(guard)
@@ -222,3 +305,91 @@ def _install_guard():
 
 _install_guard()
 del _install_guard
+
+# Names in code that can reach any module without naming it: such code gets every module back.
+_DYNAMIC = frozenset(
+    """
+    sys __import__ importlib builtins __builtins__ gc inspect types operator functools getattr
+    setattr delattr vars globals locals eval exec compile attrgetter methodcaller
+    """.split()
+)
+
+
+def _modules_named(source):
+    """The start-up modules a call of this code must get back, or None for all of them."""
+    if "__" in source:
+        return None
+    names = set()
+    for node in ast.walk(ast.parse(source, _FILENAME, "exec")):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            names.add(node.attr)
+        elif isinstance(node, ast.alias):
+            names.update(node.name.split("."))
+            if node.asname:
+                names.add(node.asname)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.update(node.module.split("."))
+    if names & _DYNAMIC:
+        return None
+    return tuple(
+        entry for entry in _MODULE_DICTS if not names.isdisjoint(entry[0].split("."))
+    )
+
+
+def _pristine():
+    import __main__
+
+    entries = []
+    for name, module in sorted(sys.modules.items()):
+        namespace = getattr(module, "__dict__", None)
+        if type(namespace) is dict:
+            entries.append((name, namespace, tuple(namespace.items())))
+    core = tuple(
+        (namespace, items)
+        for name, namespace, items in entries
+        if name in ("builtins", "sys", "__main__")
+    )
+    assert len(core) == 3 and __main__.__dict__ is not None
+    return (
+        tuple(sys.modules.items()),
+        core,
+        tuple(entries),
+        sys.getrecursionlimit(),
+        sys.get_int_max_str_digits(),
+    )
+
+
+_MODULES, _CORE, _MODULE_DICTS, _RECURSION, _DIGITS = _pristine()
+_ALL_MODULES = tuple((namespace, items) for _, namespace, items in _MODULE_DICTS)
+_MODULE_DICTS = tuple((name, namespace, items) for name, namespace, items in _MODULE_DICTS)
+# What the previous call may have changed beyond the core: None means every module.
+_last_restore = [()]
+
+
+def _restore(namespace, items):
+    namespace.clear()
+    namespace.update(items)
+
+
+def _reset(restore):
+    """Puts back what the previous call could have changed, before this call's code runs;
+    `restore` is what this call's code may change, for the next call to put back."""
+    modules = sys.modules
+    modules.clear()
+    modules.update(_MODULES)
+    for namespace, items in _CORE:
+        _restore(namespace, items)
+    previous = _last_restore[0]
+    if previous is None:
+        for namespace, items in _ALL_MODULES:
+            _restore(namespace, items)
+    else:
+        for _, namespace, items in previous:
+            _restore(namespace, items)
+    _last_restore[0] = restore
+    if sys.getrecursionlimit() != _RECURSION:
+        sys.setrecursionlimit(_RECURSION)
+    if sys.get_int_max_str_digits() != _DIGITS:
+        sys.set_int_max_str_digits(_DIGITS)
