@@ -19,7 +19,7 @@ function copyPythonSandbox(): Plugin {
     writeBundle(output) {
       const out = output.dir ?? resolve(root, 'out/main')
       mkdirSync(out, { recursive: true })
-      for (const file of ['worker.mjs', 'sandbox.py'])
+      for (const file of ['sandbox-process.mjs', 'sandbox.py'])
         copyFileSync(resolve(root, 'plugins/code.python', file), resolve(out, file))
     },
   }

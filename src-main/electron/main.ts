@@ -2,13 +2,27 @@
  * The Electron entry: creates the window with secure defaults and wires the API to ipcMain.
  * The only file in src-main that imports 'electron'.
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell } from 'electron'
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  protocol,
+  safeStorage,
+  session,
+  shell,
+  utilityProcess,
+} from 'electron'
 import type { MenuItemConstructorOptions } from 'electron'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createApiHandlers } from '../api/handlers'
 import { createAppContext } from '../app-context'
+import type { KeyProtector } from '../secrets/secret-key'
+import type { SandboxLauncher } from '../../plugins/code.python/host'
+import { configurePython, permissionFlags } from '../../plugins/code.python/host'
 import {
   APP_ENTRY_URL,
   APP_SCHEME,
@@ -24,6 +38,40 @@ const devServerUrl = process.env.ELECTRON_RENDERER_URL
 
 // Must happen before `ready`: Chromium fixes the set of standard/secure schemes at startup.
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }])
+
+/**
+ * Python sandboxes as Electron utility processes: `fork` of process.execPath would start another
+ * Flowbench (RunAsNode is fused off). Each gets an empty environment and is killed on timeout;
+ * Node's permission flags are passed too, though Electron's utility processes are not known to
+ * honour them (see the README's security model).
+ */
+const utilityLauncher: SandboxLauncher = (spec) => {
+  const child = utilityProcess.fork(spec.entry, [], {
+    env: {},
+    serviceName: 'Flowbench Python sandbox',
+    stdio: 'ignore',
+    execArgv: permissionFlags(spec.readable),
+  })
+  return {
+    post: (message) => child.postMessage(message),
+    onMessage: (listener) => child.on('message', listener),
+    onExit: (listener) => child.once('exit', (code) => listener(`exited with code ${code}`)),
+    kill: () => void child.kill(),
+    // Utility processes never keep the app alive on their own.
+    ref: () => undefined,
+    unref: () => undefined,
+  }
+}
+
+/** The secrets key is kept wrapped by the OS keychain where Electron can reach one. */
+function keychainProtector(): KeyProtector | undefined {
+  if (!safeStorage.isEncryptionAvailable()) return undefined
+  return {
+    name: 'safestorage',
+    seal: (key) => safeStorage.encryptString(key.toString('base64')),
+    open: (sealed) => Buffer.from(safeStorage.decryptString(sealed), 'base64'),
+  }
+}
 
 function openExternalIfHttps(url: string): void {
   try {
@@ -111,10 +159,12 @@ async function start(): Promise<void> {
     `electron-${process.versions.electron}`,
     'better_sqlite3.node',
   )
+  configurePython({ launcher: utilityLauncher })
   const context = await createAppContext({
     dataDir,
     mode: 'electron',
     nativeBinding: existsSync(binding) ? binding : undefined,
+    keyProtector: keychainProtector(),
   })
   if (context.recovered) {
     void dialog.showMessageBox({

@@ -31,6 +31,8 @@ function freshState(options = {}) {
     openedExternal: [],
     messageBoxes: [],
     quit: deferred(),
+    utilityForks: [],
+    sealed: 0,
   }
 }
 
@@ -118,6 +120,24 @@ export const shell = {
   openExternal: async (url) => void state().openedExternal.push(url),
 }
 
+/** Seals reversibly and visibly, so a test can tell the key file went through it. */
+export const safeStorage = {
+  isEncryptionAvailable: () => true,
+  encryptString: (text) => (state().sealed++, Buffer.from(`keychain:${Buffer.from(text).toString('hex')}`)),
+  decryptString: (data) => Buffer.from(data.toString().slice('keychain:'.length), 'hex').toString(),
+}
+
+/** Records the processes main forks; they never start. */
+export const utilityProcess = {
+  fork: (modulePath, args, options) => {
+    const child = new EventEmitter()
+    child.postMessage = () => {}
+    child.kill = () => (child.emit('exit', 0), true)
+    state().utilityForks.push({ modulePath, args, options })
+    return child
+  },
+}
+
 let nextId = 1
 
 class WebContents extends EventEmitter {
@@ -156,5 +176,5 @@ export class BrowserWindow extends EventEmitter {
   }
 }
 
-const electron = { app, protocol, session, ipcMain, Menu, dialog, shell, BrowserWindow }
+const electron = { app, protocol, session, ipcMain, Menu, dialog, shell, BrowserWindow, safeStorage, utilityProcess }
 export default electron

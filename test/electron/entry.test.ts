@@ -3,7 +3,8 @@
  * 'electron' (Electron itself cannot be downloaded or launched here). It checks what main asks of
  * Electron: a locked-down window, the app:// protocol, IPC for exactly the contract, and denials.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { channelOf, methodNames } from '../../src-shared/api/contract'
 import type { LaunchedMain } from './launch-main'
@@ -139,6 +140,13 @@ describe('the packaged Electron entry', () => {
       })
       expect(prevented, event).toBe(true)
     }
+  })
+
+  it('keeps the secrets key wrapped by the OS keychain, never as a plain file', () => {
+    const dir = main.electron.options.userData
+    expect(existsSync(path.join(dir, 'secret.key'))).toBe(false)
+    expect(readFileSync(path.join(dir, 'secret.key.safestorage')).toString()).toMatch(/^keychain:/)
+    expect(main.electron.sealed).toBe(1)
   })
 
   it('swallows devtools shortcuts and has no devtools menu item', () => {

@@ -33,6 +33,9 @@ export type IpcListener = (
 export interface StandInState {
   options: { isPackaged: boolean; userData: string; appPath: string }
   isReady: boolean
+  /** How many times main sealed something with the keychain (safeStorage). */
+  sealed: number
+  utilityForks: { modulePath: string; args: string[]; options: Record<string, unknown> }[]
   appEvents: { emit(event: string, ...args: unknown[]): boolean }
   privilegedSchemes: { scheme: string; privileges: Record<string, boolean> }[]
   protocolHandlers: Map<string, (request: Request) => Promise<Response>>
