@@ -33,6 +33,9 @@ import { PluginRefusedError, PluginRegistry } from '../plugins-host/registry'
 import { DatabaseTooNewError } from '../store/database'
 import { Store } from '../store/store'
 import { exportCommand, importCommand, keysCommand, readBundleFile, useBundlePlugins } from './bundle-commands'
+import { envCommand, openSecrets, secretsCommand } from './secrets-command'
+import { environmentRefs } from '../../src-shared/flow/environment-refs'
+import type { RunEnvironment } from '../../src-shared/engine/environment'
 import { readEvents } from './events-file'
 import {
   formatPluginList,
@@ -48,16 +51,18 @@ import { processOutput, UsageError } from './usage'
 const HELP = `flowbench ${APP_VERSION} — design, test and run event-processing flows
 
 Usage:
-  flowbench run <flow.json|bundle> [--event <file|json>] [--profile <file>] [--session <file>] [--json] [--data-dir <dir>] [--trust-plugins]
+  flowbench run <flow.json|bundle> [--event <file|json>] [--profile <file>] [--session <file>] [--json] [--data-dir <dir>] [--trust-plugins] [--env NAME]
   flowbench run <flow.json|bundle> --events <file.ndjson|file.json|file.csv> [--trace summary|full] [--json] [--data-dir <dir>]
   flowbench validate <flow.json> [--json]
-  flowbench test <flow.json|bundle|dir> [--junit <file>] [--json] [--trust-plugins]
+  flowbench test <flow.json|bundle|dir> [--junit <file>] [--json] [--trust-plugins] [--env NAME]
   flowbench export <flow.json…> -o <file.flowbundle> [--sign <private key file>]
   flowbench import <file.flowbundle> [--data-dir <dir>]
   flowbench import <file.flowbundle> --trust-plugins | --require-signature <public key file>
   flowbench keys create [--out <dir>]
   flowbench serve <bundle|dir> [--port N] [--host H] [--token T] [--allow-host NAME…] [--data-dir <dir>] [--trust-plugins]
   flowbench plugins list|install <folder|file.tgz>|remove <id> [--json] [--data-dir <dir>]
+  flowbench secrets set <name> <field>=<value|->… | list | delete <name> | rename <old> <new> [--env NAME] [--data-dir <dir>]
+  flowbench env list | use <name> | set <name> <var>=<value>… | unset <name> <var>… [--data-dir <dir>]
   flowbench --help | --version
 
 With --data-dir (or FLOWBENCH_DATA_DIR) profiles, sessions, events and runs are kept in that
@@ -151,7 +156,42 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
     openStore: (dataDir: string | undefined) => openStoreFor(dataDir, io) ?? openStoreFor(pluginsDataDir, io)!,
   }
 
+  const secretsContext = {
+    openStore: (dataDir: string | undefined) =>
+      openStoreFor(dataDir, io) ?? openStoreFor(pluginsDataDir, io)!,
+    dataDirOf: (dataDir: string | undefined) =>
+      dataDir ? path.resolve(dataDir) : pluginsDataDir,
+  }
+
+  /**
+   * The environment flows run in: `--env NAME` (or the data directory's current one) when the
+   * flows read secrets or variables; undefined when they read neither and no --env was given.
+   */
+  const environmentFor = (
+    flows: unknown[],
+    values: Record<string, unknown>,
+  ): RunEnvironment | undefined => {
+    const name = values.env as string | undefined
+    if (!name && !flows.some((flow) => environmentRefs(flow, registry).length > 0)) return undefined
+    const dataDir = values['data-dir'] as string | undefined
+    const store = secretsContext.openStore(dataDir)
+    try {
+      const secrets = openSecrets(store, secretsContext.dataDirOf(dataDir))
+      if (name && !secrets.environments().some((e) => e.name === name))
+        throw new UsageError(`--env: there is no environment "${name}" (see flowbench env list)`)
+      try {
+        return secrets.environment(name)
+      } catch (error) {
+        throw new UsageError((error as Error).message)
+      }
+    } finally {
+      store.close()
+    }
+  }
+
   const commands: Record<string, Command> = {
+    secrets: secretsCommand(secretsContext),
+    env: envCommand(secretsContext),
     export: exportCommand(bundleContext),
     import: importCommand(bundleContext),
     keys: keysCommand(),
@@ -283,6 +323,7 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
         json: { type: 'boolean' },
         'data-dir': { type: 'string' },
         'trust-plugins': { type: 'boolean' },
+        env: { type: 'string' },
       },
       async handler(positionals, values) {
         const target = onePositional(
@@ -296,11 +337,16 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
           const trustPlugins = values['trust-plugins'] === true
           await useBundlePlugins('test', bundle, { registry, installer, trustPlugins, io })
           const byId = new Map(bundle.flows.map((f) => [f.flow.id, f.flow]))
+          const environment = environmentFor(
+            bundle.flows.map((f) => f.flow),
+            values,
+          )
           for (const { flow } of bundle.flows) {
             suites.push(
               await runTests(flow, flow.tests ?? [], {
                 plugins: registry,
                 resolveFlow: (id) => byId.get(id),
+                environment,
               }),
             )
           }
@@ -313,7 +359,10 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
           const flow = (await readJsonFile(file)) as Flow
           const cases = Array.isArray(flow?.tests) ? flow.tests : []
           const siblings = siblingFlowResolver(path.dirname(path.resolve(file)))
-          suites.push(await runTests(flow, cases, { plugins: registry, resolveFlow: siblings }))
+          const environment = environmentFor([flow], values)
+          suites.push(
+            await runTests(flow, cases, { plugins: registry, resolveFlow: siblings, environment }),
+          )
         }
         if (values.junit) await writeFile(values.junit as string, toJUnitXml(suites))
         const passed = suites.reduce((n, s) => n + s.passed, 0)
@@ -333,6 +382,7 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
         json: { type: 'boolean' },
         'data-dir': { type: 'string' },
         'trust-plugins': { type: 'boolean' },
+        env: { type: 'string' },
       },
       async handler(positionals, values) {
         const file = onePositional('run', positionals, 'the flow file or bundle')
@@ -356,6 +406,7 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
           store: deps.store ?? store?.state ?? new MemoryStateStore(),
           // Subflows: the flow files beside this one first, then the production flows of the store.
           resolveFlow: async (id) => (await siblings(id)) ?? store?.production(id)?.flow,
+          environment: environmentFor([flow, ...bundled.values()], values),
         })
         try {
           let loaded
