@@ -31,11 +31,13 @@ import { defaultDataDir } from '../app-context'
 import { PluginInstaller, pluginsDirOf } from '../plugins-host/installer'
 import { PluginRefusedError, PluginRegistry } from '../plugins-host/registry'
 import { DatabaseTooNewError } from '../store/database'
-import { Store } from '../store/store'
+import { DATABASE_FILE, Store } from '../store/store'
 import { exportCommand, importCommand, keysCommand, readBundleFile, useBundlePlugins } from './bundle-commands'
 import { envCommand, openSecrets, secretsCommand } from './secrets-command'
 import { environmentRefs } from '../../src-shared/flow/environment-refs'
 import type { RunEnvironment } from '../../src-shared/engine/environment'
+import { emptyEnvironment } from '../../src-shared/engine/environment'
+import { existsSync } from 'node:fs'
 import { readEvents } from './events-file'
 import {
   formatPluginList,
@@ -174,6 +176,10 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
     const name = values.env as string | undefined
     if (!name && !flows.some((flow) => environmentRefs(flow, registry).length > 0)) return undefined
     const dataDir = values['data-dir'] as string | undefined
+    // Nothing is created just to find out there are no secrets: an app folder never used is empty.
+    const explicit = dataDir ?? process.env.FLOWBENCH_DATA_DIR
+    if (!name && !explicit && !existsSync(path.join(pluginsDataDir, DATABASE_FILE)))
+      return emptyEnvironment()
     const store = secretsContext.openStore(dataDir)
     try {
       const secrets = openSecrets(store, secretsContext.dataDirOf(dataDir))
