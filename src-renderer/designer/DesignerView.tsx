@@ -22,6 +22,8 @@ import { ShortcutSheet, useDesignerShortcuts } from './shortcuts'
 import { DeployDialog, DiffSummary, HistoryDrawer, SaveIndicator } from './Staging'
 import { useAutosave } from './useAutosave'
 import { RunnerPanel } from '../runner/RunnerPanel'
+import { SecretsPanel } from '../secrets/SecretsPanel'
+import { environmentNames, useEnvironments } from '../secrets/environments-store'
 import { RunHistory } from '../testbench/RunHistory'
 import { TestBench } from '../testbench/TestBench'
 import { TraceView } from '../testbench/TraceView'
@@ -31,7 +33,7 @@ import type { TestCase } from '../../src-shared/flow/types'
 const NO_TESTS: TestCase[] = []
 import { useStructure } from './useStructure'
 
-type BottomTab = 'problems' | 'tests' | 'runs' | 'runner' | 'trace'
+type BottomTab = 'problems' | 'tests' | 'runs' | 'runner' | 'secrets' | 'trace'
 
 export interface DesignerViewProps {
   plugins: PluginSummary[]
@@ -89,7 +91,13 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
   }, [plugins])
   const structure = useStructure(flow)
   const deferredStructure = useDeferredValue(structure)
-  const problems: Problem[] = useMemo(() => (deferredStructure ? validateFlow(deferredStructure, { plugins: lookup }) : []), [deferredStructure, lookup])
+  // Problems also name the secrets and variables the current environment lacks.
+  const environments = useEnvironments((s) => s.state)
+  const environment = useMemo(() => environmentNames(environments), [environments])
+  useEffect(() => {
+    void useEnvironments.getState().refresh().catch(() => undefined)
+  }, [])
+  const problems: Problem[] = useMemo(() => (deferredStructure ? validateFlow(deferredStructure, { plugins: lookup, environment }) : []), [deferredStructure, lookup, environment])
 
   const autosaveInitial = useMemo(
     () => (details ? { flowId: details.summary.id, version: details.draft.version, savedAt: details.draft.savedAt } : null),
@@ -429,7 +437,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
 
       <section className="bottom-panel" data-testid="bottom-panel">
         <nav className="tabs" role="tablist">
-          {(['problems', 'tests', 'runs', 'runner', 'trace'] as const)
+          {(['problems', 'tests', 'runs', 'runner', 'secrets', 'trace'] as const)
             .filter((tab) => tab !== 'trace' || trace)
             .map((tab) => (
               <button key={tab} role="tab" aria-selected={bottomTab === tab} className={bottomTab === tab ? 'tab active' : 'tab'} onClick={() => setBottomTab(tab)} data-testid={`tab-${tab}`}>
@@ -454,6 +462,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
             ))}
           {bottomTab === 'runs' && (flow ? <RunHistory flowId={store.getState().flowId!} refreshKey={runsKey} onShowRun={showRun} /> : <p className="empty">Open a flow to see its runs.</p>)}
           {bottomTab === 'runner' && <RunnerPanel onMessage={onMessage} />}
+          {bottomTab === 'secrets' && <SecretsPanel onMessage={onMessage} />}
           {bottomTab === 'trace' && trace && <TraceView report={trace.report} title={trace.title} onClose={() => (setTrace(null), setBottomTab('tests'))} />}
         </div>
       </section>

@@ -6,6 +6,7 @@ import { TEST_CASE_SCHEMA } from '../../src-shared/flow/schema'
 import { parseJsonText } from '../../src-shared/json-text'
 import { call } from '../api/client'
 import { ImportEvents } from './ImportEvents'
+import { useEnvironments } from '../secrets/environments-store'
 
 const CodeEditor = lazy(() => import('../editor/CodeEditor').then((m) => ({ default: m.CodeEditor })))
 
@@ -93,11 +94,15 @@ export function TestBench({ flowId, cases, onCasesChange, onShowRun, beforeRun, 
 
   const passed = job?.passed ?? 0
   const failed = job?.failed ?? 0
+  const environment = useEnvironments((state) => state.state?.current)
   const chosen = selected !== null ? results.get(selected) : undefined
 
   return (
     <div className="test-bench" data-testid="test-bench">
       <div className="bench-toolbar">
+        <span className="muted small" title="Cases read this environment's secrets and variables unless they give their own" data-testid="test-environment">
+          Environment: {environment ?? '…'}
+        </span>
         <button className="primary small" disabled={running || cases.length === 0} onClick={() => void start()} data-testid="run-all">
           Run all ({cases.length})
         </button>

@@ -1,0 +1,34 @@
+/**
+ * The environments and secrets the app knows (names and fields only, never a value), shared by
+ * the Secrets panel, the validator in the designer and the test bench's environment label.
+ */
+import { create } from 'zustand'
+import type { EnvironmentsState } from '../../src-shared/api/contract'
+import type { EnvironmentNames } from '../../src-shared/flow/validate'
+import { call } from '../api/client'
+
+interface EnvironmentsStore {
+  state: EnvironmentsState | null
+  refresh(): Promise<void>
+  apply(next: EnvironmentsState): void
+}
+
+export const useEnvironments = create<EnvironmentsStore>((set) => ({
+  state: null,
+  async refresh() {
+    set({ state: await call('secrets.list') })
+  },
+  apply(next) {
+    set({ state: next })
+  },
+}))
+
+/** What the validator needs: which secrets (with fields) and variables the current environment has. */
+export function environmentNames(state: EnvironmentsState | null): EnvironmentNames | undefined {
+  if (!state) return undefined
+  const secrets: Record<string, string[]> = {}
+  for (const s of state.secrets) if (s.environment === null && !secrets[s.name]) secrets[s.name] = s.fields
+  for (const s of state.secrets) if (s.environment === state.current) secrets[s.name] = s.fields
+  const vars = Object.keys(state.environments.find((e) => e.current)?.vars ?? {})
+  return { name: state.current, secrets, vars }
+}
