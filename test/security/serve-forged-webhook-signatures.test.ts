@@ -197,3 +197,55 @@ describe('signed webhooks refuse forged deliveries', () => {
     })
   })
 })
+
+describe('a signed hook whose secret the server was not given', () => {
+  it('runs nothing (503) rather than accepting unverified requests', async () => {
+    const store = Store.open(tempDir('fb-signed-hooks-nosecret-'))
+    const flow = signedHook('github-hook', 'github', {
+      scheme: 'github',
+      secret: 'secret@github.webhookSecret',
+    })
+    // Embedders that pass no environment (no secrets at all) still serve; the hook stays shut.
+    const server = await serve({
+      flows: [{ flow, revision: 1 }],
+      store,
+      plugins: registry,
+      port: 0,
+      log: () => {},
+    })
+    try {
+      const body = fixture('github-ping.json')
+      const res = await raw(server.port, {
+        method: 'POST',
+        path: '/hooks/github',
+        body,
+        headers: {
+          'content-type': 'application/json',
+          'x-hub-signature-256': githubSignature(body),
+        },
+      })
+      expect(res.status).toBe(503)
+      expect((store.db.prepare('SELECT count(*) AS n FROM journal').get() as { n: number }).n).toBe(
+        0,
+      )
+    } finally {
+      await server.close()
+      store.close()
+    }
+    // With an environment, a missing signing secret stops serve from starting at all.
+    const again = Store.open(tempDir('fb-signed-hooks-nosecret-'))
+    await expect(
+      serve({
+        flows: [{ flow, revision: 1 }],
+        store: again,
+        plugins: registry,
+        port: 0,
+        log: () => {},
+        environment: { name: 'production', vars: {}, secrets: {} },
+      }),
+    ).rejects.toThrow(
+      'missing secrets: github.webhookSecret (FLOWBENCH_SECRET_GITHUB_WEBHOOKSECRET)',
+    )
+    again.close()
+  })
+})
