@@ -221,10 +221,11 @@ async function startServing(
   host: string,
   lock: RunnerLock,
 ): Promise<Server> {
+  const none = emptyEnvironment('production')
   const environment = (): RunEnvironment =>
     typeof options.environment === 'function'
       ? options.environment()
-      : (options.environment ?? emptyEnvironment('production'))
+      : (options.environment ?? none)
   if (options.environment) {
     const missing = missingSecrets(
       options.flows.map((f) => f.flow),
