@@ -65,7 +65,7 @@ export async function createAppContext(options: {
   }
   const secrets = new Secrets(store.environments, new SecretCipher(loadSecretKey({ dataDir: options.dataDir, protector: options.keyProtector })))
   const environment = () => secrets.environment()
-  const runner = new LocalRunner(store, registry)
+  const runner = new LocalRunner(store, registry, environment)
   return {
     dataDir: options.dataDir,
     mode: options.mode,

@@ -2,6 +2,10 @@
  * The `flowbench` command (design §9). With --data-dir (or FLOWBENCH_DATA_DIR) profiles, sessions, events and runs are kept in that
 folder's database; without it they live in memory for the one command.
 
+serve reads each secret a flow needs (secrets.crm.apiKey) from FLOWBENCH_SECRET_CRM_APIKEY
+(upper-cased, other characters as _) or from --secrets-file (dotenv, same names), and refuses to
+start without it; variables come from the bundle's environment --env NAME and FLOWBENCH_VAR_<NAME>.
+
 Exit codes: 0 success; 1 the flow failed, a test
  * failed or validation found errors; 2 bad usage or unreadable input (one line on stderr).
  */
@@ -11,7 +15,6 @@ import { parseArgs } from 'node:util'
 import type { ParseArgsConfig } from 'node:util'
 import { hasErrors, validateFlow } from '../../src-shared/flow/validate'
 import { APP_VERSION } from '../version'
-import { serve } from '../runtime/serve'
 import { Engine, RunInputError } from '../engine/runner'
 import { FlowLoadError } from '../engine/load'
 import { MemoryStateStore } from '../engine/state-store'
@@ -38,6 +41,7 @@ import { environmentRefs } from '../../src-shared/flow/environment-refs'
 import type { RunEnvironment } from '../../src-shared/engine/environment'
 import { emptyEnvironment } from '../../src-shared/engine/environment'
 import { existsSync } from 'node:fs'
+import { serveCommand } from './serve-command'
 import { readEvents } from './events-file'
 import {
   formatPluginList,
@@ -62,6 +66,7 @@ Usage:
   flowbench import <file.flowbundle> --trust-plugins | --require-signature <public key file>
   flowbench keys create [--out <dir>]
   flowbench serve <bundle|dir> [--port N] [--host H] [--token T] [--allow-host NAME…] [--data-dir <dir>] [--trust-plugins]
+                  [--env NAME] [--secrets-file <file>]
   flowbench plugins list|install <folder|file.tgz>|remove <id> [--json] [--data-dir <dir>]
   flowbench secrets set <name> <field>=<value|->… | list | delete <name> | rename <old> <new> [--env NAME] [--data-dir <dir>]
   flowbench env list | use <name> | set <name> <var>=<value>… | unset <name> <var>… [--data-dir <dir>]
@@ -75,6 +80,10 @@ import lists it (id, version, size, sha256) and refuses it unless you give --tru
 --require-signature with the public key of a signer you trust. run and test on a bundle load
 plugin code that is not installed only with --trust-plugins.
 
+serve reads each secret a flow needs (secrets.crm.apiKey) from FLOWBENCH_SECRET_CRM_APIKEY
+(upper-cased, other characters as _) or from --secrets-file (dotenv, same names), and refuses to
+start without it; variables come from the bundle's environment --env NAME and FLOWBENCH_VAR_<NAME>.
+
 Exit codes: 0 success; 1 the flow failed or validation found errors; 2 bad usage or unreadable input.
 `
 
@@ -87,6 +96,8 @@ export interface CliDependencies {
   io?: Output
   /** Where profiles and sessions live; the default keeps them in memory for the process. */
   store?: StateStore
+  /** The process environment serve reads secrets and variables from (tests pass their own). */
+  env?: Record<string, string | undefined>
 }
 
 function parse(command: string, argv: string[], options: ParseArgsConfig['options']) {
@@ -201,74 +212,7 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
     export: exportCommand(bundleContext),
     import: importCommand(bundleContext),
     keys: keysCommand(),
-    serve: {
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        token: { type: 'string' },
-        'allow-host': { type: 'string', multiple: true },
-        'data-dir': { type: 'string' },
-        'trust-plugins': { type: 'boolean' },
-      },
-      async handler(positionals, values) {
-        const target = onePositional('serve', positionals, 'a bundle or a folder of flows')
-        const port = values.port === undefined ? 8787 : Number(values.port)
-        if (!Number.isInteger(port) || port < 0 || port > 65535)
-          throw new UsageError(`serve: --port must be 0–65535, got "${values.port as string}"`)
-        const flows: { flow: Flow; revision: number | null }[] = []
-        if (target.endsWith('.flowbundle')) {
-          const bundle = await readBundleFile(target, registry)
-          // Plugin code that travels in the bundle runs only when the user trusts it, and is
-          // loaded for this process only: serving a bundle installs nothing.
-          await useBundlePlugins('serve', bundle, {
-            registry,
-            installer,
-            trustPlugins: values['trust-plugins'] === true,
-            io,
-          })
-          flows.push(...bundle.flows)
-        } else
-          for (const file of await findFlowFiles(target))
-            flows.push({ flow: (await readJsonFile(file)) as Flow, revision: null })
-        if (flows.length === 0) throw new UsageError(`serve: no flows in ${target}`)
-        for (const { flow } of flows) {
-          const problems = validateFlow(flow, { plugins: registry })
-          if (hasErrors(problems)) {
-            io.out(formatProblems(String(flow.id), problems))
-            io.err(`flowbench: serve refused: flow ${String(flow.id)} has errors`)
-            return 1
-          }
-        }
-        const store =
-          openStoreFor(values['data-dir'] as string | undefined, io) ??
-          openStoreFor(pluginsDataDir, io)!
-        let server
-        try {
-          server = await serve({
-            flows,
-            store,
-            plugins: registry,
-            host: values.host as string | undefined,
-            port,
-            token: values.token as string | undefined,
-            allowedHosts: values['allow-host'] as string[] | undefined,
-            log: (entry) => io.out(JSON.stringify({ at: new Date().toISOString(), ...entry })),
-          })
-        } catch (error) {
-          store.close()
-          throw new UsageError(`serve: ${(error as Error).message}`)
-        }
-        // Runs until SIGINT/SIGTERM: stop accepting, let in-flight runs finish, then exit.
-        await new Promise<void>((resolve) => {
-          const stop = () => resolve()
-          process.once('SIGTERM', stop)
-          process.once('SIGINT', stop)
-        })
-        await server.close()
-        store.close()
-        return 0
-      },
-    },
+    serve: serveCommand({ ...bundleContext, env: deps.env ?? process.env }),
     plugins: {
       options: { json: { type: 'boolean' }, 'data-dir': { type: 'string' } },
       async handler(positionals, values) {

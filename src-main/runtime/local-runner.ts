@@ -2,7 +2,7 @@
 import type { Flow } from '../../src-shared/flow/types'
 import type { PluginSource } from '../engine/load'
 import type { Store } from '../store/store'
-import type { Server } from './serve'
+import type { Server, ServeOptions } from './serve'
 import { serve } from './serve'
 
 export interface RunnerStatus {
@@ -26,6 +26,8 @@ export class LocalRunner {
   constructor(
     private readonly store: Store,
     private readonly plugins: PluginSource,
+    /** The secrets and variables the deployed flows run with (the app's current environment). */
+    private readonly environment?: ServeOptions['environment'],
   ) {}
 
   async start(port = 0): Promise<RunnerStatus> {
@@ -42,6 +44,7 @@ export class LocalRunner {
       host: '127.0.0.1',
       port,
       runnerName: 'the Flowbench app',
+      environment: this.environment,
       log: () => {},
     })
     return this.status()

@@ -10,16 +10,22 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import { Cron } from 'croner'
+import type { RunEnvironment } from '../../src-shared/engine/environment'
+import { emptyEnvironment } from '../../src-shared/engine/environment'
 import type { ExecutionReport } from '../../src-shared/engine/report'
 import type { Flow } from '../../src-shared/flow/types'
 import { nestingProblem } from '../../src-shared/json-depth'
 import type { LoadedFlow, PluginSource } from '../engine/load'
+import { Redactor, secretValues } from '../engine/redact'
 import { Engine, RunInputError } from '../engine/runner'
 import type { RunCommit, StateStore } from '../engine/state-store'
 import type { RunnerLock } from '../store/runner-lock'
 import type { Store } from '../store/store'
 import { crossSiteProblem, readBody } from '../web-host/server'
 import { redactCredentials } from './redact'
+import { describeMissing, missingSecrets } from './serve-environment'
+import type { SignatureConfig } from './webhook-signature'
+import { signatureProblem, signatureSecretRef } from './webhook-signature'
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024
 
@@ -39,6 +45,19 @@ export interface ServeOptions {
   /** Who holds the data directory's runner lock, as a refused second runner is told. */
   runnerName?: string
   log?: (entry: Record<string, unknown>) => void
+  /**
+   * The secrets and variables the flows run with (design §3), or a function returning the current
+   * ones. When given, serving refuses to start while a served flow needs a secret it lacks.
+   */
+  environment?: RunEnvironment | (() => RunEnvironment)
+}
+
+/** A served flow reads a secret the environment does not define. */
+export class MissingSecretsError extends Error {
+  constructor(readonly missing: ReturnType<typeof missingSecrets>) {
+    super(`missing secrets: ${describeMissing(missing)}`)
+    this.name = 'MissingSecretsError'
+  }
 }
 
 export interface Server {
@@ -108,7 +127,7 @@ function boundHostNames(host: string): string[] {
   if (!isWildcard(host)) return [hostName(host)]
   const names = new Set([...LOOPBACK_NAMES, hostName(host), os.hostname().toLowerCase()])
   for (const list of Object.values(os.networkInterfaces()))
-    for (const info of list ?? []) names.add(hostName(info.address.replace(/%.*$/, '')))
+    for (const info of list ?? []) names.add(hostName(info.address.split('%')[0]!))
   return [...names]
 }
 
@@ -154,6 +173,27 @@ function sendAnswer(res: http.ServerResponse, answer: Answer, replayed: boolean)
   send(res, answer.status, answer.body, replayed ? { 'idempotent-replayed': 'true' } : {})
 }
 
+function isForm(req: http.IncomingMessage): boolean {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+  return type === 'application/x-www-form-urlencoded'
+}
+
+/**
+ * A form body as Slack and Twilio post it: its fields, a repeated one as a list. Built with
+ * fromEntries so a field named `__proto__` is a field like any other.
+ */
+function formFields(body: Buffer): Record<string, unknown> {
+  const fields = new Map<string, string | string[]>()
+  for (const [key, value] of new URLSearchParams(body.toString('utf8'))) {
+    const earlier = fields.get(key)
+    fields.set(
+      key,
+      earlier === undefined ? value : [...(Array.isArray(earlier) ? earlier : [earlier]), value],
+    )
+  }
+  return Object.fromEntries(fields)
+}
+
 /** Idempotency keys belong to one route of one flow: the same key elsewhere is another request. */
 function scopedKey(route: 'hook' | 'runs', flowId: string, key: string | undefined): string | null {
   return key ? `${route}\u001f${flowId}\u001f${key}` : null
@@ -181,10 +221,32 @@ async function startServing(
   host: string,
   lock: RunnerLock,
 ): Promise<Server> {
-  const log =
+  const none = emptyEnvironment('production')
+  const environment = (): RunEnvironment =>
+    typeof options.environment === 'function'
+      ? options.environment()
+      : (options.environment ?? none)
+  if (options.environment) {
+    const missing = missingSecrets(
+      options.flows.map((f) => f.flow),
+      environment(),
+      options.plugins,
+    )
+    if (missing.length > 0) throw new MissingSecretsError(missing)
+  }
+  // What serve itself writes (its log, its error answers) passes the same redaction as reports.
+  let redactor: { secrets: RunEnvironment['secrets']; redactor: Redactor } | null = null
+  const redact = <T>(value: T): T => {
+    const { secrets } = environment()
+    if (redactor?.secrets !== secrets)
+      redactor = { secrets, redactor: new Redactor(secretValues(secrets)) }
+    return redactor.redactor.empty ? value : redactor.redactor.value(value)
+  }
+  const write =
     options.log ??
     ((entry) =>
       process.stdout.write(JSON.stringify({ at: new Date().toISOString(), ...entry }) + '\n'))
+  const log = (entry: Record<string, unknown>): void => write(redact(entry))
   const { store } = options
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
   // Many small checkpoints instead of a few big ones: a big one stalls acknowledgements.
@@ -206,7 +268,12 @@ async function startServing(
   const flows = new Map<string, Served>()
   const hooks = new Map<string, Served>()
   const resolveFlow = (id: string) => flows.get(id)?.flow
-  const engine = new Engine({ plugins: options.plugins, store: journaledState, resolveFlow })
+  const engine = new Engine({
+    plugins: options.plugins,
+    store: journaledState,
+    resolveFlow,
+    environment,
+  })
   for (const { flow, revision } of options.flows) {
     const served = { flow, revision, loaded: engine.load(flow) }
     flows.set(flow.id, served)
@@ -393,14 +460,20 @@ async function startServing(
     return extraHosts.has(value) || extraHosts.has(value.replace(/:\d+$/, ''))
   }
 
-  async function jsonBody(req: http.IncomingMessage): Promise<unknown> {
-    let body: Buffer
+  async function rawBody(req: http.IncomingMessage): Promise<Buffer> {
     try {
-      body = await readBody(req, bodyLimit)
+      return await readBody(req, bodyLimit)
     } catch (error) {
       const status = (error as { status?: number }).status
       throw new HttpProblem(status === 413 ? 413 : 400, (error as Error).message)
     }
+  }
+
+  async function jsonBody(req: http.IncomingMessage): Promise<unknown> {
+    return parseJson(await rawBody(req))
+  }
+
+  function parseJson(body: Buffer): unknown {
     if (body.length === 0) return {}
     const text = body.toString('utf8')
     const tooDeep = nestingProblem(text)
@@ -424,6 +497,30 @@ async function startServing(
     }
     const value = body[spec]
     return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined
+  }
+
+  function checkSignature(
+    req: http.IncomingMessage,
+    path: string,
+    signature: SignatureConfig,
+    raw: Buffer,
+  ): void {
+    const ref = signatureSecretRef(signature)
+    const secret = ref ? environment().secrets[ref.name]?.[ref.field] : undefined
+    if (typeof secret !== 'string' || secret === '') {
+      log({
+        level: 'error',
+        msg: 'signing secret not set',
+        path: `/hooks/${path}`,
+        secret: signature.secret,
+      })
+      throw new HttpProblem(503, `The signing secret of /hooks/${path} is not set on this server`)
+    }
+    const problem = signatureProblem(signature, secret, req, raw)
+    if (problem) {
+      log({ level: 'warn', msg: 'signature refused', path: `/hooks/${path}`, reason: problem })
+      throw new HttpProblem(401, problem)
+    }
   }
 
   function idempotencyKey(req: http.IncomingMessage): string | undefined {
@@ -486,6 +583,7 @@ async function startServing(
         eventType?: string
         profileIdField?: string
         sessionIdField?: string
+        signature?: SignatureConfig
       }
       if (!(config.methods ?? ['POST']).includes(req.method ?? ''))
         throw new HttpProblem(
@@ -493,7 +591,10 @@ async function startServing(
           `/hooks/${path} accepts ${(config.methods ?? ['POST']).join(', ')}`,
         )
       if (config.token) requireToken(req, config.token, 'hook token (X-Flowbench-Token)')
-      const body = await jsonBody(req)
+      const raw = await rawBody(req)
+      // Before the body is even parsed: an unsigned request costs the server nothing more.
+      if (config.signature) checkSignature(req, path, config.signature, raw)
+      const body = isForm(req) ? formFields(raw) : parseJson(raw)
       const properties =
         body && typeof body === 'object' && !Array.isArray(body)
           ? (body as Record<string, unknown>)
@@ -569,7 +670,12 @@ async function startServing(
           const event = { ...(body.event as Record<string, unknown>) }
           if (body.profile || body.session) {
             // A given profile or session runs outside the journal: it is part of the request.
-            const direct = new Engine({ plugins: options.plugins, store: store.state, resolveFlow })
+            const direct = new Engine({
+              plugins: options.plugins,
+              store: store.state,
+              resolveFlow,
+              environment,
+            })
             const answer = (async (): Promise<Answer> => {
               try {
                 const report = await direct.run(served.loaded, {
@@ -615,7 +721,7 @@ async function startServing(
       .catch((error: unknown) => {
         req.resume()
         if (res.headersSent) return res.destroy()
-        if (error instanceof HttpProblem) send(res, error.status, { error: error.message })
+        if (error instanceof HttpProblem) send(res, error.status, { error: redact(error.message) })
         else {
           log({ level: 'error', msg: 'request failed', error: (error as Error).message })
           send(res, 500, { error: 'Internal error' })

@@ -93,20 +93,26 @@ export function hookFlow(id: string, hook: Record<string, unknown>): Flow {
 }
 
 /** `flowbench serve` as a real process; `ready` resolves with its port once it listens. */
-export function startServeProcess(args: string[]): {
+export function startServeProcess(
+  args: string[],
+  env?: Record<string, string>,
+): {
   child: ChildProcessWithoutNullStreams
   ready: Promise<number>
   exited: Promise<{ code: number | null; stderr: string }>
+  /** Everything the process wrote so far. */
+  output: { stdout: string; stderr: string }
 } {
+  const output = { stdout: '', stderr: '' }
   const child = spawn(
     process.execPath,
     [path.join(repoRoot, 'bin/flowbench.js'), 'serve', ...args],
-    {
-      cwd: repoRoot,
-    },
+    { cwd: repoRoot, env: env ? { ...process.env, ...env } : process.env },
   )
   let stdout = ''
   let stderr = ''
+  child.stdout.on('data', (c: Buffer) => (output.stdout += c.toString('utf8')))
+  child.stderr.on('data', (c: Buffer) => (output.stderr += c.toString('utf8')))
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')))
   const exited = new Promise<{ code: number | null; stderr: string }>((resolve) =>
     child.on('exit', (code) => resolve({ code, stderr })),
@@ -122,5 +128,5 @@ export function startServeProcess(args: string[]): {
     )
   })
   ready.catch(() => {})
-  return { child, ready, exited }
+  return { child, ready, exited, output }
 }

@@ -1,0 +1,154 @@
+/**
+ * `flowbench serve <bundle|dir>` (design §8): runs the production flows over HTTP until SIGINT or
+ * SIGTERM. Secrets come from the process environment or --secrets-file, never from the bundle.
+ */
+import { readFile } from 'node:fs/promises'
+import { hasErrors, validateFlow } from '../../src-shared/flow/validate'
+import type { Flow } from '../../src-shared/flow/types'
+import { FileInputError, findFlowFiles, readJsonFile } from '../flow-files'
+import type { PluginInstaller } from '../plugins-host/installer'
+import type { PluginRegistry } from '../plugins-host/registry'
+import { serve } from '../runtime/serve'
+import {
+  describeMissing,
+  parseDotenv,
+  SecretsFileError,
+  serveEnvironment,
+} from '../runtime/serve-environment'
+import type { Store } from '../store/store'
+import { readBundleFile, useBundlePlugins } from './bundle-commands'
+import { formatProblems } from './format'
+import type { CliCommand } from './usage'
+import { UsageError } from './usage'
+
+export interface ServeCommandContext {
+  registry: PluginRegistry
+  installer: PluginInstaller
+  openStore: (dataDir: string | undefined) => Store
+  /** The process environment (tests pass their own). */
+  env: Record<string, string | undefined>
+}
+
+async function readSecretsFile(file: string): Promise<Map<string, string>> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    throw new FileInputError(
+      `${file}: cannot read the secrets file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    )
+  }
+  try {
+    return parseDotenv(text, file)
+  } catch (error) {
+    if (error instanceof SecretsFileError) throw new UsageError(`serve: ${error.message}`)
+    throw error
+  }
+}
+
+export function serveCommand(ctx: ServeCommandContext): CliCommand {
+  const { registry, installer } = ctx
+  return {
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      token: { type: 'string' },
+      'allow-host': { type: 'string', multiple: true },
+      'data-dir': { type: 'string' },
+      'trust-plugins': { type: 'boolean' },
+      env: { type: 'string' },
+      'secrets-file': { type: 'string' },
+    },
+    async handler(positionals, values, io) {
+      if (positionals.length === 0)
+        throw new UsageError('serve: missing a bundle or a folder of flows. See flowbench --help')
+      if (positionals.length > 1)
+        throw new UsageError(`serve: unexpected argument "${positionals[1]}"`)
+      const target = positionals[0]!
+      const port = values.port === undefined ? 8787 : Number(values.port)
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new UsageError(`serve: --port must be 0–65535, got "${values.port as string}"`)
+      const envName = values.env as string | undefined
+      const flows: { flow: Flow; revision: number | null }[] = []
+      let envVars: Record<string, unknown> | undefined
+      if (target.endsWith('.flowbundle')) {
+        const bundle = await readBundleFile(target, registry)
+        if (envName !== undefined) {
+          const environments = bundle.manifest.environments ?? {}
+          if (!Object.hasOwn(environments, envName)) {
+            const known = Object.keys(environments)
+            throw new UsageError(
+              `serve: the bundle has no environment "${envName}" (it has ${known.length ? known.join(', ') : 'none'})`,
+            )
+          }
+          envVars = environments[envName]!.vars
+        }
+        // Plugin code that travels in the bundle runs only when the user trusts it, and is
+        // loaded for this process only: serving a bundle installs nothing.
+        await useBundlePlugins('serve', bundle, {
+          registry,
+          installer,
+          trustPlugins: values['trust-plugins'] === true,
+          io,
+        })
+        flows.push(...bundle.flows)
+      } else
+        for (const file of await findFlowFiles(target))
+          flows.push({ flow: (await readJsonFile(file)) as Flow, revision: null })
+      if (flows.length === 0) throw new UsageError(`serve: no flows in ${target}`)
+      for (const { flow } of flows) {
+        const problems = validateFlow(flow, { plugins: registry })
+        if (hasErrors(problems)) {
+          io.out(formatProblems(String(flow.id), problems))
+          io.err(`flowbench: serve refused: flow ${String(flow.id)} has errors`)
+          return 1
+        }
+      }
+
+      const secretsFile = values['secrets-file'] as string | undefined
+      const { environment, missing, unsetVars } = serveEnvironment({
+        flows: flows.map((f) => f.flow),
+        plugins: registry,
+        env: ctx.env,
+        file: secretsFile ? await readSecretsFile(secretsFile) : undefined,
+        name: envName ?? 'production',
+        vars: envVars,
+      })
+      // Before anything listens: a flow that would read a secret as null must not be served.
+      if (missing.length > 0)
+        throw new UsageError(`serve: missing secrets: ${describeMissing(missing)}`)
+      for (const unset of unsetVars)
+        io.err(
+          `flowbench: warning: vars.${unset.name} has no value (set ${unset.variable} or use --env)`,
+        )
+
+      const store = ctx.openStore(values['data-dir'] as string | undefined)
+      let server
+      try {
+        server = await serve({
+          flows,
+          store,
+          plugins: registry,
+          host: values.host as string | undefined,
+          port,
+          token: values.token as string | undefined,
+          allowedHosts: values['allow-host'] as string[] | undefined,
+          environment,
+          log: (entry) => io.out(JSON.stringify({ at: new Date().toISOString(), ...entry })),
+        })
+      } catch (error) {
+        store.close()
+        throw new UsageError(`serve: ${(error as Error).message}`)
+      }
+      // Runs until SIGINT/SIGTERM: stop accepting, let in-flight runs finish, then exit.
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve()
+        process.once('SIGTERM', stop)
+        process.once('SIGINT', stop)
+      })
+      await server.close()
+      store.close()
+      return 0
+    },
+  }
+}
