@@ -62,6 +62,26 @@ describe('flowbench secrets and env', () => {
     expect(missing.stderr).toContain('there is no environment "staging"')
   })
 
+  it('a failing test names no secret value, in its output or its JUnit file', async () => {
+    const failing = buildFlow(
+      [
+        ['start', 'trigger.manual'],
+        ['boom', 'flow.throw', { message: 'rejected key {{ secrets.crm.apiKey }}' }],
+      ],
+      ['start.payload -> boom'],
+      'fails-with-secret',
+    )
+    const failingFile = path.join(tmp, 'fails-with-secret.flow.json')
+    writeFileSync(failingFile, JSON.stringify({ ...failing, tests: [{ name: 'expects success', event: {}, expect: { status: 'succeeded' } }] }))
+    const junit = path.join(tmp, 'results.xml')
+    const result = await cli('test', failingFile, '--junit', junit, '--data-dir', dataDir)
+    expect(result.code).toBe(1)
+    expect(result.stdout + result.stderr).not.toContain(VALUE)
+    const xml = readFileSync(junit, 'utf8')
+    expect(xml).toContain('rejected key ••••')
+    expect(xml).not.toContain(VALUE)
+  })
+
   it('test cases run offline with their own fake secrets', async () => {
     const empty = path.join(tmp, 'empty-data')
     const result = await cli('test', flowFile, '--json', '--data-dir', empty)
