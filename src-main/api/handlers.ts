@@ -7,7 +7,8 @@ import type {
 } from '../../src-shared/api/contract'
 import type { TestCase } from '../../src-shared/flow/types'
 import { FlowLoadError } from '../engine/load'
-import { Engine, RunInputError } from '../engine/runner'
+import { RunInputError } from '../engine/runner'
+import { runFlowOnce } from '../app/flow-runs'
 import { PluginRefusedError } from '../plugins-host/registry'
 import type { BundledPlugin, BundleFlow } from '../bundles/bundle'
 import { BundleError, createBundle, readBundle } from '../bundles/bundle'
@@ -180,37 +181,33 @@ export function createApiHandlers(app: AppContext): ApiHandlers {
         throw new ApiFailure('not-deployed', `Flow "${id}" has no production revision yet`)
       const record = store.getFlow(id)
       const flow = source ? source.flow : record.draft.flow
-      const engine = new Engine({
-        plugins: registry,
-        store: store.state,
-        resolveFlow: app.resolveFlow,
-        environment: () => secrets.environment(),
-      })
-      let loaded
       try {
-        loaded = engine.load(flow)
+        const report = await runFlowOnce(
+          flow,
+          {
+            event,
+            profile,
+            session,
+            mocks,
+            testing: !!mocks,
+            flowVersion: source?.revision ?? null,
+            trigger: { type: 'designer' },
+          },
+          {
+            plugins: registry,
+            store: store.state,
+            resolveFlow: app.resolveFlow,
+            environment: () => secrets.environment(),
+            record: (done) => store.recordRun(done),
+          },
+        )
+        return report as unknown as Record<string, unknown>
       } catch (error) {
         if (error instanceof FlowLoadError)
           throw new ApiFailure('invalid-flow', error.message, error.problems)
-        throw error
-      }
-      let report
-      try {
-        report = await engine.run(loaded, {
-          event,
-          profile,
-          session,
-          mocks,
-          testing: !!mocks,
-          flowVersion: source?.revision ?? null,
-          trigger: { type: 'designer' },
-        })
-      } catch (error) {
         if (error instanceof RunInputError) throw new ApiFailure('bad-event', error.message)
         throw error
       }
-      store.recordRun(report)
-      return report as unknown as Record<string, unknown>
     },
     'tests.start': (input) => {
       const { flowId, cases, only } = input!
