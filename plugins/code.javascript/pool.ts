@@ -204,13 +204,17 @@ class Generation {
   }
 }
 
-class JsWorkerPool {
+export class JsWorkerPool {
   private readonly generations: Generation[] = []
+  /** Whether this thread may block in Atomics.wait (Node allows it on every thread). */
+  private readonly canWait = canBlock()
+
+  constructor(private readonly maxWorkers = MAX_WORKERS) {}
 
   /** Compiles an instance's code in a worker; fails with the code's syntax error, if any. */
   open(instance: Instance): Promise<void> {
     const pending = new Pending('open', instance, '', null)
-    this.dispatch(pending, false)
+    this.dispatch(pending, true)
     return pending.promise().then((answer) => {
       if (answer.failure) throw failureError(answer.failure)
     })
@@ -255,7 +259,7 @@ class JsWorkerPool {
   private idleGeneration(): Generation | null {
     const idle = this.generations.find((generation) => !generation.busy)
     if (idle) return idle
-    return this.generations.length < MAX_WORKERS ? this.spawn() : null
+    return this.generations.length < this.maxWorkers ? this.spawn() : null
   }
 
   private leastBusy(): Generation {
@@ -291,7 +295,7 @@ class JsWorkerPool {
     const replies = Atomics.load(generation.control, REPLIES)
     pending.dispatchedAt = performance.now()
     generation.post(message)
-    if (quick) {
+    if (quick && this.canWait) {
       // Blocks this thread for at most QUICK_WAIT_MS: cheaper than two event-loop turns.
       Atomics.wait(generation.control, REPLIES, replies, QUICK_WAIT_MS)
       this.drain(generation)
@@ -357,6 +361,12 @@ class JsWorkerPool {
     else generation.hold(false)
   }
 
+  /** Ends every worker; calls in progress or queued fail. The next call starts a new one. */
+  shutdown(): void {
+    const stopped = new CodeFailure('sandbox', 'The JavaScript workers were stopped')
+    for (const generation of [...this.generations]) this.retire(generation, stopped, false)
+  }
+
   private readonly abortPending = (pending: Pending): void => this.abort(pending)
 
   private abort(pending: Pending): void {
@@ -392,6 +402,15 @@ class JsWorkerPool {
       if (requeue) this.dispatch(pending, false)
       else pending.settle(null, reason)
     }
+  }
+}
+
+function canBlock(): boolean {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0)
+    return true
+  } catch {
+    return false
   }
 }
 
