@@ -101,7 +101,7 @@ describe('the JavaScript worker pool', () => {
     const started = performance.now()
     const child = spawnSync(process.execPath, [runTs, script], {
       encoding: 'utf8',
-      timeout: 20_000,
+      timeout: 10_000,
     })
     expect(child.stderr).toBe('')
     expect(child.stdout.trim()).toBe('42')
