@@ -26,14 +26,23 @@ import type { MessagePort } from 'node:worker_threads'
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads'
 import { CodeFailure, MAX_LOG_CHARS, MAX_LOGS_PER_CALL } from './code-common'
 
-// Layout of the control buffer shared with quickjs-worker.mjs.
+// Layout of the buffer shared with quickjs-worker.mjs: Int32 counters and flags, the start time
+// of the running call's code (Float64, timeOrigin + now in the worker), then one area for a
+// request's text and one for a reply's.
 const REQUESTS = 0
 const REPLIES = 1
 const CANCEL = 2
 const RUNNING = 3
-/** Float64 index: when the running call's code started, as timeOrigin + now in the worker. */
-const STARTED_AT = 2
-const CONTROL_BYTES = 24
+/** UTF-8 length of the request in its area, or -1: the request is on the port. */
+const REQUEST_BYTES = 4
+/** The same for the reply. */
+const REPLY_BYTES = 5
+/** 1 while the host waits for the reply through the port's message event. */
+const ASYNC = 6
+const STARTED_AT = 4
+const AREA_OFFSET = 64
+/** Texts longer than this (a large profile or payload) travel on the port instead. */
+const AREA_BYTES = 256 * 1024
 
 /** How long the caller's thread waits for a quick reply before it goes async instead. */
 const QUICK_WAIT_MS = 1
@@ -43,6 +52,8 @@ const HARD_LIMIT_GRACE_MS = 100
 const CANCEL_GRACE_MS = 100
 /** A call whose code never started (a worker that cannot load QuickJS) fails after this. */
 const START_ALLOWANCE_MS = 30_000
+/** Niceness of the worker threads: below the host's threads, not starved by other processes. */
+const WORKER_NICE = 5
 const MAX_WORKERS = Math.min(4, Math.max(2, availableParallelism()))
 
 type Failure = [code: CodeFailure['code'] | 'cancelled', message: string]
@@ -139,6 +150,10 @@ class Generation {
   readonly port: MessagePort
   readonly control: Int32Array
   readonly startedAt: Float64Array
+  readonly requestArea: Buffer
+  readonly replyArea: Buffer
+  /** REPLIES as of the last reply read. */
+  repliesSeen = 0
   /** Instances whose code this worker has compiled. */
   readonly opened = new Set<number>()
   readonly queue: Pending[] = []
@@ -147,28 +162,33 @@ class Generation {
   private held = false
 
   constructor(
-    onReply: (generation: Generation, reply: Reply | string) => void,
+    onMessage: (generation: Generation, message: Reply | string | 0) => void,
     onCrash: (generation: Generation, error: Error) => void,
   ) {
-    const shared = new SharedArrayBuffer(CONTROL_BYTES)
-    this.control = new Int32Array(shared)
-    this.startedAt = new Float64Array(shared)
+    const shared = new SharedArrayBuffer(AREA_OFFSET + 2 * AREA_BYTES)
+    this.control = new Int32Array(shared, 0, 8)
+    this.startedAt = new Float64Array(shared, 0, 8)
+    this.requestArea = Buffer.from(shared, AREA_OFFSET, AREA_BYTES)
+    this.replyArea = Buffer.from(shared, AREA_OFFSET + AREA_BYTES, AREA_BYTES)
     const { port1, port2 } = new MessageChannel()
     this.port = port1
     // Written as `new URL(…, import.meta.url)` so bundlers can see the file this needs.
     this.worker = new Worker(new URL('./quickjs-worker.mjs', import.meta.url), {
       workerData: {
         port: port2,
-        control: this.control,
+        shared,
+        areaOffset: AREA_OFFSET,
+        areaBytes: AREA_BYTES,
         maxLogs: MAX_LOGS_PER_CALL,
         maxLogChars: MAX_LOG_CHARS,
+        nice: WORKER_NICE,
       },
       transferList: [port2],
       // Nothing in the worker reads the environment; it gets none of the host's.
       env: {},
     })
     this.worker.unref()
-    this.port.on('message', (reply: Reply | string) => onReply(this, reply))
+    this.port.on('message', (message: Reply | string | 0) => onMessage(this, message))
     this.port.unref()
     this.worker.on('error', (error) =>
       onCrash(this, new CodeFailure('sandbox', `The JavaScript worker failed: ${error.message}`)),
@@ -182,10 +202,27 @@ class Generation {
     return this.running !== null || this.queue.length > 0
   }
 
-  post(message: string | unknown[]): void {
-    this.port.postMessage(message)
-    Atomics.add(this.control, REQUESTS, 1)
-    Atomics.notify(this.control, REQUESTS)
+  /** Sends a request: through the shared area when it fits, else on the port. */
+  send(message: string | unknown[], async: boolean): void {
+    const control = this.control
+    if (typeof message === 'string' && fits(message)) {
+      Atomics.store(control, REQUEST_BYTES, this.requestArea.write(message, 0))
+    } else {
+      this.port.postMessage(message)
+      Atomics.store(control, REQUEST_BYTES, -1)
+    }
+    Atomics.store(control, ASYNC, async ? 1 : 0)
+    Atomics.add(control, REQUESTS, 1)
+    Atomics.notify(control, REQUESTS)
+  }
+
+  /** The reply in the shared area, if one arrived since the last. */
+  sharedReply(): string | null {
+    const replies = Atomics.load(this.control, REPLIES)
+    if (replies === this.repliesSeen) return null
+    this.repliesSeen = replies
+    const bytes = Atomics.load(this.control, REPLY_BYTES)
+    return bytes < 0 ? null : this.replyArea.toString('utf8', 0, bytes)
   }
 
   /** Keeps the process alive while someone waits for this worker, and only then. */
@@ -232,8 +269,9 @@ export class JsWorkerPool {
   close(instance: Instance): void {
     const generation = instance.generation
     instance.generation = null
+    // No wake-up: the worker frees it before its next request.
     if (generation && !generation.dead && generation.opened.delete(instance.id))
-      generation.post(['close', instance.id])
+      generation.port.postMessage(['close', instance.id])
   }
 
   /** Sends the call to its instance's worker, or to an idle one when that worker is busy. */
@@ -271,7 +309,7 @@ export class JsWorkerPool {
 
   private spawn(): Generation {
     const generation = new Generation(
-      (from, reply) => this.onReply(from, reply),
+      (from, message) => this.onPortMessage(from, message),
       (from, error) => this.retire(from, error, false),
     )
     this.generations.push(generation)
@@ -292,12 +330,17 @@ export class JsWorkerPool {
           : ['call', pending.id, instance.id, pending.input, ...instance.openArgs]
       generation.opened.add(instance.id)
     }
-    const replies = Atomics.load(generation.control, REPLIES)
+    quick &&= this.canWait
     pending.dispatchedAt = performance.now()
-    generation.post(message)
-    if (quick && this.canWait) {
+    generation.send(message, !quick)
+    if (quick) {
       // Blocks this thread for at most QUICK_WAIT_MS: cheaper than two event-loop turns.
-      Atomics.wait(generation.control, REPLIES, replies, QUICK_WAIT_MS)
+      const control = generation.control
+      Atomics.wait(control, REPLIES, generation.repliesSeen, QUICK_WAIT_MS)
+      this.drain(generation)
+      if (pending.done) return
+      // From now on the worker nudges through the port; a reply that came meanwhile is read here.
+      Atomics.store(control, ASYNC, 1)
       this.drain(generation)
       if (pending.done) return
     }
@@ -338,13 +381,23 @@ export class JsWorkerPool {
     )
   }
 
+  /** Reads whatever the worker answered, on the port or in the shared area. */
   private drain(generation: Generation): void {
     for (
       let next = receiveMessageOnPort(generation.port);
       next;
       next = receiveMessageOnPort(generation.port)
     )
-      this.onReply(generation, next.message as Reply | string)
+      this.onPortMessage(generation, next.message as Reply | string | 0)
+    const shared = generation.sharedReply()
+    if (shared !== null) this.onReply(generation, shared)
+  }
+
+  /** A reply too large for the shared area or with logs, or 0: look in the shared area. */
+  private onPortMessage(generation: Generation, message: Reply | string | 0): void {
+    if (message !== 0) return this.onReply(generation, message)
+    const shared = generation.sharedReply()
+    if (shared !== null) this.onReply(generation, shared)
   }
 
   private onReply(generation: Generation, message: Reply | string): void {
@@ -403,6 +456,11 @@ export class JsWorkerPool {
       else pending.settle(null, reason)
     }
   }
+}
+
+/** Whether a text surely fits a shared area, counting its UTF-8 length only when it might not. */
+function fits(text: string): boolean {
+  return text.length * 3 <= AREA_BYTES || Buffer.byteLength(text) <= AREA_BYTES
 }
 
 function canBlock(): boolean {

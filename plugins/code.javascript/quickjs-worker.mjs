@@ -17,19 +17,34 @@
  * numbers; state travels as JSON text. Replies: [id, output | null, logs, failure | null], where
  * logs is a flat [level, text, …] list and failure is [code, message].
  */
+import { readlinkSync } from 'node:fs'
+import { setPriority } from 'node:os'
 import { receiveMessageOnPort, workerData } from 'node:worker_threads'
 import { newQuickJSWASMModule } from 'quickjs-emscripten'
 
-/** @type {{ port: import('node:worker_threads').MessagePort, control: Int32Array, maxLogs: number, maxLogChars: number }} */
-const { port, control, maxLogs, maxLogChars } = workerData
-// Indexes into `control`, shared with pool.ts.
+const { port, shared, areaOffset, areaBytes, maxLogs, maxLogChars, nice } = workerData
+
+// User code runs at a lower priority than the host's own threads, so a call that keeps a core
+// busy cannot starve the host's event loop when cores are scarce. Linux names this thread's id
+// in /proc/thread-self; elsewhere the thread keeps the process's priority.
+try {
+  setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), nice)
+} catch {
+  // Not Linux, or not allowed: the time limit still holds.
+}
+// The layout of `shared` is described in pool.ts.
 const REQUESTS = 0
 const REPLIES = 1
 const CANCEL = 2
 const RUNNING = 3
-/** Float64 index: when the running call's code started, as timeOrigin + now. */
-const STARTED_AT = 2
-const startedAt = new Float64Array(control.buffer)
+const REQUEST_BYTES = 4
+const REPLY_BYTES = 5
+const ASYNC = 6
+const STARTED_AT = 4
+const control = new Int32Array(shared, 0, 8)
+const startedAt = new Float64Array(shared, 0, 8)
+const requestArea = Buffer.from(shared, areaOffset, areaBytes)
+const replyArea = Buffer.from(shared, areaOffset + areaBytes, areaBytes)
 
 const MB = 1024 * 1024
 /** Well below what the host's native stack allows for QuickJS frames (1 MB crashed the host). */
@@ -450,10 +465,20 @@ class Sandbox {
 /** Open sandboxes by the host's instance number. */
 const sandboxes = new Map()
 
+/** Answers through the shared area when the reply is a string that fits, else on the port. */
 function reply(message) {
-  port.postMessage(message)
+  let bytes = -1
+  if (
+    typeof message === 'string' &&
+    (message.length * 3 <= areaBytes || Buffer.byteLength(message) <= areaBytes)
+  )
+    bytes = replyArea.write(message, 0)
+  else port.postMessage(message)
+  Atomics.store(control, REPLY_BYTES, bytes)
   Atomics.add(control, REPLIES, 1)
   Atomics.notify(control, REPLIES)
+  // A host that stopped waiting here listens on the port: tell it to look.
+  if (bytes >= 0 && Atomics.load(control, ASYNC) === 1) port.postMessage(0)
 }
 
 function failureOf(error) {
@@ -526,20 +551,25 @@ function answer(sandbox, kind, id, message) {
   return null
 }
 
-/** After a reply the next request usually follows within microseconds: look before sleeping. */
-const SPIN_MS = 0
-
-for (;;) {
-  let seen = Atomics.load(control, REQUESTS)
-  let next = receiveMessageOnPort(port)
-  if (!next) {
-    const until = performance.now() + SPIN_MS
-    while (Atomics.load(control, REQUESTS) === seen && performance.now() < until);
-    seen = Atomics.load(control, REQUESTS)
-    next = receiveMessageOnPort(port)
+/**
+ * One request per increment of REQUESTS: in the shared area, or the first message on the port
+ * that is not a `close` (those come without a wake-up and are handled on the way).
+ */
+function nextRequest() {
+  const bytes = Atomics.load(control, REQUEST_BYTES)
+  for (let next = receiveMessageOnPort(port); next; next = receiveMessageOnPort(port)) {
+    if (next.message[0] !== 'close') return next.message
+    handle(next.message)
   }
-  if (next) {
-    const started = handle(next.message)
-    if (started) await started
-  } else Atomics.wait(control, REQUESTS, seen)
+  return bytes >= 0 ? requestArea.toString('utf8', 0, bytes) : null
+}
+
+let handled = 0
+for (;;) {
+  while (Atomics.load(control, REQUESTS) === handled) Atomics.wait(control, REQUESTS, handled)
+  handled++
+  const request = nextRequest()
+  if (request === null) continue
+  const started = handle(request)
+  if (started) await started
 }

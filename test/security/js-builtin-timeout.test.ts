@@ -18,8 +18,14 @@ if (!plugins.get('code.javascript')) plugins.register(codeJavascript, 'user')
 const engine = new Engine({ plugins })
 
 const TIME_LIMIT_MS = 1000
-/** How late the host's event loop may answer while the attack runs. */
-const LOOP_BUDGET_MS = 50
+/** How late the host may answer an HTTP request while the attack runs. */
+const ANSWER_BUDGET_MS = 50
+/**
+ * The longest the event loop may go without a tick. Looser than the answer budget because an
+ * overloaded test machine alone delays an idle process's timers by up to a few hundred
+ * milliseconds; without the fix the loop stands still for seconds.
+ */
+const STALL_BUDGET_MS = 500
 
 /** Built-ins that loop in C without reaching QuickJS's interrupt check: search, sort, build. */
 const ATTACKS = {
@@ -85,14 +91,14 @@ describe('a built-in that loops for hours under a JavaScript node', () => {
       const healthz = await ping()
       const { report, node } = await attack
       const elapsed = performance.now() - started
-      const worstLag = loop.stop()
+      const worstStall = loop.stop()
 
       expect(report.status).toBe('failed')
       expect(node.error).toMatchObject({ code: 'timeout' })
       expect(node.error!.message).toContain(`${TIME_LIMIT_MS} ms`)
       expect(elapsed).toBeLessThan(TIME_LIMIT_MS + 1500)
-      expect(healthz).toBeLessThan(LOOP_BUDGET_MS)
-      expect(worstLag).toBeLessThan(LOOP_BUDGET_MS)
+      expect(healthz).toBeLessThan(ANSWER_BUDGET_MS)
+      expect(worstStall).toBeLessThan(STALL_BUDGET_MS)
       const { node: otherNode } = await other
       expect(otherNode.outputs).toEqual([{ port: 'payload', value: 42 }])
 
