@@ -27,7 +27,7 @@ afterEach(() => {
 })
 
 describe('the JavaScript worker pool', () => {
-  it('answers a quick call synchronously and keeps the compiled code between calls', async () => {
+  it("keeps an instance's compiled code and globals between calls", async () => {
     const pool = newPool(1)
     const doubler = instance(
       'globalThis.calls = (globalThis.calls || 0) + 1\nreturn [payload * 2, calls]',
@@ -41,6 +41,15 @@ describe('the JavaScript worker pool', () => {
       [4, 2],
       [6, 3],
     ])
+  })
+
+  it('passes inputs and results larger than the shared areas', async () => {
+    const pool = newPool(1)
+    const echo = instance('return [payload.length, payload]')
+    await pool.open(echo)
+    const big = 'é'.repeat(300_000)
+    const answer = await pool.call(echo, payloadInput(big), new AbortController().signal)
+    expect(JSON.parse(answer.output!).r).toEqual([300_000, big])
   })
 
   it('reports a syntax error when the code is opened', async () => {

@@ -15,11 +15,15 @@
  * any limit). When a worker crashes on its own, its queued calls fail too, rather than crash the
  * next worker the same way.
  *
- * Speed: a request is posted on a MessagePort and signalled through a SharedArrayBuffer; the
- * worker blocks in Atomics.wait and reads it with receiveMessageOnPort. The caller waits a
- * moment the same way for the reply, so a quick call (most are tens of microseconds) returns
- * synchronously, without a trip through either event loop; a slower one is answered through
+ * Speed: a warm call's request and reply are texts in a SharedArrayBuffer, signalled with
+ * Atomics; the worker sleeps in Atomics.wait between calls. The caller waits up to a millisecond
+ * the same way, so a quick call (most take tens of microseconds) returns synchronously, without
+ * a trip through either event loop and without a structured clone. Opening, large texts, logs
+ * and failures travel on a MessagePort, and a call that outlasts the wait is answered through
  * the port's message event. Idle workers are unref'd and never keep the process alive.
+ *
+ * Memory: each sandbox has its own WebAssembly instance with its limit (quickjs-worker.mjs);
+ * an instance that overran it is dropped, and a worker that is ended frees everything it held.
  */
 import { availableParallelism } from 'node:os'
 import type { MessagePort } from 'node:worker_threads'

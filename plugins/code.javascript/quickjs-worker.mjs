@@ -12,10 +12,11 @@
  * its own and the interrupt handler watches that instance's linear memory. Instances are pooled:
  * creating one costs a few milliseconds, a context well under one.
  *
- * The thread blocks in Atomics.wait between calls and reads requests with receiveMessageOnPort,
- * so a call costs no trip through either event loop. Messages are small arrays of strings and
- * numbers; state travels as JSON text. Replies: [id, output | null, logs, failure | null], where
- * logs is a flat [level, text, …] list and failure is [code, message].
+ * The thread sleeps in Atomics.wait between calls and reads a warm call's request from the
+ * shared area (pool.ts describes the layout), so a call costs no trip through either event
+ * loop. Other messages are small arrays on the port; state travels as JSON text. Replies are
+ * `${id}\n${output}` in the shared area, or [id, output | null, logs, failure | null] on the
+ * port, where logs is a flat [level, text, …] list and failure is [code, message].
  */
 import { readlinkSync } from 'node:fs'
 import { setPriority } from 'node:os'
@@ -502,12 +503,14 @@ function handle(message) {
   }
   const id = message[1]
   const instance = message[2]
-  logs = []
+  // A posted list was cloned, so an empty one can be reused.
+  if (logs.length > 0) logs = []
   logCount = 0
   let sandbox = sandboxes.get(instance)
-  const openArgs = kind === 'open' ? message.slice(3) : message.slice(4)
-  if (!sandbox && openArgs.length > 0) {
-    sandbox = new Sandbox(openArgs[0], openArgs[1], openArgs[2], openArgs[3])
+  const first = kind === 'open' ? 3 : 4
+  if (!sandbox && message.length > first) {
+    const [code, ports, timeoutMs, memoryMb] = message.slice(first)
+    sandbox = new Sandbox(code, ports, timeoutMs, memoryMb)
     sandboxes.set(instance, sandbox)
   }
   if (sandbox?.started) return answer(sandbox, kind, id, message)
