@@ -1,5 +1,5 @@
 import { copyFileSync, mkdirSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { basename, dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'electron-vite'
 import type { MainViteConfig, PreloadViteConfig } from 'electron-vite'
@@ -11,16 +11,25 @@ import { rendererConfig } from './vite.renderer.config'
 // rewrites only import.meta.url per module, so this stays right when a test config reuses it.
 const root = dirname(fileURLToPath(import.meta.url))
 
-/** The Python sandbox's worker and bootstrap are loaded by path at run time, next to the main bundle. */
-function copyPythonSandbox(): Plugin {
+/**
+ * The code sandboxes' workers (and Python's bootstrap) are loaded by path at run time, next to the
+ * main bundle: `new URL('./file', import.meta.url)` in the bundled code points there.
+ */
+const SANDBOX_FILES = [
+  'code.python/sandbox-process.mjs',
+  'code.python/sandbox.py',
+  'code.javascript/quickjs-worker.mjs',
+]
+
+function copySandboxWorkers(): Plugin {
   return {
-    name: 'flowbench-copy-python-sandbox',
+    name: 'flowbench-copy-sandbox-workers',
     // Into the folder this build writes, which a test build moves elsewhere with --outDir.
     writeBundle(output) {
       const out = output.dir ?? resolve(root, 'out/main')
       mkdirSync(out, { recursive: true })
-      for (const file of ['sandbox-process.mjs', 'sandbox.py'])
-        copyFileSync(resolve(root, 'plugins/code.python', file), resolve(out, file))
+      for (const file of SANDBOX_FILES)
+        copyFileSync(resolve(root, 'plugins', file), resolve(out, basename(file)))
     },
   }
 }
@@ -45,7 +54,7 @@ export function cspMetaTag(): Plugin {
 }
 
 export const mainConfig: MainViteConfig = {
-  plugins: [copyPythonSandbox()],
+  plugins: [copySandboxWorkers()],
   build: {
     outDir: 'out/main',
     rollupOptions: { input: { index: resolve(root, 'src-main/electron/main.ts') } },

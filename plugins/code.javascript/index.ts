@@ -21,6 +21,8 @@ the run; ids stay as they were.
 The sandbox has only the JavaScript built-ins: no \`require\`, \`import\`, \`process\`,
 \`fetch\`, files or network. Each call is limited in time (**Time limit**, default 1 s, error
 code \`timeout\`) and memory (**Memory limit**, default 64 MB, error code \`memory-limit\`).
+The code runs on a worker thread, so the time limit holds even inside a long built-in call, and
+the rest of the app keeps responding meanwhile.
 Errors in the code name the line and column (error code \`code-error\`).
 
 \`\`\`js
