@@ -102,3 +102,17 @@ describe('http.request', () => {
     expect((await runOne('http.request', { url: 'file:///etc/passwd' })).node.error).toMatchObject({ code: 'invalid-url' })
   })
 })
+
+describe('flow.switch and data.append compare as the expression language does', () => {
+  it('matches an object case whatever the order of its keys', async () => {
+    const { node } = await runOne('flow.switch', { value: 'event.properties.where', cases: [{ port: 'berlin', equals: { city: 'Berlin', country: 'DE' } }] }, { properties: { where: { country: 'DE', city: 'Berlin' } } })
+    expect(node.outputs[0]!.port).toBe('berlin')
+  })
+
+  it('appends a unique object once, whatever the order of its keys', async () => {
+    const { report } = await runOne('data.append', { to: 'flow@seen', value: 'event@properties.item', unique: true }, { properties: { item: { b: 2, a: 1 } } })
+    const { report: again } = await runNode(engine, 'data.append', { to: 'profile@traits.seen', value: 'event@properties.item', unique: true }, { event: { properties: { item: { b: 2, a: 1 } } }, profile: { traits: { seen: [{ a: 1, b: 2 }] } } })
+    expect(report.state.flow).toEqual({ seen: [{ b: 2, a: 1 }] })
+    expect((again.state.profile as { traits: { seen: unknown[] } }).traits.seen).toHaveLength(1)
+  })
+})

@@ -1,5 +1,6 @@
 import { definePlugin } from '../../src-shared/plugin-sdk'
 import { resolveValue } from '../data.set'
+import { deepEqual } from '../../src-shared/expr/values'
 import { REF_SCHEMA } from '../shared/schemas'
 
 export default definePlugin<{ to: string; value: unknown; unique?: boolean }>({
@@ -42,7 +43,7 @@ export default definePlugin<{ to: string; value: unknown; unique?: boolean }>({
         }
         const value = resolveValue(config.value, ctx)
         const list = current ? [...current] : []
-        if (!config.unique || !list.some((item) => JSON.stringify(item) === JSON.stringify(value))) list.push(value)
+        if (!config.unique || !list.some((item) => deepEqual(item, value))) list.push(value)
         ctx.write(config.to, list)
         return { port: 'payload', value: ctx.payload }
       },

@@ -1,3 +1,4 @@
+import { deepEqual } from '../../src-shared/expr/values'
 import { definePlugin } from '../../src-shared/plugin-sdk'
 
 interface Config {
@@ -5,11 +6,8 @@ interface Config {
   cases: { port: string; equals: unknown }[]
 }
 
-function same(a: unknown, b: unknown): boolean {
-  if (a === b) return true
-  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) return JSON.stringify(a) === JSON.stringify(b)
-  return false
-}
+/** As the expression language's `==`: structural, so key order in objects does not matter. */
+const same = (a: unknown, b: unknown): boolean => deepEqual(a, b)
 
 export default definePlugin<Config>({
   id: 'flow.switch',

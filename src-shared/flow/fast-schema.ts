@@ -8,6 +8,7 @@
  * Errors have cfworker's shape, so both feed the same problem reporting.
  */
 import type { OutputUnit } from '@cfworker/json-schema'
+import { deepEqual } from '../expr/values'
 import { linearPattern } from './linear-patterns'
 
 type Check = (value: unknown, location: string, errors: OutputUnit[]) => void
@@ -56,9 +57,7 @@ function escape(key: string): string {
   return key.includes('~') || key.includes('/') ? key.replace(/~/g, '~0').replace(/\//g, '~1') : key
 }
 
-function equal(a: unknown, b: unknown): boolean {
-  return a === b || JSON.stringify(a) === JSON.stringify(b)
-}
+const equal = (a: unknown, b: unknown): boolean => deepEqual(a, b)
 
 function compile(schema: unknown, path: string): Check {
   if (schema === true) return () => {}
