@@ -1,6 +1,5 @@
 import type {
   EnvironmentsState,
-  FlowDetails,
   FlowSummary,
   PluginSummary,
   TestJobStatus,
@@ -75,9 +74,9 @@ export function createApiHandlers(app: AppContext): ApiHandlers {
       const taken = new Set(store.listFlows({ includeDeleted: true }).map((f) => f.id))
       const flow = newFlowDocument(input ?? {}, taken)
       store.createFlow(flow)
-      return store.getFlow(flow.id) as unknown as FlowDetails
+      return store.getFlow(flow.id)
     },
-    'flows.get': (input) => store.getFlow(input!.id) as unknown as FlowDetails,
+    'flows.get': (input) => store.getFlow(input!.id),
     'flows.saveDraft': (input) => {
       const { id, baseVersion, flow, text } = input!
       const saved = store.saveDraft(id, baseVersion, text ?? flow)
@@ -201,7 +200,7 @@ export function createApiHandlers(app: AppContext): ApiHandlers {
             record: (done) => store.recordRun(done),
           },
         )
-        return report as unknown as Record<string, unknown>
+        return report
       } catch (error) {
         if (error instanceof FlowLoadError)
           throw new ApiFailure('invalid-flow', error.message, error.problems)
@@ -229,7 +228,7 @@ export function createApiHandlers(app: AppContext): ApiHandlers {
     'environments.save': (input) => change(() => secrets.saveEnvironment(input!.name, input!.vars)),
     'environments.delete': (input) => change(() => secrets.deleteEnvironment(input!.name)),
     'tests.caseReport': (input) =>
-      app.tests.report(input!.jobId, input!.index) as unknown as Record<string, unknown>,
-    'runs.get': (input) => store.getRun(input!.runId) as unknown as Record<string, unknown>,
+      app.tests.report(input!.jobId, input!.index),
+    'runs.get': (input) => store.getRun(input!.runId),
   }
 }

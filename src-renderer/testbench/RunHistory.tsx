@@ -71,7 +71,7 @@ export function RunHistory({ flowId, refreshKey, onShowRun }: { flowId: string; 
           <li key={run.runId}>
             <button
               className="run-open"
-              onClick={async () => onShowRun((await call('runs.get', { runId: run.runId })) as unknown as ExecutionReport, `Run ${new Date(run.startedAt).toLocaleString()}`)}
+              onClick={async () => onShowRun(await call('runs.get', { runId: run.runId }), `Run ${new Date(run.startedAt).toLocaleString()}`)}
             >
               <span className={`dot ${run.status === 'succeeded' ? 'pass' : 'fail'}`} />
               <span>{new Date(run.startedAt).toLocaleString()}</span>

@@ -65,7 +65,7 @@ export function TestBench({ flowId, cases, onCasesChange, onShowRun, beforeRun, 
     setSelected(index)
     if (!job || !results.has(index)) return
     try {
-      const report = (await call('tests.caseReport', { jobId: job.jobId, index })) as unknown as ExecutionReport
+      const report = await call('tests.caseReport', { jobId: job.jobId, index })
       onShowRun(report, `Test: ${cases[index]?.name ?? index}`, index)
     } catch {
       onShowRun(null, '')

@@ -4,6 +4,8 @@
  * exactly these names, and the renderer's client is typed from it.
  */
 import { z } from 'zod'
+import { ExecutionReport } from '../engine/report'
+import type { Flow } from '../flow/types'
 import type { Result } from './result'
 
 const none = z.object({}).strict().optional()
@@ -115,7 +117,8 @@ export const FlowSummary = z.object({
 export type FlowSummary = z.infer<typeof FlowSummary>
 
 /** A flow document as stored; its shape is checked by the flow validator, not here. */
-const FlowDocument = JsonObject
+/** A flow as the app hands it out (checked when it was saved). */
+const FlowDocument = z.custom<Flow>((value) => typeof value === 'object' && value !== null)
 
 export const FlowDetails = z.object({
   summary: FlowSummary,
@@ -230,7 +233,7 @@ export const contract = {
   'flows.create': {
     input: z
       .object({
-        flow: FlowDocument.optional(),
+        flow: JsonObject.optional(),
         id: FlowId.optional(),
         name: z.string().min(1).max(200).optional(),
       })
@@ -243,7 +246,7 @@ export const contract = {
       .object({
         id: FlowId,
         baseVersion: z.number().int().nonnegative(),
-        flow: FlowDocument.optional(),
+        flow: JsonObject.optional(),
         text: z.string().optional(),
       })
       .strict()
@@ -287,7 +290,7 @@ export const contract = {
   },
   'runs.get': {
     input: z.object({ runId: z.string().min(1).max(100) }).strict(),
-    output: JsonObject,
+    output: ExecutionReport,
   },
   /** Runs the draft (or production) once with an event, records the run and returns its report. */
   'flows.run': {
@@ -301,7 +304,7 @@ export const contract = {
         production: z.boolean().optional(),
       })
       .strict(),
-    output: JsonObject,
+    output: ExecutionReport,
   },
   /** Starts running test cases in the background: the draft's own, or the ones given. */
   'tests.start': {
@@ -394,7 +397,7 @@ export const contract = {
     input: z
       .object({ jobId: z.string().min(1).max(100), index: z.number().int().nonnegative() })
       .strict(),
-    output: JsonObject,
+    output: ExecutionReport,
   },
 } as const
 
