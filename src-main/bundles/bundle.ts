@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto'
 import { unzipSync, zipSync } from 'fflate'
 import { z } from 'zod'
+import { PluginSummary } from '../../src-shared/api/contract'
 import type { Flow, TestCase } from '../../src-shared/flow/types'
 import type { PluginLookup, PluginMeta } from '../../src-shared/plugin-sdk'
 import { secretsNeeded } from '../../src-shared/flow/environment-refs'
@@ -42,34 +43,11 @@ const SafePath = z
     'must be a relative path inside the bundle',
   )
 
-const JsonObject = z.record(z.string(), z.unknown())
-/** The parts of a plugin definition that flows are validated against (design §5), without `create`. */
-export const BundledPluginMeta = z
-  .object({
-    id: z.string(),
-    version: z.string(),
-    name: z.string(),
-    description: z.string(),
-    group: z.string(),
-    icon: z.string().optional(),
-    inputs: z.array(z.string()),
-    outputs: z.array(z.string()),
-    dynamicOutputs: z.object({ list: z.string(), key: z.string() }).strict().optional(),
-    expressionFields: z
-      .array(z.object({ field: z.string(), kind: z.enum(['expression', 'template']) }).strict())
-      .optional(),
-    trigger: z.boolean().optional(),
-    configSchema: z.union([JsonObject, z.boolean()]),
-    defaultConfig: JsonObject,
-    form: z.array(z.object({ title: z.string(), fields: z.array(JsonObject) })).optional(),
-    docs: z.object({
-      markdown: z.string(),
-      inputs: z.record(z.string(), z.string()).optional(),
-      outputs: z.record(z.string(), z.string()).optional(),
-    }),
-    testTemplate: JsonObject,
-  })
-  .strip()
+/**
+ * The parts of a plugin definition that flows are validated against (design §5), without `create`:
+ * what the palette sees of a plugin, less where it came from.
+ */
+export const BundledPluginMeta = PluginSummary.omit({ origin: true }).strip()
 
 export const Manifest = z
   .object({
