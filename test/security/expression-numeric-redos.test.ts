@@ -22,6 +22,7 @@ describe('numeric text in the expression language', () => {
     )
     const engine = new Engine({ plugins: testRegistry() })
     const loaded = engine.load(flow)
+    await engine.run(loaded, { event: { properties: { code: '12' } } })
     for (const code of hostile) {
       const started = performance.now()
       const report = await engine.run(loaded, { event: { properties: { code } } })

@@ -62,6 +62,7 @@ describe('patterns in plugin schemas', () => {
         ],
         ['start.payload -> x'],
       )
+      validateFlow(buildFlow([['start', 'trigger.manual'], ['x', id, { name: 'warm' }]], ['start.payload -> x']), { plugins: registry })
       const { value: problems, ms } = timed(() => validateFlow(flow, { plugins: registry }))
       expect(ms).toBeLessThan(50)
       const problem = problems.find((p) => p.code === 'invalid-config')
@@ -75,6 +76,7 @@ describe('patterns in plugin schemas', () => {
     })
 
     it(`the inspector's form validator answers at once for ${id}`, () => {
+      formValidator.rawValidation(schema as RJSFSchema, { name: 'warm' })
       const { value: errors, ms } = timed(() =>
         formValidator.rawValidation(schema as RJSFSchema, { name: ATTACK }),
       )
