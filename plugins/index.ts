@@ -8,6 +8,7 @@ import dataMask from './data.mask'
 import dataMerge from './data.merge'
 import dataTransform from './data.transform'
 import httpRequest from './http.request'
+import sqlQuery from './sql.query'
 import profileAddConsent from './profile.add-consent'
 import profileMerge from './profile.merge'
 import dataCopy from './data.copy'
@@ -64,6 +65,7 @@ export const builtinPlugins = [
   profileAddConsent,
   profileMerge,
   httpRequest,
+  sqlQuery,
   codeJavascript,
   codePython,
 ] as PluginDefinition[]
