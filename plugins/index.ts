@@ -9,6 +9,7 @@ import dataMerge from './data.merge'
 import dataTransform from './data.transform'
 import httpRequest from './http.request'
 import sqlQuery from './sql.query'
+import redisCommand from './redis.command'
 import profileAddConsent from './profile.add-consent'
 import profileMerge from './profile.merge'
 import dataCopy from './data.copy'
@@ -66,6 +67,7 @@ export const builtinPlugins = [
   profileMerge,
   httpRequest,
   sqlQuery,
+  redisCommand,
   codeJavascript,
   codePython,
 ] as PluginDefinition[]
