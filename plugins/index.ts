@@ -10,6 +10,8 @@ import dataTransform from './data.transform'
 import httpRequest from './http.request'
 import sqlQuery from './sql.query'
 import redisCommand from './redis.command'
+import mqttPublish from './mqtt.publish'
+import triggerMqtt from './trigger.mqtt'
 import profileAddConsent from './profile.add-consent'
 import profileMerge from './profile.merge'
 import dataCopy from './data.copy'
@@ -40,6 +42,7 @@ export const builtinPlugins = [
   triggerEvent,
   triggerWebhook,
   triggerSchedule,
+  triggerMqtt,
   triggerSubflow,
   flowIf,
   flowSwitch,
@@ -68,6 +71,7 @@ export const builtinPlugins = [
   httpRequest,
   sqlQuery,
   redisCommand,
+  mqttPublish,
   codeJavascript,
   codePython,
 ] as PluginDefinition[]
