@@ -11,6 +11,7 @@ import httpRequest from './http.request'
 import sqlQuery from './sql.query'
 import redisCommand from './redis.command'
 import mqttPublish from './mqtt.publish'
+import emailSend from './email.send'
 import triggerMqtt from './trigger.mqtt'
 import profileAddConsent from './profile.add-consent'
 import profileMerge from './profile.merge'
@@ -72,6 +73,7 @@ export const builtinPlugins = [
   sqlQuery,
   redisCommand,
   mqttPublish,
+  emailSend,
   codeJavascript,
   codePython,
 ] as PluginDefinition[]
