@@ -32,24 +32,25 @@ import { runTests } from '../testing/run-tests'
 import type { Flow } from '../../src-shared/flow/types'
 import { defaultDataDir } from '../app-context'
 import { PluginInstaller, pluginsDirOf } from '../plugins-host/installer'
-import { PluginRefusedError, PluginRegistry } from '../plugins-host/registry'
+import { PluginRegistry } from '../plugins-host/registry'
 import { DatabaseTooNewError } from '../store/database'
 import { DATABASE_FILE, Store } from '../store/store'
-import { exportCommand, importCommand, keysCommand, readBundleFile, useBundlePlugins } from './bundle-commands'
+import {
+  exportCommand,
+  importCommand,
+  keysCommand,
+  readBundleFile,
+  useBundlePlugins,
+} from './bundle-commands'
 import { envCommand, openSecrets, secretsCommand } from './secrets-command'
 import { environmentRefs } from '../../src-shared/flow/environment-refs'
 import type { RunEnvironment } from '../../src-shared/engine/environment'
 import { emptyEnvironment } from '../../src-shared/engine/environment'
 import { existsSync } from 'node:fs'
+import { pluginsCommand } from './plugins-command'
 import { serveCommand } from './serve-command'
 import { readEvents } from './events-file'
-import {
-  formatPluginList,
-  formatProblems,
-  formatReport,
-  formatSuites,
-  formatSummary,
-} from './format'
+import { formatProblems, formatReport, formatSuites, formatSummary } from './format'
 import { runEventStream } from './run-events'
 import type { Output } from './usage'
 import { processOutput, UsageError } from './usage'
@@ -67,7 +68,7 @@ Usage:
   flowbench keys create [--out <dir>]
   flowbench serve <bundle|dir> [--port N] [--host H] [--token T] [--allow-host NAME…] [--data-dir <dir>] [--trust-plugins]
                   [--env NAME] [--secrets-file <file>]
-  flowbench plugins list|install <folder|file.tgz>|remove <id> [--json] [--data-dir <dir>]
+  flowbench plugins list|install <folder|file.tgz|package[@version]> [--yes]|remove <id> [--json] [--data-dir <dir>]
   flowbench secrets set <name> <field>=<value|->… | list | delete <name> | rename <old> <new> [--env NAME] [--data-dir <dir>]
   flowbench env list | use <name> | set <name> <var>=<value>… | unset <name> <var>… [--data-dir <dir>]
   flowbench --help | --version
@@ -166,14 +167,14 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
   const bundleContext = {
     registry,
     installer,
-    openStore: (dataDir: string | undefined) => openStoreFor(dataDir, io) ?? openStoreFor(pluginsDataDir, io)!,
+    openStore: (dataDir: string | undefined) =>
+      openStoreFor(dataDir, io) ?? openStoreFor(pluginsDataDir, io)!,
   }
 
   const secretsContext = {
     openStore: (dataDir: string | undefined) =>
       openStoreFor(dataDir, io) ?? openStoreFor(pluginsDataDir, io)!,
-    dataDirOf: (dataDir: string | undefined) =>
-      dataDir ? path.resolve(dataDir) : pluginsDataDir,
+    dataDirOf: (dataDir: string | undefined) => (dataDir ? path.resolve(dataDir) : pluginsDataDir),
   }
 
   /**
@@ -213,48 +214,7 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
     import: importCommand(bundleContext),
     keys: keysCommand(),
     serve: serveCommand({ ...bundleContext, env: deps.env ?? process.env }),
-    plugins: {
-      options: { json: { type: 'boolean' }, 'data-dir': { type: 'string' } },
-      async handler(positionals, values) {
-        const [action, target, ...extra] = positionals
-        if (extra.length > 0) throw new UsageError(`plugins: unexpected argument "${extra[0]}"`)
-        if (action === 'list') {
-          const list = registry.describe()
-          if (values.json) io.out(JSON.stringify(list, null, 2))
-          else io.out(formatPluginList(list))
-          return 0
-        }
-        if (action === 'install' || action === 'remove') {
-          if (!target)
-            throw new UsageError(
-              `plugins ${action}: missing ${action === 'install' ? 'the plugin folder or .tgz' : 'the plugin id'}`,
-            )
-          try {
-            if (action === 'install') {
-              const installed = await installer.install(path.resolve(target))
-              io.out(
-                values.json
-                  ? JSON.stringify(installed)
-                  : `Installed ${installed.id}@${installed.version} (${installed.name})`,
-              )
-            } else {
-              await installer.remove(target)
-              io.out(values.json ? JSON.stringify({ removed: target }) : `Removed ${target}`)
-            }
-            return 0
-          } catch (error) {
-            if (error instanceof PluginRefusedError) {
-              io.err(`flowbench: ${error.message}`)
-              return 1
-            }
-            throw error
-          }
-        }
-        throw new UsageError(
-          `plugins: use "plugins list", "plugins install <folder|file.tgz>" or "plugins remove <id>"`,
-        )
-      },
-    },
+    plugins: pluginsCommand({ registry, installer, env: deps.env ?? process.env }),
     validate: {
       options: { json: { type: 'boolean' }, 'data-dir': { type: 'string' } },
       async handler(positionals, values) {
