@@ -1,16 +1,14 @@
-import { Redis } from 'ioredis'
 import { definePlugin } from '../../src-shared/plugin-sdk'
 import type { Lease } from '../shared/connections'
 import {
   cleanMessage,
   connectionSchema,
-  ConnectionPools,
-  endpoint,
   failure,
   readConnection,
-  tlsMode,
   withTimeLimit,
 } from '../shared/connections'
+import type { Redis } from '../shared/redis'
+import { redisPools as pools } from '../shared/redis'
 
 const COMMANDS = ['GET', 'SET', 'INCR', 'HGET', 'HSET', 'LPUSH', 'PUBLISH'] as const
 type Command = (typeof COMMANDS)[number]
@@ -28,52 +26,6 @@ interface Config {
 }
 
 const DEFAULT_TIMEOUT_MS = 5000
-
-const pools = new ConnectionPools<Redis>({
-  async open(secret) {
-    const { host, port, user, password, url } = endpoint(secret, 6379)
-    const tls = url?.protocol === 'rediss:' ? 'on' : tlsMode(secret)
-    const dbText =
-      secret.db ?? secret.database ?? (url && url.pathname.length > 1 ? url.pathname.slice(1) : '0')
-    const db = Number(dbText)
-    if (!Number.isInteger(db) || db < 0)
-      throw failure('invalid-config', "The connection secret's db field is not a database number")
-    const client = new Redis({
-      host,
-      port,
-      username: user,
-      password,
-      db,
-      tls:
-        tls === 'off'
-          ? undefined
-          : { rejectUnauthorized: tls === 'on', ca: secret.ca || undefined },
-      lazyConnect: true,
-      connectTimeout: DEFAULT_TIMEOUT_MS,
-      // Fail fast instead of queueing while disconnected; a dead client is replaced by the pool.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    })
-    // With no retries, connect() rejects only with "Connection is closed"; the cause (refused,
-    // WRONGPASS) arrives here first and is what the user needs to see.
-    let cause: unknown = null
-    client.on('error', (error: unknown) => {
-      cause ??= error
-    })
-    try {
-      await client.connect()
-    } catch (error) {
-      client.disconnect()
-      throw cause ?? error
-    }
-    return client
-  },
-  async close(client) {
-    await client.quit().catch(() => client.disconnect())
-  },
-  alive: (client) => client.status === 'ready',
-})
 
 /** Redis stores text: numbers and booleans as written, lists and objects as JSON. */
 function text(value: unknown): string {
