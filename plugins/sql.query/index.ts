@@ -118,10 +118,15 @@ async function postgresQuery(
   signal: AbortSignal,
 ) {
   let client: pg.PoolClient
+  const connecting = pool.connect()
   try {
-    client = await withTimeLimit(pool.connect(), timeoutMs, 'Connecting to PostgreSQL', signal)
+    client = await withTimeLimit(connecting, timeoutMs, 'Connecting to PostgreSQL', signal)
   } catch (error) {
-    if ((error as { code?: string }).code === 'timeout' || signal.aborted) throw error
+    if ((error as { code?: string }).code === 'timeout' || signal.aborted) {
+      // A connection that arrives after the time limit would stay checked out of the pool.
+      connecting.then((late) => late.release(true), () => {})
+      throw error
+    }
     throw failure('connection-error', `PostgreSQL: ${cleanMessage(error, secret)}`)
   }
   let broken = false
