@@ -124,7 +124,10 @@ async function postgresQuery(
   } catch (error) {
     if ((error as { code?: string }).code === 'timeout' || signal.aborted) {
       // A connection that arrives after the time limit would stay checked out of the pool.
-      connecting.then((late) => late.release(true), () => {})
+      connecting.then(
+        (late) => late.release(true),
+        () => {},
+      )
       throw error
     }
     throw failure('connection-error', `PostgreSQL: ${cleanMessage(error, secret)}`)
