@@ -8,6 +8,11 @@ import dataMask from './data.mask'
 import dataMerge from './data.merge'
 import dataTransform from './data.transform'
 import httpRequest from './http.request'
+import sqlQuery from './sql.query'
+import redisCommand from './redis.command'
+import mqttPublish from './mqtt.publish'
+import emailSend from './email.send'
+import triggerMqtt from './trigger.mqtt'
 import profileAddConsent from './profile.add-consent'
 import profileMerge from './profile.merge'
 import dataCopy from './data.copy'
@@ -38,6 +43,7 @@ export const builtinPlugins = [
   triggerEvent,
   triggerWebhook,
   triggerSchedule,
+  triggerMqtt,
   triggerSubflow,
   flowIf,
   flowSwitch,
@@ -64,6 +70,10 @@ export const builtinPlugins = [
   profileAddConsent,
   profileMerge,
   httpRequest,
+  sqlQuery,
+  redisCommand,
+  mqttPublish,
+  emailSend,
   codeJavascript,
   codePython,
 ] as PluginDefinition[]

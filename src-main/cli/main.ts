@@ -38,7 +38,7 @@ Usage:
   flowbench keys create [--out <dir>]
   flowbench serve <bundle|dir> [--port N] [--host H] [--token T] [--allow-host NAME…] [--data-dir <dir>] [--trust-plugins]
                   [--env NAME] [--secrets-file <file>]
-  flowbench plugins list|install <folder|file.tgz>|remove <id> [--json] [--data-dir <dir>]
+  flowbench plugins list|install <folder|file.tgz|package[@version]> [--yes]|remove <id> [--json] [--data-dir <dir>]
   flowbench secrets set <name> <field>=<value|->… | list | delete <name> | rename <old> <new> [--env NAME] [--data-dir <dir>]
   flowbench env list | use <name> | set <name> <var>=<value>… | unset <name> <var>… [--data-dir <dir>]
   flowbench --help | --version
@@ -98,7 +98,7 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
     import: importCommand(ctx),
     keys: keysCommand(),
     serve: serveCommand({ ...ctx, env: deps.env ?? process.env }),
-    plugins: pluginsCommand(ctx),
+    plugins: pluginsCommand({ ...ctx, env: deps.env ?? process.env }),
     secrets: secretsCommand(ctx),
     env: envCommand(ctx),
   }

@@ -3,6 +3,7 @@
  * SIGTERM. Secrets come from the process environment or --secrets-file, never from the bundle.
  */
 import { readFile } from 'node:fs/promises'
+import { closeAllConnections } from '../../plugins/shared/connections'
 import { hasErrors, validateFlow } from '../../src-shared/flow/validate'
 import type { Flow } from '../../src-shared/flow/types'
 import { FileInputError, findFlowFiles, readJsonFile } from '../flow-files'
@@ -147,6 +148,9 @@ export function serveCommand(ctx: ServeCommandContext): CliCommand {
         process.once('SIGINT', stop)
       })
       await server.close()
+      // The connectors' pooled connections (PostgreSQL, Redis, MQTT, SMTP) would keep the
+      // process alive; they are closed once no run uses them.
+      await closeAllConnections()
       store.close()
       return 0
     },

@@ -23,6 +23,8 @@ import type { RunnerLock } from '../store/runner-lock'
 import type { Store } from '../store/store'
 import { crossSiteProblem, readBody } from '../web-host/server'
 import { redactCredentials } from './redact'
+import type { MqttTriggers } from './mqtt-triggers'
+import { MQTT_TRIGGER, startMqttTriggers } from './mqtt-triggers'
 import { describeMissing, missingSecrets } from './serve-environment'
 import type { SignatureConfig } from './webhook-signature'
 import { signatureProblem, signatureSecretRef } from './webhook-signature'
@@ -715,6 +717,25 @@ async function startServing(
     throw new HttpProblem(404, `Nothing at ${req.method} ${url.pathname}`)
   }
 
+  // MQTT triggers: each message is journaled like a webhook call (see runtime/mqtt-triggers.ts).
+  let mqttTriggers: MqttTriggers | null = null
+  const mqttFlows = [...flows.values()]
+    .filter((s) => s.loaded.entry.node.plugin === MQTT_TRIGGER)
+    .map((s) => ({ flowId: s.flow.id, config: s.loaded.entry.node.config }))
+  if (mqttFlows.length > 0) {
+    try {
+      mqttTriggers = await startMqttTriggers({
+        flows: mqttFlows,
+        secrets: () => environment().secrets,
+        submit: (flowId, event) => void enqueue(flowId, event, 'mqtt', null),
+        log,
+      })
+    } catch (error) {
+      for (const t of timers) t.stop()
+      throw error
+    }
+  }
+
   const server = http.createServer((req, res) => {
     const started = performance.now()
     handle(req, res)
@@ -742,6 +763,10 @@ async function startServing(
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port ?? 0, host, () => resolve())
+  }).catch(async (error: unknown) => {
+    for (const t of timers) t.stop()
+    await mqttTriggers?.close()
+    throw error
   })
   port = (server.address() as AddressInfo).port
   log({
@@ -779,6 +804,7 @@ async function startServing(
     async close() {
       stopping = true
       for (const t of timers) t.stop()
+      await mqttTriggers?.close()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       if (working) await working
       lock.release()
