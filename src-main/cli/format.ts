@@ -1,6 +1,7 @@
 /** Human-readable output of the CLI. `--json` prints the data itself instead. */
 import type { ExecutionReport } from '../../src-shared/engine/report'
 import type { Problem } from '../../src-shared/flow/types'
+import type { FlowCoverage } from '../../src-shared/testing/coverage'
 import type { SuiteResult } from '../testing/run-tests'
 import type { EventsSummary } from './run-events'
 
@@ -91,6 +92,31 @@ export function formatSuites(suites: SuiteResult[], passed: number, failed: numb
     }
   }
   lines.push(`${passed} passed, ${failed} failed`)
+  return lines.join('\n')
+}
+
+function percentOf(figure: { covered: number; total: number; percent: number }): string {
+  return `${figure.percent}% (${figure.covered}/${figure.total})`
+}
+
+/** The per-flow coverage table, each flow followed by what its runs never reached. */
+export function formatCoverage(flows: FlowCoverage[]): string {
+  const rows = [['FLOW', 'RUNS', 'NODES', 'PORTS', 'BRANCHES', 'EDGES']]
+  for (const c of flows) {
+    rows.push([c.flowId, String(c.runs), percentOf(c.nodes), percentOf(c.ports), percentOf(c.branches), percentOf(c.edges)])
+  }
+  const lines = ['Coverage', table(rows)]
+  for (const c of flows) {
+    const missing = [
+      ...c.nodes.uncovered.map((id) => `node ${id}`),
+      // A branch outcome is also a port: list it once, as the branch.
+      ...c.ports.uncovered
+        .filter((p) => !c.branches.uncovered.some((b) => b.nodeId === p.nodeId && b.port === p.port))
+        .map((p) => `port ${p.nodeId}.${p.port}`),
+      ...c.branches.uncovered.map((b) => `branch ${b.nodeId}.${b.port}`),
+    ]
+    if (missing.length > 0) lines.push(`  ${c.flowId} never reached: ${missing.join(', ')}`)
+  }
   return lines.join('\n')
 }
 

@@ -32,6 +32,7 @@ Usage:
   flowbench run <flow.json|bundle> --events <file.ndjson|file.json|file.csv> [--trace summary|full] [--json] [--data-dir <dir>]
   flowbench validate <flow.json> [--json]
   flowbench test <flow.json|bundle|dir> [--junit <file>] [--json] [--trust-plugins] [--env NAME]
+                 [--coverage] [--coverage-json <file>] [--min-coverage <pct>]
   flowbench export <flow.json…> -o <file.flowbundle> [--sign <private key file>]
   flowbench import <file.flowbundle> [--data-dir <dir>]
   flowbench import <file.flowbundle> --trust-plugins | --require-signature <public key file>
@@ -55,7 +56,13 @@ serve reads each secret a flow needs (secrets.crm.apiKey) from FLOWBENCH_SECRET_
 (upper-cased, other characters as _) or from --secrets-file (dotenv, same names), and refuses to
 start without it; variables come from the bundle's environment --env NAME and FLOWBENCH_VAR_<NAME>.
 
-Exit codes: 0 success; 1 the flow failed or validation found errors; 2 bad usage or unreadable input.
+test --coverage counts, per flow, the nodes that ran, the output ports that fired (error ports
+where an edge handles them), the flow.if/flow.switch outcomes taken and the edges that carried
+data; a subflow's runs count toward its own flow. --min-coverage fails a flow whose node, port or
+branch figure is below the percentage.
+
+Exit codes: 0 success; 1 the flow failed, a test failed, coverage is below --min-coverage or
+validation found errors; 2 bad usage or unreadable input.
 `
 
 export interface CliDependencies {
