@@ -3,6 +3,7 @@ import type { ExecutionReport } from '../../src-shared/engine/report'
 import type { Problem } from '../../src-shared/flow/types'
 import type { FlowCoverage } from '../../src-shared/testing/coverage'
 import type { SuiteResult } from '../testing/run-tests'
+import type { ReplaySummary } from '../app/replay'
 import type { EventsSummary } from './run-events'
 
 function table(rows: string[][]): string {
@@ -116,6 +117,27 @@ export function formatCoverage(flows: FlowCoverage[]): string {
       ...c.branches.uncovered.map((b) => `branch ${b.nodeId}.${b.port}`),
     ]
     if (missing.length > 0) lines.push(`  ${c.flowId} never reached: ${missing.join(', ')}`)
+  }
+  return lines.join('\n')
+}
+
+function short(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'nothing'
+  return text.length > 120 ? `${text.slice(0, 117)}…` : text
+}
+
+/** Replay's groups of differences, biggest first, each with its example events. */
+export function formatReplay(summary: ReplaySummary, against: string): string {
+  const lines = [
+    `Replayed ${summary.events} event${summary.events === 1 ? '' : 's'} through the draft and ${against}: ${summary.differing} behave${summary.differing === 1 ? 's' : ''} differently` +
+      (summary.invalid ? ` (${summary.invalid} could not be read or run)` : ''),
+    `Side effects answered from recorded runs: ${summary.answered.recorded}, mocked: ${summary.answered.mocked}; nothing was sent over the network.`,
+  ]
+  for (const group of summary.groups) {
+    lines.push('', `${group.count} × ${group.flowId}: ${group.summary}`)
+    for (const e of group.examples) {
+      lines.push(`    event ${e.eventId} (#${e.index + 1}): ${against} ${short(e.production)} → draft ${short(e.draft)}`)
+    }
   }
   return lines.join('\n')
 }
