@@ -24,11 +24,10 @@ afterAll(async () => {
   await app.close()
 })
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function call(
-  method: string,
-  arg?: unknown,
-): Promise<{ ok: boolean; value?: any; error?: { message: string } }> {
+/** The API answers as the renderer gets them; their values are checked by shape below. */
+type Answer = { ok: boolean; value?: any; error?: { message: string } } // eslint-disable-line @typescript-eslint/no-explicit-any
+
+async function call(method: string, arg?: unknown): Promise<Answer> {
   const response = await fetch(`http://127.0.0.1:${host.port}/api/${method}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${host.token}`, 'content-type': 'application/json' },
