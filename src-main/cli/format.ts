@@ -1,7 +1,9 @@
 /** Human-readable output of the CLI. `--json` prints the data itself instead. */
 import type { ExecutionReport } from '../../src-shared/engine/report'
 import type { Problem } from '../../src-shared/flow/types'
+import type { FlowCoverage } from '../../src-shared/testing/coverage'
 import type { SuiteResult } from '../testing/run-tests'
+import type { ReplaySummary } from '../app/replay'
 import type { EventsSummary } from './run-events'
 
 function table(rows: string[][]): string {
@@ -91,6 +93,52 @@ export function formatSuites(suites: SuiteResult[], passed: number, failed: numb
     }
   }
   lines.push(`${passed} passed, ${failed} failed`)
+  return lines.join('\n')
+}
+
+function percentOf(figure: { covered: number; total: number; percent: number }): string {
+  return `${figure.percent}% (${figure.covered}/${figure.total})`
+}
+
+/** The per-flow coverage table, each flow followed by what its runs never reached. */
+export function formatCoverage(flows: FlowCoverage[]): string {
+  const rows = [['FLOW', 'RUNS', 'NODES', 'PORTS', 'BRANCHES', 'EDGES']]
+  for (const c of flows) {
+    rows.push([c.flowId, String(c.runs), percentOf(c.nodes), percentOf(c.ports), percentOf(c.branches), percentOf(c.edges)])
+  }
+  const lines = ['Coverage', table(rows)]
+  for (const c of flows) {
+    const missing = [
+      ...c.nodes.uncovered.map((id) => `node ${id}`),
+      // A branch outcome is also a port: list it once, as the branch.
+      ...c.ports.uncovered
+        .filter((p) => !c.branches.uncovered.some((b) => b.nodeId === p.nodeId && b.port === p.port))
+        .map((p) => `port ${p.nodeId}.${p.port}`),
+      ...c.branches.uncovered.map((b) => `branch ${b.nodeId}.${b.port}`),
+    ]
+    if (missing.length > 0) lines.push(`  ${c.flowId} never reached: ${missing.join(', ')}`)
+  }
+  return lines.join('\n')
+}
+
+function short(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'nothing'
+  return text.length > 120 ? `${text.slice(0, 117)}…` : text
+}
+
+/** Replay's groups of differences, biggest first, each with its example events. */
+export function formatReplay(summary: ReplaySummary, against: string): string {
+  const lines = [
+    `Replayed ${summary.events} event${summary.events === 1 ? '' : 's'} through the draft and ${against}: ${summary.differing} behave${summary.differing === 1 ? 's' : ''} differently` +
+      (summary.invalid ? ` (${summary.invalid} could not be read or run)` : ''),
+    `Side effects answered from recorded runs: ${summary.answered.recorded}, mocked: ${summary.answered.mocked}; nothing was sent over the network.`,
+  ]
+  for (const group of summary.groups) {
+    lines.push('', `${group.count} × ${group.flowId}: ${group.summary}`)
+    for (const e of group.examples) {
+      lines.push(`    event ${e.eventId} (#${e.index + 1}): ${against} ${short(e.production)} → draft ${short(e.draft)}`)
+    }
+  }
   return lines.join('\n')
 }
 

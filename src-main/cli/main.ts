@@ -17,6 +17,7 @@ import { APP_VERSION } from '../version'
 import { exportCommand, importCommand, keysCommand } from './bundle-commands'
 import { createCliContext, dataDirOf } from './context'
 import { pluginsCommand } from './plugins-command'
+import { replayCommand } from './replay-command'
 import { runCommand } from './run-command'
 import { envCommand, secretsCommand } from './secrets-command'
 import { serveCommand } from './serve-command'
@@ -32,6 +33,9 @@ Usage:
   flowbench run <flow.json|bundle> --events <file.ndjson|file.json|file.csv> [--trace summary|full] [--json] [--data-dir <dir>]
   flowbench validate <flow.json> [--json]
   flowbench test <flow.json|bundle|dir> [--junit <file>] [--json] [--trust-plugins] [--env NAME]
+                 [--coverage] [--coverage-json <file>] [--min-coverage <pct>]
+  flowbench replay <flow.json|data-dir> --events <file> | --since <duration> [--against production|<flow file>]
+                   [--flow <id>] [--json] [--data-dir <dir>] [--env NAME]
   flowbench export <flow.json…> -o <file.flowbundle> [--sign <private key file>]
   flowbench import <file.flowbundle> [--data-dir <dir>]
   flowbench import <file.flowbundle> --trust-plugins | --require-signature <public key file>
@@ -55,7 +59,20 @@ serve reads each secret a flow needs (secrets.crm.apiKey) from FLOWBENCH_SECRET_
 (upper-cased, other characters as _) or from --secrets-file (dotenv, same names), and refuses to
 start without it; variables come from the bundle's environment --env NAME and FLOWBENCH_VAR_<NAME>.
 
-Exit codes: 0 success; 1 the flow failed or validation found errors; 2 bad usage or unreadable input.
+test --coverage counts, per flow, the nodes that ran, the output ports that fired (error ports
+where an edge handles them), the flow.if/flow.switch outcomes taken and the edges that carried
+data; a subflow's runs count toward its own flow. --min-coverage fails a flow whose node, port or
+branch figure is below the percentage.
+
+replay runs each event (an NDJSON/JSON/CSV file, or what serve and the app's runner journaled in
+the last --since 30m|24h|7d) through the draft — or the flow file given — and through production
+— or the --against file — each from the profile as it was, in memory, with http.request answered
+from the recorded run or mocked, never the network. It prints what differs (status, path, profile
+and session changes, node outputs) grouped with example events; --json prints
+{ events, differing, groups, invalid, answered }. It exits 1 when any event behaves differently.
+
+Exit codes: 0 success; 1 the flow failed, a test failed, coverage is below --min-coverage, replay
+found differences or validation found errors; 2 bad usage or unreadable input.
 `
 
 export interface CliDependencies {
@@ -94,6 +111,7 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
     run: runCommand(ctx),
     validate: validateCommand(ctx),
     test: testCommand(ctx),
+    replay: replayCommand(ctx),
     export: exportCommand(ctx),
     import: importCommand(ctx),
     keys: keysCommand(),

@@ -1,15 +1,21 @@
-/** `flowbench test <flow.json|bundle|dir> [--junit <file>] [--json] [--env NAME]`: the flows' own test cases. */
+/**
+ * `flowbench test <flow.json|bundle|dir> [--junit <file>] [--json] [--env NAME]`: the flows' own
+ * test cases. `--coverage` prints what the cases reached per flow, `--coverage-json <file>` writes
+ * it, and `--min-coverage <pct>` exits 1 when any flow's node, port or branch coverage is below.
+ */
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Flow } from '../../src-shared/flow/types'
 import { findFlowFiles, readJsonFile, siblingFlowResolver } from '../flow-files'
+import { lowestPercent } from '../../src-shared/testing/coverage'
+import { CoverageRecorder } from '../testing/coverage'
 import { toJUnitXml } from '../testing/junit'
 import type { SuiteResult } from '../testing/run-tests'
 import { runTests } from '../testing/run-tests'
 import { readBundleFile, useBundlePlugins } from './bundle-commands'
 import type { CliContext } from './context'
 import { onePositional } from './context'
-import { formatSuites } from './format'
+import { formatCoverage, formatSuites } from './format'
 import type { CliCommand } from './usage'
 import { UsageError } from './usage'
 
@@ -22,9 +28,20 @@ export function testCommand(ctx: CliContext): CliCommand {
       'data-dir': { type: 'string' },
       'trust-plugins': { type: 'boolean' },
       env: { type: 'string' },
+      coverage: { type: 'boolean' },
+      'coverage-json': { type: 'string' },
+      'min-coverage': { type: 'string' },
     },
     async handler(positionals, values, io) {
-      const target = onePositional('test', positionals, 'a flow file, a bundle or a folder of flows')
+      const target = onePositional(
+        'test',
+        positionals,
+        'a flow file, a bundle or a folder of flows',
+      )
+      const minCoverage = minCoverageOf(values['min-coverage'])
+      const wantsCoverage =
+        values.coverage === true || values['coverage-json'] !== undefined || minCoverage !== null
+      const coverage = wantsCoverage ? new CoverageRecorder(registry) : undefined
       const suites: SuiteResult[] = []
       if (target.endsWith('.flowbundle')) {
         const bundle = await readBundleFile(target, registry)
@@ -41,6 +58,7 @@ export function testCommand(ctx: CliContext): CliCommand {
               plugins: registry,
               resolveFlow: (id) => byId.get(id),
               environment,
+              coverage,
             }),
           )
         }
@@ -55,15 +73,55 @@ export function testCommand(ctx: CliContext): CliCommand {
         const siblings = siblingFlowResolver(path.dirname(path.resolve(file)))
         const environment = ctx.environmentFor([flow], values)
         suites.push(
-          await runTests(flow, cases, { plugins: registry, resolveFlow: siblings, environment }),
+          await runTests(flow, cases, {
+            plugins: registry,
+            resolveFlow: siblings,
+            environment,
+            coverage,
+          }),
         )
       }
-      if (values.junit) await writeFile(values.junit as string, toJUnitXml(suites))
+      const flows = coverage?.all() ?? []
+      if (values.junit) await writeFile(values.junit as string, toJUnitXml(suites, flows))
+      if (values['coverage-json']) {
+        await writeFile(
+          values['coverage-json'] as string,
+          JSON.stringify({ flows }, null, 2) + '\n',
+        )
+      }
       const passed = suites.reduce((n, s) => n + s.passed, 0)
       const failed = suites.reduce((n, s) => n + s.failed, 0)
-      if (values.json) io.out(JSON.stringify({ passed, failed, suites }, null, 2))
-      else io.out(formatSuites(suites, passed, failed))
-      return failed === 0 ? 0 : 1
+      const below = minCoverage === null ? [] : flows.filter((c) => lowestPercent(c) < minCoverage)
+      if (values.json) {
+        io.out(
+          JSON.stringify(
+            { passed, failed, suites, ...(coverage ? { coverage: flows } : {}) },
+            null,
+            2,
+          ),
+        )
+      } else {
+        io.out(formatSuites(suites, passed, failed))
+        if (values.coverage === true) io.out(formatCoverage(flows))
+        for (const c of below) {
+          io.out(
+            `Coverage of ${c.flowId} is below ${minCoverage}%: nodes ${c.nodes.percent}%, ports ${c.ports.percent}%, branches ${c.branches.percent}%`,
+          )
+        }
+      }
+      return failed === 0 && below.length === 0 ? 0 : 1
     },
   }
+}
+
+function minCoverageOf(value: unknown): number | null {
+  if (value === undefined) return null
+  const text = String(value).replace(/%$/, '')
+  const pct = Number(text)
+  if (text.trim() === '' || !Number.isFinite(pct) || pct < 0 || pct > 100) {
+    throw new UsageError(
+      `test: --min-coverage must be a percentage from 0 to 100, got "${String(value)}"`,
+    )
+  }
+  return pct
 }

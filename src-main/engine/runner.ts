@@ -92,6 +92,11 @@ export interface RunOptions {
   flowVersion?: number | null
   runId?: string
   onEvent?: (event: EngineEvent) => void
+  /**
+   * The report of every subflow this run starts, at any depth (children inherit it). Their
+   * records are not in the parent's report; flow coverage counts them toward the child flow.
+   */
+  onSubflowReport?: (report: ExecutionReport) => void
   /** Values laid over the engine's environment for this run (test cases give fake secrets). */
   environment?: { vars?: Record<string, unknown>; secrets?: Record<string, Record<string, string>> }
 }
@@ -188,6 +193,7 @@ export class Engine {
       parent,
     })
     const report = await child.execute()
+    parent.options.onSubflowReport?.(report)
     return { status: report.status, result: report.result, errors: report.errors }
   }
 }

@@ -82,6 +82,17 @@ export interface RunPage {
   nextCursor: string | null
 }
 
+/** An event serve or the app's runner received, as its journal keeps it. */
+export interface JournalEntry {
+  seq: number
+  flowId: string
+  event: unknown
+  source: string
+  receivedAt: string
+  status: string
+  runId: string | null
+}
+
 export interface StoreOptions extends OpenOptions {
   /** Runs kept per flow; older ones are pruned in the background. */
   retention?: number
@@ -559,6 +570,40 @@ export class Store {
       const name = typeof c.name === 'string' && c.name ? c.name : `Case ${i + 1}`
       insert.run(flowId, i, name, JSON.stringify(c))
     })
+  }
+
+  // ---- journal (read side; serve writes it) ----
+
+  /**
+   * Journaled events oldest first, read a page at a time so a long history is never in memory
+   * at once (and no statement stays open while the caller works between pages).
+   */
+  *journalEntries(query: { flowId?: string; since?: string } = {}): Generator<JournalEntry> {
+    const page = this.sql(
+      `SELECT seq, flow_id AS flowId, event, source, received_at AS receivedAt, status, run_id AS runId
+       FROM journal WHERE seq > ? AND (? IS NULL OR flow_id = ?) AND (? IS NULL OR received_at >= ?)
+       ORDER BY seq LIMIT 500`,
+    )
+    let after = 0
+    for (;;) {
+      const flowId = query.flowId ?? null
+      const since = query.since ?? null
+      const rows = page.all(after, flowId, flowId, since, since) as (JournalEntry & { event: string })[]
+      for (const row of rows) {
+        const parsed = parseJsonText(row.event)
+        yield { ...row, event: parsed.ok ? parsed.value : row.event }
+      }
+      if (rows.length < 500) return
+      after = rows[rows.length - 1]!.seq
+    }
+  }
+
+  /** A kept run's report, or null once retention has pruned it. */
+  findRun(runId: string): ExecutionReport | null {
+    const report = this.sql('SELECT report FROM runs WHERE run_id = ?').pluck().get(runId) as
+      | string
+      | undefined
+    return report === undefined ? null : (JSON.parse(report) as ExecutionReport)
   }
 
   // ---- runs ----

@@ -8,6 +8,8 @@ import { ApiFailure } from '../../src-shared/api/result'
 import type { ExecutionReport } from '../../src-shared/engine/report'
 import type { Flow, TestCase } from '../../src-shared/flow/types'
 import type { PluginSource } from '../engine/load'
+import type { FlowCoverage } from '../../src-shared/testing/coverage'
+import { CoverageRecorder } from './coverage'
 import type { CaseResult } from './expectations'
 import { runTests } from './run-tests'
 import type { RunEnvironment } from '../../src-shared/engine/environment'
@@ -24,6 +26,7 @@ export interface JobStatus {
   durationMs: number
   error: string | null
   cases: Omit<CaseResult, 'report'>[]
+  coverage: FlowCoverage | null
 }
 
 interface Job {
@@ -48,7 +51,7 @@ export class TestJobs {
     const jobId = randomUUID()
     const total = only ? only.filter((i) => i >= 0 && i < cases.length).length : cases.length
     const job: Job = {
-      status: { jobId, flowId: String(flow.id), done: 0, total, finished: false, cancelled: false, passed: 0, failed: 0, durationMs: 0, error: null, cases: [] },
+      status: { jobId, flowId: String(flow.id), done: 0, total, finished: false, cancelled: false, passed: 0, failed: 0, durationMs: 0, error: null, cases: [], coverage: null },
       reports: new Map(),
       abort: new AbortController(),
     }
@@ -59,7 +62,9 @@ export class TestJobs {
   }
 
   private async execute(job: Job, flow: Flow, cases: TestCase[], only?: number[]): Promise<void> {
+    const coverage = new CoverageRecorder(this.plugins)
     const suite = await runTests(flow, cases, {
+      coverage,
       plugins: this.plugins,
       resolveFlow: this.resolveFlow,
       environment: this.environment,
@@ -89,6 +94,7 @@ export class TestJobs {
     }
     job.status.durationMs = suite?.durationMs ?? 0
     job.status.cancelled = job.abort.signal.aborted
+    job.status.coverage = coverage.coverage(String(flow.id)) ?? null
     job.status.finished = true
   }
 

@@ -1,4 +1,8 @@
-/** JUnit XML for CI systems: one testsuite per flow, one testcase per case. */
+/**
+ * JUnit XML for CI systems: one testsuite per flow, one testcase per case; with coverage, each
+ * testsuite carries its flow's figures as `coverage.*` properties (percentages).
+ */
+import type { FlowCoverage } from '../../src-shared/testing/coverage'
 import type { SuiteResult } from './run-tests'
 
 // eslint-disable-next-line no-control-regex -- these are exactly the characters to remove
@@ -10,13 +14,27 @@ function escapeXml(text: string): string {
     .replace(INVALID_XML_CHARS, '')
 }
 
-export function toJUnitXml(suites: SuiteResult[]): string {
+function coverageProperties(coverage: FlowCoverage): string[] {
+  const lines = ['    <properties>']
+  for (const kind of ['nodes', 'ports', 'branches', 'edges'] as const) {
+    const { percent, covered, total } = coverage[kind]
+    lines.push(`      <property name="coverage.${kind}" value="${percent}"/>`)
+    lines.push(`      <property name="coverage.${kind}.covered" value="${covered}/${total}"/>`)
+  }
+  lines.push('    </properties>')
+  return lines
+}
+
+export function toJUnitXml(suites: SuiteResult[], coverage: FlowCoverage[] = []): string {
+  const coverageOf = new Map(coverage.map((c) => [c.flowId, c]))
   const total = suites.reduce((n, s) => n + s.cases.length, 0)
   const failures = suites.reduce((n, s) => n + s.failed, 0)
   const time = (suites.reduce((n, s) => n + s.durationMs, 0) / 1000).toFixed(3)
   const lines = [`<?xml version="1.0" encoding="UTF-8"?>`, `<testsuites name="flowbench" tests="${total}" failures="${failures}" time="${time}">`]
   for (const suite of suites) {
     lines.push(`  <testsuite name="${escapeXml(suite.flowId)}" tests="${suite.cases.length}" failures="${suite.failed}" time="${(suite.durationMs / 1000).toFixed(3)}">`)
+    const flowCoverage = coverageOf.get(suite.flowId)
+    if (flowCoverage) lines.push(...coverageProperties(flowCoverage))
     for (const c of suite.cases) {
       lines.push(`    <testcase classname="${escapeXml(suite.flowId)}" name="${escapeXml(c.name)}" time="${(c.durationMs / 1000).toFixed(3)}">`)
       if (!c.passed) {

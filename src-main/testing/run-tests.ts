@@ -5,6 +5,7 @@ import type { LoadedFlow, PluginSource } from '../engine/load'
 import { FlowLoadError } from '../engine/load'
 import { Engine } from '../engine/runner'
 import { MemoryStateStore } from '../engine/state-store'
+import type { CoverageRecorder } from './coverage'
 import type { CaseResult } from './expectations'
 import { checkExpectations } from './expectations'
 
@@ -30,9 +31,11 @@ export interface RunTestsOptions {
   only?: number[]
   /** The environment cases run in (each case may lay fake secrets and variables over it). */
   environment?: RunEnvironment | (() => RunEnvironment)
+  /** Counts every case's run (and the subflows it starts) toward flow coverage. */
+  coverage?: CoverageRecorder
 }
 
-export async function runTestCase(engine: Engine, loaded: LoadedFlow, testCase: TestCase, index: number, signal?: AbortSignal): Promise<CaseResult> {
+export async function runTestCase(engine: Engine, loaded: LoadedFlow, testCase: TestCase, index: number, signal?: AbortSignal, coverage?: CoverageRecorder): Promise<CaseResult> {
   const started = performance.now()
   const name = typeof testCase.name === 'string' && testCase.name ? testCase.name : `Case ${index + 1}`
   try {
@@ -45,9 +48,11 @@ export async function runTestCase(engine: Engine, loaded: LoadedFlow, testCase: 
       trace: 'full',
       signal,
       trigger: { type: 'test', testCase: name },
+      onSubflowReport: coverage ? (child) => coverage.record(child) : undefined,
       environment:
         testCase.secrets || testCase.vars ? { secrets: testCase.secrets, vars: testCase.vars } : undefined,
     })
+    coverage?.record(report)
     const unmet = checkExpectations(testCase.expect, report)
     return { name, index, passed: unmet.length === 0, durationMs: performance.now() - started, unmet, report }
   } catch (error) {
@@ -58,7 +63,9 @@ export async function runTestCase(engine: Engine, loaded: LoadedFlow, testCase: 
 export async function runTests(flow: Flow, cases: TestCase[], options: RunTestsOptions): Promise<SuiteResult> {
   const started = performance.now()
   const suite: SuiteResult = { flowId: String(flow.id), flowName: String(flow.name ?? flow.id), passed: 0, failed: 0, durationMs: 0, cases: [] }
-  const engine = new Engine({ plugins: options.plugins, store: new MemoryStateStore(), resolveFlow: options.resolveFlow, environment: options.environment })
+  const { coverage } = options
+  const resolveFlow = coverage ? coverage.resolving(options.resolveFlow) : options.resolveFlow
+  const engine = new Engine({ plugins: options.plugins, store: new MemoryStateStore(), resolveFlow, environment: options.environment })
   let loaded: LoadedFlow
   try {
     loaded = engine.load(flow)
@@ -69,13 +76,14 @@ export async function runTests(flow: Flow, cases: TestCase[], options: RunTestsO
     suite.failed = cases.length
     return suite
   }
+  coverage?.addFlow(flow)
   const selected = options.only ? options.only.filter((i) => i >= 0 && i < cases.length) : cases.map((_, i) => i)
   let done = 0
   for (const index of selected) {
     if (options.signal?.aborted) break
     // A fresh store per case: cases never see each other's profiles.
-    const caseEngine = new Engine({ plugins: options.plugins, store: new MemoryStateStore(), resolveFlow: options.resolveFlow, environment: options.environment })
-    const result = await runTestCase(caseEngine, loaded, cases[index]!, index, options.signal)
+    const caseEngine = new Engine({ plugins: options.plugins, store: new MemoryStateStore(), resolveFlow, environment: options.environment })
+    const result = await runTestCase(caseEngine, loaded, cases[index]!, index, options.signal, coverage)
     if (!options.keepReports) result.report = null
     suite.cases.push(result)
     if (result.passed) suite.passed++

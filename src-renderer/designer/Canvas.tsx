@@ -5,7 +5,7 @@ import type { DragEvent } from 'react'
 import type { FlowNode, Problem } from '../../src-shared/flow/types'
 import { outputPortsOf } from '../../src-shared/plugin-sdk'
 import { useDesigner, useDesignerApi } from './DesignerContext'
-import type { CanvasNode, FlowNodeData, NodeRunStatus } from './FlowNodeView'
+import type { CanvasNode, FlowNodeData, NodeCoverage, NodeRunStatus } from './FlowNodeView'
 import { FlowNodeView } from './FlowNodeView'
 import { wouldCreateCycle } from './graph-checks'
 
@@ -21,7 +21,20 @@ export interface RunOverlay {
   edges: Record<string, 'active' | 'inactive' | 'unreached'>
 }
 
-export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; overlay: RunOverlay | null; onMessage: (text: string) => void }) {
+/** What the Coverage toggle paints: each node's uncovered state, by node id. */
+export type CoverageOverlay = Map<string, NodeCoverage>
+
+export function Canvas({
+  problems,
+  overlay,
+  coverage = null,
+  onMessage,
+}: {
+  problems: Problem[]
+  overlay: RunOverlay | null
+  coverage?: CoverageOverlay | null
+  onMessage: (text: string) => void
+}) {
   const api = useDesignerApi()
   const flow = useDesigner((s) => s.flow)
   const plugins = useDesigner((s) => s.plugins)
@@ -52,7 +65,7 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
   const cacheInputs = useRef<unknown[]>([])
   const nodes: CanvasNode[] = useMemo(() => {
     if (!flow) return []
-    const inputs = [plugins, problemsByNode, overlay]
+    const inputs = [plugins, problemsByNode, overlay, coverage]
     if (!inputs.every((x, i) => x === cacheInputs.current[i])) {
       cache.current = new WeakMap()
       cacheInputs.current = inputs
@@ -61,7 +74,8 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
       const problemsOf = problemsByNode.get(node.id) ?? noProblems
       const run = overlay?.nodes[node.id] ?? (overlay ? SKIPPED : null)
       const selected = selectedNodeSet.has(node.id)
-      const key = [problemsOf, run, selected]
+      const covered = coverage?.get(node.id) ?? null
+      const key = [problemsOf, run, selected, covered]
       const hit = cache.current.get(node)
       // Only the data is reused: xyflow must get fresh node objects, or it skips measuring them.
       if (hit && hit.key.every((x, i) => x === key[i])) return { id: node.id, type: 'flowNode', position: node.position, data: hit.data, selected }
@@ -73,11 +87,12 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
         outputs: plugin ? outputPortsOf(plugin, node.config) : ['error'],
         problems: problemsOf,
         run,
+        coverage: covered,
       }
       cache.current.set(node, { key, data })
       return { id: node.id, type: 'flowNode', position: node.position, data, selected } satisfies CanvasNode
     })
-  }, [flow, plugins, problemsByNode, noProblems, overlay, selectedNodeSet])
+  }, [flow, plugins, problemsByNode, noProblems, overlay, coverage, selectedNodeSet])
 
   const flowEdges = flow?.edges
   const edges: Edge[] = useMemo(() => {

@@ -25,6 +25,9 @@ import { RunnerPanel } from '../runner/RunnerPanel'
 import { SecretsPanel } from '../secrets/SecretsPanel'
 import { environmentNames, useEnvironments } from '../secrets/environments-store'
 import { RunHistory } from '../testbench/RunHistory'
+import type { FlowCoverage } from '../../src-shared/testing/coverage'
+import { CoverageBar } from '../coverage/CoverageBar'
+import { caseForPort, uncoveredByNode } from '../coverage/coverage-case'
 import { TestBench } from '../testbench/TestBench'
 import { TraceView } from '../testbench/TraceView'
 import type { ExecutionReport } from '../../src-shared/engine/report'
@@ -80,6 +83,14 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
   const [trace, setTrace] = useState<{ report: ExecutionReport; title: string; caseIndex: number | null } | null>(null)
   const [runsKey, setRunsKey] = useState(0)
   const overlay = useMemo(() => (trace ? overlayOf(trace.report) : null), [trace])
+  const [coverage, setCoverage] = useState<FlowCoverage | null>(null)
+  const [showCoverage, setShowCoverage] = useState(false)
+  const [coverageOffer, setCoverageOffer] = useState<{ nodeId: string; port: string } | null>(null)
+  const coverageOverlay = useMemo(() => {
+    if (!showCoverage || !coverage) return null
+    const onPort = (nodeId: string, port: string) => setCoverageOffer({ nodeId, port })
+    return new Map([...uncoveredByNode(coverage)].map(([id, c]) => [id, { ...c, onPort }]))
+  }, [showCoverage, coverage])
   const flow = useDesigner((s) => s.flow)
   const { canUndo, canRedo } = useHistoryState()
   const reactFlow = useReactFlow()
@@ -122,6 +133,8 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
         store.getState().open(next.draft.flow as unknown as Flow)
         setDetails(next)
         setTrace(null)
+        setCoverage(null)
+        setCoverageOffer(null)
         localStorage.setItem('flowbench.lastFlow', id)
         requestAnimationFrame(() => void reactFlow.fitView({ duration: 0, minZoom: 0.35, maxZoom: 1.1 }))
       } catch (error) {
@@ -283,6 +296,17 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
     [store, trace, onMessage],
   )
 
+  /** The offered case for an uncovered port: added to the draft's cases for the user to complete. */
+  const createCoverageCase = useCallback(() => {
+    const state = store.getState()
+    if (!coverageOffer || !state.flow) return
+    const made = caseForPort(state.flow, coverageOffer.nodeId, coverageOffer.port)
+    state.setTests([...(state.flow.tests ?? []), made])
+    setCoverageOffer(null)
+    setBottomTab('tests')
+    onMessage(`Added “${made.name}”: edit its event until the run reaches ${coverageOffer.nodeId}.${coverageOffer.port}`)
+  }, [store, coverageOffer, onMessage])
+
   /** A new test case from the shown run: its event and starting profile, expecting what it did. */
   const caseFromRun = useCallback(() => {
     if (!trace) return
@@ -422,7 +446,17 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
 
       <main className="canvas-region" data-testid="canvas">
         {flow ? (
-          <Canvas problems={problems} overlay={overlay} onMessage={onCanvasMessage} />
+          <>
+            <Canvas problems={problems} overlay={overlay} coverage={coverageOverlay} onMessage={onCanvasMessage} />
+            <CoverageBar
+              available={coverage !== null}
+              on={showCoverage}
+              onToggle={() => setShowCoverage((on) => !on)}
+              offer={coverageOffer}
+              onCreateCase={createCoverageCase}
+              onDismiss={() => setCoverageOffer(null)}
+            />
+          </>
         ) : (
           <div className="canvas-empty">
             <p>Open a flow from the list, or create one.</p>
@@ -456,6 +490,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
                 onShowRun={paintRun}
                 beforeRun={flushSave}
                 onMessage={onMessage}
+                onCoverage={setCoverage}
               />
             ) : (
               <p className="empty">Open a flow to see its test cases.</p>

@@ -14,6 +14,15 @@ export interface FlowNodeData extends Record<string, unknown> {
   outputs: string[]
   problems: { errors: number; warnings: number; first: string | null }
   run: { status: NodeRunStatus; order: number | null } | null
+  /** With the Coverage toggle on: what the test cases never reached of this node. */
+  coverage?: NodeCoverage | null
+}
+
+export interface NodeCoverage {
+  nodeUncovered: boolean
+  uncoveredPorts: string[]
+  /** Offers a test case that would reach the port. */
+  onPort: (nodeId: string, port: string) => void
 }
 
 export type CanvasNode = Node<FlowNodeData, 'flowNode'>
@@ -22,13 +31,14 @@ const PORT_ROW = 22
 const HEADER = 46
 
 function FlowNodeViewImpl({ data, selected }: NodeProps<CanvasNode>) {
-  const { node, plugin, inputs, outputs, problems, run } = data
+  const { node, plugin, inputs, outputs, problems, run, coverage } = data
   const rows = Math.max(inputs.length, outputs.length, 1)
   const classes = ['fb-node']
   if (selected) classes.push('selected')
   if (node.disabled) classes.push('disabled')
   if (!plugin) classes.push('unknown')
   if (run) classes.push(`run-${run.status}`)
+  if (coverage?.nodeUncovered) classes.push('cov-uncovered')
   return (
     <div className={classes.join(' ')} data-testid={`node-${node.id}`} style={{ minHeight: HEADER + rows * PORT_ROW + 6 }}>
       <div className="fb-node-header">
@@ -66,6 +76,16 @@ function FlowNodeViewImpl({ data, selected }: NodeProps<CanvasNode>) {
       ))}
       {outputs.map((port, i) => (
         <div key={`out-${port}`} className={port === 'error' ? 'fb-port out error' : 'fb-port out'} style={{ top: HEADER + i * PORT_ROW }}>
+          {coverage?.uncoveredPorts.includes(port) && (
+            <button
+              className="cov-port nodrag"
+              title={`No test case reaches "${port}": create one`}
+              onClick={() => coverage.onPort(node.id, port)}
+              data-testid={`uncovered-${node.id}-${port}`}
+            >
+              ○
+            </button>
+          )}
           <span>{port}</span>
           <Handle
             type="source"

@@ -5,6 +5,8 @@ import type { TestCase } from '../../src-shared/flow/types'
 import { TEST_CASE_SCHEMA } from '../../src-shared/flow/schema'
 import { parseJsonText } from '../../src-shared/json-text'
 import { call } from '../api/client'
+import type { FlowCoverage } from '../../src-shared/testing/coverage'
+import { CoverageSummary } from '../coverage/CoverageSummary'
 import { ImportEvents } from './ImportEvents'
 import { useEnvironments } from '../secrets/environments-store'
 
@@ -19,13 +21,15 @@ export interface TestBenchProps {
   /** Saves the draft first, so the main process runs what the user sees. */
   beforeRun: () => Promise<void>
   onMessage: (text: string, kind?: 'info' | 'error') => void
+  /** The coverage of a finished run of the cases, for the canvas's Coverage toggle. */
+  onCoverage?: (coverage: FlowCoverage | null) => void
 }
 
 function show(value: unknown): string {
   return value === undefined ? '—' : JSON.stringify(value, null, 2)
 }
 
-export function TestBench({ flowId, cases, onCasesChange, onShowRun, beforeRun, onMessage }: TestBenchProps) {
+export function TestBench({ flowId, cases, onCasesChange, onShowRun, beforeRun, onMessage, onCoverage }: TestBenchProps) {
   const [job, setJob] = useState<TestJobStatus | null>(null)
   const [selected, setSelected] = useState<number | null>(null)
   const [editing, setEditing] = useState<number | null>(null)
@@ -52,8 +56,12 @@ export function TestBench({ flowId, cases, onCasesChange, onShowRun, beforeRun, 
         const status = await call('tests.status', { jobId, since: seen.length })
         seen.push(...status.cases)
         setJob({ ...status, cases: seen.slice() })
-        if (!status.finished) poll.current = setTimeout(tick, 150)
-        else if (status.error && seen.every((c) => c.error)) onMessage(status.error, 'error')
+        if (!status.finished) {
+          poll.current = setTimeout(tick, 150)
+          return
+        }
+        onCoverage?.(status.coverage)
+        if (status.error && seen.every((c) => c.error)) onMessage(status.error, 'error')
       }
       await tick()
     } catch (error) {
@@ -128,6 +136,7 @@ export function TestBench({ flowId, cases, onCasesChange, onShowRun, beforeRun, 
             {job.finished ? ` in ${Math.round(job.durationMs)} ms` : ''}
           </span>
         )}
+        {job?.finished && job.coverage && <CoverageSummary coverage={job.coverage} />}
       </div>
       <div className="bench-body">
         <ul className="cases" data-testid="cases" ref={listRef} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}>

@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { ExecutionReport } from '../engine/report'
 import type { Flow } from '../flow/types'
 import type { Result } from './result'
+import { FlowCoverage } from '../testing/coverage'
 
 const none = z.object({}).strict().optional()
 
@@ -183,6 +184,8 @@ export const TestJobStatus = z.object({
   durationMs: z.number(),
   error: z.string().nullable(),
   cases: z.array(CaseSummary),
+  /** What the job's cases reached of the flow; set once the job has finished. */
+  coverage: FlowCoverage.nullable(),
 })
 export type TestJobStatus = z.infer<typeof TestJobStatus>
 
