@@ -20,11 +20,21 @@ import { Engine, RunInputError } from '../engine/runner'
 import { MemoryStateStore } from '../engine/state-store'
 
 /** Plugins that reach outside the run: never run for real in a replay. */
-export const SIDE_EFFECT_PLUGINS: ReadonlySet<string> = new Set(['http.request'])
+export const SIDE_EFFECT_PLUGINS: ReadonlySet<string> = new Set([
+  'http.request',
+  'sql.query',
+  'redis.command',
+  'mqtt.publish',
+  'email.send',
+])
 
 /** What a side-effecting node answers when its recorded run has nothing for it. */
 export const REPLAY_MOCKS: Record<string, MockOutput> = {
   'http.request': { port: 'response', value: { status: 200, headers: {}, body: null } },
+  'sql.query': { port: 'result', value: { rows: [], rowCount: 0 } },
+  'redis.command': { port: 'result', value: { key: null, value: null } },
+  'mqtt.publish': { port: 'payload', value: {} },
+  'email.send': { port: 'sent', value: { messageId: null, accepted: [], rejected: [] } },
 }
 
 const EXAMPLES_PER_GROUP = 3
