@@ -17,7 +17,8 @@ import type { Invocation } from './deliveries'
 import { checkResults, Deliveries } from './deliveries'
 import type { Engine, RunOptions } from './engine'
 import { errorCode, errorMessage, NodeFailure, RunCancelled } from './errors'
-import { cloneJson, diffJson } from './json'
+import { BeforeImage } from './changes'
+import { cloneJson } from './json'
 import type { LoadedFlow } from './load'
 import { NodeContext, RunScope } from './node-context'
 import type { PlanNode, RunPlan } from './plan'
@@ -65,14 +66,8 @@ export class FlowRun {
   private sequence = 0
   private result: unknown = undefined
   private resultSet = false
-  /**
-   * Copies of event, profile and session taken just before the run first writes to each (or
-   * hands it to a plugin), to report what changed. What nobody touched needs no copy or diff.
-   */
-  private beforeEvent: unknown = undefined
-  private beforeProfile: unknown = undefined
-  private beforeSession: unknown = undefined
-  private touched = 0
+  /** What event, profile and session looked like before the run first changed each (changes.ts). */
+  private readonly before = { event: new BeforeImage(), profile: new BeforeImage(), session: new BeforeImage() }
   /** Epoch ms minus performance.now() at the start: node times need one clock read, not two. */
   private epochAtT0 = 0
   /** The run's start as text: every node's start with trace `summary`. */
@@ -162,14 +157,10 @@ export class FlowRun {
       state.flow = redactor.value(state.flow)
     }
 
-    const touched = this.touched
+    const before = this.before
     const changes = this.child
       ? { profile: [], session: [], event: [] }
-      : {
-          profile: touched & PROFILE ? diffJson(this.beforeProfile, this.state.profile) : [],
-          session: touched & SESSION ? diffJson(this.beforeSession, this.state.session) : [],
-          event: touched & EVENT ? diffJson(this.beforeEvent, this.state.event) : [],
-        }
+      : { profile: before.profile.changes(this.state.profile), session: before.session.changes(this.state.session), event: before.event.changes(this.state.event) }
 
     let durationMs = performance.now() - t0
     if (status === 'succeeded' && !this.child) {
@@ -406,26 +397,19 @@ export class FlowRun {
     this.resultSet = true
   }
 
-  /** Called before anything may change event, profile or session; child runs report to their root. */
+  /** Called before event, profile or session is handed out whole; child runs report to their root. */
   touch(kind: TrackedState): void {
     if (this.child) return this.child.parent.touch(kind)
-    if (kind === 'event') {
-      if (!(this.touched & EVENT)) this.beforeEvent = cloneJson(this.state.event)
-      this.touched |= EVENT
-    } else if (kind === 'profile') {
-      if (!(this.touched & PROFILE)) this.beforeProfile = cloneJson(this.state.profile)
-      this.touched |= PROFILE
-    } else {
-      if (!(this.touched & SESSION)) this.beforeSession = cloneJson(this.state.session)
-      this.touched |= SESSION
-    }
+    this.before[kind].noteAll(this.state[kind])
+  }
+
+  /** Called before a write or delete under `key` of event, profile or session. */
+  touchKey(kind: TrackedState, key: string): void {
+    if (this.child) return this.child.parent.touchKey(kind, key)
+    this.before[kind].noteKey(this.state[kind], key)
   }
 
   depth(): number {
     return this.child ? this.child.depth : 0
   }
 }
-
-const EVENT = 1
-const PROFILE = 2
-const SESSION = 4

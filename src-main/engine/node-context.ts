@@ -144,7 +144,7 @@ export class NodeContext implements PluginContext {
       return
     }
     if (parsed.path.length === 0) throw new NodeFailure('invalid-reference', `Cannot replace the whole ${parsed.source}; write to a path inside it`)
-    if (parsed.source === 'event' || parsed.source === 'profile' || parsed.source === 'session') this.run.touch(parsed.source)
+    if (parsed.source === 'event' || parsed.source === 'profile' || parsed.source === 'session') this.run.touchKey(parsed.source, parsed.path[0]!)
     writeState(this.currentScope()[parsed.source as WritableSource] as Record<string, unknown>, parsed.path, value, ref)
   }
 
@@ -158,7 +158,7 @@ export class NodeContext implements PluginContext {
       deletePath(this.payload, parsed.path)
       return
     }
-    if (parsed.source === 'event' || parsed.source === 'profile' || parsed.source === 'session') this.run.touch(parsed.source)
+    if (parsed.source === 'event' || parsed.source === 'profile' || parsed.source === 'session') this.run.touchKey(parsed.source, parsed.path[0]!)
     deletePath(this.currentScope()[parsed.source as WritableSource], parsed.path)
   }
 
