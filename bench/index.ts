@@ -10,10 +10,11 @@ import { pluginsBench } from './plugins.bench'
 import { serveBench } from './serve.bench'
 import { storeBench } from './store.bench'
 import { testbenchBench } from './testbench.bench'
+import { versusBench } from './versus.bench'
 import type { BenchCase, Figure } from './harness'
 import { meets } from './harness'
 
-const cases: BenchCase[] = [engineBench, storeBench, pluginsBench, codeBench, designerBench, testbenchBench, serveBench]
+const cases: BenchCase[] = [engineBench, storeBench, pluginsBench, codeBench, designerBench, testbenchBench, serveBench, versusBench]
 
 function parseArgs(argv: string[]): { json?: string; only?: string } {
   const out: { json?: string; only?: string } = {}

@@ -1,0 +1,153 @@
+/**
+ * `npm run bench -- --only versus`: the 10-node benchmark flow in Flowbench and the same
+ * steps built from Node-RED's own nodes (change, switch, template), in one process, one after
+ * the other, printing both rates and their ratio.
+ *
+ * Node-RED is not a dependency of the app: the first run installs node-red@4 from the npm
+ * registry into a folder under the system's temporary directory (v5 needs Node 22) and later
+ * runs reuse it. What each side does is written in README.md ("Benchmarks").
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import os from 'node:os'
+import path from 'node:path'
+import { MemoryStateStore } from '../src-main/engine/state-store'
+import { benchEvent, engineThroughput } from './engine.bench'
+import type { BenchCase } from './harness'
+
+const NODE_RED = 'node-red@4'
+const RUN_MS = 2000
+const BATCH = 500
+
+/** The folder node-red@4 is installed in, installing it on first use. */
+function nodeRedFolder(): string {
+  const dir = path.join(os.tmpdir(), 'flowbench-bench-node-red-4')
+  if (!existsSync(path.join(dir, 'node_modules', 'node-red', 'package.json'))) {
+    mkdirSync(dir, { recursive: true })
+    process.stderr.write(`installing ${NODE_RED} into ${dir} (once)…\n`)
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
+    execFileSync(npm, ['install', '--prefix', dir, NODE_RED, '--no-audit', '--no-fund', '--loglevel=error'], { stdio: ['ignore', 'ignore', 'inherit'] })
+  }
+  return dir
+}
+
+/**
+ * The benchmark flow's steps as Node-RED nodes. Messages are sent into the first node (there
+ * is no inject node); arithmetic is a JSONata change rule, as Node-RED users write it.
+ */
+function nodeRedFlow(): Record<string, unknown>[] {
+  // Node ids that equal a property value would be read as config-node references: hence nr-.
+  const tab = 'nr-bench'
+  const set = (p: string, to: string, tot: string) => ({ t: 'set', p, pt: 'msg', to, tot })
+  const change = (id: string, rules: unknown[], next: string | null) => ({ id: `nr-${id}`, type: 'change', z: tab, rules, wires: [next ? [`nr-${next}`] : []] })
+  const gt = (id: string, property: string, rule: string, value: string, next: string) => ({
+    id: `nr-${id}`,
+    type: 'switch',
+    z: tab,
+    property,
+    propertyType: 'msg',
+    rules: [{ t: rule, v: value, vt: 'num' }],
+    checkall: 'true',
+    repair: false,
+    outputs: 1,
+    wires: [[`nr-${next}`]],
+  })
+  return [
+    { id: tab, type: 'tab', label: 'bench' },
+    change('total', [set('total', 'payload.properties.total', 'msg'), set('currency', 'EUR', 'str')], 'big'),
+    gt('big', 'payload.properties.total', 'gt', '100', 'sku'),
+    change('sku', [set('sku', 'payload.properties.sku', 'msg')], 'count'),
+    change('count', [set('orders', '($exists(orders) ? orders : 0) + 1', 'jsonata')], 'spend'),
+    change('spend', [set('spent', '($exists(spent) ? spent : 0) + payload.properties.total', 'jsonata')], 'loyal'),
+    gt('loyal', 'orders', 'gte', '1', 'tier'),
+    change('tier', [set('tier', 'gold', 'str'), set('discount', 'total * 0.1', 'jsonata')], 'message'),
+    {
+      id: 'nr-message',
+      type: 'template',
+      z: tab,
+      field: 'message',
+      fieldType: 'msg',
+      format: 'handlebars',
+      syntax: 'mustache',
+      template: 'Order {{sku}}: {{total}} {{currency}}, discount {{discount}}',
+      output: 'str',
+      wires: [['nr-last']],
+    },
+    change('last', [set('lastSku', 'sku', 'msg')], null),
+  ]
+}
+
+interface NodeRed {
+  init(settings: Record<string, unknown>): void
+  start(): Promise<void>
+  stop(): Promise<void>
+  runtime: { flows: { setFlows(options: { flows: { flows: unknown[] }; deploymentType?: string }): Promise<unknown> } }
+  nodes: { getNode(id: string): { receive(msg: unknown): void } | null }
+  hooks: { add(name: string, hook: (event: { node: { id: string } }) => void): void }
+}
+
+async function nodeRedThroughput(): Promise<number> {
+  const require = createRequire(path.join(nodeRedFolder(), 'package.json'))
+  const RED = require('node-red') as NodeRed
+  const userDir = mkdtempSync(path.join(os.tmpdir(), 'fb-bench-nr-user-'))
+  RED.init({
+    userDir,
+    httpAdminRoot: false,
+    httpNodeRoot: false,
+    disableEditor: true,
+    credentialSecret: false,
+    logging: { console: { level: 'error', metrics: false, audit: false } },
+    editorTheme: { tours: false },
+  })
+  await RED.start()
+  try {
+    await RED.runtime.flows.setFlows({ flows: { flows: nodeRedFlow() }, deploymentType: 'full' })
+    let first = RED.nodes.getNode('nr-total')
+    for (let i = 0; !first && i < 100; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      first = RED.nodes.getNode('nr-total')
+    }
+    if (!first) throw new Error('Node-RED did not start the benchmark flow')
+    let completed = 0
+    let waiting: { count: number; resolve: () => void } | null = null
+    RED.hooks.add('onComplete', (event) => {
+      if (event.node.id !== 'nr-last') return
+      completed++
+      if (waiting && completed >= waiting.count) {
+        const done = waiting.resolve
+        waiting = null
+        done()
+      }
+    })
+    let sent = 0
+    const batch = async () => {
+      for (let i = 0; i < BATCH; i++) first!.receive({ payload: benchEvent(sent++) })
+      await new Promise<void>((resolve) => {
+        waiting = { count: sent, resolve }
+        if (completed >= sent) resolve()
+      })
+    }
+    for (let i = 0; i < 6; i++) await batch()
+    const t0 = performance.now()
+    const from = completed
+    while (performance.now() - t0 < RUN_MS) await batch()
+    return ((completed - from) / (performance.now() - t0)) * 1000
+  } finally {
+    await RED.stop()
+    rmSync(userDir, { recursive: true, force: true })
+  }
+}
+
+export const versusBench: BenchCase = {
+  group: 'versus',
+  async run() {
+    const flowbench = await engineThroughput(new MemoryStateStore(), 'summary', RUN_MS)
+    const nodeRed = await nodeRedThroughput()
+    return [
+      { name: 'Flowbench: 10-node flow, trace summary, in memory', value: Math.round(flowbench), unit: 'events/s' },
+      { name: `Node-RED ${NODE_RED}: the same steps (change, switch, template)`, value: Math.round(nodeRed), unit: 'msg/s' },
+      { name: 'Flowbench ÷ Node-RED', value: Math.round((flowbench / nodeRed) * 10) / 10, unit: '×', target: { value: 10, better: 'higher' } },
+    ]
+  },
+}
