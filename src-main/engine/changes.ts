@@ -35,6 +35,12 @@ export class BeforeImage {
     for (const key of Object.keys(this.image)) if (!this.copied.has(key)) this.image[key] = cloneJson(this.image[key])
   }
 
+  /** A before-image made elsewhere, of objects nobody will change. */
+  adopt(image: Record<string, unknown>): void {
+    this.image = image
+    this.whole = true
+  }
+
   changes(doc: unknown): Change[] {
     return this.image ? diffJson(this.image, doc) : []
   }

@@ -50,6 +50,12 @@ export class FlowRun {
   readonly signal: AbortSignal
   /** Set once any node of the run (or its subflows) reads a secret: what leaves is then redacted. */
   secretsRead = false
+  /**
+   * True while the event's fields (properties, context…) are still the caller's objects: the
+   * run reads them in place and copies them (ownEvent) before anything could change them or
+   * take hold of one. Kept on the top-level run; child runs share its event.
+   */
+  eventShared = false
   /** What expressions read; made once the state is loaded. */
   scope!: RunScope
   private readonly plan: RunPlan
@@ -221,6 +227,7 @@ export class FlowRun {
 
   private adopt(starting: StartingState): boolean {
     this.state.event = starting.event
+    this.eventShared = true
     this.state.profile = starting.profile
     this.state.session = starting.session
     return starting.persistSession
@@ -400,13 +407,31 @@ export class FlowRun {
   /** Called before event, profile or session is handed out whole; child runs report to their root. */
   touch(kind: TrackedState): void {
     if (this.child) return this.child.parent.touch(kind)
+    if (kind === 'event' && this.eventShared) return this.ownEvent()
     this.before[kind].noteAll(this.state[kind])
   }
 
   /** Called before a write or delete under `key` of event, profile or session. */
   touchKey(kind: TrackedState, key: string): void {
     if (this.child) return this.child.parent.touchKey(kind, key)
+    if (kind === 'event' && this.eventShared) return this.ownEvent()
     this.before[kind].noteKey(this.state[kind], key)
+  }
+
+  /**
+   * Copies the caller's objects inside the event (in place: every holder of the event sees the
+   * copies). The caller's objects, never changed, are then the event's before-image.
+   */
+  ownEvent(): void {
+    if (this.child) return this.child.parent.ownEvent()
+    if (!this.eventShared) return
+    this.eventShared = false
+    const event = this.state.event
+    this.before.event.adopt({ ...event })
+    for (const key of Object.keys(event)) {
+      const value = event[key]
+      if (value !== null && typeof value === 'object') event[key] = cloneJson(value)
+    }
   }
 
   depth(): number {

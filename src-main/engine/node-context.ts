@@ -69,6 +69,8 @@ class StateView implements RunState {
     return this.run.state.flow
   }
   get nodes(): RunState['nodes'] {
+    // Node outputs hold the event and what was read from it.
+    this.run.ownEvent()
     return this.run.state.nodes
   }
 }
@@ -113,14 +115,39 @@ export class NodeContext implements PluginContext {
   }
 
   evaluate(expression: string): unknown {
-    return this.run.loaded.expressions.expression(expression)(this.currentScope())
+    const evaluator = this.run.loaded.expressions.expression(expression)
+    const value = evaluator(this.currentScope())
+    if (!this.mayHoldCallersObject(value)) return value
+    return evaluator(this.currentScope())
   }
 
   template(text: string): unknown {
-    return this.run.loaded.expressions.template(text)(this.currentScope())
+    const render = this.run.loaded.expressions.template(text)
+    const value = render(this.currentScope())
+    if (!this.mayHoldCallersObject(value)) return value
+    return render(this.currentScope())
+  }
+
+  /**
+   * While the event's fields are still the caller's objects, a plugin must not get hold of one
+   * (it could change it, or write it somewhere that later changes): an object read then makes
+   * the run copy the event first, and the caller asks again.
+   */
+  private mayHoldCallersObject(value: unknown): boolean {
+    if (value === null || typeof value !== 'object') return false
+    const root = this.run.root
+    if (!root.eventShared) return false
+    root.ownEvent()
+    return true
   }
 
   read(ref: string): unknown {
+    const value = this.readOnce(ref)
+    if (!this.mayHoldCallersObject(value)) return value
+    return this.readOnce(ref)
+  }
+
+  private readOnce(ref: string): unknown {
     const parsed = parseRef(ref)
     if (!parsed) throw new NodeFailure('invalid-reference', `"${ref}" is not a reference like profile@traits.email`)
     if (parsed.source === 'payload') return readPath(this.payload, parsed.path)
@@ -144,6 +171,8 @@ export class NodeContext implements PluginContext {
       return
     }
     if (parsed.path.length === 0) throw new NodeFailure('invalid-reference', `Cannot replace the whole ${parsed.source}; write to a path inside it`)
+    // An object a plugin took from its payload directly may be the caller's: the state gets a copy.
+    if (this.run.root.eventShared && value !== null && typeof value === 'object') value = cloneJson(value)
     if (parsed.source === 'event' || parsed.source === 'profile' || parsed.source === 'session') this.run.touchKey(parsed.source, parsed.path[0]!)
     writeState(this.currentScope()[parsed.source as WritableSource] as Record<string, unknown>, parsed.path, value, ref)
   }

@@ -92,7 +92,9 @@ interface StateInput {
  */
 export function startingState(store: StateStore, input: StateInput, now: string): StartingState | Promise<StartingState> {
   // Runs change their state in place; the caller's event, profile and session stay as given.
-  const event = normalizeEvent(cloneJson(input.event), now)
+  // The event's own fields are shared with the caller until the run first changes or hands out
+  // one of them (FlowRun.ownEvent): a large payload that is only read is never copied.
+  const event = normalizeEvent(input.event, now)
   let session: SessionRecord | null = null
   if (input.session !== undefined) {
     session = normalizeSession(cloneJson(input.session), event.sessionId ?? randomUUID(), event.profileId ?? '', now)
