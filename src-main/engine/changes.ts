@@ -12,15 +12,16 @@ import { cloneJson, diffJson } from './json'
 export class BeforeImage {
   private image: Record<string, unknown> | null = null
   /** Top-level keys whose entry in the image is a deep copy (or that were absent). */
-  private readonly copied = new Set<string>()
+  private copied: Set<string> | null = null
   private whole = false
 
   /** Called before a write or delete under `key` of the document. */
   noteKey(doc: Record<string, unknown>, key: string): void {
-    if (this.whole || this.copied.has(key)) return
+    const copied = (this.copied ??= new Set())
+    if (this.whole || copied.has(key)) return
     const image = (this.image ??= { ...doc })
     if (Object.hasOwn(doc, key)) image[key] = cloneJson(doc[key])
-    this.copied.add(key)
+    copied.add(key)
   }
 
   /** Called before the whole document is handed out. */
@@ -32,7 +33,7 @@ export class BeforeImage {
       return
     }
     // Entries not yet copied are still the document's own, unchanged: copy them now.
-    for (const key of Object.keys(this.image)) if (!this.copied.has(key)) this.image[key] = cloneJson(this.image[key])
+    for (const key of Object.keys(this.image)) if (!this.copied?.has(key)) this.image[key] = cloneJson(this.image[key])
   }
 
   /** A before-image made elsewhere, of objects nobody will change. */

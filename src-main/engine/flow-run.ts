@@ -74,6 +74,15 @@ export class FlowRun {
   private resultSet = false
   /** What event, profile and session looked like before the run first changed each (changes.ts). */
   private readonly before = { event: new BeforeImage(), profile: new BeforeImage(), session: new BeforeImage() }
+  /**
+   * Trace `full` copies each node's input and outputs. A node's input is usually the value the
+   * node before it just sent, unchanged, so the last copy is reused while no plugin code (or
+   * promise turn) has run since it was taken.
+   */
+  private snapshotOf: unknown = undefined
+  private snapshotCopy: unknown = undefined
+  private snapshotEpoch = -1
+  private pluginEpoch = 0
   /** Epoch ms minus performance.now() at the start: node times need one clock read, not two. */
   private epochAtT0 = 0
   /** The run's start as text: every node's start with trace `summary`. */
@@ -126,7 +135,10 @@ export class FlowRun {
         if (this.signal.aborted) throw new RunCancelled()
         const node = order[i]!
         let failure = this.runNode(node)
-        if (failure instanceof Promise) failure = await failure
+        if (failure instanceof Promise) {
+          failure = await failure
+          this.pluginEpoch++
+        }
         this.settled[node.index] = true
         if (failure) {
           status = 'failed'
@@ -281,7 +293,7 @@ export class FlowRun {
     const full = this.full
     const started = full ? performance.now() : 0
     const record = full
-      ? nodeRecord(node, sequence, isoAt(this.epochAtT0 + started), { port, value: cloneJson(value), edgeId })
+      ? nodeRecord(node, sequence, isoAt(this.epochAtT0 + started), { port, value: this.snapshot(value), edgeId })
       : nodeRecord(node, sequence, this.startedAt, { port, edgeId })
     let produced: RunResult | PortResult[] | Promise<RunResult | PortResult[]>
     try {
@@ -356,12 +368,14 @@ export class FlowRun {
 
   /** Records the outcome and sends results on; returns the error that fails the run, if any. */
   private settle(node: PlanNode, input: unknown, record: NodeRunRecord, started: number, results: RunResult | PortResult[] | null, error: unknown): NodeError | null {
+    // Plugin code ran since the input was copied: it may have changed anything it holds.
+    this.pluginEpoch++
     let failure: NodeError | null = null
     if (results === null) {
       if (error instanceof RunCancelled || this.signal.aborted) throw new RunCancelled()
       failure = { message: errorMessage(error), code: errorCode(error), nodeId: node.id, input }
       record.status = 'error'
-      record.error = this.full ? { ...failure, input: cloneJson(input) } : { message: failure.message, code: failure.code, nodeId: node.id }
+      record.error = this.full ? { ...failure, input: this.snapshot(input) } : { message: failure.message, code: failure.code, nodeId: node.id }
     }
     if (this.full) record.durationMs = round(performance.now() - started)
     if (failure) {
@@ -390,13 +404,22 @@ export class FlowRun {
 
   private deliver(node: PlanNode, port: string, value: unknown, record: NodeRunRecord): void {
     if (value === null || value === undefined) return
-    record.outputs.push(this.full ? { port, value: cloneJson(value) } : { port })
+    record.outputs.push(this.full ? { port, value: this.snapshot(value) } : { port })
     const nodes = this.state.nodes
     let outputs = nodes[node.id]
     if (!outputs) outputs = nodes[node.id] = { outputs: {} }
     outputs.outputs[port] = value
     const edges = node.outEdges.get(port)
     if (edges) this.deliveries.send(edges, value)
+  }
+
+  /** A copy of a value for the trace, shared with the last one when it cannot have changed since. */
+  private snapshot(value: unknown): unknown {
+    if (value === null || typeof value !== 'object') return value
+    if (value === this.snapshotOf && this.snapshotEpoch === this.pluginEpoch) return this.snapshotCopy
+    this.snapshotOf = value
+    this.snapshotEpoch = this.pluginEpoch
+    return (this.snapshotCopy = cloneJson(value))
   }
 
   setResult(value: unknown): void {
