@@ -42,27 +42,58 @@ export function checkResults(result: RunResult, node: PlanNode): RunResult {
 }
 
 export class Deliveries {
-  private readonly lists: (Delivery[] | undefined)[]
+  /**
+   * Per edge: how many deliveries it carried, the first one's value and sequence number in
+   * flat arrays (the common case allocates nothing), and any further ones in a list.
+   */
+  private readonly counts: number[]
+  private readonly firstValues: unknown[]
+  private readonly firstSeqs: number[]
+  private readonly more: (Delivery[] | undefined)[]
   private seq = 0
 
   constructor(private readonly plan: RunPlan) {
-    this.lists = new Array(plan.edges.length)
+    const n = plan.edges.length
+    this.counts = new Array<number>(n).fill(0)
+    this.firstValues = new Array<unknown>(n)
+    this.firstSeqs = new Array<number>(n).fill(0)
+    this.more = new Array<Delivery[] | undefined>(n)
   }
 
-  /** Sends a value on a port of a node: one delivery, shared by every edge leaving the port. */
+  /** Sends a value on a port of a node: one delivery on every edge leaving the port. */
   send(edges: readonly number[], value: unknown): void {
-    const delivery: Delivery = { seq: ++this.seq, value }
+    const seq = ++this.seq
     for (let i = 0; i < edges.length; i++) {
       const index = edges[i]!
-      const list = this.lists[index]
-      if (list) list.push(delivery)
-      else this.lists[index] = [delivery]
+      const count = this.counts[index]!
+      if (count === 0) {
+        this.firstValues[index] = value
+        this.firstSeqs[index] = seq
+      } else {
+        const list = this.more[index]
+        if (list) list.push({ seq, value })
+        else this.more[index] = [{ seq, value }]
+      }
+      this.counts[index] = count + 1
     }
   }
 
-  /** What crossed one edge, if anything: the chain step reads its one payload without a copy. */
-  single(edgeIndex: number): Delivery[] | undefined {
-    return this.lists[edgeIndex]
+  /** How many deliveries an edge carried. */
+  count(edgeIndex: number): number {
+    return this.counts[edgeIndex]!
+  }
+
+  /** The first value an edge carried: the chain step reads its one payload without a copy. */
+  first(edgeIndex: number): unknown {
+    return this.firstValues[edgeIndex]
+  }
+
+  private listOf(edgeIndex: number): Delivery[] {
+    const count = this.counts[edgeIndex]!
+    if (count === 0) return []
+    const list: Delivery[] = [{ seq: this.firstSeqs[edgeIndex]!, value: this.firstValues[edgeIndex] }]
+    if (count > 1) list.push(...this.more[edgeIndex]!)
+    return list
   }
 
   /** Every invocation a node gets from what its inbound edges carried, in the order it was sent. */
@@ -70,8 +101,8 @@ export class Deliveries {
     const arrived: (Delivery & { edgeId: string; port: string; source: string })[] = []
     let edgesWithDeliveries = 0
     for (const edge of node.inEdges) {
-      const delivered = this.lists[edge.index]
-      if (!delivered || delivered.length === 0) continue
+      const delivered = this.listOf(edge.index)
+      if (delivered.length === 0) continue
       edgesWithDeliveries++
       for (const d of delivered) arrived.push({ seq: d.seq, value: d.value, edgeId: edge.id, port: edge.targetPort, source: edge.source })
     }
@@ -94,8 +125,7 @@ export class Deliveries {
   edgeStatuses(settled: readonly boolean[]): Record<string, EdgeStatus> {
     const edges: Record<string, EdgeStatus> = {}
     for (const edge of this.plan.edges) {
-      const delivered = this.lists[edge.index]
-      if (delivered && delivered.length > 0) edges[edge.id] = 'active'
+      if (this.counts[edge.index]! > 0) edges[edge.id] = 'active'
       else edges[edge.id] = settled[edge.sourceIndex] ? 'inactive' : 'unreached'
     }
     return edges

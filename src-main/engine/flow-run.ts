@@ -253,9 +253,9 @@ export class FlowRun {
     if (node.isEntry) return this.runInvocation(node, null, null, this.child ? this.child.input : this.state.event)
     const single = node.single
     if (single) {
-      const delivered = this.deliveries.single(single.index)
-      if (!delivered) return this.skip(node)
-      if (delivered.length === 1) return this.runInvocation(node, single.targetPort, single.id, delivered[0]!.value)
+      const count = this.deliveries.count(single.index)
+      if (count === 0) return this.skip(node)
+      if (count === 1) return this.runInvocation(node, single.targetPort, single.id, this.deliveries.first(single.index))
     }
     const invocations = this.deliveries.invocationsFor(node)
     if (invocations.length === 0) return this.skip(node)
