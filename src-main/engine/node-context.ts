@@ -160,6 +160,8 @@ export class NodeContext implements PluginContext {
     const parsed = parseRef(ref)
     if (!parsed) throw new NodeFailure('invalid-reference', `"${ref}" is not a reference like profile@traits.email`)
     if (!WRITABLE.has(parsed.source)) throw new NodeFailure('invalid-reference', `Cannot write to "${ref}": ${parsed.source} is read-only`)
+    // An object a plugin took from its payload directly may be the caller's: the run keeps a copy.
+    if (this.run.root.eventShared && value !== null && typeof value === 'object') value = cloneJson(value)
     if (parsed.source === 'payload') {
       if (parsed.path.length === 0) {
         this.payload = value
@@ -171,8 +173,6 @@ export class NodeContext implements PluginContext {
       return
     }
     if (parsed.path.length === 0) throw new NodeFailure('invalid-reference', `Cannot replace the whole ${parsed.source}; write to a path inside it`)
-    // An object a plugin took from its payload directly may be the caller's: the state gets a copy.
-    if (this.run.root.eventShared && value !== null && typeof value === 'object') value = cloneJson(value)
     if (parsed.source === 'event' || parsed.source === 'profile' || parsed.source === 'session') this.run.touchKey(parsed.source, parsed.path[0]!)
     writeState(this.currentScope()[parsed.source as WritableSource] as Record<string, unknown>, parsed.path, value, ref)
   }
