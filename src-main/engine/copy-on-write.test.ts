@@ -3,6 +3,7 @@ import { buildFlow } from '../../test/fixtures/flows'
 import { testRegistry } from '../../test/fixtures/plugins'
 import { definePlugin } from '../../src-shared/plugin-sdk'
 import { Engine } from './runner'
+import { MemoryStateStore } from './state-store'
 
 /**
  * A run reads the caller's event in place and copies it only before something could change
@@ -95,5 +96,53 @@ describe('the caller’s event under copy on write', () => {
     ])
     expect(report.state.flow).toMatchObject({ shaped: { total: 1 } })
     expect(report.changes.event).toEqual([])
+  })
+})
+
+describe('the stored profile and session', () => {
+  function storeWithAnn() {
+    const store = new MemoryStateStore()
+    store.profiles.set('ann', { id: 'ann', traits: { orders: 1, address: { city: 'Köln' } }, segments: ['new'], interests: {}, consents: {}, createdAt: 't', updatedAt: 't' })
+    store.sessions.set('s1', { id: 's1', profileId: 'ann', context: { page: '/' }, createdAt: 't', updatedAt: 't' })
+    return store
+  }
+  const snapshot = (store: MemoryStateStore) => JSON.stringify([store.profiles.get('ann'), store.sessions.get('s1')])
+
+  it('are unchanged by a run that changes them and then fails', async () => {
+    const store = storeWithAnn()
+    const before = snapshot(store)
+    const engine = new Engine({ plugins: registry, store })
+    const flow = buildFlow(
+      [
+        ['start', 'trigger.manual'],
+        ['count', 'data.increment', { path: 'profile@traits.orders' }],
+        ['move', 'data.set', { values: { 'profile@traits.address.city': 'Bonn', 'session@context.page': '/cart' } }],
+        ['tag', 'profile.add-segment', { segment: 'vip' }],
+        ['boom', 'flow.throw', { message: 'stop' }],
+      ],
+      ['start.payload -> count', 'count.payload -> move', 'move.payload -> tag', 'tag.payload -> boom'],
+    )
+    const report = await engine.run(engine.load(flow), { event: { profileId: 'ann', sessionId: 's1' } })
+    expect(report.status).toBe('failed')
+    expect(report.state.profile).toMatchObject({ traits: { orders: 2, address: { city: 'Bonn' } }, segments: ['new', 'vip'] })
+    expect(snapshot(store)).toBe(before)
+  })
+
+  it('are saved with what a successful run changed, and the changes name only that', async () => {
+    const store = storeWithAnn()
+    const engine = new Engine({ plugins: registry, store })
+    const flow = buildFlow(
+      [
+        ['start', 'trigger.manual'],
+        ['count', 'data.increment', { path: 'profile@traits.orders' }],
+        ['move', 'data.set', { values: { 'session@context.page': '/cart' } }],
+      ],
+      ['start.payload -> count', 'count.payload -> move'],
+    )
+    const report = await engine.run(engine.load(flow), { event: { profileId: 'ann', sessionId: 's1' } })
+    expect(report.changes.profile).toEqual([{ op: 'replace', path: '/traits/orders', value: 2, oldValue: 1 }])
+    expect(report.changes.session).toEqual([{ op: 'replace', path: '/context/page', value: '/cart', oldValue: '/' }])
+    expect(store.profiles.get('ann')).toMatchObject({ traits: { orders: 2, address: { city: 'Köln' } }, segments: ['new'] })
+    expect(store.sessions.get('s1')).toMatchObject({ context: { page: '/cart' } })
   })
 })
