@@ -188,6 +188,7 @@ const round1 = (n: number) => Math.round(n * 10) / 10
 
 export const versusBench: BenchCase = {
   group: 'versus',
+  onlyWhenAsked: true,
   async run() {
     const flowbench = await flowbenchSide()
     const nodeRed = await nodeRedSide()
