@@ -9,6 +9,8 @@ export interface Figure {
 
 export interface BenchCase {
   group: string
+  /** Runs only when named with `--only` (it fetches software the first time). */
+  onlyWhenAsked?: boolean
   run(): Promise<Figure[]>
 }
 

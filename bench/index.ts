@@ -10,10 +10,11 @@ import { pluginsBench } from './plugins.bench'
 import { serveBench } from './serve.bench'
 import { storeBench } from './store.bench'
 import { testbenchBench } from './testbench.bench'
+import { versusBench } from './versus.bench'
 import type { BenchCase, Figure } from './harness'
 import { meets } from './harness'
 
-const cases: BenchCase[] = [engineBench, storeBench, pluginsBench, codeBench, designerBench, testbenchBench, serveBench]
+const cases: BenchCase[] = [engineBench, storeBench, pluginsBench, codeBench, designerBench, testbenchBench, serveBench, versusBench]
 
 function parseArgs(argv: string[]): { json?: string; only?: string } {
   const out: { json?: string; only?: string } = {}
@@ -31,7 +32,7 @@ function parseArgs(argv: string[]): { json?: string; only?: string } {
 const args = parseArgs(process.argv.slice(2))
 const results: (Figure & { group: string; meetsTarget: boolean | null })[] = []
 for (const bench of cases) {
-  if (args.only && bench.group !== args.only) continue
+  if (args.only ? bench.group !== args.only : bench.onlyWhenAsked) continue
   process.stderr.write(`running ${bench.group}…\n`)
   for (const figure of await bench.run()) results.push({ ...figure, group: bench.group, meetsTarget: meets(figure) })
 }

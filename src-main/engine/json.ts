@@ -3,16 +3,28 @@ import type { Change } from '../../src-shared/engine/report'
 
 export function cloneJson<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value
+  return cloneContainer(value as object) as T
+}
+
+// Own enumerable keys in their order, as for…in with hasOwn gives them, without the calls for leaves.
+function cloneContainer(value: object): unknown {
   if (Array.isArray(value)) {
-    const out = new Array(value.length)
-    for (let i = 0; i < value.length; i++) out[i] = cloneJson(value[i])
-    return out as T
+    const length = value.length
+    const out = new Array(length)
+    for (let i = 0; i < length; i++) {
+      const item: unknown = value[i]
+      out[i] = item === null || typeof item !== 'object' ? item : cloneContainer(item)
+    }
+    return out
   }
   const out: Record<string, unknown> = {}
-  for (const key in value) {
-    if (Object.hasOwn(value, key)) out[key] = cloneJson((value as Record<string, unknown>)[key])
+  const keys = Object.keys(value)
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!
+    const item = (value as Record<string, unknown>)[key]
+    out[key] = item === null || typeof item !== 'object' ? item : cloneContainer(item)
   }
-  return out as T
+  return out
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -50,9 +62,14 @@ export function diffJson(before: unknown, after: unknown, path = '', out: Change
   if (isPlainObject(before) && isPlainObject(after)) {
     for (const key in before) {
       if (!Object.hasOwn(before, key)) continue
-      const childPath = `${path}/${escapePointer(key)}`
-      if (!Object.hasOwn(after, key)) out.push({ op: 'remove', path: childPath, oldValue: before[key] })
-      else diffJson(before[key], after[key], childPath, out)
+      if (!Object.hasOwn(after, key)) {
+        out.push({ op: 'remove', path: `${path}/${escapePointer(key)}`, oldValue: before[key] })
+        continue
+      }
+      // Untouched entries are the same value: no path to build, nothing to compare.
+      const was = before[key]
+      const is = after[key]
+      if (was !== is) diffJson(was, is, `${path}/${escapePointer(key)}`, out)
     }
     for (const key in after) {
       if (Object.hasOwn(after, key) && !Object.hasOwn(before, key)) {

@@ -546,11 +546,19 @@ export function compileExpression(source: string): Evaluator {
 
 /** The compile error of an expression, or null when it is valid. */
 export function checkExpression(source: string): ExpressionError | null {
+  // The validator checks every expression of a flow on each edit; most have not changed.
+  const known = checked.get(source)
+  if (known !== undefined) return known
+  let answer: ExpressionError | null = null
   try {
     compileExpression(source)
-    return null
   } catch (error) {
-    if (error instanceof ExpressionError) return error
-    return new ExpressionError(error instanceof Error ? error.message : String(error), 0, source)
+    answer = error instanceof ExpressionError ? error : new ExpressionError(error instanceof Error ? error.message : String(error), 0, source)
   }
+  if (checked.size >= MAX_CHECKED) checked.clear()
+  checked.set(source, answer)
+  return answer
 }
+
+const checked = new Map<string, ExpressionError | null>()
+const MAX_CHECKED = 5000

@@ -30,6 +30,8 @@ export class UnsupportedPatternError extends Error {
 
 const compiled = new Map<string, LinearPattern>()
 const MAX_CACHED = 1000
+const MAX_REMEMBERED_TEXT = 200
+const MAX_REMEMBERED_ANSWERS = 2000
 
 /** Compiles an ECMAScript-style pattern (unanchored search, as JSON Schema means it). */
 export function linearPattern(source: string): LinearPattern {
@@ -44,7 +46,21 @@ export function linearPattern(source: string): LinearPattern {
       `${(error as Error).message} (patterns run on a linear-time engine: no lookaround or backreferences)`,
     )
   }
-  pattern = { test: (text) => re.matcher(text).find() }
+  // The same keys (`profile@…`, `flow@…`) are checked on every validation of a flow that is
+  // being edited: short texts remember their answer. A lookup costs no more than the match.
+  const answers = new Map<string, boolean>()
+  pattern = {
+    test(text) {
+      if (text.length > MAX_REMEMBERED_TEXT) return re.matcher(text).find()
+      let answer = answers.get(text)
+      if (answer === undefined) {
+        answer = re.matcher(text).find()
+        if (answers.size >= MAX_REMEMBERED_ANSWERS) answers.clear()
+        answers.set(text, answer)
+      }
+      return answer
+    },
+  }
   if (compiled.size >= MAX_CACHED) compiled.clear()
   compiled.set(source, pattern)
   return pattern

@@ -6,6 +6,7 @@
  */
 import { Validator } from '@cfworker/json-schema'
 import type { OutputUnit, Schema } from '@cfworker/json-schema'
+import type { ExpressionError } from '../expr'
 import { checkExpression, templateExpressions } from '../expr'
 import type { PluginLookup, PluginMeta } from '../plugin-sdk'
 import { isTriggerPlugin, outputPortsOf } from '../plugin-sdk'
@@ -169,36 +170,72 @@ function expressionProblems(node: UsableNode, problems: Problem[]): void {
       templateProblems(node, value, path, `${field.field}`, problems)
     }
   }
-  // Any other string with {{ }} anywhere in the config is a template too.
-  const visit = (value: unknown, path: string, label: string, depth: number) => {
+  // Any other string with {{ }} anywhere in the config is a template too. Paths and labels are
+  // spelled out only for a template, not for every value walked past.
+  const keys: (string | number)[] = []
+  const visit = (value: unknown, depth: number) => {
     if (depth > 20) return
     if (typeof value === 'string') {
-      if (value.includes('{{')) templateProblems(node, value, path, label, problems)
+      if (value.includes('{{') && templateErrors(value).length > 0) templateProblems(node, value, configPath(node.index, keys), configLabel(keys), problems)
     } else if (Array.isArray(value)) {
-      value.forEach((item, i) => visit(item, `${path}/${i}`, `${label}[${i}]`, depth + 1))
+      for (let i = 0; i < value.length; i++) {
+        keys.push(i)
+        visit(value[i], depth + 1)
+        keys.pop()
+      }
     } else if (isObject(value)) {
-      for (const [key, child] of Object.entries(value)) {
+      for (const key of Object.keys(value)) {
         if (depth === 0 && checked.has(key)) continue
-        visit(child, `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`, label ? `${label}.${key}` : key, depth + 1)
+        keys.push(key)
+        visit(value[key], depth + 1)
+        keys.pop()
       }
     }
   }
-  visit(config, `/nodes/${node.index}/config`, '', 0)
+  visit(config, 0)
+}
+
+function configPath(index: number, keys: readonly (string | number)[]): string {
+  let path = `/nodes/${index}/config`
+  for (const key of keys) path += typeof key === 'number' ? `/${key}` : `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`
+  return path
+}
+
+/** `values.a[0].b`: list positions (numbers) in brackets. */
+function configLabel(keys: readonly (string | number)[]): string {
+  let label = ''
+  for (const key of keys) label = typeof key === 'number' ? `${label}[${key}]` : label ? `${label}.${key}` : key
+  return label
+}
+
+const templateChecks = new Map<string, { start: number; error: ExpressionError }[]>()
+const MAX_TEMPLATE_CHECKS = 5000
+
+/** The failing `{{ }}` parts of a template, remembered: the editor validates on every edit. */
+function templateErrors(text: string): { start: number; error: ExpressionError }[] {
+  let errors = templateChecks.get(text)
+  if (!errors) {
+    errors = []
+    for (const part of templateExpressions(text)) {
+      const error = checkExpression(part.source)
+      if (error) errors.push({ start: part.start, error })
+    }
+    if (templateChecks.size >= MAX_TEMPLATE_CHECKS) templateChecks.clear()
+    templateChecks.set(text, errors)
+  }
+  return errors
 }
 
 function templateProblems(node: UsableNode, text: string, path: string, label: string, problems: Problem[]): void {
-  for (const part of templateExpressions(text)) {
-    const error = checkExpression(part.source)
-    if (error) {
-      const reason = error.message.replace(/ at position \d+$/, '')
-      problems.push({
-        code: 'invalid-expression',
-        severity: 'error',
-        message: `Node "${node.id}" ${label || 'config'}: ${reason} at position ${part.start + error.position} of the template`,
-        nodeId: node.id,
-        path,
-      })
-    }
+  for (const { start, error } of templateErrors(text)) {
+    const reason = error.message.replace(/ at position \d+$/, '')
+    problems.push({
+      code: 'invalid-expression',
+      severity: 'error',
+      message: `Node "${node.id}" ${label || 'config'}: ${reason} at position ${start + error.position} of the template`,
+      nodeId: node.id,
+      path,
+    })
   }
 }
 

@@ -1,0 +1,48 @@
+/**
+ * What a run changed in event, profile and session (the report's `changes`, RFC 6902 style).
+ * Instead of copying a whole document before its first change and diffing whole documents
+ * after the run, a before-image keeps the document's entries by reference and deep-copies
+ * only the top-level entries a write goes into (`profile@traits.orders` copies `traits`). The
+ * diff then skips every untouched entry at once, because it is the very same object. A plugin
+ * given the document itself (through `ctx.state`) may change anything, so that copies it all.
+ */
+import type { Change } from '../../src-shared/engine/report'
+import { cloneJson, diffJson } from './json'
+
+export class BeforeImage {
+  private image: Record<string, unknown> | null = null
+  /** Top-level keys whose entry in the image is a deep copy (or that were absent). */
+  private copied: Set<string> | null = null
+  private whole = false
+
+  /** Called before a write or delete under `key` of the document. */
+  noteKey(doc: Record<string, unknown>, key: string): void {
+    const copied = (this.copied ??= new Set())
+    if (this.whole || copied.has(key)) return
+    const image = (this.image ??= { ...doc })
+    if (Object.hasOwn(doc, key)) image[key] = cloneJson(doc[key])
+    copied.add(key)
+  }
+
+  /** Called before the whole document is handed out. */
+  noteAll(doc: Record<string, unknown>): void {
+    if (this.whole) return
+    this.whole = true
+    if (!this.image) {
+      this.image = cloneJson(doc)
+      return
+    }
+    // Entries not yet copied are still the document's own, unchanged: copy them now.
+    for (const key of Object.keys(this.image)) if (!this.copied?.has(key)) this.image[key] = cloneJson(this.image[key])
+  }
+
+  /** A before-image made elsewhere, of objects nobody will change. */
+  adopt(image: Record<string, unknown>): void {
+    this.image = image
+    this.whole = true
+  }
+
+  changes(doc: unknown): Change[] {
+    return this.image ? diffJson(this.image, doc) : []
+  }
+}

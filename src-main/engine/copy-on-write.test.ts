@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest'
+import { buildFlow } from '../../test/fixtures/flows'
+import { testRegistry } from '../../test/fixtures/plugins'
+import { definePlugin } from '../../src-shared/plugin-sdk'
+import { Engine } from './runner'
+import { MemoryStateStore } from './state-store'
+
+/**
+ * A run reads the caller's event in place and copies it only before something could change
+ * it: whatever the flow does, the caller's event stays as given, and the report still shows
+ * what the run changed.
+ */
+const registry = testRegistry()
+// Changes in place what it reads, as a plugin may do with what ctx.read gives it.
+registry.register(
+  definePlugin<{ from: string }>({
+    id: 'test.push-in-place',
+    version: '1.0.0',
+    name: 'Push in place',
+    description: 'Pushes onto the list it reads',
+    group: 'Test',
+    inputs: ['payload'],
+    outputs: ['payload'],
+    configSchema: { type: 'object' },
+    defaultConfig: { from: 'event@properties.lines' },
+    docs: { markdown: 'test plugin' },
+    testTemplate: {},
+    create: () => {
+      let from = ''
+      return {
+        setUp(config) {
+          from = config.from
+        },
+        run(payload, ctx) {
+          ;(ctx.read(from) as unknown[]).push({ sku: 'B' })
+          ;(ctx.evaluate('event.properties.customer') as Record<string, unknown>).vip = true
+          return { port: 'payload', value: payload }
+        },
+      }
+    },
+  }),
+  'user',
+)
+const engine = new Engine({ plugins: registry })
+
+function callerEvent() {
+  return { type: 'purchase', properties: { total: 150, lines: [{ sku: 'A', qty: 1 }], customer: { name: 'Ann' } }, context: { page: '/cart' } }
+}
+
+async function run(nodes: Parameters<typeof buildFlow>[0]) {
+  const edges = nodes.slice(1).map((n, i) => `${nodes[i]![0]}.payload -> ${n[0]}`)
+  const event = callerEvent()
+  const report = await engine.run(engine.load(buildFlow(nodes, edges)), { event, trace: 'summary' })
+  expect(report.status).toBe('succeeded')
+  expect(event).toEqual(callerEvent())
+  return report
+}
+
+describe('the caller’s event under copy on write', () => {
+  it('stays as given when the flow writes into the event, and the change is reported', async () => {
+    const report = await run([
+      ['start', 'trigger.manual'],
+      ['set', 'data.set', { values: { 'event@properties.total': 99, 'event@properties.lines.0.qty': 5 } }],
+    ])
+    expect(report.state.event).toMatchObject({ properties: { total: 99, lines: [{ sku: 'A', qty: 5 }] } })
+    expect(report.changes.event).toEqual([
+      { op: 'replace', path: '/properties/total', value: 99, oldValue: 150 },
+      { op: 'replace', path: '/properties/lines', value: [{ sku: 'A', qty: 5 }], oldValue: [{ sku: 'A', qty: 1 }] },
+    ])
+  })
+
+  it('stays as given when a part of the event is copied elsewhere and then changed there', async () => {
+    const report = await run([
+      ['start', 'trigger.manual'],
+      ['grab', 'data.set', { values: { 'flow@customer': 'event@properties.customer', 'profile@traits.lines': 'payload@properties.lines' } }],
+      ['change', 'data.set', { values: { 'flow@customer.name': 'Bob', 'profile@traits.lines.0.qty': 9 } }],
+      ['more', 'data.append', { to: 'flow@customer.tags', value: 'x' }],
+    ])
+    expect(report.state.flow).toEqual({ customer: { name: 'Bob', tags: ['x'] } })
+    expect((report.state.profile as { traits: unknown }).traits).toEqual({ lines: [{ sku: 'A', qty: 9 }] })
+  })
+
+  it('stays as given when a plugin changes in place what it read from the event', async () => {
+    const report = await run([
+      ['start', 'trigger.manual'],
+      ['push', 'test.push-in-place', { from: 'event@properties.lines' }],
+    ])
+    expect(report.state.event).toMatchObject({ properties: { lines: [{ sku: 'A', qty: 1 }, { sku: 'B' }], customer: { name: 'Ann', vip: true } } })
+  })
+
+  it('stays as given when a plugin is handed the whole state', async () => {
+    const report = await run([
+      ['start', 'trigger.manual'],
+      ['shape', 'data.transform', { expression: 'event.properties', to: 'flow@shaped' }],
+      ['change', 'data.set', { values: { 'flow@shaped.total': 1 } }],
+    ])
+    expect(report.state.flow).toMatchObject({ shaped: { total: 1 } })
+    expect(report.changes.event).toEqual([])
+  })
+})
+
+describe('the stored profile and session', () => {
+  function storeWithAnn() {
+    const store = new MemoryStateStore()
+    store.profiles.set('ann', { id: 'ann', traits: { orders: 1, address: { city: 'Köln' } }, segments: ['new'], interests: {}, consents: {}, createdAt: 't', updatedAt: 't' })
+    store.sessions.set('s1', { id: 's1', profileId: 'ann', context: { page: '/' }, createdAt: 't', updatedAt: 't' })
+    return store
+  }
+  const snapshot = (store: MemoryStateStore) => JSON.stringify([store.profiles.get('ann'), store.sessions.get('s1')])
+
+  it('are unchanged by a run that changes them and then fails', async () => {
+    const store = storeWithAnn()
+    const before = snapshot(store)
+    const engine = new Engine({ plugins: registry, store })
+    const flow = buildFlow(
+      [
+        ['start', 'trigger.manual'],
+        ['count', 'data.increment', { path: 'profile@traits.orders' }],
+        ['move', 'data.set', { values: { 'profile@traits.address.city': 'Bonn', 'session@context.page': '/cart' } }],
+        ['tag', 'profile.add-segment', { segment: 'vip' }],
+        ['boom', 'flow.throw', { message: 'stop' }],
+      ],
+      ['start.payload -> count', 'count.payload -> move', 'move.payload -> tag', 'tag.payload -> boom'],
+    )
+    const report = await engine.run(engine.load(flow), { event: { profileId: 'ann', sessionId: 's1' } })
+    expect(report.status).toBe('failed')
+    expect(report.state.profile).toMatchObject({ traits: { orders: 2, address: { city: 'Bonn' } }, segments: ['new', 'vip'] })
+    expect(snapshot(store)).toBe(before)
+  })
+
+  it('are saved with what a successful run changed, and the changes name only that', async () => {
+    const store = storeWithAnn()
+    const engine = new Engine({ plugins: registry, store })
+    const flow = buildFlow(
+      [
+        ['start', 'trigger.manual'],
+        ['count', 'data.increment', { path: 'profile@traits.orders' }],
+        ['move', 'data.set', { values: { 'session@context.page': '/cart' } }],
+      ],
+      ['start.payload -> count', 'count.payload -> move'],
+    )
+    const report = await engine.run(engine.load(flow), { event: { profileId: 'ann', sessionId: 's1' } })
+    expect(report.changes.profile).toEqual([{ op: 'replace', path: '/traits/orders', value: 2, oldValue: 1 }])
+    expect(report.changes.session).toEqual([{ op: 'replace', path: '/context/page', value: '/cart', oldValue: '/' }])
+    expect(store.profiles.get('ann')).toMatchObject({ traits: { orders: 2, address: { city: 'Köln' } }, segments: ['new'] })
+    expect(store.sessions.get('s1')).toMatchObject({ context: { page: '/cart' } })
+  })
+})

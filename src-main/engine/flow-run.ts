@@ -1,0 +1,463 @@
+/**
+ * The scheduler: one run of one flow. Nodes run in the plan's topological order; each node,
+ * when its turn comes, handles every payload that reached it (or, with `join: "all"`, all of
+ * them at once), so a node whose inbound edges all stayed inactive is skipped. Plugins follow
+ * Tracardi's lifecycle: created once per run, `setUp` once, `run` per payload, `close` always.
+ *
+ * The common step — a synchronous plugin, one payload, no policy — allocates only its record
+ * and reads no clock when the trace is `summary`; the clock is read once at the start and
+ * once at the end of such a run.
+ */
+import { randomUUID } from 'node:crypto'
+import type { ExecutionReport, NodeError, NodeRunRecord, RunStatus, TraceLevel } from '../../src-shared/engine/report'
+import type { RunEnvironment } from '../../src-shared/engine/environment'
+import type { EventRecord, PluginAction, PortResult, ProfileRecord, RunResult, RunState, SessionRecord } from '../../src-shared/plugin-sdk'
+import { ERROR_PORT } from '../../src-shared/plugin-sdk'
+import type { Invocation } from './deliveries'
+import { checkResults, Deliveries } from './deliveries'
+import type { Engine, RunOptions } from './engine'
+import { errorCode, errorMessage, NodeFailure, RunCancelled } from './errors'
+import { BeforeImage } from './changes'
+import { cloneJson } from './json'
+import type { LoadedFlow } from './load'
+import { NodeContext, RunScope } from './node-context'
+import type { PlanNode, RunPlan } from './plan'
+import { planOf } from './plan'
+import { invokeWithPolicy, isThenable, NEVER_ABORTED, untilCancelled } from './policy'
+import { isoAt, nodeRecord, round, skippedRecord } from './records'
+import { Redactor, secretValues } from './redact'
+import type { StartingState } from './run-state'
+import { startingState } from './run-state'
+
+export interface ChildRunSetup {
+  depth: number
+  state: RunState
+  input: unknown
+  parent: FlowRun
+}
+
+type TrackedState = 'event' | 'profile' | 'session'
+
+type Outcome = NodeError | null | Promise<NodeError | null>
+
+/** The state of one run of one flow. */
+export class FlowRun {
+  readonly state: RunState
+  readonly runId: string
+  readonly environment: RunEnvironment
+  /** The top-level run: it alone hands data out, so it alone redacts. */
+  readonly root: FlowRun
+  readonly signal: AbortSignal
+  /** Set once any node of the run (or its subflows) reads a secret: what leaves is then redacted. */
+  secretsRead = false
+  /**
+   * True while the event's fields (properties, context…) are still the caller's objects: the
+   * run reads them in place and copies them (ownEvent) before anything could change them or
+   * take hold of one. Kept on the top-level run; child runs share its event.
+   */
+  eventShared = false
+  /** What expressions read; made once the state is loaded. */
+  scope!: RunScope
+  private readonly plan: RunPlan
+  private readonly trace: TraceLevel
+  private readonly full: boolean
+  private readonly records: NodeRunRecord[] = []
+  private readonly deliveries: Deliveries
+  private readonly settled: boolean[]
+  /** Per node index: its context and action, made at its first invocation in this run. */
+  private readonly contexts: (NodeContext | undefined)[]
+  private readonly actionsByNode: (PluginAction | undefined)[]
+  /** Actions in the order they were created: closed in reverse. */
+  private readonly actions: PluginAction[] = []
+  private sequence = 0
+  private result: unknown = undefined
+  private resultSet = false
+  /** What event, profile and session looked like before the run first changed each (changes.ts). */
+  private readonly before = { event: new BeforeImage(), profile: new BeforeImage(), session: new BeforeImage() }
+  /**
+   * Trace `full` copies each node's input and outputs. A node's input is usually the value the
+   * node before it just sent, unchanged, so the last copy is reused while no plugin code (or
+   * promise turn) has run since it was taken.
+   */
+  private snapshotOf: unknown = undefined
+  private snapshotCopy: unknown = undefined
+  private snapshotEpoch = -1
+  private pluginEpoch = 0
+  /** Epoch ms minus performance.now() at the start: node times need one clock read, not two. */
+  private epochAtT0 = 0
+  /** The run's start as text: every node's start with trace `summary`. */
+  private startedAt = ''
+
+  constructor(
+    readonly engine: Engine,
+    readonly loaded: LoadedFlow,
+    readonly options: RunOptions,
+    private readonly child: ChildRunSetup | null,
+  ) {
+    this.plan = planOf(loaded)
+    this.runId = options.runId ?? randomUUID()
+    this.root = child ? child.parent.root : this
+    this.environment = child ? child.parent.environment : engine.environmentFor(options)
+    this.trace = options.trace ?? 'full'
+    this.full = this.trace === 'full'
+    this.signal = options.signal ?? NEVER_ABORTED
+    const nodeCount = loaded.order.length
+    this.deliveries = new Deliveries(this.plan)
+    this.settled = new Array(nodeCount).fill(false)
+    this.contexts = new Array(nodeCount)
+    this.actionsByNode = new Array(nodeCount)
+    this.state = child
+      ? child.state
+      : { event: undefined as unknown as EventRecord, profile: undefined as unknown as ProfileRecord, session: undefined as unknown as SessionRecord, flow: {}, nodes: {} }
+  }
+
+  async execute(): Promise<ExecutionReport> {
+    const startedEpoch = Date.now()
+    const startedAt = isoAt(startedEpoch)
+    this.startedAt = startedAt
+    const t0 = performance.now()
+    this.epochAtT0 = startedEpoch - t0
+    const onEvent = this.options.onEvent
+    let persistSession = true
+    if (!this.child) {
+      let starting = startingState(this.engine.store, this.options, startedAt)
+      if (starting instanceof Promise) starting = await starting
+      persistSession = this.adopt(starting)
+    }
+    this.scope = new RunScope(this, this.environment)
+    onEvent?.({ type: 'runStarted', runId: this.runId, flowId: this.loaded.flow.id, startedAt })
+
+    let status: RunStatus = 'succeeded'
+    const errors: ExecutionReport['errors'] = []
+    try {
+      const order = this.plan.order
+      for (let i = 0; i < order.length; i++) {
+        if (this.signal.aborted) throw new RunCancelled()
+        const node = order[i]!
+        let failure = this.runNode(node)
+        if (failure instanceof Promise) {
+          failure = await failure
+          this.pluginEpoch++
+        }
+        this.settled[node.index] = true
+        if (failure) {
+          status = 'failed'
+          errors.push({ nodeId: failure.nodeId, message: failure.message, code: failure.code })
+          break
+        }
+      }
+    } catch (error) {
+      if (error instanceof RunCancelled) {
+        status = 'cancelled'
+        errors.push({ nodeId: '', message: 'The run was cancelled', code: 'cancelled' })
+      } else {
+        status = 'failed'
+        errors.push({ nodeId: '', message: errorMessage(error), code: errorCode(error) })
+      }
+    } finally {
+      for (let i = this.actions.length - 1; i >= 0; i--) {
+        try {
+          const closing = this.actions[i]!.close?.()
+          if (closing) await closing
+        } catch {
+          // A failing close must not hide the run's outcome; the other actions still close.
+        }
+      }
+    }
+
+    const redactor = !this.child && this.secretsRead ? this.redactor() : null
+    if (redactor) {
+      // A secret copied into the state must not be saved or reported.
+      const state = this.state
+      state.event = redactor.value(state.event)
+      state.profile = redactor.value(state.profile)
+      state.session = redactor.value(state.session)
+      state.flow = redactor.value(state.flow)
+    }
+
+    const before = this.before
+    const changes = this.child
+      ? { profile: [], session: [], event: [] }
+      : { profile: before.profile.changes(this.state.profile), session: before.session.changes(this.state.session), event: before.event.changes(this.state.event) }
+
+    let durationMs = performance.now() - t0
+    if (status === 'succeeded' && !this.child) {
+      const now = isoAt(startedEpoch + durationMs)
+      if (changes.profile.length > 0) this.state.profile.updatedAt = now
+      if (changes.session.length > 0) this.state.session.updatedAt = now
+      try {
+        const committing = this.engine.store.commit({
+          runId: this.runId,
+          flowId: this.loaded.flow.id,
+          event: this.state.event,
+          profile: this.state.profile,
+          session: persistSession || changes.session.length > 0 ? this.state.session : null,
+          changes,
+        })
+        if (committing) await committing
+      } catch (error) {
+        status = 'failed'
+        errors.push({ nodeId: '', message: `Saving the run's changes failed: ${errorMessage(error)}`, code: 'store' })
+      }
+      durationMs = performance.now() - t0
+    }
+
+    const entry = this.plan.entry
+    const report: ExecutionReport = {
+      runId: this.runId,
+      flowId: this.loaded.flow.id,
+      flowVersion: this.options.flowVersion ?? null,
+      status,
+      success: status === 'succeeded',
+      startedAt,
+      finishedAt: isoAt(startedEpoch + durationMs),
+      durationMs: round(durationMs),
+      trigger: this.options.trigger
+        ? { ...this.options.trigger, type: this.child ? 'subflow' : this.options.trigger.type, nodeId: entry.id, plugin: entry.pluginId }
+        : { type: this.child ? 'subflow' : 'manual', nodeId: entry.id, plugin: entry.pluginId },
+      trace: this.trace,
+      state: { event: this.state.event, profile: this.state.profile, session: this.state.session, flow: this.state.flow },
+      changes,
+      nodes: this.records,
+      edges: this.deliveries.edgeStatuses(this.settled),
+      errors,
+    }
+    if (this.child) report.result = this.resultSet ? this.result : this.state.flow
+    const out = redactor ? redactor.value(report) : report
+    onEvent?.({ type: 'runFinished', runId: this.runId, report: out })
+    return out
+  }
+
+  redactor(): Redactor {
+    return new Redactor(secretValues(this.environment.secrets))
+  }
+
+  /** A node record as it may leave the engine while the run goes on. */
+  private outgoing(record: NodeRunRecord): NodeRunRecord {
+    return this.root.secretsRead ? this.redactor().value(record) : record
+  }
+
+  private adopt(starting: StartingState): boolean {
+    this.state.event = starting.event
+    this.eventShared = true
+    this.state.profile = starting.profile
+    this.state.session = starting.session
+    return starting.persistSession
+  }
+
+  /**
+   * Runs every invocation of one node; returns the error that fails the run, if any. Stays
+   * synchronous while the plugin does, so a flow of synchronous nodes costs no promise turns.
+   */
+  private runNode(node: PlanNode): Outcome {
+    if (node.isEntry) return this.runInvocation(node, null, null, this.child ? this.child.input : this.state.event)
+    const single = node.single
+    if (single) {
+      const count = this.deliveries.count(single.index)
+      if (count === 0) return this.skip(node)
+      if (count === 1) return this.runInvocation(node, single.targetPort, single.id, this.deliveries.first(single.index))
+    }
+    const invocations = this.deliveries.invocationsFor(node)
+    if (invocations.length === 0) return this.skip(node)
+    for (let i = 0; i < invocations.length; i++) {
+      const invocation = invocations[i]!
+      const outcome = this.runInvocation(node, invocation.port, invocation.edgeId, invocation.value)
+      if (outcome instanceof Promise) return this.finishNode(node, invocations, i, outcome)
+      if (outcome) return outcome
+    }
+    return null
+  }
+
+  private skip(node: PlanNode): null {
+    this.records.push(skippedRecord(node, ++this.sequence))
+    return null
+  }
+
+  private async finishNode(node: PlanNode, invocations: Invocation[], from: number, pending: Promise<NodeError | null>): Promise<NodeError | null> {
+    const first = await pending
+    if (first) return first
+    for (let i = from + 1; i < invocations.length; i++) {
+      const invocation = invocations[i]!
+      let outcome = this.runInvocation(node, invocation.port, invocation.edgeId, invocation.value)
+      if (outcome instanceof Promise) outcome = await outcome
+      if (outcome) return outcome
+    }
+    return null
+  }
+
+  private runInvocation(node: PlanNode, port: string | null, edgeId: string | null, value: unknown): Outcome {
+    if (this.signal.aborted) throw new RunCancelled()
+    const sequence = ++this.sequence
+    const onEvent = this.options.onEvent
+    onEvent?.({ type: 'nodeStarted', runId: this.runId, nodeId: node.id, sequence })
+    const full = this.full
+    const started = full ? performance.now() : 0
+    const record = full
+      ? nodeRecord(node, sequence, isoAt(this.epochAtT0 + started), { port, value: this.snapshot(value), edgeId })
+      : nodeRecord(node, sequence, this.startedAt, { port, edgeId })
+    let produced: RunResult | PortResult[] | Promise<RunResult | PortResult[]>
+    try {
+      produced = this.produce(node, value, record)
+    } catch (error) {
+      return this.settle(node, value, record, started, null, error)
+    }
+    if (produced instanceof Promise) {
+      return produced.then(
+        (results) => this.settle(node, value, record, started, results, undefined),
+        (error: unknown) => this.settle(node, value, record, started, null, error),
+      )
+    }
+    return this.settle(node, value, record, started, produced, undefined)
+  }
+
+  /** What the node sends: a mock, the input on every port when disabled, or the plugin's results. */
+  private produce(node: PlanNode, value: unknown, record: NodeRunRecord): RunResult | PortResult[] | Promise<RunResult | PortResult[]> {
+    const mocks = this.options.mocks
+    const mock = mocks ? mocks[node.id] : undefined
+    if (mock) {
+      record.attempts = 1
+      record.logs.push({ level: 'info', message: 'Mocked: the node did not run', at: record.startedAt! })
+      const results = Array.isArray(mock) ? mock : [mock]
+      // A mock on the error port stands for the node failing with that error.
+      const failure = results.find((r) => r.port === ERROR_PORT)
+      if (failure) {
+        const error = (failure.value ?? {}) as { message?: unknown; code?: unknown }
+        throw new NodeFailure(typeof error.code === 'string' ? error.code : 'mocked-error', typeof error.message === 'string' ? error.message : 'Mocked error')
+      }
+      return checkResults(results, node)
+    }
+    if (node.disabled) {
+      record.attempts = 1
+      record.logs.push({ level: 'info', message: 'Disabled: the input was passed through', at: record.startedAt! })
+      const results: PortResult[] = []
+      for (const port of node.outputPorts) if (port !== ERROR_PORT) results.push({ port, value })
+      return results
+    }
+    let context = this.contexts[node.index]
+    if (!context) {
+      context = new NodeContext(this, node.id)
+      context.record = record
+      context.payload = value
+      const action = node.definition.create()
+      this.actions.push(action)
+      this.contexts[node.index] = context
+      this.actionsByNode[node.index] = action
+      if (action.setUp) {
+        record.attempts = 1
+        const setting = action.setUp(node.config, context)
+        if (setting instanceof Promise) {
+          const ready = context
+          return setting.then(() => this.invoke(node, action, ready, value, record))
+        }
+      }
+    }
+    return this.invoke(node, this.actionsByNode[node.index]!, context, value, record)
+  }
+
+  /** The common case — one attempt, no time limit, a synchronous plugin — stays synchronous. */
+  private invoke(node: PlanNode, action: PluginAction, context: NodeContext, value: unknown, record: NodeRunRecord): RunResult | Promise<RunResult> {
+    context.record = record
+    if (node.hasPolicy) return invokeWithPolicy(node, action, context, value, this.signal)
+    record.attempts = 1
+    context.payload = value
+    context.payloadCopied = false
+    const outcome = action.run(value, context)
+    if (isThenable(outcome)) return untilCancelled(outcome as Promise<RunResult>, this.signal).then((result) => checkResults(result, node))
+    return checkResults(outcome as RunResult, node)
+  }
+
+  /** Records the outcome and sends results on; returns the error that fails the run, if any. */
+  private settle(node: PlanNode, input: unknown, record: NodeRunRecord, started: number, results: RunResult | PortResult[] | null, error: unknown): NodeError | null {
+    // Plugin code ran since the input was copied: it may have changed anything it holds.
+    this.pluginEpoch++
+    let failure: NodeError | null = null
+    if (results === null) {
+      if (error instanceof RunCancelled || this.signal.aborted) throw new RunCancelled()
+      failure = { message: errorMessage(error), code: errorCode(error), nodeId: node.id, input }
+      record.status = 'error'
+      record.error = this.full ? { ...failure, input: this.snapshot(input) } : { message: failure.message, code: failure.code, nodeId: node.id }
+    }
+    if (this.full) record.durationMs = round(performance.now() - started)
+    if (failure) {
+      if (!node.hasErrorEdge) {
+        this.finishRecord(record)
+        return failure
+      }
+      this.deliver(node, ERROR_PORT, failure, record)
+    } else if (results !== undefined) {
+      if (Array.isArray(results)) {
+        for (let i = 0; i < results.length; i++) this.deliver(node, results[i]!.port, results[i]!.value, record)
+      } else {
+        const result = results as PortResult
+        this.deliver(node, result.port, result.value, record)
+      }
+    }
+    this.finishRecord(record)
+    return null
+  }
+
+  private finishRecord(record: NodeRunRecord): void {
+    this.records.push(record)
+    const onEvent = this.options.onEvent
+    if (onEvent) onEvent({ type: 'nodeFinished', runId: this.runId, record: this.outgoing(record) })
+  }
+
+  private deliver(node: PlanNode, port: string, value: unknown, record: NodeRunRecord): void {
+    if (value === null || value === undefined) return
+    record.outputs.push(this.full ? { port, value: this.snapshot(value) } : { port })
+    const nodes = this.state.nodes
+    let outputs = nodes[node.id]
+    if (!outputs) outputs = nodes[node.id] = { outputs: {} }
+    outputs.outputs[port] = value
+    const edges = node.outEdges.get(port)
+    if (edges) this.deliveries.send(edges, value)
+  }
+
+  /** A copy of a value for the trace, shared with the last one when it cannot have changed since. */
+  private snapshot(value: unknown): unknown {
+    if (value === null || typeof value !== 'object') return value
+    if (value === this.snapshotOf && this.snapshotEpoch === this.pluginEpoch) return this.snapshotCopy
+    this.snapshotOf = value
+    this.snapshotEpoch = this.pluginEpoch
+    return (this.snapshotCopy = cloneJson(value))
+  }
+
+  setResult(value: unknown): void {
+    this.result = value
+    this.resultSet = true
+  }
+
+  /** Called before event, profile or session is handed out whole; child runs report to their root. */
+  touch(kind: TrackedState): void {
+    if (this.child) return this.child.parent.touch(kind)
+    if (kind === 'event' && this.eventShared) return this.ownEvent()
+    this.before[kind].noteAll(this.state[kind])
+  }
+
+  /** Called before a write or delete under `key` of event, profile or session. */
+  touchKey(kind: TrackedState, key: string): void {
+    if (this.child) return this.child.parent.touchKey(kind, key)
+    if (kind === 'event' && this.eventShared) return this.ownEvent()
+    this.before[kind].noteKey(this.state[kind], key)
+  }
+
+  /**
+   * Copies the caller's objects inside the event (in place: every holder of the event sees the
+   * copies). The caller's objects, never changed, are then the event's before-image.
+   */
+  ownEvent(): void {
+    if (this.child) return this.child.parent.ownEvent()
+    if (!this.eventShared) return
+    this.eventShared = false
+    const event = this.state.event
+    this.before.event.adopt({ ...event })
+    for (const key of Object.keys(event)) {
+      const value = event[key]
+      if (value !== null && typeof value === 'object') event[key] = cloneJson(value)
+    }
+  }
+
+  depth(): number {
+    return this.child ? this.child.depth : 0
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * What a plugin sees of a run: its PluginContext (read, write, evaluate, log…), the state
+ * view that notes which documents may change, and the scope expressions read. One scope
+ * serves every node of a run; the node's own context and payload are set on it per call.
+ */
+import type { Scope } from '../../src-shared/expr'
+import { deletePath, parseRef, readPath, writePath } from '../../src-shared/expr'
+import type { LogEntry, NodeRunRecord } from '../../src-shared/engine/report'
+import type { RunEnvironment } from '../../src-shared/engine/environment'
+import type { EventRecord, LogLevel, PluginContext, ProfileRecord, RunState, SessionRecord, SubflowOptions, SubflowOutcome } from '../../src-shared/plugin-sdk'
+import { errorMessage, NodeFailure } from './errors'
+import type { FlowRun } from './flow-run'
+import { cloneJson } from './json'
+import { isoNow } from './records'
+
+type WritableSource = 'event' | 'profile' | 'session' | 'flow' | 'node' | 'payload'
+const WRITABLE: ReadonlySet<string> = new Set<WritableSource>(['event', 'profile', 'session', 'flow', 'node', 'payload'])
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+/** The names expressions read. `secrets` is a getter: reading one marks the run for redaction. */
+export class RunScope implements Scope {
+  event: unknown
+  profile: unknown
+  session: unknown
+  flow: unknown
+  node: unknown = undefined
+  nodes: unknown
+  payload: unknown = undefined
+  vars: unknown
+
+  constructor(
+    private readonly run: FlowRun,
+    private readonly environment: RunEnvironment,
+  ) {
+    const state = run.state
+    this.event = state.event
+    this.profile = state.profile
+    this.session = state.session
+    this.flow = state.flow
+    this.nodes = state.nodes
+    this.vars = environment.vars
+  }
+
+  get secrets(): unknown {
+    this.run.root.secretsRead = true
+    return this.environment.secrets
+  }
+}
+
+/** The state as handed to plugins: giving out event, profile or session notes that they may change. */
+class StateView implements RunState {
+  constructor(private readonly run: FlowRun) {}
+  get event(): EventRecord {
+    this.run.touch('event')
+    return this.run.state.event
+  }
+  get profile(): ProfileRecord {
+    this.run.touch('profile')
+    return this.run.state.profile
+  }
+  get session(): SessionRecord {
+    this.run.touch('session')
+    return this.run.state.session
+  }
+  get flow(): Record<string, unknown> {
+    return this.run.state.flow
+  }
+  get nodes(): RunState['nodes'] {
+    // Node outputs hold the event and what was read from it.
+    this.run.ownEvent()
+    return this.run.state.nodes
+  }
+}
+
+/** The PluginContext of one node in one run. */
+export class NodeContext implements PluginContext {
+  readonly nodeId: string
+  readonly flowId: string
+  readonly node: Record<string, unknown> = {}
+  readonly testing: boolean
+  signal: AbortSignal
+  payload: unknown = undefined
+  payloadCopied = false
+  record: NodeRunRecord | null = null
+  private stateView: RunState | null = null
+
+  constructor(
+    private readonly run: FlowRun,
+    nodeId: string,
+  ) {
+    this.nodeId = nodeId
+    this.flowId = run.loaded.flow.id
+    this.testing = run.options.testing ?? false
+    this.signal = run.signal
+  }
+
+  /** The state as plugins see it: handing out event, profile or session may lead to changes, so it is noted. */
+  get state(): RunState {
+    return (this.stateView ??= new StateView(this.run))
+  }
+
+  private currentScope(): RunScope {
+    const scope = this.run.scope
+    scope.node = this.node
+    scope.payload = this.payload
+    return scope
+  }
+
+  log(level: LogLevel, message: string): void {
+    const entry: LogEntry = { level, message: String(message), at: isoNow() }
+    this.record?.logs.push(entry)
+  }
+
+  evaluate(expression: string): unknown {
+    const evaluator = this.run.loaded.expressions.expression(expression)
+    const value = evaluator(this.currentScope())
+    if (!this.mayHoldCallersObject(value)) return value
+    return evaluator(this.currentScope())
+  }
+
+  template(text: string): unknown {
+    const render = this.run.loaded.expressions.template(text)
+    const value = render(this.currentScope())
+    if (!this.mayHoldCallersObject(value)) return value
+    return render(this.currentScope())
+  }
+
+  /**
+   * While the event's fields are still the caller's objects, a plugin must not get hold of one
+   * (it could change it, or write it somewhere that later changes): an object read then makes
+   * the run copy the event first, and the caller asks again.
+   */
+  private mayHoldCallersObject(value: unknown): boolean {
+    if (value === null || typeof value !== 'object') return false
+    const root = this.run.root
+    if (!root.eventShared) return false
+    root.ownEvent()
+    return true
+  }
+
+  read(ref: string): unknown {
+    const value = this.readOnce(ref)
+    if (!this.mayHoldCallersObject(value)) return value
+    return this.readOnce(ref)
+  }
+
+  private readOnce(ref: string): unknown {
+    const parsed = parseRef(ref)
+    if (!parsed) throw new NodeFailure('invalid-reference', `"${ref}" is not a reference like profile@traits.email`)
+    if (parsed.source === 'payload') return readPath(this.payload, parsed.path)
+    const scope = this.currentScope()
+    if (parsed.source === 'secret') return readPath(scope.secrets, parsed.path)
+    return readPath(scope[parsed.source], parsed.path)
+  }
+
+  write(ref: string, value: unknown): void {
+    const parsed = parseRef(ref)
+    if (!parsed) throw new NodeFailure('invalid-reference', `"${ref}" is not a reference like profile@traits.email`)
+    if (!WRITABLE.has(parsed.source)) throw new NodeFailure('invalid-reference', `Cannot write to "${ref}": ${parsed.source} is read-only`)
+    // An object a plugin took from its payload directly may be the caller's: the run keeps a copy.
+    if (this.run.root.eventShared && value !== null && typeof value === 'object') value = cloneJson(value)
+    if (parsed.source === 'payload') {
+      if (parsed.path.length === 0) {
+        this.payload = value
+        this.payloadCopied = true
+        return
+      }
+      this.ownPayload()
+      writePath(this.payload as Record<string, unknown>, parsed.path, value)
+      return
+    }
+    if (parsed.path.length === 0) throw new NodeFailure('invalid-reference', `Cannot replace the whole ${parsed.source}; write to a path inside it`)
+    if (parsed.source === 'event' || parsed.source === 'profile' || parsed.source === 'session') this.run.touchKey(parsed.source, parsed.path[0]!)
+    writeState(this.currentScope()[parsed.source as WritableSource] as Record<string, unknown>, parsed.path, value, ref)
+  }
+
+  remove(ref: string): void {
+    const parsed = parseRef(ref)
+    if (!parsed) throw new NodeFailure('invalid-reference', `"${ref}" is not a reference like profile@traits.email`)
+    if (!WRITABLE.has(parsed.source)) throw new NodeFailure('invalid-reference', `Cannot delete "${ref}": ${parsed.source} is read-only`)
+    if (parsed.path.length === 0) throw new NodeFailure('invalid-reference', `Cannot delete the whole ${parsed.source}`)
+    if (parsed.source === 'payload') {
+      this.ownPayload()
+      deletePath(this.payload, parsed.path)
+      return
+    }
+    if (parsed.source === 'event' || parsed.source === 'profile' || parsed.source === 'session') this.run.touchKey(parsed.source, parsed.path[0]!)
+    deletePath(this.currentScope()[parsed.source as WritableSource], parsed.path)
+  }
+
+  resolve(value: unknown): unknown {
+    if (typeof value === 'string') {
+      if (value.includes('@') && parseRef(value)) return this.read(value)
+      if (value.includes('{{')) return this.template(value)
+      return value
+    }
+    if (Array.isArray(value)) return value.map((item) => this.resolve(item))
+    if (isPlainObject(value)) {
+      const out: Record<string, unknown> = {}
+      for (const key of Object.keys(value)) out[key] = this.resolve(value[key])
+      return out
+    }
+    return value
+  }
+
+  setResult(value: unknown): void {
+    this.run.setResult(value)
+  }
+
+  runSubflow(flowId: string, options: SubflowOptions): Promise<SubflowOutcome> {
+    return this.run.engine.runChild(flowId, this.run, options, this.run.depth() + 1)
+  }
+
+  /** Payloads are shared between branches, so the first write in a node works on a copy. */
+  private ownPayload(): void {
+    if (this.payloadCopied) return
+    if (!isPlainObject(this.payload) && !Array.isArray(this.payload)) {
+      this.payload = {}
+    } else {
+      this.payload = cloneJson(this.payload)
+    }
+    this.payloadCopied = true
+  }
+}
+
+function writeState(root: Record<string, unknown>, path: string[], value: unknown, ref: string): void {
+  try {
+    writePath(root, path, value)
+  } catch (error) {
+    throw new NodeFailure('invalid-reference', `Cannot write to "${ref}": ${errorMessage(error)}`)
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * A loaded flow compiled once into what a run needs at each step: the node order, each
+ * node's inbound edges and its outbound edges per port as edge indexes, and the per-node
+ * facts a run would otherwise look up again for every event (label, policy, join mode).
+ */
+import type { JoinMode } from '../../src-shared/flow/types'
+import type { PluginDefinition } from '../../src-shared/plugin-sdk'
+import type { LoadedEdge, LoadedFlow, LoadedNode } from './load'
+
+export interface PlanNode {
+  id: string
+  /** Index in the flow's node list. */
+  index: number
+  loaded: LoadedNode
+  definition: PluginDefinition
+  pluginId: string
+  config: Record<string, unknown>
+  label: string | null
+  join: JoinMode
+  isEntry: boolean
+  disabled: boolean
+  /** Retry or a time limit: the node runs through the (asynchronous) invocation policy. */
+  hasPolicy: boolean
+  hasErrorEdge: boolean
+  inEdges: LoadedEdge[]
+  /** The one inbound edge of a `join: "each"` node that has exactly one: the common chain step. */
+  single: LoadedEdge | null
+  /** Port → indexes of the edges leaving it. */
+  outEdges: Map<string, number[]>
+  outputPorts: Set<string>
+  /** The port a joined payload arrives on. */
+  joinPort: string
+}
+
+export interface RunPlan {
+  order: PlanNode[]
+  entry: PlanNode
+  edges: LoadedEdge[]
+}
+
+const plans = new WeakMap<LoadedFlow, RunPlan>()
+
+/** The plan of a loaded flow, compiled at its first run and kept as long as the flow is. */
+export function planOf(loaded: LoadedFlow): RunPlan {
+  let plan = plans.get(loaded)
+  if (!plan) {
+    plan = compilePlan(loaded)
+    plans.set(loaded, plan)
+  }
+  return plan
+}
+
+function compilePlan(loaded: LoadedFlow): RunPlan {
+  const order = loaded.order.map((node): PlanNode => {
+    const outEdges = new Map<string, number[]>()
+    for (const [port, edges] of node.outEdges) outEdges.set(port, edges.map((edge) => edge.index))
+    return {
+      id: node.id,
+      index: node.index,
+      loaded: node,
+      definition: node.definition,
+      pluginId: node.definition.id,
+      config: node.node.config,
+      label: node.node.label ?? null,
+      join: node.join,
+      isEntry: node === loaded.entry,
+      disabled: node.node.disabled === true,
+      hasPolicy: Boolean(node.node.retry || node.node.timeoutMs),
+      hasErrorEdge: node.hasErrorEdge,
+      inEdges: node.inEdges,
+      single: node.inEdges.length === 1 && node.join === 'each' ? node.inEdges[0]! : null,
+      outEdges,
+      outputPorts: node.outputPorts,
+      joinPort: node.definition.inputs[0] ?? 'payload',
+    }
+  })
+  return { order, entry: order.find((node) => node.isEntry)!, edges: loaded.edges }
+}

@@ -1,0 +1,133 @@
+/** The documents a run starts from (design §3): the event as given, profile and session loaded or created. */
+import { randomUUID } from 'node:crypto'
+import type { EventRecord, ProfileRecord, SessionRecord } from '../../src-shared/plugin-sdk'
+import { RunInputError } from './errors'
+import { cloneJson } from './json'
+import type { StateStore } from './state-store'
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+function optionalString(value: unknown, name: string): string | null {
+  if (value === undefined || value === null) return null
+  if (typeof value !== 'string') throw new RunInputError(`The event's "${name}" must be a string`)
+  return value
+}
+
+export function normalizeEvent(input: unknown, now: string): EventRecord {
+  if (input === undefined || input === null) input = {}
+  if (!isPlainObject(input)) throw new RunInputError('The event must be a JSON object')
+  const properties = input.properties ?? {}
+  if (!isPlainObject(properties)) throw new RunInputError('The event\'s "properties" must be an object')
+  const context = input.context ?? {}
+  if (!isPlainObject(context)) throw new RunInputError('The event\'s "context" must be an object')
+  const event: EventRecord = {
+    id: optionalString(input.id, 'id') ?? randomUUID(),
+    type: optionalString(input.type, 'type') ?? 'manual',
+    source: optionalString(input.source, 'source') ?? 'flowbench',
+    time: optionalString(input.time, 'time') ?? now,
+    properties,
+    context,
+    profileId: optionalString(input.profileId, 'profileId'),
+    sessionId: optionalString(input.sessionId, 'sessionId'),
+  }
+  // Extra event fields (tags, metadata…) are kept as they are.
+  for (const key in input) if (!Object.hasOwn(event, key) && Object.hasOwn(input, key)) event[key] = input[key]
+  return event
+}
+
+export function normalizeProfile(input: unknown, fallbackId: string, now: string): ProfileRecord {
+  if (!isPlainObject(input)) throw new RunInputError('The profile must be a JSON object')
+  const segments = input.segments ?? []
+  if (!Array.isArray(segments) || segments.some((s) => typeof s !== 'string')) {
+    throw new RunInputError('The profile\'s "segments" must be a list of strings')
+  }
+  for (const key of ['traits', 'interests', 'consents'] as const) {
+    if (input[key] !== undefined && !isPlainObject(input[key])) throw new RunInputError(`The profile's "${key}" must be an object`)
+  }
+  return {
+    ...input,
+    id: optionalString(input.id, 'profile id') ?? fallbackId,
+    traits: (input.traits as Record<string, unknown>) ?? {},
+    segments: segments as string[],
+    interests: (input.interests as Record<string, unknown>) ?? {},
+    consents: (input.consents as Record<string, unknown>) ?? {},
+    createdAt: optionalString(input.createdAt, 'profile createdAt') ?? now,
+    updatedAt: optionalString(input.updatedAt, 'profile updatedAt') ?? now,
+  }
+}
+
+export function normalizeSession(input: unknown, fallbackId: string, profileId: string, now: string): SessionRecord {
+  if (!isPlainObject(input)) throw new RunInputError('The session must be a JSON object')
+  const context = input.context ?? {}
+  if (!isPlainObject(context)) throw new RunInputError('The session\'s "context" must be an object')
+  return {
+    ...input,
+    id: optionalString(input.id, 'session id') ?? fallbackId,
+    profileId: optionalString(input.profileId, 'session profileId') ?? profileId,
+    context,
+    createdAt: optionalString(input.createdAt, 'session createdAt') ?? now,
+    updatedAt: optionalString(input.updatedAt, 'session updatedAt') ?? now,
+  }
+}
+
+export interface StartingState {
+  event: EventRecord
+  profile: ProfileRecord
+  session: SessionRecord
+  /** Whether the session is saved even if unchanged: the event named it, or it was given. */
+  persistSession: boolean
+}
+
+interface StateInput {
+  event?: unknown
+  profile?: unknown
+  session?: unknown
+}
+
+/**
+ * Loads profile and session. Stays synchronous with a synchronous store (memory, SQLite), so
+ * a run costs no promise turn before its first node.
+ */
+export function startingState(store: StateStore, input: StateInput, now: string): StartingState | Promise<StartingState> {
+  // Runs change their state in place; the caller's event, profile and session stay as given.
+  // The event's own fields are shared with the caller until the run first changes or hands out
+  // one of them (FlowRun.ownEvent): a large payload that is only read is never copied.
+  const event = normalizeEvent(input.event, now)
+  let session: SessionRecord | null = null
+  if (input.session !== undefined) {
+    session = normalizeSession(cloneJson(input.session), event.sessionId ?? randomUUID(), event.profileId ?? '', now)
+  } else if (event.sessionId) {
+    const loading = store.loadSession(event.sessionId)
+    if (loading instanceof Promise) return loading.then((loaded) => withProfile(store, input, event, loaded, now))
+    session = loading
+  }
+  return withProfile(store, input, event, session, now)
+}
+
+function withProfile(store: StateStore, input: StateInput, event: EventRecord, session: SessionRecord | null, now: string): StartingState | Promise<StartingState> {
+  if (input.profile !== undefined) {
+    const profile = normalizeProfile(cloneJson(input.profile), event.profileId ?? session?.profileId ?? randomUUID(), now)
+    return finish(event, profile, session, now)
+  }
+  const profileId = event.profileId ?? (session?.profileId || null)
+  if (profileId) {
+    const loading = store.loadProfile(profileId)
+    if (loading instanceof Promise) return loading.then((profile) => finish(event, profile ?? normalizeProfile({}, profileId, now), session, now))
+    if (loading) return finish(event, loading, session, now)
+  }
+  return finish(event, normalizeProfile({}, profileId ?? randomUUID(), now), session, now)
+}
+
+function finish(event: EventRecord, profile: ProfileRecord, session: SessionRecord | null, now: string): StartingState {
+  event.profileId = profile.id
+  let persistSession = true
+  if (!session) {
+    persistSession = event.sessionId !== null
+    session = normalizeSession({}, event.sessionId ?? randomUUID(), profile.id, now)
+  } else if (!session.profileId) {
+    session.profileId = profile.id
+  }
+  return { event, profile, session, persistSession }
+}
