@@ -51,10 +51,18 @@ export class Redactor {
   }
 }
 
-/** Every value of every field of every secret. */
+/**
+ * Fields of a connection secret that say where to connect, not how to get in: masking them would
+ * hide "127.0.0.1", "5432" or a database's name everywhere in a run's report, query results
+ * included. Every other field (password, apiKey, token, user, url, …) is masked.
+ */
+const ADDRESS_FIELDS = new Set(['host', 'hostname', 'port', 'database', 'db', 'tls', 'ssl', 'from'])
+
+/** Every value of every field of every secret, but the address fields of connection secrets. */
 export function secretValues(secrets: Record<string, Record<string, string>>): string[] {
   const values: string[] = []
   for (const fields of Object.values(secrets))
-    for (const value of Object.values(fields)) if (typeof value === 'string') values.push(value)
+    for (const [field, value] of Object.entries(fields))
+      if (typeof value === 'string' && !ADDRESS_FIELDS.has(field.toLowerCase())) values.push(value)
   return values
 }

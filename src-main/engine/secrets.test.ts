@@ -3,7 +3,7 @@ import { validateFlow } from '../../src-shared/flow/validate'
 import { environmentRefs, secretsNeeded } from '../../src-shared/flow/environment-refs'
 import { buildFlow } from '../../test/fixtures/flows'
 import { PluginRegistry } from '../plugins-host/registry'
-import { MASK } from './redact'
+import { MASK, secretValues } from './redact'
 import { Engine } from './runner'
 import { MemoryStateStore } from './state-store'
 
@@ -123,5 +123,12 @@ describe('what a flow needs from its environment', () => {
     const none = validateFlow(flow, { plugins, environment: { name: 'production', secrets: {}, vars: ['apiBase'] } })
     expect(none.find((p) => p.code === 'unknown-secret')!.message).toContain('the environment "production" has no secret "crm"')
     expect(validateFlow(flow, { plugins, environment: { name: 'development', secrets: { crm: ['apiKey'] }, vars: ['apiBase'] } })).toEqual([])
+  })
+})
+
+describe('connection secrets', () => {
+  it('mask the credentials but not where to connect', () => {
+    const values = secretValues({ pg: { host: '127.0.0.1', port: '5432', database: 'shop', user: 'app', password: 'pg-pass-77' } })
+    expect(values.sort()).toEqual(['app', 'pg-pass-77'])
   })
 })
