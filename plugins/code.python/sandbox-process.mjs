@@ -22,9 +22,13 @@ import { pathToFileURL } from 'node:url'
 const hostProcess = process
 /** Electron's utility processes talk through process.parentPort; Node's forks through IPC. */
 const parentPort = hostProcess.parentPort
+// The host may be gone (it exited, or killed this sandbox's channel): nothing is left to answer.
+if (!parentPort) hostProcess.on('disconnect', () => hostProcess.exit(0))
 const send = parentPort
   ? (message) => parentPort.postMessage(message)
-  : (message) => hostProcess.send(message)
+  : (message) => {
+      if (hostProcess.connected) hostProcess.send(message, undefined, undefined, () => undefined)
+    }
 const onMessage = parentPort
   ? (listener) => parentPort.on('message', (event) => listener(event.data))
   : (listener) => hostProcess.on('message', listener)
