@@ -75,3 +75,33 @@ export async function jsonEditorText(page: Page): Promise<string> {
 export async function waitForSaved(page: Page): Promise<void> {
   await page.waitForFunction(() => document.querySelector('[data-testid="save-status"]')?.getAttribute('data-state') === 'saved', undefined, { timeout: 10000 })
 }
+
+/**
+ * Waits until the canvas is drawn: `count` nodes, each measured (xyflow hides a node with
+ * `visibility: hidden` until it knows its size) and each drawn on the minimap.
+ */
+export async function waitForCanvasDrawn(page: Page, count: number, timeout = 5000): Promise<void> {
+  await page.waitForFunction(
+    (n) => {
+      const nodes = [...document.querySelectorAll<HTMLElement>('.react-flow__node')]
+      if (nodes.length !== n) return false
+      if (!nodes.every((el) => getComputedStyle(el).visibility === 'visible' && el.getBoundingClientRect().width > 0)) return false
+      const mini = [...document.querySelectorAll<SVGGraphicsElement>('.react-flow__minimap-node')]
+      return mini.length === n && mini.every((el) => el.getBBox().width > 0)
+    },
+    count,
+    { timeout },
+  )
+}
+
+/** What the canvas shows, for a failure message: hidden nodes and minimap nodes. */
+export async function canvasReport(page: Page): Promise<{ nodes: number; hidden: string[]; minimapNodes: number }> {
+  return page.evaluate(() => {
+    const nodes = [...document.querySelectorAll<HTMLElement>('.react-flow__node')]
+    return {
+      nodes: nodes.length,
+      hidden: nodes.filter((el) => getComputedStyle(el).visibility !== 'visible').map((el) => el.dataset.id ?? '?'),
+      minimapNodes: document.querySelectorAll('.react-flow__minimap-node').length,
+    }
+  })
+}
