@@ -1,6 +1,6 @@
 import { Background, Controls, MiniMap, ReactFlow, useReactFlow } from '@xyflow/react'
 import type { Connection, Edge, EdgeChange, FinalConnectionState, IsValidConnection, NodeChange, NodeTypes } from '@xyflow/react'
-import { useCallback, useMemo, useRef } from 'react'
+import { useCallback, useMemo, useRef, useState } from 'react'
 import type { DragEvent } from 'react'
 import type { FlowNode, Problem } from '../../src-shared/flow/types'
 import { outputPortsOf } from '../../src-shared/plugin-sdk'
@@ -8,6 +8,7 @@ import { useDesigner, useDesignerApi } from './DesignerContext'
 import type { CanvasNode, FlowNodeData, NodeRunStatus } from './FlowNodeView'
 import { FlowNodeView } from './FlowNodeView'
 import { wouldCreateCycle } from './graph-checks'
+import { useDocumentTheme } from '../shell/useTheme'
 
 /** Declared once, outside components, so xyflow never sees a new object. */
 const nodeTypes: NodeTypes = { flowNode: FlowNodeView }
@@ -28,6 +29,10 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
   const selectedNodes = useDesigner((s) => s.selectedNodes)
   const selectedEdges = useDesigner((s) => s.selectedEdges)
   const { screenToFlowPosition } = useReactFlow()
+  const theme = useDocumentTheme()
+  // The sizes xyflow measured, handed back with every node: a node given to xyflow without them
+  // is hidden until measured again, and its DOM size has not changed, so it never is.
+  const [sizes, setSizes] = useState<Record<string, { width: number; height: number }>>({})
 
   const problemsByNode = useMemo(() => {
     const map = new Map<string, { errors: number; warnings: number; first: string | null }>()
@@ -63,8 +68,9 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
       const selected = selectedNodeSet.has(node.id)
       const key = [problemsOf, run, selected]
       const hit = cache.current.get(node)
-      // Only the data is reused: xyflow must get fresh node objects, or it skips measuring them.
-      if (hit && hit.key.every((x, i) => x === key[i])) return { id: node.id, type: 'flowNode', position: node.position, data: hit.data, selected }
+      // Only the data is reused; each node object is fresh and carries its measured size back.
+      const measured = sizes[node.id]
+      if (hit && hit.key.every((x, i) => x === key[i])) return { id: node.id, type: 'flowNode', position: node.position, data: hit.data, selected, measured }
       const plugin = plugins[node.plugin] ?? null
       const data: FlowNodeData = {
         node,
@@ -75,9 +81,9 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
         run,
       }
       cache.current.set(node, { key, data })
-      return { id: node.id, type: 'flowNode', position: node.position, data, selected } satisfies CanvasNode
+      return { id: node.id, type: 'flowNode', position: node.position, data, selected, measured } satisfies CanvasNode
     })
-  }, [flow, plugins, problemsByNode, noProblems, overlay, selectedNodeSet])
+  }, [flow, plugins, problemsByNode, noProblems, overlay, selectedNodeSet, sizes])
 
   const flowEdges = flow?.edges
   const edges: Edge[] = useMemo(() => {
@@ -108,8 +114,12 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
       const positions: Record<string, { x: number; y: number }> = {}
       let moved = false
       let selection: Set<string> | null = null
+      let measured: Record<string, { width: number; height: number }> | null = null
       for (const change of changes) {
-        if (change.type === 'position' && change.position) {
+        if (change.type === 'dimensions' && change.dimensions) {
+          measured ??= {}
+          measured[change.id] = change.dimensions
+        } else if (change.type === 'position' && change.position) {
           positions[change.id] = change.position
           moved = true
         } else if (change.type === 'select') {
@@ -117,6 +127,10 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
           if (change.selected) selection.add(change.id)
           else selection.delete(change.id)
         }
+      }
+      if (measured) {
+        const next = measured
+        setSizes((current) => (Object.entries(next).every(([id, size]) => sameSize(current[id], size)) ? current : { ...current, ...next }))
       }
       if (moved) state.moveNodes(positions)
       if (selection && !sameList([...selection], state.selectedNodes)) state.select([...selection], api.getState().selectedEdges)
@@ -220,13 +234,17 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
       fitViewOptions={{ minZoom: 0.35, maxZoom: 1.1 }}
       minZoom={0.1}
       proOptions={{ hideAttribution: true }}
-      colorMode="system"
+      colorMode={theme}
     >
       <Background gap={20} />
       <MiniMap pannable zoomable className="fb-minimap" nodeColor="#4f7cff" nodeStrokeColor="#4f7cff" nodeBorderRadius={6} maskColor="rgb(120 130 150 / 25%)" />
       <Controls showInteractive={false} />
     </ReactFlow>
   )
+}
+
+function sameSize(a: { width: number; height: number } | undefined, b: { width: number; height: number }): boolean {
+  return !!a && a.width === b.width && a.height === b.height
 }
 
 function sameList(a: string[], b: string[]): boolean {

@@ -1,4 +1,5 @@
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react'
+import { Keyboard } from 'lucide-react'
 import '@xyflow/react/dist/style.css'
 import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react'
 import type { ReactNode } from 'react'
@@ -396,8 +397,8 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
             </button>
           </>
         )}
-        <button className="ghost" onClick={() => setShortcutsOpen(true)} title="Keyboard shortcuts (?)" data-testid="shortcuts-button">
-          ⌨
+        <button className="ghost" onClick={() => setShortcutsOpen(true)} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts" data-testid="shortcuts-button">
+          <Keyboard size={16} aria-hidden />
         </button>
         {topbarExtras}
       </header>

@@ -1,3 +1,4 @@
+import { Copy, Pencil, Trash2 } from 'lucide-react'
 import { useRef, useState } from 'react'
 import type { BundlePlan, FlowSummary } from '../../src-shared/api/contract'
 import { parseJsonText } from '../../src-shared/json-text'
@@ -113,14 +114,14 @@ export function FlowList({ flows, openId, actions }: { flows: FlowSummary[]; ope
               </button>
             )}
             <span className="flow-actions">
-              <button className="ghost small" title="Rename" onClick={() => (setRenaming(flow.id), setRenameText(flow.name))}>
-                ✎
+              <button className="ghost small icon" title="Rename" aria-label="Rename" onClick={() => (setRenaming(flow.id), setRenameText(flow.name))}>
+                <Pencil size={14} aria-hidden />
               </button>
-              <button className="ghost small" title="Duplicate" onClick={() => actions.duplicate(flow.id)} data-testid={`duplicate-${flow.id}`}>
-                ⧉
+              <button className="ghost small icon" title="Duplicate" aria-label="Duplicate" onClick={() => actions.duplicate(flow.id)} data-testid={`duplicate-${flow.id}`}>
+                <Copy size={14} aria-hidden />
               </button>
-              <button className="ghost small" title="Move to trash" onClick={() => actions.remove(flow.id)} data-testid={`delete-${flow.id}`}>
-                🗑
+              <button className="ghost small icon" title="Move to trash" aria-label="Move to trash" onClick={() => actions.remove(flow.id)} data-testid={`delete-${flow.id}`}>
+                <Trash2 size={14} aria-hidden />
               </button>
             </span>
           </li>
