@@ -158,4 +158,44 @@ describe("the analyst's loop", () => {
     await page.keyboard.press('Escape')
     await page.getByTestId('history').waitFor({ state: 'detached' })
   })
+
+  it('offers the examples in an empty app: an empty-state card and an Examples menu', async () => {
+    const { page } = getApp()
+    const card = page.getByTestId('empty-state')
+    await card.waitFor()
+    await expect(card.locator('[data-testid^="empty-example-"]').count()).resolves.toBe(3)
+    await card.getByTestId('empty-example-vip-tagging').click()
+    await page.getByTestId('flow-title').getByText('VIP tagging').waitFor()
+    await waitForCanvasDrawn(page, (JSON.parse(readFileSync('resources/samples/vip-tagging/flow.json', 'utf8')) as Flow).nodes.length)
+    expect(draft('vip-tagging').tests).toHaveLength(3)
+
+    await page.getByTestId('examples-menu').click()
+    await page.getByTestId('example-ticket-router').click()
+    await page.getByTestId('flow-title').getByText('Incoming ticket router').waitFor()
+    await page.screenshot({ path: '/tmp/loop-examples.png' })
+  })
+
+  it('asks whether to replace or keep both when an opened flow id exists; a copy gets its own id and name', async () => {
+    const { page, app } = getApp()
+    const sample = importSample('vip-tagging')
+    await page.reload()
+    await page.getByTestId('examples-menu').click()
+    await page.getByTestId('example-vip-tagging').click()
+    await page.getByTestId('flow-conflict').waitFor()
+    await page.getByTestId('conflict-keep-both').click()
+    await page.getByTestId('flow-title').getByText('VIP tagging (copy)').waitFor()
+    expect(app.store.listFlows().map((f) => [f.id, f.name])).toEqual(expect.arrayContaining([['vip-tagging', 'VIP tagging'], ['vip-tagging-2', 'VIP tagging (copy)']]))
+
+    // The same id from a file: replace the draft in place, no third flow.
+    const changed = { ...sample, nodes: sample.nodes.map((n) => (n.id === 'threshold' ? { ...n, config: { condition: 'profile.traits.totalSpent >= 5' } } : n)) }
+    await page.getByTestId('import-flow-input').setInputFiles({ name: 'vip-tagging.flow.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(changed)) })
+    await page.getByTestId('flow-conflict').waitFor()
+    await page.keyboard.press('Escape')
+    await page.getByTestId('flow-conflict').waitFor({ state: 'detached' })
+    await page.getByTestId('import-flow-input').setInputFiles({ name: 'vip-tagging.flow.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(changed)) })
+    await page.getByTestId('conflict-replace').click()
+    await page.getByTestId('flow-title').getByText(/^VIP tagging$/).waitFor()
+    expect(draft('vip-tagging').nodes.find((n) => n.id === 'threshold')!.config).toEqual({ condition: 'profile.traits.totalSpent >= 5' })
+    expect(app.store.listFlows()).toHaveLength(2)
+  })
 })

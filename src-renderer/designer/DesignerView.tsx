@@ -9,7 +9,9 @@ import { validateFlow } from '../../src-shared/flow/validate'
 import type { PluginMeta } from '../../src-shared/plugin-sdk'
 import { outputPortsOf } from '../../src-shared/plugin-sdk'
 import { call } from '../api/client'
+import { FlowConflictDialog } from '../flows/FlowConflictDialog'
 import { FlowList, readFlowFile } from '../flows/FlowList'
+import { distinctName, SAMPLES } from '../flows/samples'
 import { Inspector } from '../inspector/Inspector'
 import { Palette } from '../shell/Palette'
 import { layoutFlow } from './auto-layout'
@@ -76,6 +78,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
   const [historyOpen, setHistoryOpen] = useState(false)
   const [historyKey, setHistoryKey] = useState(0)
   const [shortcutsOpen, setShortcutsOpen] = useState(false)
+  const [conflict, setConflict] = useState<{ flow: Record<string, unknown>; source: string; existingName: string } | null>(null)
   const [trace, setTrace] = useState<{ report: ExecutionReport; title: string; caseIndex: number | null } | null>(null)
   const [runsKey, setRunsKey] = useState(0)
   const overlay = useMemo(() => (trace ? overlayOf(trace.report) : null), [trace])
@@ -145,6 +148,41 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
     [onMessage, refreshFlows],
   )
 
+  /** Creates the flow under a name no other flow has; the server picks a free id. */
+  const createCopy = useCallback(
+    async (flow: Record<string, unknown>, source: string) => {
+      const names = new Set((await call('flows.list', { includeDeleted: true })).map((f) => f.name))
+      const name = typeof flow.name === 'string' && flow.name.trim() ? flow.name : 'Imported flow'
+      const created = await call('flows.create', { flow: { ...flow, name: distinctName(name, names) } })
+      await openFlow(created.summary.id)
+      onMessage(`Opened ${source} as flow “${created.summary.name}”`)
+    },
+    [openFlow, onMessage],
+  )
+
+  /** Opens a flow document, asking first when its id is taken by a flow the user has. */
+  const openDocument = useCallback(
+    async (flow: Record<string, unknown>, source: string) => {
+      const existing = (await call('flows.list', { includeDeleted: true })).find((f) => f.id === flow.id)
+      if (existing && !existing.deletedAt) setConflict({ flow, source, existingName: existing.name })
+      else await createCopy(flow, source)
+    },
+    [createCopy],
+  )
+
+  const resolveConflict = (choice: 'replace' | 'keep-both') =>
+    act(async () => {
+      if (!conflict) return
+      const { flow, source } = conflict
+      setConflict(null)
+      if (choice === 'keep-both') return createCopy(flow, source)
+      const id = String(flow.id)
+      const current = await call('flows.get', { id })
+      await call('flows.saveDraft', { id, baseVersion: current.draft.version, flow })
+      await openFlow(id)
+      onMessage(`Replaced the draft of “${current.summary.name}” with ${source}`)
+    })
+
   const listActions = useMemo(
     () => ({
       open: (id: string) => void openFlow(id),
@@ -157,9 +195,12 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
         act(async () => {
           const read = readFlowFile(text, fileName)
           if (!read.ok) throw new Error(read.message)
-          const created = await call('flows.create', { flow: read.flow })
-          await openFlow(created.summary.id)
-          onMessage(`Opened ${fileName} as flow “${created.summary.name}”`)
+          await openDocument(read.flow, fileName)
+        }),
+      openSample: (id: string) =>
+        act(async () => {
+          const sample = SAMPLES.find((s) => s.id === id)
+          if (sample) await openDocument(structuredClone(sample.flow), `the example “${sample.name}”`)
         }),
       rename: (id: string, name: string) =>
         act(async () => {
@@ -197,7 +238,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
       restore: (id: string) => act(() => call('flows.restore', { id })),
       emptyTrash: () => act(() => call('flows.emptyTrash')),
     }),
-    [act, openFlow, onMessage, store],
+    [act, openFlow, onMessage, store, openDocument],
   )
 
   const deploy = async (note: string): Promise<string | null> => {
@@ -418,7 +459,21 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
           <Canvas problems={problems} overlay={overlay} onMessage={onCanvasMessage} />
         ) : (
           <div className="canvas-empty">
-            <p>Open a flow from the list, or create one.</p>
+            <div className="empty-card" data-testid="empty-state">
+              <h2>{flows.some((f) => !f.deletedAt) ? 'Open a flow from the list, or start from an example' : 'Start from an example'}</h2>
+              <p className="muted">Each example is a complete flow with test cases: open one, run its tests, change it.</p>
+              <ul className="example-list">
+                {SAMPLES.map((sample) => (
+                  <li key={sample.id}>
+                    <button onClick={() => void listActions.openSample(sample.id)} data-testid={`empty-example-${sample.id}`}>
+                      <strong>{sample.name}</strong>
+                      <span className="muted small">{sample.description}</span>
+                    </button>
+                  </li>
+                ))}
+              </ul>
+              <p className="muted small">Or create an empty flow with “+ New”, or open a .flow.json file with “Open…”.</p>
+            </div>
           </div>
         )}
         {historyOpen && flow && <HistoryDrawer flowId={store.getState().flowId!} refreshKey={historyKey} onRevert={revert} onClose={() => setHistoryOpen(false)} />}
@@ -459,6 +514,16 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
         </div>
       </section>
 
+      {conflict && (
+        <FlowConflictDialog
+          source={conflict.source}
+          existingName={conflict.existingName}
+          id={String(conflict.flow.id)}
+          onReplace={() => resolveConflict('replace')}
+          onKeepBoth={() => resolveConflict('keep-both')}
+          onCancel={() => setConflict(null)}
+        />
+      )}
       {deployOpen && <DeployDialog problems={problems} onDeploy={deploy} onClose={() => setDeployOpen(false)} />}
       {shortcutsOpen && <ShortcutSheet onClose={() => setShortcutsOpen(false)} />}
     </div>
