@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Flow } from '../src-shared/flow/types'
-import { canvasReport, createFlow, dragFromPalette, jsonEditorText, openFlow, selectNode, waitForCanvasDrawn, waitForSaved } from './designer-helpers'
+import { canvasReport, createFlow, dragFromPalette, jsonEditorModelText, openFlow, selectNode, waitForCanvasDrawn, waitForSaved } from './designer-helpers'
 import { useAppPerTest } from './helpers'
 
 const getApp = useAppPerTest({ beforeAll, afterAll, beforeEach, afterEach, expectNoPageErrors: (errors) => expect(errors).toEqual([]) })
@@ -108,13 +108,13 @@ describe("the analyst's loop", () => {
     await page.keyboard.press('Delete')
     // Typed as a person does, with Monaco closing brackets and quotes on the way.
     await page.keyboard.type('{"path": "profile@traits.visits", "by": 12}', { delay: 15 })
-    await expect.poll(() => jsonEditorText(page)).toBe('{"path": "profile@traits.visits", "by": 12}')
+    await expect.poll(() => jsonEditorModelText(page)).toBe('{"path": "profile@traits.visits", "by": 12}')
     await expect
       .poll(() => draft('inventory-reorder').nodes.find((n) => n.id === 'count')!.config, { timeout: 10000 })
       .toEqual({ path: 'profile@traits.visits', by: 12 })
     // The half-typed states in between (`{}`, `"by": 1`) were never configs of their own.
     await page.getByTestId('undo').click()
-    await expect.poll(() => jsonEditorText(page).then((t) => JSON.parse(t) as unknown)).toEqual({ path: 'profile@traits.reorders', by: 1 })
+    await expect.poll(() => jsonEditorModelText(page).then((t) => JSON.parse(t) as unknown)).toEqual({ path: 'profile@traits.reorders', by: 1 })
   })
 
   it('keeps the zoom buttons legible in dark mode and draws the flow list glyphs as icons', async () => {
@@ -166,7 +166,7 @@ describe("the analyst's loop", () => {
     await expect(card.locator('[data-testid^="empty-example-"]').count()).resolves.toBe(3)
     await card.getByTestId('empty-example-vip-tagging').click()
     await page.getByTestId('flow-title').getByText('VIP tagging').waitFor()
-    await waitForCanvasDrawn(page, (JSON.parse(readFileSync('resources/samples/vip-tagging/flow.json', 'utf8')) as Flow).nodes.length)
+    await waitForCanvasDrawn(page, (JSON.parse(readFileSync('resources/samples/vip-tagging/flow.json', 'utf8')) as Flow).nodes.length, { allOnScreen: false })
     expect(draft('vip-tagging').tests).toHaveLength(3)
 
     await page.getByTestId('examples-menu').click()
@@ -197,5 +197,55 @@ describe("the analyst's loop", () => {
     await page.getByTestId('flow-title').getByText(/^VIP tagging$/).waitFor()
     expect(draft('vip-tagging').nodes.find((n) => n.id === 'threshold')!.config).toEqual({ condition: 'profile.traits.totalSpent >= 5' })
     expect(app.store.listFlows()).toHaveLength(2)
+  })
+
+  it('resizes the inspector and the bottom panel by their edges and remembers the sizes', async () => {
+    const { page } = getApp()
+    importSample('inventory-reorder')
+    await page.reload()
+    await openFlow(page, 'inventory-reorder')
+    const inspector = page.getByTestId('inspector')
+    const bottom = page.getByTestId('bottom-panel')
+    const before = { inspector: (await inspector.boundingBox())!.width, bottom: (await bottom.boundingBox())!.height }
+    const drag = async (handle: string, dx: number, dy: number) => {
+      const box = (await page.getByTestId(handle).boundingBox())!
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+      await page.mouse.down()
+      await page.mouse.move(box.x + box.width / 2 + dx, box.y + box.height / 2 + dy, { steps: 5 })
+      await page.mouse.up()
+    }
+    await drag('inspector-resize', -120, 0)
+    await drag('bottom-resize', 0, -90)
+    const after = { inspector: (await inspector.boundingBox())!.width, bottom: (await bottom.boundingBox())!.height }
+    expect(after.inspector - before.inspector).toBeCloseTo(120, -1)
+    expect(after.bottom - before.bottom).toBeCloseTo(90, -1)
+    await page.reload()
+    await page.getByTestId('node-start').waitFor()
+    expect((await inspector.boundingBox())!.width).toBeCloseTo(after.inspector, 0)
+    expect((await bottom.boundingBox())!.height).toBeCloseTo(after.bottom, 0)
+
+    // The JSON editor wraps a long template instead of scrolling sideways.
+    await selectNode(page, 'notify')
+    await page.getByTestId('inspector-tab-json').click()
+    await page.getByTestId('json-editor').locator('.view-line').first().waitFor()
+    const wrapped = await page.getByTestId('json-editor').evaluate((el) => ({
+      lines: el.querySelectorAll('.view-line').length,
+      overflow: Math.max(...[...el.querySelectorAll('.view-line > span')].map((span) => span.getBoundingClientRect().right)) - el.getBoundingClientRect().right,
+    }))
+    // notify's config is 4 lines of JSON, one of them a 170-character template.
+    expect(wrapped.lines).toBeGreaterThan(4)
+    expect(wrapped.overflow).toBeLessThanOrEqual(0)
+  })
+
+  it('fits the flow to the view at a zoom where labels can be read', async () => {
+    const { page } = getApp()
+    await createFlow(page, 'Tiny')
+    const zoomOf = () => page.locator('.react-flow__viewport').evaluate((el) => new DOMMatrixReadOnly(getComputedStyle(el).transform).a)
+    await expect.poll(zoomOf).toBeLessThanOrEqual(1)
+    importSample('vip-tagging')
+    await page.reload()
+    await openFlow(page, 'vip-tagging')
+    await page.keyboard.press('f')
+    await expect.poll(zoomOf).toBeGreaterThanOrEqual(0.5)
   })
 })

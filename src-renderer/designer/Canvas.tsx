@@ -8,6 +8,7 @@ import { useDesigner, useDesignerApi } from './DesignerContext'
 import type { CanvasNode, FlowNodeData, NodeRunStatus } from './FlowNodeView'
 import { FlowNodeView } from './FlowNodeView'
 import { wouldCreateCycle } from './graph-checks'
+import { FIT_VIEW, NODE_WIDTH, nodeHeight } from './node-size'
 import { useDocumentTheme } from '../shell/useTheme'
 
 /** Declared once, outside components, so xyflow never sees a new object. */
@@ -70,7 +71,7 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
       const hit = cache.current.get(node)
       // Only the data is reused; each node object is fresh and carries its measured size back.
       const measured = sizes[node.id]
-      if (hit && hit.key.every((x, i) => x === key[i])) return { id: node.id, type: 'flowNode', position: node.position, data: hit.data, selected, measured }
+      if (hit && hit.key.every((x, i) => x === key[i])) return { id: node.id, type: 'flowNode', position: node.position, data: hit.data, selected, measured, ...initialSize(hit.data) }
       const plugin = plugins[node.plugin] ?? null
       const data: FlowNodeData = {
         node,
@@ -81,7 +82,7 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
         run,
       }
       cache.current.set(node, { key, data })
-      return { id: node.id, type: 'flowNode', position: node.position, data, selected, measured } satisfies CanvasNode
+      return { id: node.id, type: 'flowNode', position: node.position, data, selected, measured, ...initialSize(data) } satisfies CanvasNode
     })
   }, [flow, plugins, problemsByNode, noProblems, overlay, selectedNodeSet, sizes])
 
@@ -231,7 +232,7 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
       selectionOnDrag={false}
       onlyRenderVisibleElements
       fitView
-      fitViewOptions={{ minZoom: 0.35, maxZoom: 1.1 }}
+      fitViewOptions={FIT_VIEW}
       minZoom={0.1}
       proOptions={{ hideAttribution: true }}
       colorMode={theme}
@@ -241,6 +242,14 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
       <Controls showInteractive={false} />
     </ReactFlow>
   )
+}
+
+/**
+ * The size a node will have before it is drawn: nodes outside the view are never drawn (and never
+ * measured), yet the minimap and fit-view need their extent.
+ */
+function initialSize(data: FlowNodeData): { initialWidth: number; initialHeight: number } {
+  return { initialWidth: NODE_WIDTH, initialHeight: nodeHeight(Math.max(data.inputs.length, data.outputs.length)) }
 }
 
 function sameSize(a: { width: number; height: number } | undefined, b: { width: number; height: number }): boolean {

@@ -14,7 +14,9 @@ import { FlowList, readFlowFile } from '../flows/FlowList'
 import { distinctName, SAMPLES } from '../flows/samples'
 import { Inspector } from '../inspector/Inspector'
 import { Palette } from '../shell/Palette'
+import { usePanelSizes } from '../shell/usePanelSizes'
 import { layoutFlow } from './auto-layout'
+import { FIT_VIEW } from './node-size'
 import type { RunOverlay } from './Canvas'
 import { Canvas } from './Canvas'
 import { createDesignerStore } from './designer-store'
@@ -86,6 +88,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
   const { canUndo, canRedo } = useHistoryState()
   const reactFlow = useReactFlow()
   const openingRef = useRef<string | null>(null)
+  const panels = usePanelSizes()
 
   const lookup = useMemo(() => {
     const byId = new Map(plugins.map((p) => [p.id, p as unknown as PluginMeta]))
@@ -119,7 +122,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
         setDetails(next)
         setTrace(null)
         localStorage.setItem('flowbench.lastFlow', id)
-        requestAnimationFrame(() => void reactFlow.fitView({ duration: 0, minZoom: 0.35, maxZoom: 1.1 }))
+        requestAnimationFrame(() => void reactFlow.fitView({ ...FIT_VIEW, duration: 0 }))
       } catch (error) {
         onMessage((error as Error).message, 'error')
       }
@@ -290,7 +293,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
       return plugin ? Math.max(plugin.inputs.length, outputPortsOf(plugin, node.config).length) : 1
     })
     state.moveNodes(positions)
-    requestAnimationFrame(() => void reactFlow.fitView({ duration: 200, minZoom: 0.35 }))
+    requestAnimationFrame(() => void reactFlow.fitView({ ...FIT_VIEW, duration: 200 }))
   }, [store, reactFlow])
 
   const showRun = useCallback((report: ExecutionReport | null, title: string) => {
@@ -394,7 +397,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
   const errorCount = problems.filter((p) => p.severity === 'error').length
 
   return (
-    <div className="shell designer" data-testid="shell">
+    <div className="shell designer" data-testid="shell" style={panels.style}>
       <header className="topbar">
         <div className="brand">
           <img src="./favicon.svg" alt="" width={20} height={20} />
@@ -455,6 +458,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
       </aside>
 
       <main className="canvas-region" data-testid="canvas">
+        <div className="resize-handle vertical" data-testid="inspector-resize" {...panels.handleProps('inspector')} />
         {flow ? (
           <Canvas problems={problems} overlay={overlay} onMessage={onCanvasMessage} />
         ) : (
@@ -484,6 +488,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
       </aside>
 
       <section className="bottom-panel" data-testid="bottom-panel">
+        <div className="resize-handle horizontal" data-testid="bottom-resize" {...panels.handleProps('bottom')} />
         <nav className="tabs" role="tablist">
           {(['problems', 'tests', 'runs', 'runner', 'trace'] as const)
             .filter((tab) => tab !== 'trace' || trace)

@@ -49,6 +49,9 @@ export function CodeEditor({ value, onChange, language, path, schema, readOnly, 
       fontSize: 12,
       tabSize: 2,
       lineNumbersMinChars: 3,
+      // A narrow inspector must not hide the end of a long template behind a horizontal scroll.
+      wordWrap: 'on',
+      wrappingIndent: 'indent',
       fixedOverflowWidgets: true,
     })
     editorRef.current = editor
