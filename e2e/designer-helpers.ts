@@ -68,12 +68,12 @@ export async function typeInJsonEditor(page: Page, text: string): Promise<void> 
   await page.keyboard.press('ControlOrMeta+V')
 }
 
-export async function jsonEditorText(page: Page): Promise<string> {
-  return (await page.getByTestId('json-editor').locator('.view-lines').innerText()).replace(/\u00a0/g, ' ')
-}
 
-/** The JSON editor's exact text (its model, through the clipboard): wrapped lines are not split. */
-export async function jsonEditorModelText(page: Page): Promise<string> {
+/**
+ * The JSON editor's exact text, read from its model through the clipboard: the editor wraps long
+ * lines, so the drawn lines are not the text's lines.
+ */
+export async function jsonEditorText(page: Page): Promise<string> {
   await page.getByTestId('json-editor').locator('.view-lines').click()
   await page.keyboard.press('ControlOrMeta+A')
   await page.keyboard.press('ControlOrMeta+C')

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Flow } from '../src-shared/flow/types'
-import { canvasReport, createFlow, dragFromPalette, jsonEditorModelText, openFlow, selectNode, waitForCanvasDrawn, waitForSaved } from './designer-helpers'
+import { canvasReport, createFlow, dragFromPalette, jsonEditorText, openFlow, selectNode, waitForCanvasDrawn, waitForSaved } from './designer-helpers'
 import { useAppPerTest } from './helpers'
 
 const getApp = useAppPerTest({ beforeAll, afterAll, beforeEach, afterEach, expectNoPageErrors: (errors) => expect(errors).toEqual([]) })
@@ -108,13 +108,13 @@ describe("the analyst's loop", () => {
     await page.keyboard.press('Delete')
     // Typed as a person does, with Monaco closing brackets and quotes on the way.
     await page.keyboard.type('{"path": "profile@traits.visits", "by": 12}', { delay: 15 })
-    await expect.poll(() => jsonEditorModelText(page)).toBe('{"path": "profile@traits.visits", "by": 12}')
+    await expect.poll(() => jsonEditorText(page)).toBe('{"path": "profile@traits.visits", "by": 12}')
     await expect
       .poll(() => draft('inventory-reorder').nodes.find((n) => n.id === 'count')!.config, { timeout: 10000 })
       .toEqual({ path: 'profile@traits.visits', by: 12 })
     // The half-typed states in between (`{}`, `"by": 1`) were never configs of their own.
     await page.getByTestId('undo').click()
-    await expect.poll(() => jsonEditorModelText(page).then((t) => JSON.parse(t) as unknown)).toEqual({ path: 'profile@traits.reorders', by: 1 })
+    await expect.poll(() => jsonEditorText(page).then((t) => JSON.parse(t) as unknown)).toEqual({ path: 'profile@traits.reorders', by: 1 })
   })
 
   it('keeps the zoom buttons legible in dark mode and draws the flow list glyphs as icons', async () => {
