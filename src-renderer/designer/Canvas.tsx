@@ -8,7 +8,7 @@ import { useDesigner, useDesignerApi } from './DesignerContext'
 import type { CanvasNode, FlowNodeData, NodeRunStatus } from './FlowNodeView'
 import { FlowNodeView } from './FlowNodeView'
 import { wouldCreateCycle } from './graph-checks'
-import { FIT_VIEW, NODE_WIDTH, nodeHeight } from './node-size'
+import { FIT_VIEW, handlesOf, NODE_WIDTH, nodeHeight } from './node-size'
 import { useDocumentTheme } from '../shell/useTheme'
 
 /** Declared once, outside components, so xyflow never sees a new object. */
@@ -33,7 +33,10 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
   const theme = useDocumentTheme()
   // The sizes xyflow measured, handed back with every node: a node given to xyflow without them
   // is hidden until measured again, and its DOM size has not changed, so it never is.
-  const [sizes, setSizes] = useState<Record<string, { width: number; height: number }>>({})
+  // Kept in a ref, written the moment xyflow reports them: a render in between that handed a node
+  // over without its size would make xyflow forget the handle positions it had measured.
+  const sizes = useRef<Record<string, { width: number; height: number }>>({})
+  const [sizesVersion, setSizesVersion] = useState(0)
 
   const problemsByNode = useMemo(() => {
     const map = new Map<string, { errors: number; warnings: number; first: string | null }>()
@@ -56,6 +59,9 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
   // same, so a drag re-renders the dragged node only (memo() compares props by identity).
   const cache = useRef(new WeakMap<FlowNode, { key: unknown[]; data: FlowNodeData }>())
   const cacheInputs = useRef<unknown[]>([])
+  // The node objects themselves are reused too while nothing about them changed: xyflow rebuilds
+  // its internal node for every new object, dropping the handle positions it measured.
+  const previousNodes = useRef(new Map<string, CanvasNode>())
   const nodes: CanvasNode[] = useMemo(() => {
     if (!flow) return []
     const inputs = [plugins, problemsByNode, overlay]
@@ -63,28 +69,41 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
       cache.current = new WeakMap()
       cacheInputs.current = inputs
     }
-    return flow.nodes.map((node) => {
+    const next = new Map<string, CanvasNode>()
+    const result = flow.nodes.map((node) => {
       const problemsOf = problemsByNode.get(node.id) ?? noProblems
       const run = overlay?.nodes[node.id] ?? (overlay ? SKIPPED : null)
       const selected = selectedNodeSet.has(node.id)
       const key = [problemsOf, run, selected]
       const hit = cache.current.get(node)
-      // Only the data is reused; each node object is fresh and carries its measured size back.
-      const measured = sizes[node.id]
-      if (hit && hit.key.every((x, i) => x === key[i])) return { id: node.id, type: 'flowNode', position: node.position, data: hit.data, selected, measured, ...initialSize(hit.data) }
-      const plugin = plugins[node.plugin] ?? null
-      const data: FlowNodeData = {
-        node,
-        plugin,
-        inputs: plugin ? plugin.inputs : [],
-        outputs: plugin ? outputPortsOf(plugin, node.config) : ['error'],
-        problems: problemsOf,
-        run,
+      let data = hit && hit.key.every((x, i) => x === key[i]) ? hit.data : null
+      if (!data) {
+        const plugin = plugins[node.plugin] ?? null
+        data = {
+          node,
+          plugin,
+          inputs: plugin ? plugin.inputs : [],
+          outputs: plugin ? outputPortsOf(plugin, node.config) : ['error'],
+          problems: problemsOf,
+          run,
+        }
+        cache.current.set(node, { key, data })
       }
-      cache.current.set(node, { key, data })
-      return { id: node.id, type: 'flowNode', position: node.position, data, selected, measured, ...initialSize(data) } satisfies CanvasNode
+      const measured = sizes.current[node.id]
+      const previous = previousNodes.current.get(node.id)
+      if (previous && previous.data === data && previous.position === node.position && previous.selected === selected && previous.measured === measured) {
+        next.set(node.id, previous)
+        return previous
+      }
+      const canvasNode: CanvasNode = { id: node.id, type: 'flowNode', position: node.position, data, selected, measured, ...initialSize(data) }
+      next.set(node.id, canvasNode)
+      return canvasNode
     })
-  }, [flow, plugins, problemsByNode, noProblems, overlay, selectedNodeSet, sizes])
+    previousNodes.current = next
+    return result
+    // sizesVersion: recompute once new sizes are in the ref.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [flow, plugins, problemsByNode, noProblems, overlay, selectedNodeSet, sizesVersion])
 
   const flowEdges = flow?.edges
   const edges: Edge[] = useMemo(() => {
@@ -129,9 +148,9 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
           else selection.delete(change.id)
         }
       }
-      if (measured) {
-        const next = measured
-        setSizes((current) => (Object.entries(next).every(([id, size]) => sameSize(current[id], size)) ? current : { ...current, ...next }))
+      if (measured && !Object.entries(measured).every(([id, size]) => sameSize(sizes.current[id], size))) {
+        sizes.current = { ...sizes.current, ...measured }
+        setSizesVersion((v) => v + 1)
       }
       if (moved) state.moveNodes(positions)
       if (selection && !sameList([...selection], state.selectedNodes)) state.select([...selection], api.getState().selectedEdges)
@@ -248,8 +267,8 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
  * The size a node will have before it is drawn: nodes outside the view are never drawn (and never
  * measured), yet the minimap and fit-view need their extent.
  */
-function initialSize(data: FlowNodeData): { initialWidth: number; initialHeight: number } {
-  return { initialWidth: NODE_WIDTH, initialHeight: nodeHeight(Math.max(data.inputs.length, data.outputs.length)) }
+function initialSize(data: FlowNodeData) {
+  return { initialWidth: NODE_WIDTH, initialHeight: nodeHeight(Math.max(data.inputs.length, data.outputs.length)), handles: handlesOf(data.inputs, data.outputs) }
 }
 
 function sameSize(a: { width: number; height: number } | undefined, b: { width: number; height: number }): boolean {

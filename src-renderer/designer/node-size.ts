@@ -1,8 +1,31 @@
+import { Position } from '@xyflow/react'
+import type { NodeHandle } from '@xyflow/react'
+
 /** The size a node is drawn at: fixed width, a row per port. Shared by the canvas and auto-layout. */
 export const NODE_WIDTH = 210
 
+/** Height of a node's header, and of each port row below it (FlowNodeView draws to these). */
+export const NODE_HEADER = 46
+export const PORT_ROW = 22
+const HANDLE = 10
+const BORDER = 1
+
 export function nodeHeight(ports: number): number {
-  return 46 + Math.max(ports, 1) * 22 + 6
+  return NODE_HEADER + Math.max(ports, 1) * PORT_ROW + 6
+}
+
+/**
+ * Where a node's handles are, relative to the node, as xyflow would measure them from the DOM
+ * (port rows inside a 1px border; handles 10px, centred on the node's edge and on their row).
+ * Declared up front, connections never depend on a measurement xyflow can lose when a node is
+ * re-created between two frames.
+ */
+export function handlesOf(inputs: string[], outputs: string[]): NodeHandle[] {
+  const y = (i: number) => BORDER + NODE_HEADER + i * PORT_ROW + PORT_ROW / 2 - HANDLE / 2
+  return [
+    ...inputs.map((id, i) => ({ id, type: 'target' as const, position: Position.Left, x: BORDER - HANDLE / 2, y: y(i), width: HANDLE, height: HANDLE })),
+    ...outputs.map((id, i) => ({ id, type: 'source' as const, position: Position.Right, x: NODE_WIDTH - BORDER - HANDLE / 2, y: y(i), width: HANDLE, height: HANDLE })),
+  ]
 }
 
 /**
