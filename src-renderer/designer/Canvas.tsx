@@ -89,13 +89,15 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
         }
         cache.current.set(node, { key, data })
       }
-      const measured = sizes.current[node.id]
+      // Until xyflow has measured a node, it gets the size the node will be drawn at: nodes
+      // outside the view are never drawn, yet fit-view and the minimap need their extent.
+      const measured = sizes.current[node.id] ?? expectedSize(data)
       const previous = previousNodes.current.get(node.id)
-      if (previous && previous.data === data && previous.position === node.position && previous.selected === selected && previous.measured === measured) {
+      if (previous && previous.data === data && previous.position === node.position && previous.selected === selected && sameSize(previous.measured, measured)) {
         next.set(node.id, previous)
         return previous
       }
-      const canvasNode: CanvasNode = { id: node.id, type: 'flowNode', position: node.position, data, selected, measured, ...initialSize(data) }
+      const canvasNode: CanvasNode = { id: node.id, type: 'flowNode', position: node.position, data, selected, measured, handles: handlesOf(data.inputs, data.outputs) }
       next.set(node.id, canvasNode)
       return canvasNode
     })
@@ -263,15 +265,11 @@ export function Canvas({ problems, overlay, onMessage }: { problems: Problem[]; 
   )
 }
 
-/**
- * The size a node will have before it is drawn: nodes outside the view are never drawn (and never
- * measured), yet the minimap and fit-view need their extent.
- */
-function initialSize(data: FlowNodeData) {
-  return { initialWidth: NODE_WIDTH, initialHeight: nodeHeight(Math.max(data.inputs.length, data.outputs.length)), handles: handlesOf(data.inputs, data.outputs) }
+function expectedSize(data: FlowNodeData): { width: number; height: number } {
+  return { width: NODE_WIDTH, height: nodeHeight(Math.max(data.inputs.length, data.outputs.length)) }
 }
 
-function sameSize(a: { width: number; height: number } | undefined, b: { width: number; height: number }): boolean {
+function sameSize(a: { width?: number; height?: number } | undefined, b: { width: number; height: number }): boolean {
   return !!a && a.width === b.width && a.height === b.height
 }
 
