@@ -30,9 +30,10 @@ describe("the analyst's loop", () => {
     for (let i = 0; i < 30; i++) {
       if (i > 0) await page.reload()
       try {
-        await waitForCanvasDrawn(page, sample.nodes.length)
+        // The view starts at the trigger; nodes beyond its right edge are not in the DOM.
+        await waitForCanvasDrawn(page, sample.nodes.length, { allOnScreen: false })
       } catch {
-        expect({ reload: i, ...(await canvasReport(page)) }).toEqual({ reload: i, nodes: sample.nodes.length, hidden: [], minimapNodes: sample.nodes.length })
+        expect({ reload: i, ...(await canvasReport(page)) }).toMatchObject({ reload: i, hidden: [], minimapNodes: sample.nodes.length })
       }
     }
   })

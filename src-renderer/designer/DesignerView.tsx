@@ -16,7 +16,7 @@ import { Inspector } from '../inspector/Inspector'
 import { Palette } from '../shell/Palette'
 import { usePanelSizes } from '../shell/usePanelSizes'
 import { layoutFlow } from './auto-layout'
-import { FIT_VIEW } from './node-size'
+import { fitFlow } from './node-size'
 import type { RunOverlay } from './Canvas'
 import { Canvas } from './Canvas'
 import { createDesignerStore } from './designer-store'
@@ -122,7 +122,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
         setDetails(next)
         setTrace(null)
         localStorage.setItem('flowbench.lastFlow', id)
-        requestAnimationFrame(() => void reactFlow.fitView({ ...FIT_VIEW, duration: 0 }))
+        requestAnimationFrame(() => void fitFlow(reactFlow))
       } catch (error) {
         onMessage((error as Error).message, 'error')
       }
@@ -293,7 +293,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
       return plugin ? Math.max(plugin.inputs.length, outputPortsOf(plugin, node.config).length) : 1
     })
     state.moveNodes(positions)
-    requestAnimationFrame(() => void reactFlow.fitView({ ...FIT_VIEW, duration: 200 }))
+    requestAnimationFrame(() => void fitFlow(reactFlow, 200))
   }, [store, reactFlow])
 
   const showRun = useCallback((report: ExecutionReport | null, title: string) => {

@@ -31,6 +31,28 @@ export function handlesOf(inputs: string[], outputs: string[]): NodeHandle[] {
 /**
  * How far fitting the flow to the view may zoom: node labels are 12px, so below half size they
  * cannot be read, and past 1 a two-node flow looks like a poster. A flow too big for the floor
- * is shown from its start, partly off screen, rather than as unreadable specks.
+ * runs off the screen (see fitFlow) rather than shrinking to unreadable specks.
  */
 export const FIT_VIEW = { minZoom: 0.5, maxZoom: 1, padding: 0.1 } as const
+
+interface Viewer {
+  fitView(options: typeof FIT_VIEW & { duration?: number }): Promise<boolean>
+  getViewport(): { x: number; y: number; zoom: number }
+  setViewport(viewport: { x: number; y: number; zoom: number }, options?: { duration?: number }): Promise<boolean>
+  getNodesBounds(nodes: string[]): { x: number; y: number; width: number; height: number }
+  getNodes(): { id: string }[]
+}
+
+/**
+ * Fits the flow to the view within FIT_VIEW's zoom range. A flow too wide for the floor is
+ * shown from its start (where its trigger is) rather than cut at both ends.
+ */
+export async function fitFlow(viewer: Viewer, duration = 0): Promise<void> {
+  await viewer.fitView({ ...FIT_VIEW, duration })
+  const viewport = viewer.getViewport()
+  if (viewport.zoom > FIT_VIEW.minZoom + 1e-6) return
+  const bounds = viewer.getNodesBounds(viewer.getNodes().map((n) => n.id))
+  const margin = 24
+  const x = margin - bounds.x * viewport.zoom
+  if (viewport.x < x) await viewer.setViewport({ ...viewport, x }, { duration })
+}

@@ -3,7 +3,7 @@ import { useEffect } from 'react'
 import { useEscape } from '../shell/useEscape'
 import type { FlowEdge, FlowNode } from '../../src-shared/flow/types'
 import type { DesignerStoreApi } from './designer-store'
-import { FIT_VIEW } from './node-size'
+import { fitFlow } from './node-size'
 
 export const SHORTCUTS: [string, string][] = [
   ['Ctrl/⌘ + Z', 'Undo'],
@@ -96,7 +96,7 @@ export function useDesignerShortcuts(options: {
         event.preventDefault()
         onDeploy()
       } else if (!mod && key === 'f') {
-        void reactFlow.fitView({ ...FIT_VIEW, duration: 200 })
+        void fitFlow(reactFlow, 200)
       } else if (!mod && event.key === '?') {
         onShortcuts()
       }
