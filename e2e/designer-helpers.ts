@@ -68,10 +68,50 @@ export async function typeInJsonEditor(page: Page, text: string): Promise<void> 
   await page.keyboard.press('ControlOrMeta+V')
 }
 
+
+/**
+ * The JSON editor's exact text, read from its model through the clipboard: the editor wraps long
+ * lines, so the drawn lines are not the text's lines.
+ */
 export async function jsonEditorText(page: Page): Promise<string> {
-  return (await page.getByTestId('json-editor').locator('.view-lines').innerText()).replace(/\u00a0/g, ' ')
+  await page.getByTestId('json-editor').locator('.view-lines').click()
+  await page.keyboard.press('ControlOrMeta+A')
+  await page.keyboard.press('ControlOrMeta+C')
+  await page.keyboard.press('End')
+  return page.evaluate(() => navigator.clipboard.readText())
 }
 
 export async function waitForSaved(page: Page): Promise<void> {
   await page.waitForFunction(() => document.querySelector('[data-testid="save-status"]')?.getAttribute('data-state') === 'saved', undefined, { timeout: 10000 })
+}
+
+/**
+ * Waits until the canvas is drawn: `count` nodes, each measured (xyflow hides a node with
+ * `visibility: hidden` until it knows its size) and each drawn on the minimap.
+ */
+export async function waitForCanvasDrawn(page: Page, count: number, options: { allOnScreen?: boolean; timeout?: number } = {}): Promise<void> {
+  await page.waitForFunction(
+    ([n, allOnScreen]) => {
+      // Nodes outside the view are not in the DOM at all; the minimap still draws every node.
+      const nodes = [...document.querySelectorAll<HTMLElement>('.react-flow__node')]
+      if (allOnScreen ? nodes.length !== n : nodes.length === 0 || nodes.length > n) return false
+      if (!nodes.every((el) => getComputedStyle(el).visibility === 'visible' && el.getBoundingClientRect().width > 0)) return false
+      const mini = [...document.querySelectorAll<SVGGraphicsElement>('.react-flow__minimap-node')]
+      return mini.length === n && mini.every((el) => el.getBBox().width > 0)
+    },
+    [count, options.allOnScreen ?? true] as const,
+    { timeout: options.timeout ?? 5000 },
+  )
+}
+
+/** What the canvas shows, for a failure message: hidden nodes and minimap nodes. */
+export async function canvasReport(page: Page): Promise<{ nodes: number; hidden: string[]; minimapNodes: number }> {
+  return page.evaluate(() => {
+    const nodes = [...document.querySelectorAll<HTMLElement>('.react-flow__node')]
+    return {
+      nodes: nodes.length,
+      hidden: nodes.filter((el) => getComputedStyle(el).visibility !== 'visible').map((el) => el.dataset.id ?? '?'),
+      minimapNodes: document.querySelectorAll('.react-flow__minimap-node').length,
+    }
+  })
 }

@@ -1,6 +1,6 @@
 /**
- * Page helpers for the end-to-end tests: Debian's Chromium driven by playwright-core against
- * the web host, one fresh data directory per test.
+ * Page helpers for the end-to-end tests: a Chromium (see find-browser.ts) driven by
+ * playwright-core against the web host, one fresh data directory per test.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
@@ -13,16 +13,13 @@ import type { AppContext } from '../src-main/app-context'
 import { createAppContext } from '../src-main/app-context'
 import type { WebHost } from '../src-main/web-host/server'
 import { startWebHost } from '../src-main/web-host/server'
+import { findBrowser } from './find-browser'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  })
+  const browser = await findBrowser()
+  return chromium.launch({ executablePath: browser.executablePath, headless: true, args: browser.args })
 }
 
 export interface AppUnderTest {

@@ -1,6 +1,6 @@
 import { Background, Controls, MiniMap, ReactFlow, useReactFlow } from '@xyflow/react'
 import type { Connection, Edge, EdgeChange, FinalConnectionState, IsValidConnection, NodeChange, NodeTypes } from '@xyflow/react'
-import { useCallback, useMemo, useRef } from 'react'
+import { useCallback, useMemo, useRef, useState } from 'react'
 import type { DragEvent } from 'react'
 import type { FlowNode, Problem } from '../../src-shared/flow/types'
 import { outputPortsOf } from '../../src-shared/plugin-sdk'
@@ -8,6 +8,8 @@ import { useDesigner, useDesignerApi } from './DesignerContext'
 import type { CanvasNode, FlowNodeData, NodeCoverage, NodeRunStatus } from './FlowNodeView'
 import { FlowNodeView } from './FlowNodeView'
 import { wouldCreateCycle } from './graph-checks'
+import { FIT_VIEW, handlesOf, NODE_WIDTH, nodeHeight } from './node-size'
+import { useDocumentTheme } from '../shell/useTheme'
 
 /** Declared once, outside components, so xyflow never sees a new object. */
 const nodeTypes: NodeTypes = { flowNode: FlowNodeView }
@@ -41,6 +43,13 @@ export function Canvas({
   const selectedNodes = useDesigner((s) => s.selectedNodes)
   const selectedEdges = useDesigner((s) => s.selectedEdges)
   const { screenToFlowPosition } = useReactFlow()
+  const theme = useDocumentTheme()
+  // The sizes xyflow measured, handed back with every node: a node given to xyflow without them
+  // is hidden until measured again, and its DOM size has not changed, so it never is.
+  // Kept in a ref, written the moment xyflow reports them: a render in between that handed a node
+  // over without its size would make xyflow forget the handle positions it had measured.
+  const sizes = useRef<Record<string, { width: number; height: number }>>({})
+  const [sizesVersion, setSizesVersion] = useState(0)
 
   const problemsByNode = useMemo(() => {
     const map = new Map<string, { errors: number; warnings: number; first: string | null }>()
@@ -63,6 +72,9 @@ export function Canvas({
   // same, so a drag re-renders the dragged node only (memo() compares props by identity).
   const cache = useRef(new WeakMap<FlowNode, { key: unknown[]; data: FlowNodeData }>())
   const cacheInputs = useRef<unknown[]>([])
+  // The node objects themselves are reused too while nothing about them changed: xyflow rebuilds
+  // its internal node for every new object, dropping the handle positions it measured.
+  const previousNodes = useRef(new Map<string, CanvasNode>())
   const nodes: CanvasNode[] = useMemo(() => {
     if (!flow) return []
     const inputs = [plugins, problemsByNode, overlay, coverage]
@@ -70,29 +82,45 @@ export function Canvas({
       cache.current = new WeakMap()
       cacheInputs.current = inputs
     }
-    return flow.nodes.map((node) => {
+    const next = new Map<string, CanvasNode>()
+    const result = flow.nodes.map((node) => {
       const problemsOf = problemsByNode.get(node.id) ?? noProblems
       const run = overlay?.nodes[node.id] ?? (overlay ? SKIPPED : null)
       const selected = selectedNodeSet.has(node.id)
       const covered = coverage?.get(node.id) ?? null
       const key = [problemsOf, run, selected, covered]
       const hit = cache.current.get(node)
-      // Only the data is reused: xyflow must get fresh node objects, or it skips measuring them.
-      if (hit && hit.key.every((x, i) => x === key[i])) return { id: node.id, type: 'flowNode', position: node.position, data: hit.data, selected }
-      const plugin = plugins[node.plugin] ?? null
-      const data: FlowNodeData = {
-        node,
-        plugin,
-        inputs: plugin ? plugin.inputs : [],
-        outputs: plugin ? outputPortsOf(plugin, node.config) : ['error'],
-        problems: problemsOf,
-        run,
-        coverage: covered,
+      let data = hit && hit.key.every((x, i) => x === key[i]) ? hit.data : null
+      if (!data) {
+        const plugin = plugins[node.plugin] ?? null
+        data = {
+          node,
+          plugin,
+          inputs: plugin ? plugin.inputs : [],
+          outputs: plugin ? outputPortsOf(plugin, node.config) : ['error'],
+          problems: problemsOf,
+          run,
+          coverage: covered,
+        }
+        cache.current.set(node, { key, data })
       }
-      cache.current.set(node, { key, data })
-      return { id: node.id, type: 'flowNode', position: node.position, data, selected } satisfies CanvasNode
+      // Until xyflow has measured a node, it gets the size the node will be drawn at: nodes
+      // outside the view are never drawn, yet fit-view and the minimap need their extent.
+      const measured = sizes.current[node.id] ?? expectedSize(data)
+      const previous = previousNodes.current.get(node.id)
+      if (previous && previous.data === data && previous.position === node.position && previous.selected === selected && sameSize(previous.measured, measured)) {
+        next.set(node.id, previous)
+        return previous
+      }
+      const canvasNode: CanvasNode = { id: node.id, type: 'flowNode', position: node.position, data, selected, measured, handles: handlesOf(data.inputs, data.outputs) }
+      next.set(node.id, canvasNode)
+      return canvasNode
     })
-  }, [flow, plugins, problemsByNode, noProblems, overlay, coverage, selectedNodeSet])
+    previousNodes.current = next
+    return result
+    // sizesVersion: recompute once new sizes are in the ref.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [flow, plugins, problemsByNode, noProblems, overlay, coverage, selectedNodeSet, sizesVersion])
 
   const flowEdges = flow?.edges
   const edges: Edge[] = useMemo(() => {
@@ -123,8 +151,12 @@ export function Canvas({
       const positions: Record<string, { x: number; y: number }> = {}
       let moved = false
       let selection: Set<string> | null = null
+      let measured: Record<string, { width: number; height: number }> | null = null
       for (const change of changes) {
-        if (change.type === 'position' && change.position) {
+        if (change.type === 'dimensions' && change.dimensions) {
+          measured ??= {}
+          measured[change.id] = change.dimensions
+        } else if (change.type === 'position' && change.position) {
           positions[change.id] = change.position
           moved = true
         } else if (change.type === 'select') {
@@ -132,6 +164,10 @@ export function Canvas({
           if (change.selected) selection.add(change.id)
           else selection.delete(change.id)
         }
+      }
+      if (measured && !Object.entries(measured).every(([id, size]) => sameSize(sizes.current[id], size))) {
+        sizes.current = { ...sizes.current, ...measured }
+        setSizesVersion((v) => v + 1)
       }
       if (moved) state.moveNodes(positions)
       if (selection && !sameList([...selection], state.selectedNodes)) state.select([...selection], api.getState().selectedEdges)
@@ -232,16 +268,24 @@ export function Canvas({
       selectionOnDrag={false}
       onlyRenderVisibleElements
       fitView
-      fitViewOptions={{ minZoom: 0.35, maxZoom: 1.1 }}
+      fitViewOptions={FIT_VIEW}
       minZoom={0.1}
       proOptions={{ hideAttribution: true }}
-      colorMode="system"
+      colorMode={theme}
     >
       <Background gap={20} />
       <MiniMap pannable zoomable className="fb-minimap" nodeColor="#4f7cff" nodeStrokeColor="#4f7cff" nodeBorderRadius={6} maskColor="rgb(120 130 150 / 25%)" />
       <Controls showInteractive={false} />
     </ReactFlow>
   )
+}
+
+function expectedSize(data: FlowNodeData): { width: number; height: number } {
+  return { width: NODE_WIDTH, height: nodeHeight(Math.max(data.inputs.length, data.outputs.length)) }
+}
+
+function sameSize(a: { width?: number; height?: number } | undefined, b: { width: number; height: number }): boolean {
+  return !!a && a.width === b.width && a.height === b.height
 }
 
 function sameList(a: string[], b: string[]): boolean {

@@ -1,4 +1,5 @@
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react'
+import { Keyboard } from 'lucide-react'
 import '@xyflow/react/dist/style.css'
 import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react'
 import type { ReactNode } from 'react'
@@ -8,10 +9,14 @@ import { validateFlow } from '../../src-shared/flow/validate'
 import type { PluginMeta } from '../../src-shared/plugin-sdk'
 import { outputPortsOf } from '../../src-shared/plugin-sdk'
 import { call } from '../api/client'
+import { FlowConflictDialog } from '../flows/FlowConflictDialog'
 import { FlowList, readFlowFile } from '../flows/FlowList'
+import { distinctName, SAMPLES } from '../flows/samples'
 import { Inspector } from '../inspector/Inspector'
 import { Palette } from '../shell/Palette'
+import { usePanelSizes } from '../shell/usePanelSizes'
 import { layoutFlow } from './auto-layout'
+import { fitFlow } from './node-size'
 import type { RunOverlay } from './Canvas'
 import { Canvas } from './Canvas'
 import { createDesignerStore } from './designer-store'
@@ -80,6 +85,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
   const [historyOpen, setHistoryOpen] = useState(false)
   const [historyKey, setHistoryKey] = useState(0)
   const [shortcutsOpen, setShortcutsOpen] = useState(false)
+  const [conflict, setConflict] = useState<{ flow: Record<string, unknown>; source: string; existingName: string } | null>(null)
   const [trace, setTrace] = useState<{ report: ExecutionReport; title: string; caseIndex: number | null } | null>(null)
   const [runsKey, setRunsKey] = useState(0)
   const overlay = useMemo(() => (trace ? overlayOf(trace.report) : null), [trace])
@@ -95,6 +101,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
   const { canUndo, canRedo } = useHistoryState()
   const reactFlow = useReactFlow()
   const openingRef = useRef<string | null>(null)
+  const panels = usePanelSizes()
 
   const lookup = useMemo(() => {
     const byId = new Map(plugins.map((p) => [p.id, p as unknown as PluginMeta]))
@@ -136,7 +143,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
         setCoverage(null)
         setCoverageOffer(null)
         localStorage.setItem('flowbench.lastFlow', id)
-        requestAnimationFrame(() => void reactFlow.fitView({ duration: 0, minZoom: 0.35, maxZoom: 1.1 }))
+        requestAnimationFrame(() => void fitFlow(reactFlow))
       } catch (error) {
         onMessage((error as Error).message, 'error')
       }
@@ -165,6 +172,41 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
     [onMessage, refreshFlows],
   )
 
+  /** Creates the flow under a name no other flow has; the server picks a free id. */
+  const createCopy = useCallback(
+    async (flow: Record<string, unknown>, source: string) => {
+      const names = new Set((await call('flows.list', { includeDeleted: true })).map((f) => f.name))
+      const name = typeof flow.name === 'string' && flow.name.trim() ? flow.name : 'Imported flow'
+      const created = await call('flows.create', { flow: { ...flow, name: distinctName(name, names) } })
+      await openFlow(created.summary.id)
+      onMessage(`Opened ${source} as flow “${created.summary.name}”`)
+    },
+    [openFlow, onMessage],
+  )
+
+  /** Opens a flow document, asking first when its id is taken by a flow the user has. */
+  const openDocument = useCallback(
+    async (flow: Record<string, unknown>, source: string) => {
+      const existing = (await call('flows.list', { includeDeleted: true })).find((f) => f.id === flow.id)
+      if (existing && !existing.deletedAt) setConflict({ flow, source, existingName: existing.name })
+      else await createCopy(flow, source)
+    },
+    [createCopy],
+  )
+
+  const resolveConflict = (choice: 'replace' | 'keep-both') =>
+    act(async () => {
+      if (!conflict) return
+      const { flow, source } = conflict
+      setConflict(null)
+      if (choice === 'keep-both') return createCopy(flow, source)
+      const id = String(flow.id)
+      const current = await call('flows.get', { id })
+      await call('flows.saveDraft', { id, baseVersion: current.draft.version, flow })
+      await openFlow(id)
+      onMessage(`Replaced the draft of “${current.summary.name}” with ${source}`)
+    })
+
   const listActions = useMemo(
     () => ({
       open: (id: string) => void openFlow(id),
@@ -177,9 +219,12 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
         act(async () => {
           const read = readFlowFile(text, fileName)
           if (!read.ok) throw new Error(read.message)
-          const created = await call('flows.create', { flow: read.flow })
-          await openFlow(created.summary.id)
-          onMessage(`Opened ${fileName} as flow “${created.summary.name}”`)
+          await openDocument(read.flow, fileName)
+        }),
+      openSample: (id: string) =>
+        act(async () => {
+          const sample = SAMPLES.find((s) => s.id === id)
+          if (sample) await openDocument(structuredClone(sample.flow), `the example “${sample.name}”`)
         }),
       rename: (id: string, name: string) =>
         act(async () => {
@@ -217,7 +262,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
       restore: (id: string) => act(() => call('flows.restore', { id })),
       emptyTrash: () => act(() => call('flows.emptyTrash')),
     }),
-    [act, openFlow, onMessage, store],
+    [act, openFlow, onMessage, store, openDocument],
   )
 
   const deploy = async (note: string): Promise<string | null> => {
@@ -269,7 +314,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
       return plugin ? Math.max(plugin.inputs.length, outputPortsOf(plugin, node.config).length) : 1
     })
     state.moveNodes(positions)
-    requestAnimationFrame(() => void reactFlow.fitView({ duration: 200, minZoom: 0.35 }))
+    requestAnimationFrame(() => void fitFlow(reactFlow, 200))
   }, [store, reactFlow])
 
   const showRun = useCallback((report: ExecutionReport | null, title: string) => {
@@ -384,7 +429,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
   const errorCount = problems.filter((p) => p.severity === 'error').length
 
   return (
-    <div className="shell designer" data-testid="shell">
+    <div className="shell designer" data-testid="shell" style={panels.style}>
       <header className="topbar">
         <div className="brand">
           <img src="./favicon.svg" alt="" width={20} height={20} />
@@ -428,8 +473,8 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
             </button>
           </>
         )}
-        <button className="ghost" onClick={() => setShortcutsOpen(true)} title="Keyboard shortcuts (?)" data-testid="shortcuts-button">
-          ⌨
+        <button className="ghost" onClick={() => setShortcutsOpen(true)} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts" data-testid="shortcuts-button">
+          <Keyboard size={16} aria-hidden />
         </button>
         {topbarExtras}
       </header>
@@ -445,6 +490,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
       </aside>
 
       <main className="canvas-region" data-testid="canvas">
+        <div className="resize-handle vertical" data-testid="inspector-resize" {...panels.handleProps('inspector')} />
         {flow ? (
           <>
             <Canvas problems={problems} overlay={overlay} coverage={coverageOverlay} onMessage={onCanvasMessage} />
@@ -459,7 +505,21 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
           </>
         ) : (
           <div className="canvas-empty">
-            <p>Open a flow from the list, or create one.</p>
+            <div className="empty-card" data-testid="empty-state">
+              <h2>{flows.some((f) => !f.deletedAt) ? 'Open a flow from the list, or start from an example' : 'Start from an example'}</h2>
+              <p className="muted">Each example is a complete flow with test cases: open one, run its tests, change it.</p>
+              <ul className="example-list">
+                {SAMPLES.map((sample) => (
+                  <li key={sample.id}>
+                    <button onClick={() => void listActions.openSample(sample.id)} data-testid={`empty-example-${sample.id}`}>
+                      <strong>{sample.name}</strong>
+                      <span className="muted small">{sample.description}</span>
+                    </button>
+                  </li>
+                ))}
+              </ul>
+              <p className="muted small">Or create an empty flow with “+ New”, or open a .flow.json file with “Open…”.</p>
+            </div>
           </div>
         )}
         {historyOpen && flow && <HistoryDrawer flowId={store.getState().flowId!} refreshKey={historyKey} onRevert={revert} onClose={() => setHistoryOpen(false)} />}
@@ -470,6 +530,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
       </aside>
 
       <section className="bottom-panel" data-testid="bottom-panel">
+        <div className="resize-handle horizontal" data-testid="bottom-resize" {...panels.handleProps('bottom')} />
         <nav className="tabs" role="tablist">
           {(['problems', 'tests', 'runs', 'runner', 'secrets', 'trace'] as const)
             .filter((tab) => tab !== 'trace' || trace)
@@ -502,6 +563,16 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
         </div>
       </section>
 
+      {conflict && (
+        <FlowConflictDialog
+          source={conflict.source}
+          existingName={conflict.existingName}
+          id={String(conflict.flow.id)}
+          onReplace={() => resolveConflict('replace')}
+          onKeepBoth={() => resolveConflict('keep-both')}
+          onCancel={() => setConflict(null)}
+        />
+      )}
       {deployOpen && <DeployDialog problems={problems} onDeploy={deploy} onClose={() => setDeployOpen(false)} />}
       {shortcutsOpen && <ShortcutSheet onClose={() => setShortcutsOpen(false)} />}
     </div>

@@ -4,6 +4,7 @@ import type { Node, NodeProps } from '@xyflow/react'
 import { memo } from 'react'
 import type { FlowNode } from '../../src-shared/flow/types'
 import type { PluginSummary } from '../../src-shared/api/contract'
+import { NODE_HEADER, PORT_ROW } from './node-size'
 
 export type NodeRunStatus = 'ok' | 'error' | 'skipped' | 'running'
 
@@ -27,8 +28,7 @@ export interface NodeCoverage {
 
 export type CanvasNode = Node<FlowNodeData, 'flowNode'>
 
-const PORT_ROW = 22
-const HEADER = 46
+const HEADER = NODE_HEADER
 
 function FlowNodeViewImpl({ data, selected }: NodeProps<CanvasNode>) {
   const { node, plugin, inputs, outputs, problems, run, coverage } = data

@@ -4,6 +4,7 @@ import type { Problem } from '../../src-shared/flow/types'
 import { api } from '../api/client'
 import type { FlowDiff } from './flow-diff'
 import { isEmptyDiff } from './flow-diff'
+import { useEscape } from '../shell/useEscape'
 import type { SaveStatus } from './useAutosave'
 
 function timeOf(iso: string): string {
@@ -58,6 +59,7 @@ export function DeployDialog({
   const [note, setNote] = useState('')
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
+  useEscape(onClose)
   return (
     <div className="modal-backdrop" onClick={onClose}>
       <div className="modal" role="dialog" aria-label="Deploy" data-testid="deploy-dialog" onClick={(e) => e.stopPropagation()}>
@@ -115,6 +117,7 @@ export function HistoryDrawer({ flowId, refreshKey, onRevert, onClose }: { flowI
   const [revisions, setRevisions] = useState<Revision[] | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [confirming, setConfirming] = useState<number | null>(null)
+  useEscape(onClose)
   useEffect(() => {
     let live = true
     void api['flows.history']({ id: flowId }).then((result) => {

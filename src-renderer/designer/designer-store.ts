@@ -62,8 +62,12 @@ function nodeBaseId(pluginId: string): string {
   return pluginId.split('.').pop() ?? 'node'
 }
 
+/** Edits of one field closer together than this are one undo step: typing, not a series of edits. */
+export const TYPING_PAUSE_MS = 1000
+
 export function createDesignerStore() {
   let gestureSnapshot: { flow: Flow | null } | null = null
+  let lastTyped: { key: string; flow: Flow; at: number } | null = null
 
   const store = createStore<DesignerStore>()(
     temporal(
@@ -73,6 +77,23 @@ export function createDesignerStore() {
           if (!flow) return
           const next = fn(flow)
           if (next && next !== flow) set({ flow: next })
+        }
+        /**
+         * An edit that continues the one just made to the same field (nothing else in between,
+         * no pause) replaces its undo step instead of adding one.
+         */
+        const typed = (key: string, fn: (flow: Flow) => Flow | null) => {
+          const before = get().flow
+          if (!before) return
+          const now = Date.now()
+          const continues = lastTyped !== null && lastTyped.key === key && lastTyped.flow === before && now - lastTyped.at < TYPING_PAUSE_MS
+          const past = store.temporal.getState().pastStates.length
+          edit(fn)
+          const after = get().flow
+          if (!after || after === before) return
+          const { pastStates } = store.temporal.getState()
+          if (continues && pastStates.length === past + 1) store.temporal.setState({ pastStates: pastStates.slice(0, -1) })
+          lastTyped = { key, flow: after, at: now }
         }
         return {
           flowId: null,
@@ -117,10 +138,10 @@ export function createDesignerStore() {
             }))
           },
           updateConfig(nodeId, config) {
-            edit((flow) => ({ ...flow, nodes: flow.nodes.map((n) => (n.id === nodeId ? { ...n, config } : n)) }))
+            typed(`config:${nodeId}`, (flow) => ({ ...flow, nodes: flow.nodes.map((n) => (n.id === nodeId ? { ...n, config } : n)) }))
           },
           updateNode(nodeId, patch) {
-            edit((flow) => ({
+            typed(`node:${nodeId}:${Object.keys(patch).sort().join(',')}`, (flow) => ({
               ...flow,
               nodes: flow.nodes.map((n) => {
                 if (n.id !== nodeId) return n
@@ -220,7 +241,7 @@ export function createDesignerStore() {
             return nodes.map((n) => n.id)
           },
           renameFlow(name) {
-            edit((flow) => ({ ...flow, name }))
+            typed('flow:name', (flow) => ({ ...flow, name }))
           },
           setTests(tests) {
             edit((flow) => ({ ...flow, tests }))
@@ -250,6 +271,16 @@ export function createDesignerStore() {
       },
     ),
   )
+  // Undo, redo, JSON edits and reverts replace the flow wholesale: a selected id whose node or
+  // edge is gone must leave the selection, or the inspector keeps counting ghosts.
+  store.subscribe((state, previous) => {
+    if (state.flow === previous.flow) return
+    const nodeIds = new Set(state.flow?.nodes.map((n) => n.id))
+    const edgeIds = new Set(state.flow?.edges.map((e) => e.id))
+    const nodes = state.selectedNodes.filter((id) => nodeIds.has(id))
+    const edges = state.selectedEdges.filter((id) => edgeIds.has(id))
+    if (nodes.length !== state.selectedNodes.length || edges.length !== state.selectedEdges.length) store.setState({ selectedNodes: nodes, selectedEdges: edges })
+  })
   return store
 }
 

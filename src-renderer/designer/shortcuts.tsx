@@ -3,6 +3,7 @@ import { useEffect } from 'react'
 import { useEscape } from '../shell/useEscape'
 import type { FlowEdge, FlowNode } from '../../src-shared/flow/types'
 import type { DesignerStoreApi } from './designer-store'
+import { fitFlow } from './node-size'
 
 export const SHORTCUTS: [string, string][] = [
   ['Ctrl/⌘ + Z', 'Undo'],
@@ -95,7 +96,7 @@ export function useDesignerShortcuts(options: {
         event.preventDefault()
         onDeploy()
       } else if (!mod && key === 'f') {
-        void reactFlow.fitView({ duration: 200, minZoom: 0.35 })
+        void fitFlow(reactFlow, 200)
       } else if (!mod && event.key === '?') {
         onShortcuts()
       }

@@ -30,6 +30,10 @@ export function CodeEditor({ value, onChange, language, path, schema, readOnly, 
   const onChangeRef = useRef(onChange)
   onChangeRef.current = onChange
   const applyingOutside = useRef(false)
+  // Texts the editor itself produced since the last outside change. Keystrokes can outrun React:
+  // a render may still carry the text from one or two keys ago, and writing that back would
+  // replace the model under the cursor and undo Monaco's auto-closed quotes and brackets.
+  const emitted = useRef(new Set<string>())
 
   useEffect(() => {
     const uri = monaco.Uri.parse(path)
@@ -45,11 +49,18 @@ export function CodeEditor({ value, onChange, language, path, schema, readOnly, 
       fontSize: 12,
       tabSize: 2,
       lineNumbersMinChars: 3,
+      // A narrow inspector must not hide the end of a long template behind a horizontal scroll.
+      wordWrap: 'on',
+      wrappingIndent: 'indent',
       fixedOverflowWidgets: true,
     })
     editorRef.current = editor
     const sub = model.onDidChangeContent(() => {
-      if (!applyingOutside.current) onChangeRef.current?.(model.getValue())
+      if (applyingOutside.current) return
+      const text = model.getValue()
+      if (emitted.current.size > 1000) emitted.current.clear()
+      emitted.current.add(text)
+      onChangeRef.current?.(text)
     })
     const themeObserver = new MutationObserver(() => monaco.editor.setTheme(currentTheme()))
     themeObserver.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] })
@@ -67,7 +78,8 @@ export function CodeEditor({ value, onChange, language, path, schema, readOnly, 
   useEffect(() => {
     const editor = editorRef.current
     const model = editor?.getModel()
-    if (!editor || !model || model.getValue() === value) return
+    if (!editor || !model || model.getValue() === value || emitted.current.has(value)) return
+    emitted.current.clear()
     applyingOutside.current = true
     editor.pushUndoStop()
     editor.executeEdits('outside', [{ range: model.getFullModelRange(), text: value }])

@@ -1,12 +1,16 @@
+import { BookOpen, Copy, Pencil, Trash2 } from 'lucide-react'
 import { useRef, useState } from 'react'
 import type { BundlePlan, FlowSummary } from '../../src-shared/api/contract'
 import { parseJsonText } from '../../src-shared/json-text'
 import { ImportBundleDialog } from './ImportBundleDialog'
+import { SAMPLES } from './samples'
 
 export interface FlowListActions {
   open(id: string): void
   create(name: string): Promise<void>
   importText(text: string, fileName: string): Promise<void>
+  /** Opens one of the bundled example flows (asking first when its id is taken). */
+  openSample(id: string): Promise<void>
   /** What the bundle holds (null when it was refused; the reason is shown). Writes nothing. */
   inspectBundle(base64: string): Promise<BundlePlan | null>
   importBundle(base64: string, fileName: string, trustPlugins: boolean): Promise<void>
@@ -23,6 +27,7 @@ export function FlowList({ flows, openId, actions }: { flows: FlowSummary[]; ope
   const [renaming, setRenaming] = useState<string | null>(null)
   const [renameText, setRenameText] = useState('')
   const [showTrash, setShowTrash] = useState(false)
+  const [examplesOpen, setExamplesOpen] = useState(false)
   const fileInput = useRef<HTMLInputElement>(null)
   const [bundle, setBundle] = useState<{ base64: string; fileName: string; plan: BundlePlan } | null>(null)
   const live = flows.filter((f) => !f.deletedAt)
@@ -50,6 +55,16 @@ export function FlowList({ flows, openId, actions }: { flows: FlowSummary[]; ope
           <button className="ghost small" title="Open a .flow.json file or import a .flowbundle" onClick={() => fileInput.current?.click()} data-testid="import-flow">
             Open…
           </button>
+          <button
+            className="ghost small icon"
+            title="Open an example flow"
+            aria-haspopup="menu"
+            aria-expanded={examplesOpen}
+            onClick={() => setExamplesOpen((v) => !v)}
+            data-testid="examples-menu"
+          >
+            <BookOpen size={14} aria-hidden /> Examples
+          </button>
           <input
             ref={fileInput}
             type="file"
@@ -72,6 +87,25 @@ export function FlowList({ flows, openId, actions }: { flows: FlowSummary[]; ope
           />
         </div>
       </div>
+      {examplesOpen && (
+        <ul className="menu" role="menu" data-testid="examples-list" onKeyDown={(e) => e.key === 'Escape' && setExamplesOpen(false)}>
+          {SAMPLES.map((sample) => (
+            <li key={sample.id} role="none">
+              <button
+                role="menuitem"
+                title={sample.description}
+                onClick={() => {
+                  setExamplesOpen(false)
+                  void actions.openSample(sample.id)
+                }}
+                data-testid={`example-${sample.id}`}
+              >
+                {sample.name}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
       {creating && (
         <form
           className="inline-form"
@@ -89,7 +123,7 @@ export function FlowList({ flows, openId, actions }: { flows: FlowSummary[]; ope
           </button>
         </form>
       )}
-      {live.length === 0 && !creating && <p className="empty">No flows yet. Create one, or open a .flow.json file.</p>}
+      {live.length === 0 && !creating && <p className="empty">No flows yet. Create one, open a .flow.json file, or start from an example.</p>}
       <ul className="flows">
         {live.map((flow) => (
           <li key={flow.id} className={flow.id === openId ? 'active' : ''} data-testid={`flow-item-${flow.id}`}>
@@ -113,14 +147,14 @@ export function FlowList({ flows, openId, actions }: { flows: FlowSummary[]; ope
               </button>
             )}
             <span className="flow-actions">
-              <button className="ghost small" title="Rename" onClick={() => (setRenaming(flow.id), setRenameText(flow.name))}>
-                ✎
+              <button className="ghost small icon" title="Rename" aria-label="Rename" onClick={() => (setRenaming(flow.id), setRenameText(flow.name))}>
+                <Pencil size={14} aria-hidden />
               </button>
-              <button className="ghost small" title="Duplicate" onClick={() => actions.duplicate(flow.id)} data-testid={`duplicate-${flow.id}`}>
-                ⧉
+              <button className="ghost small icon" title="Duplicate" aria-label="Duplicate" onClick={() => actions.duplicate(flow.id)} data-testid={`duplicate-${flow.id}`}>
+                <Copy size={14} aria-hidden />
               </button>
-              <button className="ghost small" title="Move to trash" onClick={() => actions.remove(flow.id)} data-testid={`delete-${flow.id}`}>
-                🗑
+              <button className="ghost small icon" title="Move to trash" aria-label="Move to trash" onClick={() => actions.remove(flow.id)} data-testid={`delete-${flow.id}`}>
+                <Trash2 size={14} aria-hidden />
               </button>
             </span>
           </li>

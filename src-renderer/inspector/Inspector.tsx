@@ -172,13 +172,26 @@ function NodeInspector({ node, plugin, problems, allNodes }: { node: FlowNode; p
   )
 }
 
-/** The config as JSON. Text that does not parse shows its error and never replaces the last valid config. */
+/**
+ * The config as JSON. The editor's text is the user's: it is replaced only when the config changes
+ * elsewhere (the form, undo), never while typing, so Monaco's auto-closed brackets and quotes stay
+ * in step. Text that does not parse, or parses to a config the plugin's schema refuses (the `{}`
+ * on the way to a full object), shows why and never replaces the last valid config.
+ */
 function JsonConfigEditor({ node, plugin, onValid }: { node: FlowNode; plugin: PluginSummary | null; onValid: (config: Record<string, unknown>) => void }) {
   const [text, setText] = useState(() => JSON.stringify(node.config, null, 2))
   const [error, setError] = useState<string | null>(null)
-  const parsedText = useMemo(() => parseJsonText(text), [text])
-  // When the config changes elsewhere (the form, undo), show it — unless the text already says the same.
-  const shown = parsedText.ok && sameJson(parsedText.value, node.config) ? text : error ? text : JSON.stringify(node.config, null, 2)
+  // The config the text stands for: the one shown or the last one this editor applied.
+  const [synced, setSynced] = useState(node.config)
+  if (node.config !== synced) {
+    setSynced(node.config)
+    const parsed = parseJsonText(text)
+    // Compared by content: an edit equal to the config is not applied, so identity says nothing.
+    if (!sameJson(node.config, synced) && !(parsed.ok && sameJson(parsed.value, node.config))) {
+      setText(JSON.stringify(node.config, null, 2))
+      setError(null)
+    }
+  }
 
   const onChange = (next: string) => {
     setText(next)
@@ -191,15 +204,24 @@ function JsonConfigEditor({ node, plugin, onValid }: { node: FlowNode; plugin: P
       setError('The config must be a JSON object')
       return
     }
+    const config = parsed.value as Record<string, unknown>
+    if (plugin) {
+      const problems = formValidator.validateFormData(config, plugin.configSchema as object).errors
+      if (problems.length > 0) {
+        setError(`Not a valid config: ${problems.map((p) => p.stack).join('; ')}`)
+        return
+      }
+    }
     setError(null)
-    onValid(parsed.value as Record<string, unknown>)
+    setSynced(config)
+    onValid(config)
   }
 
   return (
     <div data-testid="inspector-json">
       <Suspense fallback={<div className="code-editor loading">Loading editor…</div>}>
         <CodeEditor
-          value={shown}
+          value={text}
           onChange={onChange}
           language="json"
           path={`flowbench://node/${encodeURIComponent(node.id)}/config.json`}

@@ -15,9 +15,19 @@ function needsLooseField(schema: SchemaObject): boolean {
   return schema.type === undefined && schema.properties === undefined && schema.items === undefined
 }
 
+/** `anyOf: [number, string]`: a number, or a reference / template that gives one. */
+export function isNumberOrRef(schema: SchemaObject): boolean {
+  if (!Array.isArray(schema.anyOf) || schema.anyOf.length !== 2) return false
+  const types = schema.anyOf.map((s: unknown) => (isObject(s) ? s.type : undefined)).sort()
+  return (types[0] === 'integer' || types[0] === 'number') && types[1] === 'string'
+}
+
 function walk(schema: unknown): UiSchema {
   if (!isObject(schema)) return {}
-  if (needsLooseField(schema)) return { 'ui:field': 'looseJson' }
+  // A field that stands for a whole anyOf must say so, or rjsf also draws its own option picker
+  // and hands the field a path ending in `XxxOf`, which is where the value would be written.
+  if (isNumberOrRef(schema)) return { 'ui:field': 'numberOrRef', 'ui:fieldReplacesAnyOrOneOf': true }
+  if (needsLooseField(schema)) return { 'ui:field': 'looseJson', 'ui:fieldReplacesAnyOrOneOf': true }
   const ui: UiSchema = {}
   if (isObject(schema.properties)) {
     for (const [key, child] of Object.entries(schema.properties)) {
@@ -55,9 +65,11 @@ export function uiSchemaFor(plugin: PluginSummary): UiSchema {
           break
         case 'key-value':
           fieldUi['ui:field'] = 'keyValue'
+          fieldUi['ui:fieldReplacesAnyOrOneOf'] = true
           break
         case 'json':
           fieldUi['ui:field'] = 'looseJson'
+          fieldUi['ui:fieldReplacesAnyOrOneOf'] = true
           break
         case 'number':
           fieldUi['ui:widget'] = 'updown'

@@ -207,6 +207,97 @@ function LooseJsonField(props: FieldProps) {
   )
 }
 
+/** A complete decimal number as typed: `2`, `-1.5`, `1e3` (not `1.` or `-`, which are on their way to one). */
+function isNumberText(text: string): boolean {
+  return /^-?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(text)
+}
+
+/**
+ * A number, or a reference / template that gives one (Increment's "By"): one input and a
+ * Number/Reference switch, so the stored value is always `2` or `"event@properties.qty"`.
+ */
+function NumberOrRefField(props: FieldProps) {
+  const value = props.formData as number | string | undefined
+  const [mode, setMode] = useState<'number' | 'reference'>(typeof value === 'string' ? 'reference' : 'number')
+  // An outside change (JSON tab, undo) decides the mode when it brings the other kind of value.
+  const shownMode = typeof value === 'string' ? 'reference' : typeof value === 'number' ? 'number' : mode
+  const [numberText, setNumberText] = useState(typeof value === 'number' ? String(value) : '')
+  const listId = useId()
+  const name = useId()
+  const suggestions = (props.registry.formContext as { refSuggestions?: string[] } | undefined)?.refSuggestions ?? BASE_REF_SUGGESTIONS
+  const id = props.fieldPathId.$id
+  const label = (props.uiSchema?.['ui:title'] as string | undefined) ?? props.schema.title ?? props.name
+  const change = (next: number | string | undefined) => props.onChange(next, props.fieldPathId.path)
+  // Keeps "1." or "-" on screen while typing; the config gets the number once there is one.
+  const numberShown = typeof value === 'number' && Number(numberText) !== value ? String(value) : numberText
+  const switchTo = (next: 'number' | 'reference') => {
+    if (next === shownMode) return
+    setMode(next)
+    setNumberText('')
+    change(undefined)
+  }
+  const error = shownMode === 'reference' && typeof value === 'string' && value.includes('{{') ? expressionError('template', value) : null
+  return (
+    <div className="form-group number-or-ref" data-testid={`number-or-ref-${props.name}`}>
+      <div className="number-or-ref-head">
+        <label className="control-label" htmlFor={id}>
+          {label}
+          {props.required ? '*' : ''}
+        </label>
+        <span className="segmented" role="radiogroup" aria-label={`${label}: kind of value`}>
+          {(['number', 'reference'] as const).map((kind) => (
+            <label key={kind} className={shownMode === kind ? 'active' : ''}>
+              <input type="radio" name={name} value={kind} checked={shownMode === kind} onChange={() => switchTo(kind)} disabled={props.disabled || props.readonly} />
+              {kind === 'number' ? 'Number' : 'Reference'}
+            </label>
+          ))}
+        </span>
+      </div>
+      {shownMode === 'number' ? (
+        <input
+          id={id}
+          className="mono nodrag"
+          type="text"
+          inputMode="decimal"
+          value={numberShown}
+          placeholder="1"
+          disabled={props.disabled || props.readonly}
+          onChange={(e) => {
+            const text = e.target.value
+            setNumberText(text)
+            const trimmed = text.trim()
+            if (trimmed === '') change(undefined)
+            else if (isNumberText(trimmed)) change(Number(trimmed))
+          }}
+        />
+      ) : (
+        <>
+          <input
+            id={id}
+            className={`mono nodrag${error ? ' invalid' : ''}`}
+            type="text"
+            list={listId}
+            value={typeof value === 'string' ? value : ''}
+            placeholder="event@properties.quantity"
+            disabled={props.disabled || props.readonly}
+            onChange={(e) => change(e.target.value === '' ? undefined : e.target.value)}
+          />
+          <datalist id={listId}>
+            {suggestions.map((s) => (
+              <option key={s} value={s} />
+            ))}
+          </datalist>
+        </>
+      )}
+      {shownMode === 'number' && numberText.trim() !== '' && !isNumberText(numberText.trim()) && (
+        <div className="field-error">Not a number — switch to Reference for a reference or a template.</div>
+      )}
+      {error && <div className="field-error">{error}</div>}
+      {props.schema.description && <p className="field-help">{props.schema.description}</p>}
+    </div>
+  )
+}
+
 export const customWidgets: RegistryWidgetsType = {
   ref: RefWidget,
   expression: makeExpressionWidget('expression'),
@@ -217,4 +308,5 @@ export const customWidgets: RegistryWidgetsType = {
 export const customFields: RegistryFieldsType = {
   keyValue: KeyValueField,
   looseJson: LooseJsonField,
+  numberOrRef: NumberOrRefField,
 }

@@ -18,3 +18,15 @@ export function useTheme(): [Theme, () => void] {
   const toggle = useCallback(() => setTheme((t) => (t === 'dark' ? 'light' : 'dark')), [])
   return [theme, toggle]
 }
+
+/** The theme the app shows (set on <html> by useTheme), for parts that take it as a prop. */
+export function useDocumentTheme(): Theme {
+  const read = (): Theme => (document.documentElement.dataset.theme === 'light' ? 'light' : 'dark')
+  const [theme, setTheme] = useState<Theme>(read)
+  useEffect(() => {
+    const observer = new MutationObserver(() => setTheme(read()))
+    observer.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] })
+    return () => observer.disconnect()
+  }, [])
+  return theme
+}
