@@ -6,6 +6,8 @@ export async function createFlow(page: Page, name: string): Promise<void> {
   await page.getByTestId('new-flow-name').fill(name)
   await page.getByTestId('new-flow-create').click()
   await page.getByTestId('flow-title').getByText(name).waitFor()
+  // A new flow has its trigger; the canvas takes drops once it is drawn.
+  await waitForCanvasDrawn(page, 1)
 }
 
 export async function openFlow(page: Page, id: string): Promise<void> {

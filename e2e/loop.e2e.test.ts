@@ -3,7 +3,7 @@
  * The analyst's loop: open a sample, see it drawn, configure nodes by form and JSON, undo,
  * deploy — each test guards a defect users hit in that loop.
  */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Flow } from '../src-shared/flow/types'
 import { canvasReport, createFlow, dragFromPalette, jsonEditorText, openFlow, selectNode, waitForCanvasDrawn, waitForSaved } from './designer-helpers'
@@ -164,7 +164,8 @@ describe("the analyst's loop", () => {
     const { page } = getApp()
     const card = page.getByTestId('empty-state')
     await card.waitFor()
-    await expect(card.locator('[data-testid^="empty-example-"]').count()).resolves.toBe(3)
+    // One card per sample folder in resources/samples.
+    await expect(card.locator('[data-testid^="empty-example-"]').count()).resolves.toBe(readdirSync('resources/samples').length)
     await card.getByTestId('empty-example-vip-tagging').click()
     await page.getByTestId('flow-title').getByText('VIP tagging').waitFor()
     await waitForCanvasDrawn(page, (JSON.parse(readFileSync('resources/samples/vip-tagging/flow.json', 'utf8')) as Flow).nodes.length, { allOnScreen: false })
