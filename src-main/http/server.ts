@@ -46,6 +46,8 @@ export interface HttpServerOptions {
   internalMessage?: string
   /** Whether requests no route matches need the token (serve: yes; the web host: no). */
   notFoundPublic?: boolean
+  /** Whether closing drops open connections too (a browser tab's) instead of waiting for them. */
+  closeAllConnections?: boolean
   /** Why requests that need the token are refused right now (shutting down), checked first. */
   unavailable?: () => HttpProblem | null
 }
@@ -125,6 +127,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
 
   const app = Fastify({
     logger: false,
+    forceCloseConnections: options.closeAllConnections ? true : 'idle',
     bodyLimit: options.bodyLimit,
     // A path the router cannot decode never reaches a route; it is the client's 400, but the
     // Host check still comes first so a rebound name learns nothing.
