@@ -127,6 +127,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
 
   const app = Fastify({
     logger: false,
+    // Ids in paths (flows, runs, profiles) are the client's; the 16 KB header limit bounds them.
+    routerOptions: { maxParamLength: 8192 },
     forceCloseConnections: options.closeAllConnections ? true : 'idle',
     bodyLimit: options.bodyLimit,
     // A path the router cannot decode never reaches a route; it is the client's 400, but the

@@ -148,3 +148,10 @@ describe('GET /api/profiles/:id', () => {
     expect((await fetch(`${server.url}/api/profiles/ann`)).status).toBe(401)
   })
 })
+
+describe('ids in paths', () => {
+  it('takes long profile ids (an e-mail, a hash) like short ones', async () => {
+    const id = `${'x'.repeat(300)}@example.com`
+    expect((await call('GET', `/api/profiles/${encodeURIComponent(id)}`)).status).toBe(404)
+  })
+})
