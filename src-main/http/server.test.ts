@@ -42,6 +42,11 @@ describe('the shared HTTP stack', () => {
     expect((await raw(server.port, { path: '/%E0%A4%A' })).status).toBe(400)
   })
 
+  it('takes paths with a trailing or doubled slash as the route they name', async () => {
+    for (const path of ['/open/', '//open'])
+      expect((await raw(server.port, { path })).status, path).toBe(200)
+  })
+
   it('needs the token except on public and noToken routes', async () => {
     expect((await raw(server.port, { path: '/open' })).status).toBe(200)
     expect((await raw(server.port, { path: '/own' })).status).toBe(200)

@@ -128,7 +128,13 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const app = Fastify({
     logger: false,
     // Ids in paths (flows, runs, profiles) are the client's; the 16 KB header limit bounds them.
-    routerOptions: { maxParamLength: 8192 },
+    // `/api/flows/` and `//hooks//x` are the paths they were before this stack: slashes are
+    // separators, empty segments mean nothing.
+    routerOptions: {
+      maxParamLength: 8192,
+      ignoreTrailingSlash: true,
+      ignoreDuplicateSlashes: true,
+    },
     forceCloseConnections: options.closeAllConnections ? true : 'idle',
     bodyLimit: options.bodyLimit,
     // A path the router cannot decode never reaches a route; it is the client's 400, but the

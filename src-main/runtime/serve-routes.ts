@@ -100,7 +100,8 @@ export function registerServeRoutes(app: FastifyInstance, ctx: ServeRoutesContex
 
   /** The hook a request is for, or the reason it is refused before its body is read. */
   function hookOf(request: FastifyRequest): { path: string; served: ServedFlow } {
-    const path = (request.params as { '*': string })['*']
+    // Empty segments are no part of a hook's path: `/hooks/orders/` is `/hooks/orders`.
+    const path = (request.params as { '*': string })['*'].split('/').filter(Boolean).join('/')
     const served = hooks.get(path)
     if (!served) throw problem(404, `No flow serves /hooks/${path}`)
     return { path, served }
