@@ -11,6 +11,7 @@ import { timingSafeEqual } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import Fastify from 'fastify'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { decodeJson } from './body'
 import { boundHostNames, crossSiteProblem, hostRule } from './host-rules'
 import { HttpProblem, problem } from './problem'
 
@@ -107,6 +108,7 @@ function asProblem(error: FastifyError): HttpProblem | null {
   if (!status || status >= 500) return null
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
     return problem(413, 'Request body exceeds the limit', 'body-too-large')
+  if (error.validation) return problem(400, `The body is refused: ${error.message}`, 'invalid-body')
   if (error.code === 'FST_ERR_BAD_URL')
     return problem(400, 'The path has a malformed percent-encoding', 'bad-path')
   return problem(status, error.message)
@@ -135,6 +137,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       ignoreTrailingSlash: true,
       ignoreDuplicateSlashes: true,
     },
+    // A body is checked as sent: no string turned into a number, no field dropped.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     forceCloseConnections: options.closeAllConnections ? true : 'idle',
     bodyLimit: options.bodyLimit,
     // A path the router cannot decode never reaches a route; it is the client's 400, but the
@@ -147,7 +151,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     },
   })
 
-  // Bodies stay bytes of any type: routes decode them (signatures need the raw bytes).
+  // Bodies stay bytes of any type unless a context asks for JSON (jsonBodies): signatures need
+  // the raw bytes.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
 
@@ -223,6 +228,21 @@ export const JSON_HEADERS = {
   'content-type': 'application/json; charset=utf-8',
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',
+}
+
+/**
+ * Makes every body of this Fastify context JSON (whatever its content type, as API clients
+ * send it), decoded within the nesting limit before route schemas check it.
+ */
+export function jsonBodies(context: FastifyInstance): void {
+  context.removeAllContentTypeParsers()
+  context.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
+    try {
+      done(null, decodeJson(body as Buffer))
+    } catch (error) {
+      done(error as Error, undefined)
+    }
+  })
 }
 
 function forbiddenHost(header: string | undefined): HttpProblem {

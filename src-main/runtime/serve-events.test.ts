@@ -116,6 +116,21 @@ describe('POST /api/events', () => {
     expect(store.journal.recentDeliveries(1)[0]?.seq).toBe(before)
   })
 
+  it('refuses an empty body, and a type that is not a string is not turned into one', async () => {
+    const empty = await fetch(`${server.url}/api/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    })
+    expect(empty.status).toBe(400)
+    expect((await call('POST', '/api/events', { events: [{ type: 7 }] })).status).toBe(400)
+    const runs = await fetch(`${server.url}/api/flows/purchases/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    })
+    expect(runs.status).toBe(400)
+    expect(await runs.json()).toEqual({ error: expect.stringContaining('Send { "event"') })
+  })
+
   it('needs the token', async () => {
     const res = await fetch(`${server.url}/api/events`, { method: 'POST', body: '{"type":"x"}' })
     expect(res.status).toBe(401)

@@ -13,7 +13,7 @@ import { Engine, RunInputError } from '../engine/runner'
 import { decodeJson, formFields, isForm } from '../http/body'
 import { problem } from '../http/problem'
 import type { Log } from '../http/server'
-import { requireToken, sendJson } from '../http/server'
+import { jsonBodies, requireToken, sendJson } from '../http/server'
 import type { Store } from '../store/store'
 import type { JournalWorker, ServedFlow } from './journal-worker'
 import { redactCredentials } from './redact'
@@ -233,56 +233,108 @@ export function registerServeRoutes(app: FastifyInstance, ctx: ServeRoutesContex
     return sendJson(reply, 200, store.journal.stats(served.flow.id))
   })
 
-  app.post<{ Params: { id: string } }>('/api/flows/:id/runs', async (request, reply) => {
-    const served = servedFlow(request.params.id)
-    const key = scopedKey('runs', served.flow.id, idempotencyKey(request))
-    // A repeat is answered before its body is even looked at.
-    const earlier = key ? remembered.get(key) : undefined
-    if (earlier) return sendAnswer(reply, await earlier, true)
-    const journaled = store.journal.seqOfKey(key)
-    if (journaled !== null) return sendAnswer(reply, await runAnswer(journaled), true)
+  // The API's bodies are JSON, decoded (within the nesting limit) before its schemas check them;
+  // the hooks above keep theirs raw for signatures and forms.
+  app.register(async (api) => {
+    jsonBodies(api)
 
-    const body = decodeJson(request.body as Buffer | undefined) as {
-      event?: unknown
-      profile?: unknown
-      session?: unknown
+    /** The earlier answer to a repeated run request, or null when the request is new. */
+    async function repeatedRun(request: FastifyRequest<{ Params: { id: string } }>) {
+      const served = servedFlow(request.params.id)
+      const key = scopedKey('runs', served.flow.id, idempotencyKey(request))
+      const earlier = key ? remembered.get(key) : undefined
+      if (earlier) return earlier
+      const journaled = store.journal.seqOfKey(key)
+      return journaled === null ? null : runAnswer(journaled)
     }
-    if (!body || typeof body !== 'object' || !body.event || typeof body.event !== 'object')
-      throw problem(400, 'Send { "event": { … }, "profile"?: { … }, "session"?: { … } }')
-    const event = { ...(body.event as Record<string, unknown>) }
-    if (body.profile || body.session) {
-      // A given profile or session runs outside the journal: it is part of the request.
-      const direct = new Engine({
-        plugins: ctx.plugins,
-        store: store.state,
-        resolveFlow: ctx.resolveFlow,
-        environment: ctx.environment,
-      })
-      const answer = (async (): Promise<Answer> => {
-        try {
-          const report = await direct.run(served.loaded, {
-            event,
-            profile: body.profile,
-            session: body.session,
-            flowVersion: served.revision,
-            trigger: { type: 'api' },
+
+    api.post<{ Params: { id: string }; Body: RunBody }>('/api/flows/:id/runs', {
+      schema: { body: RUN_BODY },
+      schemaErrorFormatter: () =>
+        problem(400, 'Send { "event": { … }, "profile"?: { … }, "session"?: { … } }'),
+      // A repeat is answered before its body is even read.
+      onRequest: async (request, reply) => {
+        const repeated = await repeatedRun(request)
+        if (repeated) return sendAnswer(reply, await repeated, true)
+      },
+      handler: async (request, reply) => {
+        const served = servedFlow(request.params.id)
+        const key = scopedKey('runs', served.flow.id, idempotencyKey(request))
+        // A repeat that arrived while this request's body was still being read.
+        const meanwhile = await repeatedRun(request)
+        if (meanwhile) return sendAnswer(reply, await meanwhile, true)
+        const body = request.body
+        const event = { ...(body.event as Record<string, unknown>) }
+        if (body.profile || body.session) {
+          // A given profile or session runs outside the journal: it is part of the request.
+          const direct = new Engine({
+            plugins: ctx.plugins,
+            store: store.state,
+            resolveFlow: ctx.resolveFlow,
+            environment: ctx.environment,
           })
-          store.recordRun(report)
-          return { status: 200, body: report }
-        } catch (error) {
-          if (error instanceof RunInputError) return { status: 400, body: { error: error.message } }
-          throw error
+          const answer = (async (): Promise<Answer> => {
+            try {
+              const report = await direct.run(served.loaded, {
+                event,
+                profile: body.profile,
+                session: body.session,
+                flowVersion: served.revision,
+                trigger: { type: 'api' },
+              })
+              store.recordRun(report)
+              return { status: 200, body: report }
+            } catch (error) {
+              if (error instanceof RunInputError)
+                return { status: 400, body: { error: error.message } }
+              throw error
+            }
+          })()
+          if (key) {
+            remember(key, answer)
+            // An internal error is not an answer to repeat: a retry gets a fresh attempt.
+            answer.catch(() => remembered.delete(key))
+          }
+          return sendAnswer(reply, await answer, false)
         }
-      })()
-      if (key) {
-        remember(key, answer)
-        // An internal error is not an answer to repeat: a retry gets a fresh attempt.
-        answer.catch(() => remembered.delete(key))
-      }
-      return sendAnswer(reply, await answer, false)
-    }
-    const { seq, duplicate } = worker.enqueue(served.flow.id, event, 'api', key)
-    return sendAnswer(reply, await runAnswer(seq), duplicate)
+        const { seq, duplicate } = worker.enqueue(served.flow.id, event, 'api', key)
+        return sendAnswer(reply, await runAnswer(seq), duplicate)
+      },
+    })
+
+    // Tracardi's track API: each event goes to every served flow whose `trigger.event` takes its
+    // type, as one journaled run per event and flow; the answer says where each went.
+    api.post<{ Body: EventsBody }>('/api/events', {
+      schema: { body: EVENTS_BODY },
+      handler: (request, reply) => {
+        const body = request.body
+        const events = 'events' in body ? (body.events as Record<string, unknown>[]) : [body]
+        const listeners = [...flows.values()]
+          .map((served) => ({ served, types: acceptedTypes(served) }))
+          .filter((l): l is { served: ServedFlow; types: string[] } => l.types !== null)
+        const results = events.map((given) => {
+          const id = typeof given.id === 'string' ? given.id : randomUUID()
+          const event: Record<string, unknown> = { ...given, id }
+          const type = typeof event.type === 'string' ? event.type : undefined
+          const to = listeners.filter(
+            ({ types }) => types.length === 0 || (type !== undefined && types.includes(type)),
+          )
+          const routed = to.map(({ served }) => ({
+            flowId: served.flow.id,
+            seq: worker.enqueue(served.flow.id, event, 'event', null).seq,
+          }))
+          return routed.length > 0
+            ? { id, type: type ?? null, flows: routed }
+            : {
+                id,
+                type: type ?? null,
+                flows: [],
+                note: `No served flow takes events of type "${type ?? ''}"`,
+              }
+        })
+        return sendJson(reply, 202, { accepted: true, events: results })
+      },
+    })
   })
 
   app.get<{ Params: { id: string } }>('/api/runs/:id', (request, reply) => {
@@ -299,52 +351,35 @@ export function registerServeRoutes(app: FastifyInstance, ctx: ServeRoutesContex
     return sendJson(reply, 200, profile)
   })
 
-  // Tracardi's track API: each event goes to every served flow whose `trigger.event` takes its
-  // type, as one journaled run per event and flow; the answer says where each went.
-  app.post('/api/events', (request, reply) => {
-    const body = decodeJson(request.body as Buffer | undefined, null)
-    const events =
-      body && typeof body === 'object' && !Array.isArray(body) && 'events' in body
-        ? (body as { events: unknown }).events
-        : [body]
-    if (!Array.isArray(events) || events.length === 0)
-      throw problem(400, 'Send one event { "type": …, … } or { "events": [ … ] }')
-    if (events.length > MAX_EVENTS_PER_REQUEST)
-      throw problem(400, `At most ${MAX_EVENTS_PER_REQUEST} events per request`)
-    events.forEach((event, index) => {
-      if (!event || typeof event !== 'object' || Array.isArray(event))
-        throw problem(400, `Event ${index} is not an object`)
-      const type = (event as { type?: unknown }).type
-      if (type !== undefined && typeof type !== 'string')
-        throw problem(400, `Event ${index} has a type that is not a string`)
-    })
-    const listeners = [...flows.values()]
-      .map((served) => ({ served, types: acceptedTypes(served) }))
-      .filter((l): l is { served: ServedFlow; types: string[] } => l.types !== null)
-    const results = (events as Record<string, unknown>[]).map((given) => {
-      const id = typeof given.id === 'string' ? given.id : randomUUID()
-      const event: Record<string, unknown> = { ...given, id }
-      const type = typeof event.type === 'string' ? event.type : undefined
-      const to = listeners.filter(
-        ({ types }) => types.length === 0 || (type !== undefined && types.includes(type)),
-      )
-      const routed = to.map(({ served }) => ({
-        flowId: served.flow.id,
-        seq: worker.enqueue(served.flow.id, event, 'event', null).seq,
-      }))
-      return routed.length > 0
-        ? { id, type: type ?? null, flows: routed }
-        : {
-            id,
-            type: type ?? null,
-            flows: [],
-            note: `No served flow takes events of type "${type ?? ''}"`,
-          }
-    })
-    return sendJson(reply, 202, { accepted: true, events: results })
-  })
-
   app.setNotFoundHandler((request) => {
     throw problem(404, `Nothing at ${request.method} ${request.url.split('?')[0]}`)
   })
+}
+
+interface RunBody {
+  event: Record<string, unknown>
+  profile?: Record<string, unknown> | null
+  session?: Record<string, unknown> | null
+}
+
+const RUN_BODY = {
+  type: 'object',
+  required: ['event'],
+  properties: {
+    event: { type: 'object' },
+    profile: { type: ['object', 'null'] },
+    session: { type: ['object', 'null'] },
+  },
+}
+
+type EventsBody = Record<string, unknown> | { events: Record<string, unknown>[] }
+
+const EVENT = { type: 'object', properties: { type: { type: 'string' } } }
+/** One event, or `{ "events": [...] }`. */
+const EVENTS_BODY = {
+  ...EVENT,
+  properties: {
+    ...EVENT.properties,
+    events: { type: 'array', minItems: 1, maxItems: MAX_EVENTS_PER_REQUEST, items: EVENT },
+  },
 }
