@@ -90,24 +90,30 @@ export function credentialsOf(request: FastifyRequest): string[] {
   return found
 }
 
+function hasToken(request: FastifyRequest, expected: string): boolean {
+  return credentialsOf(request).some((given) => tokenOk(given, expected))
+}
+
+function tokenProblem(what = 'token: send "Authorization: Bearer <token>"'): HttpProblem {
+  return problem(401, `Missing or wrong ${what}`)
+}
+
 /** Throws 401 unless the request carries `expected` (a no-op when nothing is expected). */
 export function requireToken(
   request: FastifyRequest,
   expected: string | undefined,
-  what = 'token: send "Authorization: Bearer <token>"',
+  what?: string,
 ): void {
-  if (!expected) return
-  if (!credentialsOf(request).some((given) => tokenOk(given, expected)))
-    throw problem(401, `Missing or wrong ${what}`)
+  if (expected && !hasToken(request, expected)) throw tokenProblem(what)
 }
 
 /** What Fastify's own errors (body too large, bad media type, …) mean to a client. */
-function asProblem(error: FastifyError): HttpProblem | null {
+function asProblem(error: FastifyError, bodyLimit: number): HttpProblem | null {
   if (error instanceof HttpProblem) return error
   const status = error.statusCode
   if (!status || status >= 500) return null
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
-    return problem(413, 'Request body exceeds the limit', 'body-too-large')
+    return problem(413, `Request body exceeds the limit of ${bodyLimit} bytes`, 'body-too-large')
   if (error.validation) return problem(400, `The body is refused: ${error.message}`, 'invalid-body')
   if (error.code === 'FST_ERR_BAD_URL')
     return problem(400, 'The path has a malformed percent-encoding', 'bad-path')
@@ -144,7 +150,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     // A path the router cannot decode never reaches a route; it is the client's 400, but the
     // Host check still comes first so a rebound name learns nothing.
     frameworkErrors: (error, request, reply) => {
-      const known = asProblem(error)
+      const known = asProblem(error, options.bodyLimit)
       if (!hostAllowed(request.headers.host, port))
         return send(reply, forbiddenHost(request.headers.host))
       return send(reply, known ?? problem(400, error.message))
@@ -156,25 +162,28 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
 
-  app.addHook('onRequest', async (request) => {
+  // Callback-style hooks: they run on every request, and a promise per hook is measurable.
+  app.addHook('onRequest', (request, _reply, done) => {
     // Before anything else, /healthz included: a page on another site whose name was rebound
     // to this address must not read a byte.
-    if (!hostAllowed(request.headers.host, port)) throw forbiddenHost(request.headers.host)
+    if (!hostAllowed(request.headers.host, port)) return done(forbiddenHost(request.headers.host))
     const config: { public?: boolean; noToken?: boolean } = request.is404
       ? { public: options.notFoundPublic }
       : request.routeOptions.config
-    if (config.public) return
+    if (config.public) return done()
     // Browsers send these; webhook senders and API clients do not. A form post or fetch from
     // another site must not start runs or read anything.
     const crossSite = crossSiteProblem(request.headers)
-    if (crossSite) throw problem(403, crossSite, 'cross-site')
+    if (crossSite) return done(problem(403, crossSite, 'cross-site'))
     const unavailable = options.unavailable?.()
-    if (unavailable) throw unavailable
-    if (!config.noToken) requireToken(request, options.token)
+    if (unavailable) return done(unavailable)
+    if (!config.noToken && options.token && !hasToken(request, options.token))
+      return done(tokenProblem())
+    done()
   })
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const known = asProblem(error)
+    const known = asProblem(error, options.bodyLimit)
     if (known) return send(reply, known)
     log(
       redact({
@@ -189,18 +198,22 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   })
 
   // Refusals and failures are worth a line; successful requests are the bulk and are not.
-  app.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode < 400) return
-    log(
-      redact({
-        level: 'info',
-        msg: 'request',
-        method: request.method,
-        path: request.url,
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 100) / 100,
-      }),
-    )
+  app.addHook('onResponse', (request, reply, done) => {
+    try {
+      if (reply.statusCode >= 400)
+        log(
+          redact({
+            level: 'info',
+            msg: 'request',
+            method: request.method,
+            path: request.url,
+            status: reply.statusCode,
+            ms: Math.round(reply.elapsedTime * 100) / 100,
+          }),
+        )
+    } finally {
+      done()
+    }
   })
 
   const server: HttpServer = {

@@ -162,13 +162,18 @@ export function registerServeRoutes(app: FastifyInstance, ctx: ServeRoutesContex
   app.all('/hooks/*', {
     // Before the body is read: a request for no hook, with the wrong method or without the
     // hook's token costs the server nothing more.
-    onRequest: async (request) => {
-      const { path, served } = hookOf(request)
-      const config = served.loaded.entry.node.config as HookConfig
-      const methods = config.methods ?? ['POST']
-      if (!methods.includes(request.method))
-        throw problem(405, `/hooks/${path} accepts ${methods.join(', ')}`)
-      if (config.token) requireToken(request, config.token, 'hook token (X-Flowbench-Token)')
+    onRequest: (request, _reply, done) => {
+      try {
+        const { path, served } = hookOf(request)
+        const config = served.loaded.entry.node.config as HookConfig
+        const methods = config.methods ?? ['POST']
+        if (!methods.includes(request.method))
+          throw problem(405, `/hooks/${path} accepts ${methods.join(', ')}`)
+        if (config.token) requireToken(request, config.token, 'hook token (X-Flowbench-Token)')
+      } catch (error) {
+        return done(error as Error)
+      }
+      done()
     },
     handler: async (request, reply) => {
       const { path, served } = hookOf(request)
