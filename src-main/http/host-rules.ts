@@ -42,12 +42,21 @@ export function hostRule(
   extra: string[] = [],
 ): (header: string | undefined, port: number) => boolean {
   const extraHosts = new Set(extra.map((h) => h.toLowerCase()))
+  // Every request asks; the answer for the bound port is one set lookup.
+  let forPort = -1
+  let allowed = new Set<string>()
   return (header, port) => {
     if (!header) return false
+    if (port !== forPort) {
+      forPort = port
+      allowed = new Set(names.map((name) => `${name}:${port}`))
+      if (port === 80) for (const name of names) allowed.add(name)
+    }
     const value = header.toLowerCase()
-    if (names.some((name) => value === `${name}:${port}` || (port === 80 && value === name)))
-      return true
-    return extraHosts.has(value) || extraHosts.has(value.replace(/:\d+$/, ''))
+    if (allowed.has(value)) return true
+    return (
+      extraHosts.size > 0 && (extraHosts.has(value) || extraHosts.has(value.replace(/:\d+$/, '')))
+    )
   }
 }
 
