@@ -1,6 +1,7 @@
 /** The runner inside the app: serves the deployed flows on 127.0.0.1 while the app is open. */
 import type { Flow } from '../../src-shared/flow/types'
 import type { PluginSource } from '../engine/load'
+import type { Delivery } from '../store/journal'
 import type { Store } from '../store/store'
 import type { Server, ServeOptions } from './serve'
 import { serve } from './serve'
@@ -10,14 +11,7 @@ export interface RunnerStatus {
   url: string | null
   hooks: { flowId: string; url: string }[]
   schedules: { flowId: string; description: string; next: string | null }[]
-  deliveries: {
-    seq: number
-    flowId: string
-    source: string
-    receivedAt: string
-    status: string
-    runId: string | null
-  }[]
+  deliveries: Delivery[]
 }
 
 export class LocalRunner {
@@ -66,11 +60,7 @@ export class LocalRunner {
   }
 
   status(): RunnerStatus {
-    const deliveries = this.store.db
-      .prepare(
-        'SELECT seq, flow_id AS flowId, source, received_at AS receivedAt, status, run_id AS runId FROM journal ORDER BY seq DESC LIMIT 20',
-      )
-      .all() as RunnerStatus['deliveries']
+    const deliveries = this.store.journal.recentDeliveries(20)
     if (!this.server) return { running: false, url: null, hooks: [], schedules: [], deliveries }
     const routes = this.server.routes()
     return {

@@ -17,6 +17,7 @@ import type { RunnerLock } from './runner-lock'
 import { acquireRunnerLock } from './runner-lock'
 import { SqliteStateStore } from './sqlite-state-store'
 import { EnvironmentsRepository } from './environments'
+import { Journal } from './journal'
 
 export { SqliteStateStore }
 export type { CheckOutcome, Recovered }
@@ -231,6 +232,8 @@ export class Store {
   readonly backgroundCheck: Promise<CheckOutcome> | null
   readonly state: SqliteStateStore
   readonly environments: EnvironmentsRepository
+  /** The runner's journal of accepted events (serve and the app's local runner). */
+  readonly journal: Journal
   readonly retention: number
   private readonly opened: OpenedDatabase
   private readonly statements = new Map<string, Statement>()
@@ -254,6 +257,10 @@ export class Store {
     this.backgroundCheck = this.opened.backgroundCheck
     this.state = new SqliteStateStore(this.db)
     this.environments = new EnvironmentsRepository(this.db)
+    this.journal = new Journal(this.db, {
+      commit: (commit) => this.state.commit(commit),
+      recordRun: (report) => this.recordRun(report),
+    })
     // Catches up on pruning a previous session did not finish or a lowered retention.
     const sweep = setTimeout(() => {
       if (this.closed) return
