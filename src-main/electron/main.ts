@@ -190,7 +190,12 @@ async function start(): Promise<void> {
   if (placed && savedWindow?.maximized) window.maximize()
   const showFileProblems = (problems: string[]) => {
     if (problems.length)
-      void dialog.showMessageBox(window, { type: 'warning', title: 'Flowbench', message: 'Some files could not be opened', detail: problems.join('\n') })
+      void dialog.showMessageBox(window, {
+        type: 'warning',
+        title: 'Flowbench',
+        message: 'Some files could not be opened',
+        detail: problems.join('\n'),
+      })
   }
 
   const dialogs: FileDialogs = {
@@ -258,7 +263,10 @@ async function start(): Promise<void> {
     if (choice === 0) event.preventDefault()
   })
   window.on('close', () => {
-    writeWindowState(windowStateFile, { bounds: window.getNormalBounds(), maximized: window.isMaximized() })
+    writeWindowState(windowStateFile, {
+      bounds: window.getNormalBounds(),
+      maximized: window.isMaximized(),
+    })
   })
   window.once('ready-to-show', () => window.show())
   app.on('window-all-closed', () => {

@@ -3,9 +3,16 @@ import type { MenuItem } from './menu'
 import { buildMenuTemplate } from './menu'
 
 /** Accelerators Electron gives the roles this menu uses (electron/lib/browser/api/menu-item-roles.ts). */
-const ROLE_ACCELERATORS: Record<string, Partial<Record<NodeJS.Platform, string>> & { all?: string }> = {
+const ROLE_ACCELERATORS: Record<
+  string,
+  Partial<Record<NodeJS.Platform, string>> & { all?: string }
+> = {
   undo: { all: 'CommandOrControl+Z' },
-  redo: { darwin: 'Shift+CommandOrControl+Z', win32: 'Control+Y', linux: 'Shift+CommandOrControl+Z' },
+  redo: {
+    darwin: 'Shift+CommandOrControl+Z',
+    win32: 'Control+Y',
+    linux: 'Shift+CommandOrControl+Z',
+  },
   cut: { all: 'CommandOrControl+X' },
   copy: { all: 'CommandOrControl+C' },
   paste: { all: 'CommandOrControl+V' },
@@ -34,7 +41,15 @@ function normalise(accelerator: string, platform: NodeJS.Platform): string {
   const mod = platform === 'darwin' ? 'Cmd' : 'Ctrl'
   return accelerator
     .split('+')
-    .map((part) => (/^(CommandOrControl|CmdOrCtrl)$/i.test(part) ? mod : /^(Command|Cmd)$/i.test(part) ? 'Cmd' : /^(Control|Ctrl)$/i.test(part) ? 'Ctrl' : part))
+    .map((part) =>
+      /^(CommandOrControl|CmdOrCtrl)$/i.test(part)
+        ? mod
+        : /^(Command|Cmd)$/i.test(part)
+          ? 'Cmd'
+          : /^(Control|Ctrl)$/i.test(part)
+            ? 'Ctrl'
+            : part,
+    )
     .map((part) => part.toLowerCase())
     .sort()
     .join('+')
@@ -60,14 +75,23 @@ const recent = [
 
 describe.each(['linux', 'win32', 'darwin'] as const)('the application menu on %s', (platform) => {
   for (const devTools of [false, true]) {
-    const template = buildMenuTemplate({ devTools, platform, appName: 'Flowbench', recent, actions })
+    const template = buildMenuTemplate({
+      devTools,
+      platform,
+      appName: 'Flowbench',
+      recent,
+      actions,
+    })
     const items = leaves(template)
 
     it(`gives every item a role or a handler (devTools: ${devTools})`, () => {
       for (const item of items) {
         if (item.type === 'separator') continue
         const what = item.label ?? item.role
-        expect(item.role !== undefined || item.click !== undefined || item.submenu !== undefined, what).toBe(true)
+        expect(
+          item.role !== undefined || item.click !== undefined || item.submenu !== undefined,
+          what,
+        ).toBe(true)
         expect(item.label !== undefined || item.role !== undefined, what).toBe(true)
       }
     })
@@ -82,14 +106,23 @@ describe.each(['linux', 'win32', 'darwin'] as const)('the application menu on %s
         expect(seen.get(key), `${what} and ${seen.get(key)} share ${accelerator}`).toBeUndefined()
         seen.set(key, what)
       }
-      for (const shortcut of RENDERER_ONLY) expect(seen.get(normalise(shortcut, platform)), shortcut).toBeUndefined()
+      for (const shortcut of RENDERER_ONLY)
+        expect(seen.get(normalise(shortcut, platform)), shortcut).toBeUndefined()
     })
   }
 
   it('has the app’s own menus with their accelerators', () => {
-    const template = buildMenuTemplate({ devTools: false, platform, appName: 'Flowbench', recent, actions })
-    const menu = (label: string) => template.find((m) => m.label === label || m.role === label)!.submenu!
-    const labels = (items: MenuItem[]) => items.filter((i) => i.label).map((i) => [i.label, i.accelerator ?? null])
+    const template = buildMenuTemplate({
+      devTools: false,
+      platform,
+      appName: 'Flowbench',
+      recent,
+      actions,
+    })
+    const menu = (label: string) =>
+      template.find((m) => m.label === label || m.role === label)!.submenu!
+    const labels = (items: MenuItem[]) =>
+      items.filter((i) => i.label).map((i) => [i.label, i.accelerator ?? null])
     expect(labels(menu('File'))).toEqual([
       ['New Flow', 'CmdOrCtrl+N'],
       ['Open…', 'CmdOrCtrl+O'],
@@ -104,7 +137,11 @@ describe.each(['linux', 'win32', 'darwin'] as const)('the application menu on %s
       ['Run with…', 'Shift+F5'],
       ['Run Tests', 'CmdOrCtrl+Shift+T'],
     ])
-    expect(menu('Edit').map((i) => i.role).filter(Boolean)).toEqual(['undo', 'redo', 'cut', 'copy', 'paste', 'selectAll'])
+    expect(
+      menu('Edit')
+        .map((i) => i.role)
+        .filter(Boolean),
+    ).toEqual(['undo', 'redo', 'cut', 'copy', 'paste', 'selectAll'])
     const help = menu('help').map((i) => i.label)
     expect(help[0]).toBe('Documentation')
     // About is in the Help menu, or on macOS in the app menu.
@@ -114,7 +151,13 @@ describe.each(['linux', 'win32', 'darwin'] as const)('the application menu on %s
 
   it('sends each item’s command to the window, and lists the recent files', () => {
     actionsLog.length = 0
-    const template = buildMenuTemplate({ devTools: false, platform, appName: 'Flowbench', recent, actions })
+    const template = buildMenuTemplate({
+      devTools: false,
+      platform,
+      appName: 'Flowbench',
+      recent,
+      actions,
+    })
     for (const item of leaves(template)) if (item.click && item.enabled !== false) item.click()
     expect(actionsLog).toEqual(
       expect.arrayContaining([
@@ -134,15 +177,25 @@ describe.each(['linux', 'win32', 'darwin'] as const)('the application menu on %s
         'docs',
       ]),
     )
-    const empty = buildMenuTemplate({ devTools: false, platform, appName: 'Flowbench', recent: [], actions })
+    const empty = buildMenuTemplate({
+      devTools: false,
+      platform,
+      appName: 'Flowbench',
+      recent: [],
+      actions,
+    })
     const recentMenu = leaves(empty).find((i) => i.label === 'Open Recent')!.submenu!
     expect(recentMenu).toEqual([expect.objectContaining({ label: 'Clear Recent', enabled: false })])
   })
 
   it('has devtools items only when not packaged', () => {
-    const packaged = JSON.stringify(buildMenuTemplate({ devTools: false, platform, appName: 'Flowbench', recent, actions }))
+    const packaged = JSON.stringify(
+      buildMenuTemplate({ devTools: false, platform, appName: 'Flowbench', recent, actions }),
+    )
     expect(packaged).not.toMatch(/toggleDevTools|viewMenu|forceReload|"reload"/)
-    const dev = JSON.stringify(buildMenuTemplate({ devTools: true, platform, appName: 'Flowbench', recent, actions }))
+    const dev = JSON.stringify(
+      buildMenuTemplate({ devTools: true, platform, appName: 'Flowbench', recent, actions }),
+    )
     expect(dev).toContain('toggleDevTools')
   })
 })

@@ -36,9 +36,19 @@ export const DOCUMENTATION_URL = 'https://github.com/flowbench/flowbench#readme'
 
 const separator: MenuItem = { type: 'separator' }
 
-export function buildMenuTemplate({ devTools, platform, appName, recent, actions }: MenuOptions): MenuItem[] {
+export function buildMenuTemplate({
+  devTools,
+  platform,
+  appName,
+  recent,
+  actions,
+}: MenuOptions): MenuItem[] {
   const mac = platform === 'darwin'
-  const command = (label: string, name: HostCommand['command'], accelerator?: string): MenuItem => ({
+  const command = (
+    label: string,
+    name: HostCommand['command'],
+    accelerator?: string,
+  ): MenuItem => ({
     label,
     ...(accelerator ? { accelerator } : {}),
     click: () => actions.command(name),

@@ -20,12 +20,19 @@ export interface WindowState {
 const isRectangle = (value: unknown): value is Rectangle =>
   typeof value === 'object' &&
   value !== null &&
-  ['x', 'y', 'width', 'height'].every((key) => Number.isFinite((value as Record<string, unknown>)[key]))
+  ['x', 'y', 'width', 'height'].every((key) =>
+    Number.isFinite((value as Record<string, unknown>)[key]),
+  )
 
 export function readWindowState(file: string): WindowState | null {
   try {
-    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { bounds?: unknown; maximized?: unknown }
-    return isRectangle(parsed.bounds) ? { bounds: parsed.bounds, maximized: parsed.maximized === true } : null
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
+      bounds?: unknown
+      maximized?: unknown
+    }
+    return isRectangle(parsed.bounds)
+      ? { bounds: parsed.bounds, maximized: parsed.maximized === true }
+      : null
   } catch {
     return null
   }
@@ -59,6 +66,9 @@ export function placeWindow(
   const width = Math.max(minimum.width, Math.min(saved.width, area.width))
   const height = Math.max(minimum.height, Math.min(saved.height, area.height))
   const x = Math.min(Math.max(saved.x, area.x), area.x + area.width - Math.min(width, area.width))
-  const y = Math.min(Math.max(saved.y, area.y), area.y + area.height - Math.min(height, area.height))
+  const y = Math.min(
+    Math.max(saved.y, area.y),
+    area.y + area.height - Math.min(height, area.height),
+  )
   return { x, y, width, height }
 }

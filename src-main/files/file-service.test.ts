@@ -10,15 +10,27 @@ import { filesInArgv, handOverFiles, HostCommands } from './host-commands'
 /** Dialogs that answer what the test scripted and remember what they were asked. */
 function fakeDialogs() {
   const answers: (string | null)[] = []
-  const asked: { kind: 'open' | 'save'; title: string; defaultPath?: string; filters: DialogFilter[] }[] = []
+  const asked: {
+    kind: 'open' | 'save'
+    title: string
+    defaultPath?: string
+    filters: DialogFilter[]
+  }[] = []
   const dialogs: FileDialogs = {
-    showOpen: async (options) => (asked.push({ kind: 'open', ...options }), answers.shift() ?? null),
-    showSave: async (options) => (asked.push({ kind: 'save', ...options }), answers.shift() ?? null),
+    showOpen: async (options) => (
+      asked.push({ kind: 'open', ...options }),
+      answers.shift() ?? null
+    ),
+    showSave: async (options) => (
+      asked.push({ kind: 'save', ...options }),
+      answers.shift() ?? null
+    ),
   }
   return { dialogs, answers, asked }
 }
 
-const flowText = (name: string) => JSON.stringify({ schemaVersion: 1, id: 'f', name, nodes: [], edges: [] }, null, 2)
+const flowText = (name: string) =>
+  JSON.stringify({ schemaVersion: 1, id: 'f', name, nodes: [], edges: [] }, null, 2)
 
 let dir: string
 beforeEach(() => {
@@ -26,9 +38,15 @@ beforeEach(() => {
 })
 afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
-function service(options: { fs?: FileSystem; onRecentChange?: (list: unknown[], touched: string) => void } = {}) {
+function service(
+  options: { fs?: FileSystem; onRecentChange?: (list: unknown[], touched: string) => void } = {},
+) {
   const fake = fakeDialogs()
-  const files = new FileService({ dialogs: fake.dialogs, recentListFile: path.join(dir, 'data', 'recent-files.json'), ...options })
+  const files = new FileService({
+    dialogs: fake.dialogs,
+    recentListFile: path.join(dir, 'data', 'recent-files.json'),
+    ...options,
+  })
   return { files, ...fake }
 }
 
@@ -39,9 +57,16 @@ describe('opening a file', () => {
     const { files, answers, asked } = service()
     answers.push(file)
     const opened = await files.open()
-    expect(opened).toMatchObject({ path: file, name: 'orders.flow.json', kind: 'flow', text: flowText('Orders') })
+    expect(opened).toMatchObject({
+      path: file,
+      name: 'orders.flow.json',
+      kind: 'flow',
+      text: flowText('Orders'),
+    })
     expect(opened!.fileId).toMatch(/^[0-9a-f-]{36}$/)
-    expect(asked[0]!.filters.flatMap((f) => f.extensions)).toEqual(expect.arrayContaining(['flow.json', 'flowbundle']))
+    expect(asked[0]!.filters.flatMap((f) => f.extensions)).toEqual(
+      expect.arrayContaining(['flow.json', 'flowbundle']),
+    )
   })
 
   it('answers null when the user cancels, and reads bundles as bytes', async () => {
@@ -51,15 +76,22 @@ describe('opening a file', () => {
     writeFileSync(bundle, Buffer.from([0x50, 0x4b, 3, 4, 0xff]))
     answers.push(bundle)
     const opened = await files.open('bundle')
-    expect(opened).toMatchObject({ kind: 'bundle', base64: Buffer.from([0x50, 0x4b, 3, 4, 0xff]).toString('base64') })
+    expect(opened).toMatchObject({
+      kind: 'bundle',
+      base64: Buffer.from([0x50, 0x4b, 3, 4, 0xff]).toString('base64'),
+    })
     expect(opened!.text).toBeUndefined()
   })
 
   it('refuses files that are neither flows nor bundles', async () => {
     const { files } = service()
     writeFileSync(path.join(dir, 'notes.txt'), 'hello')
-    await expect(files.openPath(path.join(dir, 'notes.txt'))).rejects.toMatchObject({ code: 'unsupported-file' })
-    await expect(files.openPath(path.join(dir, 'missing.flow.json'))).rejects.toMatchObject({ code: 'file-unreadable' })
+    await expect(files.openPath(path.join(dir, 'notes.txt'))).rejects.toMatchObject({
+      code: 'unsupported-file',
+    })
+    await expect(files.openPath(path.join(dir, 'missing.flow.json'))).rejects.toMatchObject({
+      code: 'file-unreadable',
+    })
   })
 })
 
@@ -83,7 +115,9 @@ describe('saving back', () => {
     const { files } = service()
     const opened = await files.openPath(file)
     writeFileSync(file, flowText('Edited in another editor'))
-    await expect(files.save(opened.fileId, flowText('Mine'))).rejects.toMatchObject({ code: 'file-changed' })
+    await expect(files.save(opened.fileId, flowText('Mine'))).rejects.toMatchObject({
+      code: 'file-changed',
+    })
     expect(readFileSync(file, 'utf8')).toBe(flowText('Edited in another editor'))
     await files.save(opened.fileId, flowText('Mine'), true)
     expect(readFileSync(file, 'utf8')).toBe(flowText('Mine'))
@@ -146,7 +180,9 @@ describe('the atomic write', () => {
     }
     const { files } = service({ fs: failing })
     const opened = await files.openPath(file)
-    await expect(files.save(opened.fileId, flowText('A much longer replacement text'))).rejects.toMatchObject({ code: 'file-unwritable' })
+    await expect(
+      files.save(opened.fileId, flowText('A much longer replacement text')),
+    ).rejects.toMatchObject({ code: 'file-unwritable' })
     expect(readFileSync(file, 'utf8')).toBe(flowText('Orders'))
     expect(readdirSync(dir).filter((f) => f !== 'data')).toEqual(['orders.flow.json'])
   })
@@ -168,7 +204,10 @@ describe('the atomic write', () => {
       },
     }
     await writeAtomically(recording, file, Buffer.from('new'))
-    expect(steps).toEqual([expect.stringMatching(/^write \.orders\.flow\.json\.\w+\.tmp$/), expect.stringMatching(/^rename \.orders.*\.tmp -> orders\.flow\.json$/)])
+    expect(steps).toEqual([
+      expect.stringMatching(/^write \.orders\.flow\.json\.\w+\.tmp$/),
+      expect.stringMatching(/^rename \.orders.*\.tmp -> orders\.flow\.json$/),
+    ])
     expect(readFileSync(file, 'utf8')).toBe('new')
   })
 })
@@ -176,7 +215,9 @@ describe('the atomic write', () => {
 describe('the recent list', () => {
   it('keeps the files opened and saved, newest first, without duplicates, across restarts', async () => {
     const changes: string[] = []
-    const { files } = service({ onRecentChange: (_list, touched) => changes.push(path.basename(touched)) })
+    const { files } = service({
+      onRecentChange: (_list, touched) => changes.push(path.basename(touched)),
+    })
     for (const name of ['a.flow.json', 'b.flow.json', 'a.flow.json']) {
       writeFileSync(path.join(dir, name), flowText(name))
       await files.openPath(path.join(dir, name))
@@ -188,13 +229,17 @@ describe('the recent list', () => {
       { path: path.join(dir, 'a.flow.json'), name: 'a.flow.json', kind: 'flow' },
       { path: path.join(dir, 'b.flow.json'), name: 'b.flow.json', kind: 'flow' },
     ])
-    expect((await restarted.openRecent(path.join(dir, 'b.flow.json'))).text).toBe(flowText('b.flow.json'))
+    expect((await restarted.openRecent(path.join(dir, 'b.flow.json'))).text).toBe(
+      flowText('b.flow.json'),
+    )
   })
 
   it('opens only paths the list holds', async () => {
     const { files } = service()
     writeFileSync(path.join(dir, 'secret.json'), '{"token":"x"}')
-    expect(() => files.openRecent(path.join(dir, 'secret.json'))).toThrow(/not in the recent files list/)
+    expect(() => files.openRecent(path.join(dir, 'secret.json'))).toThrow(
+      /not in the recent files list/,
+    )
   })
 
   it('is capped and can be cleared', async () => {
@@ -212,8 +257,18 @@ describe('the recent list', () => {
 
 describe('single instance hand-over', () => {
   it('finds the flow and bundle files on a second launch’s command line', () => {
-    const argv = ['/opt/Flowbench/flowbench', '--no-sandbox', 'orders.flow.json', '/tmp/x.flowbundle', 'notes.txt', 'data.json']
-    expect(filesInArgv(argv, '/home/ana')).toEqual(['/home/ana/orders.flow.json', '/tmp/x.flowbundle'])
+    const argv = [
+      '/opt/Flowbench/flowbench',
+      '--no-sandbox',
+      'orders.flow.json',
+      '/tmp/x.flowbundle',
+      'notes.txt',
+      'data.json',
+    ]
+    expect(filesInArgv(argv, '/home/ana')).toEqual([
+      '/home/ana/orders.flow.json',
+      '/tmp/x.flowbundle',
+    ])
   })
 
   it('hands the files of a second launch to the waiting window', async () => {
@@ -223,8 +278,14 @@ describe('single instance hand-over', () => {
     const commands = new HostCommands()
     const waiting = commands.next()
     // What main does on `second-instance` (argv, cwd): the window is already waiting for a command.
-    const problems = await handOverFiles(filesInArgv(['flowbench', 'orders.flow.json', 'gone.flow.json'], dir), { files, commands })
-    expect(await waiting).toMatchObject({ command: 'open-file', file: { path: file, kind: 'flow', text: flowText('Orders') } })
+    const problems = await handOverFiles(
+      filesInArgv(['flowbench', 'orders.flow.json', 'gone.flow.json'], dir),
+      { files, commands },
+    )
+    expect(await waiting).toMatchObject({
+      command: 'open-file',
+      file: { path: file, kind: 'flow', text: flowText('Orders') },
+    })
     expect(problems).toEqual([expect.stringContaining('gone.flow.json')])
     // The handed-over file can be saved back like any opened one.
     const handed = (await waiting)!.file!

@@ -25,7 +25,11 @@ export interface DialogFilter {
 /** The host's file dialogs; each answers the chosen path, or null when the user cancelled. */
 export interface FileDialogs {
   showOpen(options: { title: string; filters: DialogFilter[] }): Promise<string | null>
-  showSave(options: { title: string; defaultPath: string; filters: DialogFilter[] }): Promise<string | null>
+  showSave(options: {
+    title: string
+    defaultPath: string
+    filters: DialogFilter[]
+  }): Promise<string | null>
 }
 
 /** The few file operations the service needs (node:fs/promises by default). */
@@ -101,15 +105,24 @@ export class FileService {
     const absolute = path.resolve(file)
     const kind = kindOfPath(absolute)
     if (!kind)
-      throw new ApiFailure('unsupported-file', `${path.basename(absolute)} is neither a .flow.json file nor a .flowbundle`)
+      throw new ApiFailure(
+        'unsupported-file',
+        `${path.basename(absolute)} is neither a .flow.json file nor a .flowbundle`,
+      )
     let data: Buffer
     try {
       data = await this.fs.readFile(absolute)
     } catch (error) {
-      throw new ApiFailure('file-unreadable', `Cannot read ${absolute}: ${(error as Error).message}`)
+      throw new ApiFailure(
+        'file-unreadable',
+        `Cannot read ${absolute}: ${(error as Error).message}`,
+      )
     }
     if (data.length > MAX_FILE_BYTES)
-      throw new ApiFailure('file-too-large', `${path.basename(absolute)} is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB`)
+      throw new ApiFailure(
+        'file-too-large',
+        `${path.basename(absolute)} is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB`,
+      )
     const fileId = this.grant({ path: absolute, kind, sha256: sha256(data) })
     this.touchRecent(absolute, kind)
     const opened: OpenedFile = { fileId, path: absolute, name: path.basename(absolute), kind }
@@ -138,12 +151,18 @@ export class FileService {
   async save(fileId: string, text: string, overwrite = false): Promise<SavedFile> {
     const handle = this.handles.get(fileId)
     if (!handle || handle.kind !== 'flow')
-      throw new ApiFailure('unknown-file', 'This flow is not linked to a file any more; use Save As')
+      throw new ApiFailure(
+        'unknown-file',
+        'This flow is not linked to a file any more; use Save As',
+      )
     if (!overwrite && handle.sha256 !== null) {
       const current = await this.fs.readFile(handle.path).catch(() => null)
       // A file deleted since is simply written again; one with other content is someone else's work.
       if (current && sha256(current) !== handle.sha256)
-        throw new ApiFailure('file-changed', `${path.basename(handle.path)} changed on disk since it was opened. Overwrite it?`)
+        throw new ApiFailure(
+          'file-changed',
+          `${path.basename(handle.path)} changed on disk since it was opened. Overwrite it?`,
+        )
     }
     return this.write(fileId, handle, Buffer.from(text, 'utf8'))
   }
@@ -189,7 +208,10 @@ export class FileService {
     try {
       await writeAtomically(this.fs, handle.path, data)
     } catch (error) {
-      throw new ApiFailure('file-unwritable', `Cannot write ${handle.path}: ${(error as Error).message}`)
+      throw new ApiFailure(
+        'file-unwritable',
+        `Cannot write ${handle.path}: ${(error as Error).message}`,
+      )
     }
     handle.sha256 = sha256(data)
     this.touchRecent(handle.path, handle.kind)
@@ -202,14 +224,20 @@ export class FileService {
   }
 
   private touchRecent(file: string, kind: FileKind): void {
-    this.recentList = [{ path: file, kind }, ...this.recentList.filter((entry) => entry.path !== file)].slice(0, this.maxRecent)
+    this.recentList = [
+      { path: file, kind },
+      ...this.recentList.filter((entry) => entry.path !== file),
+    ].slice(0, this.maxRecent)
     this.persistRecent(file)
   }
 
   private persistRecent(touched: string): void {
     try {
       mkdirSync(path.dirname(this.options.recentListFile), { recursive: true })
-      writeFileSync(this.options.recentListFile, JSON.stringify({ files: this.recentList }, null, 2))
+      writeFileSync(
+        this.options.recentListFile,
+        JSON.stringify({ files: this.recentList }, null, 2),
+      )
     } catch {
       // The recent list is a convenience; a read-only data directory must not block saving.
     }
@@ -221,8 +249,15 @@ export class FileService {
  * Writes beside the target, then renames over it: a crash or a full disk leaves either the old file
  * or the new one, never half of each (rename within one directory is atomic on every OS we ship to).
  */
-export async function writeAtomically(fs: FileSystem, target: string, data: Uint8Array): Promise<void> {
-  const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${randomUUID().slice(0, 8)}.tmp`)
+export async function writeAtomically(
+  fs: FileSystem,
+  target: string,
+  data: Uint8Array,
+): Promise<void> {
+  const temporary = path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.${randomUUID().slice(0, 8)}.tmp`,
+  )
   try {
     await fs.writeFile(temporary, data, { flag: 'wx', flush: true })
     await fs.rename(temporary, target)
@@ -234,7 +269,9 @@ export async function writeAtomically(fs: FileSystem, target: string, data: Uint
 
 function safeFileName(name: string, extension: string): string {
   // Characters no OS accepts in a file name (and control characters) become `_`.
-  const cleaned = [...path.basename(name)].map((c) => (c < ' ' || '<>:"/\\|?*'.includes(c) ? '_' : c)).join('')
+  const cleaned = [...path.basename(name)]
+    .map((c) => (c < ' ' || '<>:"/\\|?*'.includes(c) ? '_' : c))
+    .join('')
   const base = cleaned || 'flow'
   return base.toLowerCase().endsWith(extension) ? base : `${base}${extension}`
 }

@@ -42,7 +42,11 @@ export class HostCommands {
  */
 export function filesInArgv(argv: readonly string[], cwd: string): string[] {
   return argv
-    .filter((arg) => !arg.startsWith('-') && (arg.toLowerCase().endsWith('.flow.json') || kindOfPath(arg) === 'bundle'))
+    .filter(
+      (arg) =>
+        !arg.startsWith('-') &&
+        (arg.toLowerCase().endsWith('.flow.json') || kindOfPath(arg) === 'bundle'),
+    )
     .map((arg) => path.resolve(cwd, arg))
 }
 
@@ -50,7 +54,10 @@ export function filesInArgv(argv: readonly string[], cwd: string): string[] {
  * Opens each file and hands it to the window as an `open-file` command. Answers the reasons for
  * the files that could not be read, for main to show.
  */
-export async function handOverFiles(files: readonly string[], services: { files: FileService; commands: HostCommands }): Promise<string[]> {
+export async function handOverFiles(
+  files: readonly string[],
+  services: { files: FileService; commands: HostCommands },
+): Promise<string[]> {
   const problems: string[] = []
   for (const file of files) {
     try {

@@ -19,7 +19,12 @@ export interface NativeFilesOptions {
   /** Makes a flow from a file's text and opens it; answers its id (null when refused). */
   openText(text: string, fileName: string): Promise<string | null>
   /** The designer's own answers to the host's menu items. */
-  onCommand(command: Exclude<HostCommand['command'], 'open' | 'save' | 'save-as' | 'open-file' | 'import-bundle'>): void
+  onCommand(
+    command: Exclude<
+      HostCommand['command'],
+      'open' | 'save' | 'save-as' | 'open-file' | 'import-bundle'
+    >,
+  ): void
 }
 
 interface FileLink {
@@ -57,7 +62,11 @@ export function useNativeFiles(options: NativeFilesOptions): NativeFiles {
   const latest = useRef(options)
   latest.current = options
   const link = options.flowId ? links[options.flowId] : undefined
-  const dirty = !!link && link.baseline !== null && options.flowText !== null && options.flowText !== link.baseline
+  const dirty =
+    !!link &&
+    link.baseline !== null &&
+    options.flowText !== null &&
+    options.flowText !== link.baseline
 
   useEffect(() => {
     call('app.info').then(
@@ -93,7 +102,11 @@ export function useNativeFiles(options: NativeFilesOptions): NativeFiles {
     async (file: OpenedFile) => {
       if (file.kind === 'bundle') return inspect(file.base64 ?? '', file.name)
       const flowId = await latest.current.openText(file.text ?? '', file.name)
-      if (flowId) setLinks((all) => ({ ...all, [flowId]: { fileId: file.fileId, name: file.name, baseline: null } }))
+      if (flowId)
+        setLinks((all) => ({
+          ...all,
+          [flowId]: { fileId: file.fileId, name: file.name, baseline: null },
+        }))
       void refreshRecent()
     },
     [inspect, refreshRecent],
@@ -131,7 +144,10 @@ export function useNativeFiles(options: NativeFilesOptions): NativeFiles {
     const { flowId, flowText, flowName } = latest.current
     if (!flowId || flowText === null) return
     try {
-      const saved = await call('files.saveAs', { text: flowText, suggestedName: flowId || flowName || 'flow' })
+      const saved = await call('files.saveAs', {
+        text: flowText,
+        suggestedName: flowId || flowName || 'flow',
+      })
       if (!saved) return
       linkSaved(flowId, saved.fileId, saved.name, flowText)
       latest.current.onMessage(`Saved ${saved.path}`)
@@ -148,8 +164,16 @@ export function useNativeFiles(options: NativeFilesOptions): NativeFiles {
     if (!current) return saveAs()
     try {
       let result = await api['files.save']({ fileId: current.fileId, text: flowText })
-      if (!result.ok && result.error.code === 'file-changed' && window.confirm(result.error.message))
-        result = await api['files.save']({ fileId: current.fileId, text: flowText, overwrite: true })
+      if (
+        !result.ok &&
+        result.error.code === 'file-changed' &&
+        window.confirm(result.error.message)
+      )
+        result = await api['files.save']({
+          fileId: current.fileId,
+          text: flowText,
+          overwrite: true,
+        })
       if (!result.ok) {
         if (result.error.code !== 'file-changed') fail(new Error(result.error.message))
         return
@@ -180,7 +204,8 @@ export function useNativeFiles(options: NativeFilesOptions): NativeFiles {
       if (file.name.toLowerCase().endsWith('.flowbundle')) {
         const bytes = new Uint8Array(await file.arrayBuffer())
         let binary = ''
-        for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+        for (let i = 0; i < bytes.length; i += 0x8000)
+          binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
         return inspect(btoa(binary), file.name)
       }
       await latest.current.openText(await file.text(), file.name)
@@ -197,7 +222,9 @@ export function useNativeFiles(options: NativeFilesOptions): NativeFiles {
       event.dataTransfer!.dropEffect = 'copy'
     }
     const drop = (event: DragEvent) => {
-      const file = [...(event.dataTransfer?.files ?? [])].find((f) => /\.(flow\.json|json|flowbundle)$/i.test(f.name))
+      const file = [...(event.dataTransfer?.files ?? [])].find((f) =>
+        /\.(flow\.json|json|flowbundle)$/i.test(f.name),
+      )
       if (!file) return
       event.preventDefault()
       event.stopPropagation()

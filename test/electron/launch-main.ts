@@ -167,8 +167,14 @@ export interface LaunchOptions {
 }
 
 /** A launch while another Flowbench runs: main should quit without a window. Answers what it asked. */
-export async function launchSecondInstance(outDir: string, options: LaunchOptions = {}): Promise<StandInState> {
-  const { electron, windowLoaded } = await startMain(outDir, { ...options, singleInstanceLock: false })
+export async function launchSecondInstance(
+  outDir: string,
+  options: LaunchOptions = {},
+): Promise<StandInState> {
+  const { electron, windowLoaded } = await startMain(outDir, {
+    ...options,
+    singleInstanceLock: false,
+  })
   const outcome = await Promise.race([
     electron.quit.promise.then(() => 'quit'),
     windowLoaded.then(() => 'window'),
@@ -178,8 +184,14 @@ export async function launchSecondInstance(outDir: string, options: LaunchOption
   return electron
 }
 
-export async function launchMain(outDir: string, options: LaunchOptions = {}): Promise<LaunchedMain> {
-  const { electron, windowLoaded, dataDir, rendererDir, secretFile, secretText } = await startMain(outDir, options)
+export async function launchMain(
+  outDir: string,
+  options: LaunchOptions = {},
+): Promise<LaunchedMain> {
+  const { electron, windowLoaded, dataDir, rendererDir, secretFile, secretText } = await startMain(
+    outDir,
+    options,
+  )
   const window = await Promise.race([
     windowLoaded,
     new Promise<never>((_, reject) =>
@@ -252,7 +264,14 @@ async function startMain(outDir: string, options: LaunchOptions) {
     restoreEnv('ELECTRON_RENDERER_URL', saved.renderer)
   }
   standIn.emitReady()
-  return { electron, windowLoaded: electron.firstLoad.promise, dataDir, rendererDir, secretFile, secretText }
+  return {
+    electron,
+    windowLoaded: electron.firstLoad.promise,
+    dataDir,
+    rendererDir,
+    secretFile,
+    secretText,
+  }
 }
 
 /**

@@ -11,7 +11,9 @@ import { repoRoot } from '../fixtures/flows'
 
 const config = readFileSync(path.join(repoRoot, 'electron-builder.yml'), 'utf8')
 // Comments dropped: a whole-line comment, or one after a value (` #`); none of ours has `#` in a value.
-const lines = config.split('\n').map((line) => (line.trimStart().startsWith('#') ? '' : line.split(' #')[0]!.trimEnd()))
+const lines = config
+  .split('\n')
+  .map((line) => (line.trimStart().startsWith('#') ? '' : line.split(' #')[0]!.trimEnd()))
 
 /** The lines of a top-level block, or of a key nested one level in one. */
 function block(key: string): string[] {
@@ -25,13 +27,18 @@ function block(key: string): string[] {
   return body
 }
 
-const items = (body: string[]) => body.filter((l) => /^\s+- /.test(l)).map((l) => l.replace(/^\s+- /, '').replace(/^'(.*)'$/, '$1'))
+const items = (body: string[]) =>
+  body.filter((l) => /^\s+- /.test(l)).map((l) => l.replace(/^\s+- /, '').replace(/^'(.*)'$/, '$1'))
 
 /** A glob of `*` (within a segment) and `**` (any depth) as a pattern for relative paths. */
 function globPattern(glob: string): RegExp {
   const segments = glob
     .split('/')
-    .map((segment) => (segment === '**' ? '.*' : segment.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')))
+    .map((segment) =>
+      segment === '**'
+        ? '.*'
+        : segment.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*'),
+    )
   return new RegExp(`^${segments.join('/')}$`)
 }
 
@@ -69,10 +76,22 @@ describe('the installers', () => {
   it('keep native code, the sandboxes’ entry files and their WebAssembly outside app.asar', () => {
     const unpacked = items(block('asarUnpack'))
     expect(unpacked).toEqual(
-      expect.arrayContaining(['native/**', 'out/main/*.mjs', 'node_modules/pyodide/**', 'node_modules/@jitl/quickjs-wasmfile-*/dist/*.wasm']),
+      expect.arrayContaining([
+        'native/**',
+        'out/main/*.mjs',
+        'node_modules/pyodide/**',
+        'node_modules/@jitl/quickjs-wasmfile-*/dist/*.wasm',
+      ]),
     )
-    expect(matches('node_modules/pyodide/**')).toEqual(expect.arrayContaining(['node_modules/pyodide/pyodide.asm.wasm', 'node_modules/pyodide/python_stdlib.zip']))
-    expect(matches('node_modules/@jitl/quickjs-wasmfile-*/dist/*.wasm')).toContain('node_modules/@jitl/quickjs-wasmfile-release-sync/dist/emscripten-module.wasm')
+    expect(matches('node_modules/pyodide/**')).toEqual(
+      expect.arrayContaining([
+        'node_modules/pyodide/pyodide.asm.wasm',
+        'node_modules/pyodide/python_stdlib.zip',
+      ]),
+    )
+    expect(matches('node_modules/@jitl/quickjs-wasmfile-*/dist/*.wasm')).toContain(
+      'node_modules/@jitl/quickjs-wasmfile-release-sync/dist/emscripten-module.wasm',
+    )
   })
 
   it('unpack exactly the sandbox files the main build writes beside its bundle', () => {
@@ -82,7 +101,10 @@ describe('the installers', () => {
     expect(copied.length).toBeGreaterThan(0)
     const unpacked = items(block('asarUnpack'))
     for (const file of copied) {
-      expect(unpacked.some((glob) => globPattern(glob).test(`out/main/${file}`)), file).toBe(true)
+      expect(
+        unpacked.some((glob) => globPattern(glob).test(`out/main/${file}`)),
+        file,
+      ).toBe(true)
     }
   })
 
@@ -110,7 +132,8 @@ describe('the installers', () => {
 
   it('are built for every platform on its own runner by the release workflow', () => {
     const workflow = readFileSync(path.join(repoRoot, '.github/workflows/release.yml'), 'utf8')
-    for (const runner of ['ubuntu-latest', 'macos-latest', 'windows-latest']) expect(workflow).toContain(runner)
+    for (const runner of ['ubuntu-latest', 'macos-latest', 'windows-latest'])
+      expect(workflow).toContain(runner)
     expect(workflow).toMatch(/npm run dist/)
     expect(workflow).toMatch(/npm test/)
   })
