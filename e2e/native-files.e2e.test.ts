@@ -193,6 +193,37 @@ describe('flow files in a host with native files', () => {
     await page.close()
   })
 
+  it('shows the flow of a file opened again unchanged, instead of a copy', async () => {
+    const page = await openNativePage()
+    const file = {
+      fileId: 'file-3',
+      path: '/home/ana/orders.flow.json',
+      name: 'orders.flow.json',
+      kind: 'flow',
+      text: orders,
+    }
+    await page.evaluate((f) => window.fakeHost!.push({ command: 'open-file', file: f }), file)
+    await page.getByTestId('flow-file').waitFor()
+    await page.evaluate((f) => window.fakeHost!.push({ command: 'open-file', file: f }), file)
+    await page.evaluate(
+      (f) =>
+        window.fakeHost!.push({
+          command: 'open-file',
+          file: { ...f, text: f.text.replace('Orders', 'Orders v2') },
+        }),
+      file,
+    )
+    await page.getByTestId('flow-title').getByText('Orders v2').waitFor()
+    const { store } = getApp().app
+    expect(
+      store
+        .listFlows({ includeDeleted: true })
+        .map((f) => f.name)
+        .sort(),
+    ).toEqual(['Orders', 'Orders v2'])
+    await page.close()
+  })
+
   it('answers the menu’s About', async () => {
     const page = await openNativePage()
     await page.evaluate(() => window.fakeHost!.push({ command: 'about' }))

@@ -232,6 +232,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
         await refreshFlows()
       }
     },
+    showFlow: (id) => void openFlow(id),
     onCommand: (command) => {
       if (command === 'new') void listActions.create('New flow')
       else if (command === 'about') onAbout?.()

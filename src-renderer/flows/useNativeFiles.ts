@@ -18,6 +18,8 @@ export interface NativeFilesOptions {
   onMessage: (text: string, kind?: 'info' | 'error') => void
   /** Makes a flow from a file's text and opens it; answers its id (null when refused). */
   openText(text: string, fileName: string): Promise<string | null>
+  /** Shows a flow that is already in the app. */
+  showFlow(flowId: string): void
   /** The designer's own answers to the host's menu items. */
   onCommand(
     command: Exclude<
@@ -32,6 +34,8 @@ interface FileLink {
   name: string
   /** The flow's text when it was last read from or written to the file; null until the flow has loaded. */
   baseline: string | null
+  /** The file's text as last read or written, to tell the same file reopened unchanged. */
+  source: string | null
 }
 
 export interface NativeFiles {
@@ -61,6 +65,8 @@ export function useNativeFiles(options: NativeFilesOptions): NativeFiles {
   const [bundle, setBundle] = useState<NativeFiles['bundle']>(null)
   const latest = useRef(options)
   latest.current = options
+  const linksRef = useRef(links)
+  linksRef.current = links
   const link = options.flowId ? links[options.flowId] : undefined
   const dirty =
     !!link &&
@@ -101,11 +107,21 @@ export function useNativeFiles(options: NativeFilesOptions): NativeFiles {
   const openFile = useCallback(
     async (file: OpenedFile) => {
       if (file.kind === 'bundle') return inspect(file.base64 ?? '', file.name)
+      // The same file again, unchanged since: show its flow rather than a copy of it.
+      const linked = Object.entries(linksRef.current).find(
+        ([, l]) => l.fileId === file.fileId && l.source === file.text,
+      )
+      if (linked) return latest.current.showFlow(linked[0])
       const flowId = await latest.current.openText(file.text ?? '', file.name)
       if (flowId)
         setLinks((all) => ({
           ...all,
-          [flowId]: { fileId: file.fileId, name: file.name, baseline: null },
+          [flowId]: {
+            fileId: file.fileId,
+            name: file.name,
+            baseline: null,
+            source: file.text ?? null,
+          },
         }))
       void refreshRecent()
     },
@@ -138,7 +154,7 @@ export function useNativeFiles(options: NativeFilesOptions): NativeFiles {
   )
 
   const linkSaved = (flowId: string, fileId: string, name: string, text: string) =>
-    setLinks((all) => ({ ...all, [flowId]: { fileId, name, baseline: text } }))
+    setLinks((all) => ({ ...all, [flowId]: { fileId, name, baseline: text, source: text } }))
 
   const saveAs = useCallback(async () => {
     const { flowId, flowText, flowName } = latest.current
