@@ -1,7 +1,7 @@
-// `npm test`: type checks, lint, unit tests, end-to-end tests. Ends with one line of totals over
+// `npm test`: type checks, lint, the app build, unit tests, end-to-end tests. Ends with one line of totals over
 // every suite, `N passed, N failed` (a type check or lint run counts as one check).
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { buildRendererIfStale } from './build-web.js'
@@ -45,6 +45,12 @@ function suite(name, config) {
 check('type check (node side)', bin('tsc'), ['-p', 'tsconfig.node.json', '--noEmit'])
 check('type check (web side)', bin('tsc'), ['-p', 'tsconfig.web.json', '--noEmit'])
 check('lint', bin('eslint'), ['.', '--max-warnings=0'])
+// The desktop app's bundles (main, preload, renderer) as `npm run dist` packages them; the
+// installers themselves need Electron's binaries and are built by .github/workflows/release.yml.
+// Into its own folder: out/renderer is the browser build the e2e tests serve.
+const buildCheck = path.resolve('out', '.build-check')
+check('build (npm run build)', bin('electron-vite'), ['build', '--outDir', buildCheck, '--logLevel', 'warn'])
+rmSync(buildCheck, { recursive: true, force: true })
 suite('unit', 'vitest.config.ts')
 buildRendererIfStale()
 suite('e2e', 'vitest.e2e.config.ts')

@@ -19,6 +19,14 @@ import type { AppContext } from '../app-context'
 import { newFlowDocument } from '../flow-documents'
 import { SecretsError } from '../secrets/secrets'
 import type { ApiHandlers } from './dispatch'
+import type { FileService } from '../files/file-service'
+import type { HostCommands } from '../files/host-commands'
+
+/** What only the desktop host has: its file dialogs and its menus. The web host passes none. */
+export interface DesktopServices {
+  files: FileService
+  commands: HostCommands
+}
 
 function asApiFailure(error: unknown): never {
   if (error instanceof PluginRefusedError) throw new ApiFailure('plugin-refused', error.message)
@@ -26,7 +34,7 @@ function asApiFailure(error: unknown): never {
 }
 
 /** The one implementation of the API contract. */
-export function createApiHandlers(app: AppContext): ApiHandlers {
+export function createApiHandlers(app: AppContext, desktop?: DesktopServices): ApiHandlers {
   const { store, registry } = app
   const { secrets } = app
   // Problems name the secrets and variables the current environment lacks.
@@ -48,6 +56,12 @@ export function createApiHandlers(app: AppContext): ApiHandlers {
     return environments()
   }
 
+  /** In a browser the renderer keeps its file input and download; it reads `nativeFiles` to know. */
+  const native = (): DesktopServices => {
+    if (!desktop) throw new ApiFailure('not-available', 'Native files are not available here: use the file picker and downloads')
+    return desktop
+  }
+
   return {
     'app.info': () => ({
       name: APP_NAME,
@@ -56,6 +70,7 @@ export function createApiHandlers(app: AppContext): ApiHandlers {
       pluginCount: registry.size,
       platform: process.platform,
       mode: app.mode,
+      nativeFiles: desktop !== undefined,
     }),
     'plugins.list': () => registry.describe() as PluginSummary[],
     'plugins.install': (input) => app.installer.install(input!.source).catch(asApiFailure),
@@ -230,5 +245,12 @@ export function createApiHandlers(app: AppContext): ApiHandlers {
     'tests.caseReport': (input) =>
       app.tests.report(input!.jobId, input!.index),
     'runs.get': (input) => store.getRun(input!.runId),
+    'files.open': (input) => native().files.open(input?.kind),
+    'files.openRecent': (input) => native().files.openRecent(input!.path),
+    'files.recent': () => native().files.recent(),
+    'files.save': (input) => native().files.save(input!.fileId, input!.text, input!.overwrite === true),
+    'files.saveAs': (input) => native().files.saveAs(input!.text, input!.suggestedName),
+    'files.saveBundle': (input) => native().files.saveBundle(input!.base64, input!.suggestedName),
+    'host.nextCommand': () => native().commands.next(),
   }
 }

@@ -10,16 +10,21 @@ import {
   Menu,
   protocol,
   safeStorage,
+  screen,
   session,
   shell,
   utilityProcess,
 } from 'electron'
 import type { MenuItemConstructorOptions } from 'electron'
+import type { RecentFile } from '../../src-shared/api/contract'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createApiHandlers } from '../api/handlers'
 import { createAppContext } from '../app-context'
+import type { FileDialogs } from '../files/file-service'
+import { FileService } from '../files/file-service'
+import { filesInArgv, handOverFiles, HostCommands } from '../files/host-commands'
 import type { KeyProtector } from '../secrets/secret-key'
 import type { SandboxLauncher } from '../../plugins/code.python/host'
 import { configurePython, permissionFlags } from '../../plugins/code.python/host'
@@ -31,10 +36,25 @@ import {
 } from './app-protocol'
 import { registerIpcHandlers, trustedRendererOrigins } from './ipc'
 import { buildCsp } from './csp'
+import { buildMenuTemplate, DOCUMENTATION_URL } from './menu'
 import { buildWindowOptions, isDevToolsShortcut, isPermissionAllowed } from './window-options'
+import { placeWindow, readWindowState, writeWindowState } from './window-state'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const devServerUrl = process.env.ELECTRON_RENDERER_URL
+
+// One Flowbench per user: a second launch hands its files to the first (`second-instance`) and quits.
+const primary = app.requestSingleInstanceLock()
+
+// Files to open once the window is up: named on this launch's command line, or sent by the OS
+// (macOS `open-file`, which may fire before `ready`).
+const pendingFiles = filesInArgv(process.argv.slice(1), process.cwd())
+let openFiles: ((files: string[]) => void) | null = null
+app.on('open-file', (event, file) => {
+  event.preventDefault()
+  if (openFiles) openFiles([file])
+  else pendingFiles.push(file)
+})
 
 // Must happen before `ready`: Chromium fixes the set of standard/secure schemes at startup.
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }])
@@ -79,23 +99,6 @@ function openExternalIfHttps(url: string): void {
   } catch {
     // Not a URL: nothing to open.
   }
-}
-
-function applicationMenu(devTools: boolean): MenuItemConstructorOptions[] {
-  // The stock View menu carries Toggle Developer Tools and Force Reload; a packaged build leaves them out.
-  const view: MenuItemConstructorOptions = devTools
-    ? { role: 'viewMenu' }
-    : {
-        label: 'View',
-        submenu: [
-          { role: 'resetZoom' },
-          { role: 'zoomIn' },
-          { role: 'zoomOut' },
-          { type: 'separator' },
-          { role: 'togglefullscreen' },
-        ],
-      }
-  return [{ role: 'fileMenu' }, { role: 'editMenu' }, view, { role: 'windowMenu' }]
 }
 
 async function start(): Promise<void> {
@@ -174,18 +177,104 @@ async function start(): Promise<void> {
       detail: context.recovered.reason,
     })
   }
-  registerIpcHandlers(ipcMain, createApiHandlers(context), trustedOrigins)
 
-  Menu.setApplicationMenu(Menu.buildFromTemplate(applicationMenu(devTools)))
-
-  const window = new BrowserWindow(
-    buildWindowOptions(path.join(here, '../preload/index.cjs'), { devTools }),
+  const windowOptions = buildWindowOptions(path.join(here, '../preload/index.cjs'), { devTools })
+  const windowStateFile = path.join(dataDir, 'window-state.json')
+  const savedWindow = readWindowState(windowStateFile)
+  const placed = placeWindow(
+    savedWindow?.bounds,
+    screen.getAllDisplays().map((display) => display.workArea),
+    { width: windowOptions.minWidth, height: windowOptions.minHeight },
   )
+  const window = new BrowserWindow({ ...windowOptions, ...placed })
+  if (placed && savedWindow?.maximized) window.maximize()
+  const showFileProblems = (problems: string[]) => {
+    if (problems.length)
+      void dialog.showMessageBox(window, {
+        type: 'warning',
+        title: 'Flowbench',
+        message: 'Some files could not be opened',
+        detail: problems.join('\n'),
+      })
+  }
+
+  const dialogs: FileDialogs = {
+    showOpen: async (options) => {
+      const result = await dialog.showOpenDialog(window, { ...options, properties: ['openFile'] })
+      return result.canceled ? null : (result.filePaths[0] ?? null)
+    },
+    showSave: async (options) => {
+      const result = await dialog.showSaveDialog(window, options)
+      return result.canceled || !result.filePath ? null : result.filePath
+    },
+  }
+  const commands = new HostCommands()
+  const setMenu = (recent: RecentFile[]) =>
+    Menu.setApplicationMenu(
+      Menu.buildFromTemplate(
+        buildMenuTemplate({
+          devTools,
+          platform: process.platform,
+          appName: app.getName(),
+          recent,
+          actions: {
+            command: (name) => commands.push({ command: name }),
+            openRecent: (file) =>
+              void files.openRecent(file).then(
+                (opened) => commands.push({ command: 'open-file', file: opened }),
+                (error: Error) => showFileProblems([error.message]),
+              ),
+            clearRecent: () => files.clearRecent(),
+            openDocumentation: () => openExternalIfHttps(DOCUMENTATION_URL),
+          },
+        }) as MenuItemConstructorOptions[],
+      ),
+    )
+  const files: FileService = new FileService({
+    dialogs,
+    recentListFile: path.join(dataDir, 'recent-files.json'),
+    onRecentChange: (recent, touched) => {
+      if (touched) app.addRecentDocument(touched)
+      setMenu(recent)
+    },
+  })
+  setMenu(files.recent())
+  registerIpcHandlers(ipcMain, createApiHandlers(context, { files, commands }), trustedOrigins)
+
+  openFiles = (paths) => void handOverFiles(paths, { files, commands }).then(showFileProblems)
+  app.on('second-instance', (_event, argv: string[], workingDirectory: string) => {
+    if (window.isMinimized()) window.restore()
+    window.focus()
+    openFiles?.(filesInArgv(argv, workingDirectory))
+  })
+  if (pendingFiles.length) openFiles(pendingFiles.splice(0))
+
+  // The renderer's beforeunload asks to stay while a file has unsaved changes; the user decides.
+  window.webContents.on('will-prevent-unload', (event) => {
+    const choice = dialog.showMessageBoxSync(window, {
+      type: 'question',
+      buttons: ['Close without saving', 'Cancel'],
+      defaultId: 1,
+      cancelId: 1,
+      title: 'Flowbench',
+      message: 'The flow has changes that are not saved to its file.',
+      detail: 'Its draft is kept in Flowbench either way; only the file on disk is behind.',
+    })
+    if (choice === 0) event.preventDefault()
+  })
+  window.on('close', () => {
+    writeWindowState(windowStateFile, {
+      bounds: window.getNormalBounds(),
+      maximized: window.isMaximized(),
+    })
+  })
   window.once('ready-to-show', () => window.show())
   app.on('window-all-closed', () => {
+    commands.close()
     void context.close().finally(() => app.quit())
   })
   await window.loadURL(devServerUrl ?? APP_ENTRY_URL)
 }
 
-void start()
+if (primary) void start()
+else app.quit()

@@ -11,7 +11,9 @@ import { outputPortsOf } from '../../src-shared/plugin-sdk'
 import { call } from '../api/client'
 import { FlowConflictDialog } from '../flows/FlowConflictDialog'
 import { FlowList, readFlowFile } from '../flows/FlowList'
+import { ImportBundleDialog } from '../flows/ImportBundleDialog'
 import { distinctName, SAMPLES } from '../flows/samples'
+import { useNativeFiles } from '../flows/useNativeFiles'
 import { Inspector } from '../inspector/Inspector'
 import { Palette } from '../shell/Palette'
 import { usePanelSizes } from '../shell/usePanelSizes'
@@ -48,6 +50,8 @@ export interface DesignerViewProps {
   onMessage: (text: string, kind?: 'info' | 'error') => void
   /** Buttons the app shell adds to the top bar (theme, About). */
   topbarExtras?: ReactNode
+  /** Help › About in the desktop app's menu. */
+  onAbout?: () => void
 }
 
 export function DesignerView(props: DesignerViewProps) {
@@ -77,7 +81,7 @@ export function overlayOf(report: ExecutionReport): RunOverlay {
   return { nodes, edges: report.edges }
 }
 
-function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerViewProps & { store: ReturnType<typeof createDesignerStore> }) {
+function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: DesignerViewProps & { store: ReturnType<typeof createDesignerStore> }) {
   const [flows, setFlows] = useState<FlowSummary[]>([])
   const [details, setDetails] = useState<FlowDetails | null>(null)
   const [bottomTab, setBottomTab] = useState<BottomTab>('problems')
@@ -265,6 +269,41 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
     [act, openFlow, onMessage, store, openDocument],
   )
 
+  const flowText = useMemo(() => (flow ? flowFileText(flow) : null), [flow])
+  const files = useNativeFiles({
+    flowId: flow ? store.getState().flowId : null,
+    flowText,
+    flowName: flow?.name ?? null,
+    onMessage,
+    openText: async (text, fileName) => {
+      try {
+        const read = readFlowFile(text, fileName)
+        if (!read.ok) throw new Error(read.message)
+        const created = await call('flows.create', { flow: read.flow })
+        await openFlow(created.summary.id)
+        onMessage(`Opened ${fileName} as flow “${created.summary.name}”`)
+        return created.summary.id
+      } catch (error) {
+        onMessage((error as Error).message, 'error')
+        return null
+      } finally {
+        await refreshFlows()
+      }
+    },
+    showFlow: (id) => void openFlow(id),
+    onCommand: (command) => {
+      if (command === 'new') void listActions.create('New flow')
+      else if (command === 'about') onAbout?.()
+      else if (command === 'run') void runOnce()
+      else if (command === 'export-bundle') void exportBundle()
+      else {
+        setBottomTab('tests')
+        // Run Tests is the test bench's own button; Run with… lets the user pick the case.
+        if (command === 'run-tests') requestAnimationFrame(() => document.querySelector<HTMLButtonElement>('[data-testid="run-all"]')?.click())
+      }
+    },
+  })
+
   const deploy = async (note: string): Promise<string | null> => {
     const id = store.getState().flowId
     if (!id) return 'No flow is open'
@@ -393,6 +432,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
     if (!id) return
     try {
       const { fileName, base64 } = await call('bundles.export', { flowIds: [id] })
+      if (await files.saveBundle(base64, fileName)) return
       const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
       download(new Blob([bytes], { type: 'application/zip' }), fileName)
     } catch (error) {
@@ -400,12 +440,14 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
     }
   }
 
-  /** Downloads the draft as `<id>.flow.json` (in Electron the download asks where to save). */
+  /** Saves the draft to its file (the desktop app), or downloads it as `<id>.flow.json` (a browser). */
+  const { native: nativeFiles, save: saveFileBack } = files
   const saveToFile = useCallback(() => {
     const current = store.getState().flow
     if (!current) return
-    download(new Blob([JSON.stringify(current, null, 2) + '\n'], { type: 'application/json' }), `${current.id}.flow.json`)
-  }, [store])
+    if (nativeFiles) return void saveFileBack()
+    download(new Blob([flowFileText(current)], { type: 'application/json' }), `${current.id}.flow.json`)
+  }, [store, nativeFiles, saveFileBack])
 
   const onCanvasMessage = useCallback((text: string) => onMessage(text, 'error'), [onMessage])
   const addFromPalette = useCallback((pluginId: string) => addAtCenter(store, reactFlow, pluginId), [store, reactFlow])
@@ -440,6 +482,12 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
             <span className="flow-title" data-testid="flow-title">
               {flow.name}
             </span>
+            {files.fileName && (
+              <span className="muted small" data-testid="flow-file" title={files.dirty ? 'Changes not saved to the file yet (Ctrl+S)' : 'Saved to the file'}>
+                {files.fileName}
+                {files.dirty ? ' •' : ''}
+              </span>
+            )}
             <SaveIndicator status={saveStatus} />
             {diff && <DiffSummary diff={diff} hasProduction={!!details?.production} />}
           </>
@@ -481,7 +529,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
 
       <aside className="sidebar" data-testid="sidebar">
         <section className="panel-section" data-testid="flow-list">
-          <FlowList flows={flows} openId={flow ? store.getState().flowId : null} actions={listActions} />
+          <FlowList flows={flows} openId={flow ? store.getState().flowId : null} actions={listActions} onOpenNative={files.native ? () => void files.open() : undefined} />
         </section>
         <section className="panel-section grow" data-testid="palette">
           <h3>Actions</h3>
@@ -518,6 +566,20 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
                   </li>
                 ))}
               </ul>
+              {files.recent.length > 0 && (
+                <>
+                  <h3>Recent files</h3>
+                  <ul className="recent-files" data-testid="recent-files">
+                    {files.recent.map((file) => (
+                      <li key={file.path}>
+                        <button className="ghost small" title={file.path} onClick={() => void files.openRecent(file.path)}>
+                          {file.name}
+                        </button>
+                      </li>
+                    ))}
+                  </ul>
+                </>
+              )}
               <p className="muted small">Or create an empty flow with “+ New”, or open a .flow.json file with “Open…”.</p>
             </div>
           </div>
@@ -573,13 +635,29 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras }: DesignerVie
           onCancel={() => setConflict(null)}
         />
       )}
+      {files.bundle && (
+        <ImportBundleDialog
+          fileName={files.bundle.fileName}
+          plan={files.bundle.plan}
+          onCancel={files.dismissBundle}
+          onConfirm={async (trustPlugins) => {
+            await listActions.importBundle(files.bundle!.base64, files.bundle!.fileName, trustPlugins)
+            files.dismissBundle()
+          }}
+        />
+      )}
       {deployOpen && <DeployDialog problems={problems} onDeploy={deploy} onClose={() => setDeployOpen(false)} />}
       {shortcutsOpen && <ShortcutSheet onClose={() => setShortcutsOpen(false)} />}
     </div>
   )
 }
 
-/** Saves a blob through the browser's download (in Electron, the download asks where to save). */
+/** A flow as its `.flow.json` file holds it. */
+function flowFileText(flow: Flow): string {
+  return JSON.stringify(flow, null, 2) + '\n'
+}
+
+/** Saves a blob through the browser's download. */
 function download(blob: Blob, fileName: string): void {
   const link = document.createElement('a')
   link.href = URL.createObjectURL(blob)

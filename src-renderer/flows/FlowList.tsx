@@ -21,7 +21,18 @@ export interface FlowListActions {
   emptyTrash(): Promise<void>
 }
 
-export function FlowList({ flows, openId, actions }: { flows: FlowSummary[]; openId: string | null; actions: FlowListActions }) {
+export function FlowList({
+  flows,
+  openId,
+  actions,
+  onOpenNative,
+}: {
+  flows: FlowSummary[]
+  openId: string | null
+  actions: FlowListActions
+  /** The host's own open dialog (the desktop app); without it, the browser's file input. */
+  onOpenNative?: () => void
+}) {
   const [creating, setCreating] = useState(false)
   const [name, setName] = useState('')
   const [renaming, setRenaming] = useState<string | null>(null)
@@ -52,7 +63,7 @@ export function FlowList({ flows, openId, actions }: { flows: FlowSummary[]; ope
           <button className="ghost small" title="New flow" onClick={() => setCreating(true)} data-testid="new-flow">
             + New
           </button>
-          <button className="ghost small" title="Open a .flow.json file or import a .flowbundle" onClick={() => fileInput.current?.click()} data-testid="import-flow">
+          <button className="ghost small" title="Open a .flow.json file or import a .flowbundle" onClick={() => (onOpenNative ? onOpenNative() : fileInput.current?.click())} data-testid="import-flow">
             Open…
           </button>
           <button

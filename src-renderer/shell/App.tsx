@@ -51,7 +51,7 @@ export function App() {
           {extras}
         </div>
       ) : plugins ? (
-        <DesignerView plugins={plugins} onMessage={onMessage} topbarExtras={extras} />
+        <DesignerView plugins={plugins} onMessage={onMessage} topbarExtras={extras} onAbout={() => setAboutOpen(true)} />
       ) : (
         <div className="loading-screen" data-testid="loading">
           Loading…

@@ -18,6 +18,8 @@ export const AppInfo = z.object({
   pluginCount: z.number().int().nonnegative(),
   platform: z.string(),
   mode: z.enum(['electron', 'web']),
+  /** True where Open/Save use the system's dialogs and write files back (the desktop app). */
+  nativeFiles: z.boolean().optional(),
 })
 export type AppInfo = z.infer<typeof AppInfo>
 
@@ -208,6 +210,49 @@ export const RunnerStatus = z.object({
   ),
 })
 export type RunnerStatus = z.infer<typeof RunnerStatus>
+
+/** A file the user opened through the host: a flow's text or a bundle's bytes, and a handle to save back. */
+export const OpenedFile = z.object({
+  /** Opaque: the only way to write to this path again. Main never takes a path from the renderer. */
+  fileId: z.string(),
+  path: z.string(),
+  name: z.string(),
+  kind: z.enum(['flow', 'bundle']),
+  text: z.string().optional(),
+  base64: z.string().optional(),
+})
+export type OpenedFile = z.infer<typeof OpenedFile>
+
+export const SavedFile = z.object({
+  fileId: z.string(),
+  path: z.string(),
+  name: z.string(),
+  savedAt: Iso,
+})
+export type SavedFile = z.infer<typeof SavedFile>
+
+export const RecentFile = z.object({ path: z.string(), name: z.string(), kind: z.enum(['flow', 'bundle']) })
+export type RecentFile = z.infer<typeof RecentFile>
+
+/** What the host asks of the window: its menus, and files handed over by the OS or a second launch. */
+export const HostCommandName = z.enum([
+  'new',
+  'open',
+  'save',
+  'save-as',
+  'import-bundle',
+  'export-bundle',
+  'run',
+  'run-with',
+  'run-tests',
+  'about',
+  'open-file',
+])
+export const HostCommand = z.object({ command: HostCommandName, file: OpenedFile.optional() })
+export type HostCommand = z.infer<typeof HostCommand>
+
+const FileText = z.string().max(64 * 1024 * 1024)
+const FileName = z.string().min(1).max(255)
 
 export const contract = {
   'app.info': { input: none, output: AppInfo },
@@ -402,6 +447,42 @@ export const contract = {
       .strict(),
     output: ExecutionReport,
   },
+  /*
+   * Files through the host's own dialogs (the desktop app). Elsewhere they fail with
+   * `not-available` and app.info says `nativeFiles: false`: the renderer keeps its file input and
+   * download. The renderer never names a path to write: it saves through a `fileId` main handed out.
+   */
+  /** Shows the open dialog; null when the user cancelled. */
+  'files.open': {
+    input: z.object({ kind: z.enum(['flow', 'bundle']).optional() }).strict().optional(),
+    output: OpenedFile.nullable(),
+  },
+  /** Opens one of the recent files (only a path the recent list holds). */
+  'files.openRecent': { input: z.object({ path: z.string().min(1).max(4096) }).strict(), output: OpenedFile },
+  'files.recent': { input: none, output: z.array(RecentFile) },
+  /**
+   * Writes a flow back to the file it came from, atomically. Fails with `file-changed` when the file
+   * changed on disk since it was opened or last saved, unless `overwrite` says the user agreed.
+   */
+  'files.save': {
+    input: z.object({ fileId: z.string().min(1).max(100), text: FileText, overwrite: z.boolean().optional() }).strict(),
+    output: SavedFile,
+  },
+  /** Shows the save dialog and writes the flow there; null when the user cancelled. */
+  'files.saveAs': {
+    input: z.object({ text: FileText, suggestedName: FileName }).strict(),
+    output: SavedFile.nullable(),
+  },
+  /** Shows the save dialog for a bundle and writes its bytes; null when the user cancelled. */
+  'files.saveBundle': {
+    input: z.object({ base64: z.string().min(1), suggestedName: FileName }).strict(),
+    output: SavedFile.nullable(),
+  },
+  /**
+   * Waits for the host's next command (a menu item, a file from a second launch or the OS). Answers
+   * null when a newer wait replaced this one (the window reloaded).
+   */
+  'host.nextCommand': { input: none, output: HostCommand.nullable() },
 } as const
 
 export type Contract = typeof contract

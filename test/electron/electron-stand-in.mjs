@@ -14,7 +14,15 @@ function deferred() {
 
 function freshState(options = {}) {
   return {
-    options: { isPackaged: true, userData: '', appPath: '', ...options },
+    options: {
+      isPackaged: true,
+      userData: '',
+      appPath: '',
+      // false: another Flowbench holds the lock (this launch is the second instance).
+      singleInstanceLock: true,
+      displays: [{ id: 1, workArea: { x: 0, y: 0, width: 1920, height: 1050 } }],
+      ...options,
+    },
     ready: deferred(),
     isReady: false,
     appEvents: new EventEmitter(),
@@ -33,6 +41,13 @@ function freshState(options = {}) {
     quit: deferred(),
     utilityForks: [],
     sealed: 0,
+    singleInstanceLockRequests: 0,
+    recentDocuments: [],
+    // What the next file dialogs answer (a path, or null for Cancel), and what they were asked.
+    dialogAnswers: [],
+    dialogsShown: [],
+    // What the next synchronous message boxes answer (a button index; 0 when none is scripted).
+    messageBoxAnswers: [],
   }
 }
 
@@ -66,6 +81,13 @@ export const app = {
   once: (event, listener) => (state().appEvents.once(event, listener), app),
   emit: (event, ...args) => state().appEvents.emit(event, ...args),
   quit: () => state().quit.resolve(),
+  requestSingleInstanceLock: () => (state().singleInstanceLockRequests++, state().options.singleInstanceLock),
+  addRecentDocument: (file) => void state().recentDocuments.push(file),
+}
+
+export const screen = {
+  getAllDisplays: () => state().options.displays,
+  getPrimaryDisplay: () => state().options.displays[0],
 }
 
 export const protocol = {
@@ -112,8 +134,26 @@ export const Menu = {
   setApplicationMenu: (menu) => (state().applicationMenu = menu),
 }
 
+function nextDialogAnswer(kind, options) {
+  state().dialogsShown.push({ kind, ...options })
+  return state().dialogAnswers.length ? state().dialogAnswers.shift() : null
+}
+
 export const dialog = {
-  showMessageBox: async (options) => (state().messageBoxes.push(options), { response: 0 }),
+  showMessageBox: async (windowOrOptions, maybeOptions) => (state().messageBoxes.push(maybeOptions ?? windowOrOptions), { response: 0 }),
+  // (window, options) or (options), as Electron accepts both.
+  showMessageBoxSync: (windowOrOptions, maybeOptions) => {
+    state().messageBoxes.push(maybeOptions ?? windowOrOptions)
+    return state().messageBoxAnswers.length ? state().messageBoxAnswers.shift() : 0
+  },
+  showOpenDialog: async (windowOrOptions, maybeOptions) => {
+    const answer = nextDialogAnswer('open', maybeOptions ?? windowOrOptions)
+    return answer === null ? { canceled: true, filePaths: [] } : { canceled: false, filePaths: [answer] }
+  },
+  showSaveDialog: async (windowOrOptions, maybeOptions) => {
+    const answer = nextDialogAnswer('save', maybeOptions ?? windowOrOptions)
+    return answer === null ? { canceled: true, filePath: '' } : { canceled: false, filePath: answer }
+  },
 }
 
 export const shell = {
@@ -159,6 +199,15 @@ export class BrowserWindow extends EventEmitter {
     this.webContents = new WebContents()
     this.loadedUrl = null
     this.shown = false
+    this.focused = 0
+    this.minimized = false
+    this.maximized = false
+    this.bounds = {
+      x: options.x ?? 100,
+      y: options.y ?? 100,
+      width: options.width ?? 800,
+      height: options.height ?? 600,
+    }
     state().windows.push(this)
     // As in Electron: every new web contents is announced on the app before it loads anything.
     state().appEvents.emit('web-contents-created', {}, this.webContents)
@@ -174,7 +223,40 @@ export class BrowserWindow extends EventEmitter {
   show() {
     this.shown = true
   }
+  focus() {
+    this.focused++
+  }
+  isMinimized() {
+    return this.minimized
+  }
+  restore() {
+    this.minimized = false
+  }
+  isMaximized() {
+    return this.maximized
+  }
+  maximize() {
+    this.maximized = true
+  }
+  getBounds() {
+    return { ...this.bounds }
+  }
+  getNormalBounds() {
+    return { ...this.bounds }
+  }
+  setBounds(bounds) {
+    this.bounds = { ...this.bounds, ...bounds }
+  }
+  isDestroyed() {
+    return false
+  }
+  /** As the user closing it: 'close' (which a listener may prevent), then 'closed'. */
+  close() {
+    let prevented = false
+    this.emit('close', { preventDefault: () => (prevented = true) })
+    if (!prevented) this.emit('closed')
+  }
 }
 
-const electron = { app, protocol, session, ipcMain, Menu, dialog, shell, BrowserWindow, safeStorage, utilityProcess }
+const electron = { app, protocol, session, ipcMain, Menu, dialog, shell, screen, BrowserWindow, safeStorage, utilityProcess }
 export default electron

@@ -19,10 +19,24 @@ export interface StandInWebContents {
   listenerCount(event: string): number
 }
 
+export interface Bounds {
+  x: number
+  y: number
+  width: number
+  height: number
+}
+
 export interface StandInWindow {
   options: { webPreferences: Record<string, unknown> } & Record<string, unknown>
   webContents: StandInWebContents
   loadedUrl: string | null
+  focused: number
+  minimized: boolean
+  maximized: boolean
+  bounds: Bounds
+  setBounds(bounds: Partial<Bounds>): void
+  /** As the user closing it. */
+  close(): void
 }
 
 export type IpcListener = (
@@ -30,8 +44,24 @@ export type IpcListener = (
   ...args: unknown[]
 ) => unknown
 
+export interface StandInOptions {
+  isPackaged: boolean
+  userData: string
+  appPath: string
+  singleInstanceLock?: boolean
+  displays?: { id: number; workArea: Bounds }[]
+}
+
 export interface StandInState {
-  options: { isPackaged: boolean; userData: string; appPath: string }
+  options: StandInOptions
+  singleInstanceLockRequests: number
+  recentDocuments: string[]
+  /** What the next open/save dialogs answer: a path, or null for Cancel. */
+  dialogAnswers: (string | null)[]
+  dialogsShown: { kind: 'open' | 'save'; title?: string; defaultPath?: string }[]
+  /** What the next synchronous message boxes answer (a button index). */
+  messageBoxAnswers: number[]
+  messageBoxes: { message?: string; buttons?: string[] }[]
   isReady: boolean
   /** How many times main sealed something with the keychain (safeStorage). */
   sealed: number
@@ -68,11 +98,13 @@ export interface StandInState {
 export interface MenuTemplateItem {
   role?: string
   label?: string
+  accelerator?: string
+  click?: () => void
   submenu?: MenuTemplateItem[]
 }
 
 interface StandInModule {
-  resetStandIn(options: StandInState['options']): StandInState
+  resetStandIn(options: StandInOptions): StandInState
   emitReady(): void
 }
 
@@ -83,7 +115,8 @@ export interface LaunchedMain {
   rendererDir: string
   secretFile: string
   secretText: string
-  close(): Promise<void>
+  /** Quits the app; `keepData` leaves the data directory for a next launch, `keepBuild` the build. */
+  close(options?: { keepData?: boolean; keepBuild?: boolean }): Promise<void>
 }
 
 const nativeImport = createRequire(import.meta.url)('./native-import.cjs') as (
@@ -121,10 +154,68 @@ export function buildMain(name: string): string {
   return outDir
 }
 
+export interface LaunchOptions {
+  packaged?: boolean
+  devServerUrl?: string
+  /** A data directory from an earlier launch (its recent files, its window position). */
+  dataDir?: string
+  /** Extra command-line arguments, as a file manager passes the file to open. */
+  argv?: string[]
+  /** false: another Flowbench already holds the single-instance lock. */
+  singleInstanceLock?: boolean
+  displays?: StandInOptions['displays']
+}
+
+/** A launch while another Flowbench runs: main should quit without a window. Answers what it asked. */
+export async function launchSecondInstance(
+  outDir: string,
+  options: LaunchOptions = {},
+): Promise<StandInState> {
+  const { electron, windowLoaded } = await startMain(outDir, {
+    ...options,
+    singleInstanceLock: false,
+  })
+  const outcome = await Promise.race([
+    electron.quit.promise.then(() => 'quit'),
+    windowLoaded.then(() => 'window'),
+    new Promise((resolve) => setTimeout(() => resolve('nothing'), 15000)),
+  ])
+  if (outcome !== 'quit') throw new Error(`the second instance did not quit (${String(outcome)})`)
+  return electron
+}
+
 export async function launchMain(
   outDir: string,
-  options: { packaged?: boolean; devServerUrl?: string } = {},
+  options: LaunchOptions = {},
 ): Promise<LaunchedMain> {
+  const { electron, windowLoaded, dataDir, rendererDir, secretFile, secretText } = await startMain(
+    outDir,
+    options,
+  )
+  const window = await Promise.race([
+    windowLoaded,
+    new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('main never loaded a window')), 15000),
+    ),
+  ])
+
+  return {
+    electron,
+    window,
+    rendererDir,
+    secretFile,
+    secretText,
+    async close(closeOptions = {}) {
+      // This launch's own app events: a later launch resets the stand-in's current state.
+      electron.appEvents.emit('window-all-closed')
+      await electron.quit.promise
+      if (!closeOptions.keepData) rmSync(dataDir, { recursive: true, force: true })
+      if (!closeOptions.keepBuild) rmSync(outDir, { recursive: true, force: true })
+    },
+  }
+}
+
+async function startMain(outDir: string, options: LaunchOptions) {
   const rendererDir = path.join(outDir, 'renderer')
   mkdirSync(path.join(rendererDir, 'assets'), { recursive: true })
   writeFileSync(
@@ -135,7 +226,7 @@ export async function launchMain(
   const secretFile = path.join(outDir, 'secret.txt')
   const secretText = 'a file outside the renderer folder'
   writeFileSync(secretFile, secretText)
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'flowbench-electron-'))
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'flowbench-electron-'))
 
   if (!hooksRegistered) {
     register(pathToFileURL(path.join(repoRoot, 'test/electron/electron-hooks.mjs')).href, {
@@ -148,6 +239,8 @@ export async function launchMain(
     isPackaged: options.packaged ?? true,
     userData: dataDir,
     appPath: outDir,
+    ...(options.singleInstanceLock === false ? { singleInstanceLock: false } : {}),
+    ...(options.displays ? { displays: options.displays } : {}),
   })
 
   // main reads these when its module is evaluated.
@@ -156,6 +249,8 @@ export async function launchMain(
     renderer: process.env.ELECTRON_RENDERER_URL,
   }
   process.env.FLOWBENCH_DATA_DIR = dataDir
+  const argvLength = process.argv.length
+  process.argv.push(...(options.argv ?? []))
   if (options.devServerUrl) process.env.ELECTRON_RENDERER_URL = options.devServerUrl
   else delete process.env.ELECTRON_RENDERER_URL
   try {
@@ -164,30 +259,18 @@ export async function launchMain(
       `${pathToFileURL(path.join(outDir, 'main', 'index.js')).href}?launch=${++launches}`,
     )
   } finally {
+    process.argv.length = argvLength
     restoreEnv('FLOWBENCH_DATA_DIR', saved.data)
     restoreEnv('ELECTRON_RENDERER_URL', saved.renderer)
   }
   standIn.emitReady()
-  const window = await Promise.race([
-    electron.firstLoad.promise,
-    new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error('main never loaded a window')), 15000),
-    ),
-  ])
-
   return {
     electron,
-    window,
+    windowLoaded: electron.firstLoad.promise,
+    dataDir,
     rendererDir,
     secretFile,
     secretText,
-    async close() {
-      // This launch's own app events: a later launch resets the stand-in's current state.
-      electron.appEvents.emit('window-all-closed')
-      await electron.quit.promise
-      rmSync(dataDir, { recursive: true, force: true })
-      rmSync(outDir, { recursive: true, force: true })
-    },
   }
 }
 
