@@ -159,7 +159,7 @@ export async function importBundle(
     const validate = (flow: Flow) => validateFlow(flow, { plugins: lookup })
     const { store } = target
     // One transaction: a flow that cannot be deployed leaves every other flow as it was.
-    const flows = store.db.transaction(() => {
+    const flows = store.inTransaction(() => {
       const done: { id: string; revision: number }[] = []
       for (const { flow } of bundle.flows) {
         const existing = store.listFlows({ includeDeleted: true }).find((f) => f.id === flow.id)
@@ -175,7 +175,7 @@ export async function importBundle(
         done.push({ id: flow.id, revision: deployed.revision })
       }
       return done
-    })()
+    })
     const installed = pending ? await pending.commit() : []
     return { flows, plugins: installed.map((p) => p.id) }
   } catch (error) {

@@ -272,6 +272,14 @@ export class Store {
   }
 
   /** Opens (creating if needed) `<dataDir>/flowbench.db`. */
+  /**
+   * Runs store calls as one transaction: all of them are saved, or none (bundle import deploys
+   * every flow of a bundle this way). `work` must be synchronous, as better-sqlite3 requires.
+   */
+  inTransaction<T>(work: () => T): T {
+    return this.db.transaction(work)()
+  }
+
   static open(dataDir: string, options: StoreOptions = {}): Store {
     return new Store(path.join(dataDir, DATABASE_FILE), options)
   }
