@@ -19,6 +19,8 @@ export async function openFlow(page: Page, id: string): Promise<void> {
 export async function dragFromPalette(page: Page, pluginId: string, x: number, y: number): Promise<void> {
   await page.locator('.react-flow__pane').waitFor()
   const before = await page.locator('[data-testid^="node-"].fb-node').count()
+  // Let the canvas finish the frames it has queued (fit-view after opening) before the drop.
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))))
   await page.getByTestId(`palette-${pluginId}`).dragTo(page.locator('.react-flow__pane'), { targetPosition: { x, y } })
   await page.waitForFunction((n) => document.querySelectorAll('.fb-node').length > n, before)
 }
