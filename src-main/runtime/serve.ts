@@ -17,6 +17,7 @@ import type { RunnerLock } from '../store/runner-lock'
 import type { Store } from '../store/store'
 import type { ServedFlow } from './journal-worker'
 import { JournalWorker } from './journal-worker'
+import { pythonHost } from '../../plugins/code.python/host'
 import type { MqttTriggers } from './mqtt-triggers'
 import { MQTT_TRIGGER, startMqttTriggers } from './mqtt-triggers'
 import { startSchedules } from './schedules'
@@ -199,6 +200,11 @@ async function startServing(
     hooks: [...hooks.keys()].map((h) => `/hooks/${h}`),
   })
   worker.wake() // Events a crash left pending run now, once each.
+  // Start the Python sandboxes now, so the first event of a flow with Python code does not wait.
+  if ([...flows.values()].some((s) => s.flow.nodes.some((n) => n.plugin === 'code.python')))
+    void pythonHost()
+      .warmUp()
+      .catch((error: unknown) => log({ level: 'warn', msg: `Python did not start: ${(error as Error).message}` }))
 
   return {
     url: http.url,
