@@ -74,10 +74,17 @@ async function action(
   definition: PluginDefinition<CodeConfig>,
   code: string,
   ctx: PluginContext,
-): Promise<PluginAction<CodeConfig>> {
+): Promise<{
+  run(payload: unknown, ctx: PluginContext): ReturnType<PluginAction['run']>
+  close?(): void | Promise<void>
+}> {
   const created = definition.create()
-  await created.setUp?.({ code }, ctx)
-  return created
+  const config = { code }
+  await created.setUp?.(config, ctx)
+  return {
+    run: (payload, context) => created.run(payload, context, config),
+    close: () => created.close?.(),
+  }
 }
 
 function expectDoubled(result: unknown, input: number): void {

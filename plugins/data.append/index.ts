@@ -30,23 +30,17 @@ export default definePlugin<{ to: string; value: unknown; unique?: boolean }>({
     outputs: { payload: 'The payload (with any payload@ writes).' },
   },
   testTemplate: { config: { to: 'payload@list', value: 3 }, payload: { list: [1, 2] }, expect: { port: 'payload', value: { list: [1, 2, 3] } } },
-  create: () => {
-    let config: { to: string; value: unknown; unique?: boolean }
-    return {
-      setUp(c) {
-        config = c
-      },
-      run(_payload, ctx) {
-        const current = ctx.read(config.to)
-        if (current !== null && !Array.isArray(current)) {
-          throw Object.assign(new Error(`${config.to} holds ${typeof current}, not a list`), { code: 'not-a-list' })
-        }
-        const value = resolveValue(config.value, ctx)
-        const list = current ? [...current] : []
-        if (!config.unique || !list.some((item) => deepEqual(item, value))) list.push(value)
-        ctx.write(config.to, list)
-        return { port: 'payload', value: ctx.payload }
-      },
-    }
-  },
+  create: () => ({
+    run(_payload, ctx, config) {
+      const current = ctx.read(config.to)
+      if (current !== null && !Array.isArray(current)) {
+        throw Object.assign(new Error(`${config.to} holds ${typeof current}, not a list`), { code: 'not-a-list' })
+      }
+      const value = resolveValue(config.value, ctx)
+      const list = current ? [...current] : []
+      if (!config.unique || !list.some((item) => deepEqual(item, value))) list.push(value)
+      ctx.write(config.to, list)
+      return { port: 'payload', value: ctx.payload }
+    },
+  }),
 })

@@ -24,17 +24,11 @@ export default definePlugin<{ from: string; to: string }>({
     outputs: { payload: 'The payload (with any payload@ writes).' },
   },
   testTemplate: { config: { from: 'payload@a', to: 'payload@b' }, payload: { a: 1 }, expect: { port: 'payload', value: { a: 1, b: 1 } } },
-  create: () => {
-    let config: { from: string; to: string }
-    return {
-      setUp(c) {
-        config = c
-      },
-      run(_payload, ctx) {
-        const value = ctx.read(config.from)
-        ctx.write(config.to, value === null || typeof value !== 'object' ? value : structuredClone(value))
-        return { port: 'payload', value: ctx.payload }
-      },
-    }
-  },
+  create: () => ({
+    run(_payload, ctx, config) {
+      const value = ctx.read(config.from)
+      ctx.write(config.to, value === null || typeof value !== 'object' ? value : structuredClone(value))
+      return { port: 'payload', value: ctx.payload }
+    },
+  }),
 })

@@ -39,21 +39,15 @@ export default definePlugin<Config>({
     payload: { email: 'ann@example.com' },
     expect: { port: 'payload', value: { email: '71d4f55f72fa128dfb468a1a3901507c804b74316488744d769d7f4b16696476' } },
   },
-  create: () => {
-    let config: Config
-    return {
-      setUp(c) {
-        config = c
-      },
-      run(_payload, ctx) {
-        for (const ref of config.paths) {
-          const value = ctx.read(ref)
-          if (value === null) continue
-          const text = typeof value === 'string' ? value : JSON.stringify(value)
-          ctx.write(ref, createHash(config.algorithm ?? 'sha256').update((config.salt ?? '') + text).digest('hex'))
-        }
-        return { port: 'payload', value: ctx.payload }
-      },
-    }
-  },
+  create: () => ({
+    run(_payload, ctx, config) {
+      for (const ref of config.paths) {
+        const value = ctx.read(ref)
+        if (value === null) continue
+        const text = typeof value === 'string' ? value : JSON.stringify(value)
+        ctx.write(ref, createHash(config.algorithm ?? 'sha256').update((config.salt ?? '') + text).digest('hex'))
+      }
+      return { port: 'payload', value: ctx.payload }
+    },
+  }),
 })

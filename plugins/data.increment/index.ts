@@ -28,24 +28,18 @@ export default definePlugin<{ path: string; by?: number | string }>({
     outputs: { payload: 'The payload (with any payload@ writes).' },
   },
   testTemplate: { config: { path: 'payload@count', by: 2 }, payload: { count: 1 }, expect: { port: 'payload', value: { count: 3 } } },
-  create: () => {
-    let config: { path: string; by?: number | string }
-    return {
-      setUp(c) {
-        config = c
-      },
-      run(_payload, ctx) {
-        const current = ctx.read(config.path)
-        const by = resolveValue(config.by ?? 1, ctx)
-        if (typeof by !== 'number' || !Number.isFinite(by)) {
-          throw Object.assign(new Error(`"By" must be a number, got ${JSON.stringify(by)}`), { code: 'not-a-number' })
-        }
-        if (current !== null && (typeof current !== 'number' || !Number.isFinite(current))) {
-          throw Object.assign(new Error(`${config.path} holds ${JSON.stringify(current)}, not a number`), { code: 'not-a-number' })
-        }
-        ctx.write(config.path, (current ?? 0) + by)
-        return { port: 'payload', value: ctx.payload }
-      },
-    }
-  },
+  create: () => ({
+    run(_payload, ctx, config) {
+      const current = ctx.read(config.path)
+      const by = resolveValue(config.by ?? 1, ctx)
+      if (typeof by !== 'number' || !Number.isFinite(by)) {
+        throw Object.assign(new Error(`"By" must be a number, got ${JSON.stringify(by)}`), { code: 'not-a-number' })
+      }
+      if (current !== null && (typeof current !== 'number' || !Number.isFinite(current))) {
+        throw Object.assign(new Error(`${config.path} holds ${JSON.stringify(current)}, not a number`), { code: 'not-a-number' })
+      }
+      ctx.write(config.path, (current ?? 0) + by)
+      return { port: 'payload', value: ctx.payload }
+    },
+  }),
 })

@@ -44,21 +44,15 @@ export default definePlugin<Config>({
     outputs: { payload: 'The payload (with any payload@ values masked).' },
   },
   testTemplate: { config: { paths: ['payload@card', 'payload@email'], keepEnd: 4 }, payload: { card: '4111111111111111', email: 'ann@example.com' }, expect: { port: 'payload', value: { card: '************1111', email: 'a***@example.com' } } },
-  create: () => {
-    let config: Config
-    return {
-      setUp(c) {
-        config = c
-      },
-      run(_payload, ctx) {
-        for (const ref of config.paths) {
-          const value = ctx.read(ref)
-          if (value === null) continue
-          const text = typeof value === 'string' ? value : JSON.stringify(value)
-          ctx.write(ref, mask(text, config.keepStart ?? 0, config.keepEnd ?? 4, config.char ?? '*'))
-        }
-        return { port: 'payload', value: ctx.payload }
-      },
-    }
-  },
+  create: () => ({
+    run(_payload, ctx, config) {
+      for (const ref of config.paths) {
+        const value = ctx.read(ref)
+        if (value === null) continue
+        const text = typeof value === 'string' ? value : JSON.stringify(value)
+        ctx.write(ref, mask(text, config.keepStart ?? 0, config.keepEnd ?? 4, config.char ?? '*'))
+      }
+      return { port: 'payload', value: ctx.payload }
+    },
+  }),
 })

@@ -49,20 +49,14 @@ export default definePlugin<Config>({
     outputs: { payload: 'The payload (with any payload@ writes).' },
   },
   testTemplate: { config: { into: 'payload@a', from: { y: 2 }, deep: true }, payload: { a: { x: 1 } }, expect: { port: 'payload', value: { a: { x: 1, y: 2 } } } },
-  create: () => {
-    let config: Config
-    return {
-      setUp(c) {
-        config = c
-      },
-      run(_payload, ctx) {
-        const from = resolveValue(config.from, ctx)
-        if (!isObject(from)) throw Object.assign(new Error(`"From" must be an object, got ${JSON.stringify(from)}`), { code: 'not-an-object' })
-        const current = ctx.read(config.into)
-        if (current !== null && !isObject(current)) throw Object.assign(new Error(`${config.into} holds ${JSON.stringify(current)}, not an object`), { code: 'not-an-object' })
-        ctx.write(config.into, merge(current ?? {}, from, config.deep ?? true))
-        return { port: 'payload', value: ctx.payload }
-      },
-    }
-  },
+  create: () => ({
+    run(_payload, ctx, config) {
+      const from = resolveValue(config.from, ctx)
+      if (!isObject(from)) throw Object.assign(new Error(`"From" must be an object, got ${JSON.stringify(from)}`), { code: 'not-an-object' })
+      const current = ctx.read(config.into)
+      if (current !== null && !isObject(current)) throw Object.assign(new Error(`${config.into} holds ${JSON.stringify(current)}, not an object`), { code: 'not-an-object' })
+      ctx.write(config.into, merge(current ?? {}, from, config.deep ?? true))
+      return { port: 'payload', value: ctx.payload }
+    },
+  }),
 })

@@ -28,18 +28,12 @@ export default definePlugin<{ template: string; to?: string }>({
     outputs: { payload: '`{ "text": "…" }`' },
   },
   testTemplate: { config: { template: 'Total: {{ payload.total }}' }, payload: { total: 7 }, expect: { port: 'payload', value: { text: 'Total: 7' } } },
-  create: () => {
-    let config: { template: string; to?: string }
-    return {
-      setUp(c) {
-        config = c
-      },
-      run(_payload, ctx) {
-        const rendered = ctx.template(config.template)
-        const text = typeof rendered === 'string' ? rendered : rendered === null ? '' : typeof rendered === 'object' ? JSON.stringify(rendered) : String(rendered)
-        if (config.to) ctx.write(config.to, text)
-        return { port: 'payload', value: { text } }
-      },
-    }
-  },
+  create: () => ({
+    run(_payload, ctx, config) {
+      const rendered = ctx.template(config.template)
+      const text = typeof rendered === 'string' ? rendered : rendered === null ? '' : typeof rendered === 'object' ? JSON.stringify(rendered) : String(rendered)
+      if (config.to) ctx.write(config.to, text)
+      return { port: 'payload', value: { text } }
+    },
+  }),
 })

@@ -28,17 +28,11 @@ export default definePlugin<{ level: LogLevel; message: string }>({
     outputs: { payload: 'The payload, unchanged.' },
   },
   testTemplate: { config: { message: 'total {{ payload.total }}' }, payload: { total: 3 }, expect: { port: 'payload', value: { total: 3 } } },
-  create: () => {
-    let config: { level: LogLevel; message: string }
-    return {
-      setUp(c) {
-        config = c
-      },
-      run(payload, ctx) {
-        const text = ctx.template(config.message)
-        ctx.log(config.level ?? 'info', typeof text === 'string' ? text : JSON.stringify(text))
-        return { port: 'payload', value: payload }
-      },
-    }
-  },
+  create: () => ({
+    run(payload, ctx, config) {
+      const text = ctx.template(config.message)
+      ctx.log(config.level ?? 'info', typeof text === 'string' ? text : JSON.stringify(text))
+      return { port: 'payload', value: payload }
+    },
+  }),
 })

@@ -35,21 +35,15 @@ export default definePlugin<Config>({
     outputs: { result: "The child flow's result." },
   },
   testTemplate: { config: { flowId: 'missing-flow' }, payload: {}, expect: { port: 'error' } },
-  create: () => {
-    let config: Config
-    return {
-      setUp(c) {
-        config = c
-      },
-      async run(payload, ctx) {
-        const input = config.input ? ctx.evaluate(config.input) : payload
-        const outcome = await ctx.runSubflow(config.flowId, { input, inheritContext: config.inheritContext ?? false })
-        if (outcome.status !== 'succeeded') {
-          const reason = outcome.errors.map((e) => (e.nodeId ? `${e.nodeId}: ${e.message}` : e.message)).join('; ')
-          throw Object.assign(new Error(`Subflow "${config.flowId}" ${outcome.status}: ${reason}`), { code: 'subflow-failed' })
-        }
-        return { port: 'result', value: outcome.result ?? {} }
-      },
-    }
-  },
+  create: () => ({
+    async run(payload, ctx, config) {
+      const input = config.input ? ctx.evaluate(config.input) : payload
+      const outcome = await ctx.runSubflow(config.flowId, { input, inheritContext: config.inheritContext ?? false })
+      if (outcome.status !== 'succeeded') {
+        const reason = outcome.errors.map((e) => (e.nodeId ? `${e.nodeId}: ${e.message}` : e.message)).join('; ')
+        throw Object.assign(new Error(`Subflow "${config.flowId}" ${outcome.status}: ${reason}`), { code: 'subflow-failed' })
+      }
+      return { port: 'result', value: outcome.result ?? {} }
+    },
+  }),
 })

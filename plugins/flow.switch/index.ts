@@ -54,17 +54,11 @@ export default definePlugin<Config>({
     payload: { priority: 'low' },
     expect: { port: 'low' },
   },
-  create: () => {
-    let config: Config
-    return {
-      setUp(c) {
-        config = c
-      },
-      run(payload, ctx) {
-        const value = ctx.evaluate(config.value)
-        const match = config.cases.find((c) => same(c.equals, value))
-        return { port: match ? match.port : 'default', value: payload }
-      },
-    }
-  },
+  create: () => ({
+    run(payload, ctx, config) {
+      const value = ctx.evaluate(config.value)
+      const match = config.cases.find((c) => same(c.equals, value))
+      return { port: match ? match.port : 'default', value: payload }
+    },
+  }),
 })

@@ -26,16 +26,10 @@ export default definePlugin<{ message: string; code?: string }>({
     inputs: { payload: 'Any value.' },
   },
   testTemplate: { config: { message: 'boom' }, payload: {}, expect: { port: 'error' } },
-  create: () => {
-    let config: { message: string; code?: string }
-    return {
-      setUp(c) {
-        config = c
-      },
-      run(_payload, ctx) {
-        const message = ctx.template(config.message)
-        throw Object.assign(new Error(typeof message === 'string' ? message : JSON.stringify(message)), { code: config.code ?? 'thrown' })
-      },
-    }
-  },
+  create: () => ({
+    run(_payload, ctx, config) {
+      const message = ctx.template(config.message)
+      throw Object.assign(new Error(typeof message === 'string' ? message : JSON.stringify(message)), { code: config.code ?? 'thrown' })
+    },
+  }),
 })

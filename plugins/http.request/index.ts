@@ -50,55 +50,49 @@ export default definePlugin<Config>({
     outputs: { response: 'The response: `{ status, headers, body }`.' },
   },
   testTemplate: { config: { url: 'https://example.com' }, payload: {}, expect: { port: 'error' } },
-  create: () => {
-    let config: Config
-    return {
-      setUp(c) {
-        config = c
-      },
-      async run(_payload, ctx) {
-        if (ctx.testing) throw failure('no-mock', `Node "${ctx.nodeId}" would call the network during a test; add a mock for it ({ "port": "response", "value": … })`)
-        const url = String(ctx.template(config.url))
-        let parsed: URL
+  create: () => ({
+    async run(_payload, ctx, config) {
+      if (ctx.testing) throw failure('no-mock', `Node "${ctx.nodeId}" would call the network during a test; add a mock for it ({ "port": "response", "value": … })`)
+      const url = String(ctx.template(config.url))
+      let parsed: URL
+      try {
+        parsed = new URL(url)
+      } catch {
+        throw failure('invalid-url', `"${url}" is not a URL`)
+      }
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw failure('invalid-url', `Only http and https URLs can be called (got ${parsed.protocol})`)
+      const method = config.method ?? 'GET'
+      const headers: Record<string, string> = {}
+      for (const [name, value] of Object.entries(config.headers ?? {})) headers[name] = String(ctx.template(value))
+      let body: string | undefined
+      if (config.body !== undefined && method !== 'GET' && method !== 'HEAD') {
+        const resolved = ctx.resolve(config.body)
+        body = typeof resolved === 'string' ? resolved : JSON.stringify(resolved)
+        if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = typeof resolved === 'string' ? 'text/plain' : 'application/json'
+      }
+      const timeoutMs = config.timeoutMs ?? 5000
+      const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)])
+      let response: Response
+      try {
+        response = await fetch(parsed, { method, headers, body, signal, redirect: 'follow' })
+      } catch (error) {
+        if (ctx.signal.aborted) throw error
+        const timedOut = (error as Error).name === 'TimeoutError' || signal.reason?.name === 'TimeoutError'
+        throw failure(timedOut ? 'timeout' : 'http-error', timedOut ? `${method} ${url} timed out after ${timeoutMs} ms` : `${method} ${url} failed: ${(error as Error).cause ? String((error as { cause: unknown }).cause) : (error as Error).message}`)
+      }
+      const text = await response.text()
+      if (text.length > MAX_BODY_BYTES) throw failure('http-error', `${method} ${url}: the response is larger than 10 MB`)
+      const type = response.headers.get('content-type') ?? ''
+      let responseBody: unknown = text
+      if (/json/i.test(type) && text) {
         try {
-          parsed = new URL(url)
+          responseBody = JSON.parse(text)
         } catch {
-          throw failure('invalid-url', `"${url}" is not a URL`)
+          responseBody = text
         }
-        if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw failure('invalid-url', `Only http and https URLs can be called (got ${parsed.protocol})`)
-        const method = config.method ?? 'GET'
-        const headers: Record<string, string> = {}
-        for (const [name, value] of Object.entries(config.headers ?? {})) headers[name] = String(ctx.template(value))
-        let body: string | undefined
-        if (config.body !== undefined && method !== 'GET' && method !== 'HEAD') {
-          const resolved = ctx.resolve(config.body)
-          body = typeof resolved === 'string' ? resolved : JSON.stringify(resolved)
-          if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = typeof resolved === 'string' ? 'text/plain' : 'application/json'
-        }
-        const timeoutMs = config.timeoutMs ?? 5000
-        const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)])
-        let response: Response
-        try {
-          response = await fetch(parsed, { method, headers, body, signal, redirect: 'follow' })
-        } catch (error) {
-          if (ctx.signal.aborted) throw error
-          const timedOut = (error as Error).name === 'TimeoutError' || signal.reason?.name === 'TimeoutError'
-          throw failure(timedOut ? 'timeout' : 'http-error', timedOut ? `${method} ${url} timed out after ${timeoutMs} ms` : `${method} ${url} failed: ${(error as Error).cause ? String((error as { cause: unknown }).cause) : (error as Error).message}`)
-        }
-        const text = await response.text()
-        if (text.length > MAX_BODY_BYTES) throw failure('http-error', `${method} ${url}: the response is larger than 10 MB`)
-        const type = response.headers.get('content-type') ?? ''
-        let responseBody: unknown = text
-        if (/json/i.test(type) && text) {
-          try {
-            responseBody = JSON.parse(text)
-          } catch {
-            responseBody = text
-          }
-        }
-        if (config.failOnStatus && response.status >= 400) throw failure('http-status', `${method} ${url} answered ${response.status}`)
-        return { port: 'response', value: { status: response.status, headers: Object.fromEntries(response.headers.entries()), body: responseBody } }
-      },
-    }
-  },
+      }
+      if (config.failOnStatus && response.status >= 400) throw failure('http-status', `${method} ${url} answered ${response.status}`)
+      return { port: 'response', value: { status: response.status, headers: Object.fromEntries(response.headers.entries()), body: responseBody } }
+    },
+  }),
 })

@@ -33,20 +33,14 @@ export default definePlugin<Config>({
     outputs: { payload: 'The payload, unchanged.' },
   },
   testTemplate: { config: { consent: 'marketing', granted: true }, payload: { a: 1 }, expect: { port: 'payload', value: { a: 1 } } },
-  create: () => {
-    let config: Config
-    return {
-      setUp(c) {
-        config = c
-      },
-      run(payload, ctx) {
-        const name = ctx.resolve(config.consent)
-        if (typeof name !== 'string' || !name.trim()) throw Object.assign(new Error(`The consent name must be text, got ${JSON.stringify(name)}`), { code: 'invalid-consent' })
-        const record: Record<string, unknown> = { granted: config.granted ?? true, at: ctx.state.event.time }
-        if (config.expiresAt) record.expiresAt = ctx.resolve(config.expiresAt)
-        ctx.write(`profile@consents.${name.trim().replace(/\./g, '_')}`, record)
-        return { port: 'payload', value: payload }
-      },
-    }
-  },
+  create: () => ({
+    run(payload, ctx, config) {
+      const name = ctx.resolve(config.consent)
+      if (typeof name !== 'string' || !name.trim()) throw Object.assign(new Error(`The consent name must be text, got ${JSON.stringify(name)}`), { code: 'invalid-consent' })
+      const record: Record<string, unknown> = { granted: config.granted ?? true, at: ctx.state.event.time }
+      if (config.expiresAt) record.expiresAt = ctx.resolve(config.expiresAt)
+      ctx.write(`profile@consents.${name.trim().replace(/\./g, '_')}`, record)
+      return { port: 'payload', value: payload }
+    },
+  }),
 })

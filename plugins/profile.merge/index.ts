@@ -32,22 +32,16 @@ export default definePlugin<Config>({
     outputs: { payload: 'The payload, unchanged.' },
   },
   testTemplate: { config: { traits: { tier: 'gold' } }, payload: { a: 1 }, expect: { port: 'payload', value: { a: 1 } } },
-  create: () => {
-    let config: Config
-    return {
-      setUp(c) {
-        config = c
-      },
-      run(payload, ctx) {
-        for (const [name, raw] of Object.entries(config.traits)) {
-          const value = resolveValue(raw, ctx)
-          if (value === null || value === undefined) continue
-          const ref = `profile@traits.${name}`
-          if (config.strategy === 'keep-existing' && ctx.read(ref) !== null) continue
-          ctx.write(ref, value)
-        }
-        return { port: 'payload', value: payload }
-      },
-    }
-  },
+  create: () => ({
+    run(payload, ctx, config) {
+      for (const [name, raw] of Object.entries(config.traits)) {
+        const value = resolveValue(raw, ctx)
+        if (value === null || value === undefined) continue
+        const ref = `profile@traits.${name}`
+        if (config.strategy === 'keep-existing' && ctx.read(ref) !== null) continue
+        ctx.write(ref, value)
+      }
+      return { port: 'payload', value: payload }
+    },
+  }),
 })

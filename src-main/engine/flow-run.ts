@@ -361,7 +361,7 @@ export class FlowRun {
     record.attempts = 1
     context.payload = value
     context.payloadCopied = false
-    const outcome = action.run(value, context)
+    const outcome = action.run(value, context, node.config)
     if (isThenable(outcome)) return untilCancelled(outcome as Promise<RunResult>, this.signal).then((result) => checkResults(result, node))
     return checkResults(outcome as RunResult, node)
   }

@@ -41,7 +41,7 @@ export function untilCancelled<T>(promise: Promise<T>, signal: AbortSignal): Pro
   })
 }
 
-function withTimeout(action: PluginAction, payload: unknown, context: NodeContext, timeoutMs: number, signal: AbortSignal): Promise<RunResult> {
+function withTimeout(action: PluginAction, payload: unknown, context: NodeContext, config: unknown, timeoutMs: number, signal: AbortSignal): Promise<RunResult> {
   const controller = new AbortController()
   const onRunAbort = () => controller.abort(signal.reason)
   signal.addEventListener('abort', onRunAbort, { once: true })
@@ -52,7 +52,7 @@ function withTimeout(action: PluginAction, payload: unknown, context: NodeContex
       reject(new NodeFailure('timeout', `Node "${context.nodeId}" timed out after ${timeoutMs} ms`))
     }, timeoutMs)
     Promise.resolve()
-      .then(() => action.run(payload, context))
+      .then(() => action.run(payload, context, config as Record<string, unknown>))
       .then(resolve, reject)
       .finally(() => {
         clearTimeout(timer)
@@ -72,7 +72,7 @@ export async function invokeWithPolicy(node: PlanNode, action: PluginAction, con
     context.payload = value
     context.payloadCopied = false
     try {
-      let outcome = timeoutMs ? await withTimeout(action, value, context, timeoutMs, signal) : action.run(value, context)
+      let outcome = timeoutMs ? await withTimeout(action, value, context, node.config, timeoutMs, signal) : action.run(value, context, node.config)
       if (isThenable(outcome)) outcome = await untilCancelled(outcome as Promise<RunResult>, signal)
       // An invalid result counts as a failed attempt, like a thrown error.
       return checkResults(outcome as RunResult, node)

@@ -108,7 +108,8 @@ export interface PluginContext {
 /** The action object a plugin creates once per run (Tracardi's lifecycle). */
 export interface PluginAction<Config = Record<string, unknown>> {
   setUp?(config: Config, ctx: PluginContext): void | Promise<void>
-  run(payload: unknown, ctx: PluginContext): RunResult | Promise<RunResult>
+  /** `config` is the node's config, as `setUp` got it: actions need not keep their own copy. */
+  run(payload: unknown, ctx: PluginContext, config: Config): RunResult | Promise<RunResult>
   close?(): void | Promise<void>
 }
 
