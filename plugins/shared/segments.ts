@@ -38,14 +38,9 @@ export function segmentPlugin(spec: SegmentPlugin): PluginDefinition<{ segment: 
     form: [{ title: 'Segment', fields: [{ field: 'segment', widget: 'template' }] }],
     docs: { markdown: spec.docs.markdown, inputs: { payload: 'Any value.' }, outputs: spec.docs.outputs },
     testTemplate: { config: { segment: 'vip' }, payload: { a: 1 }, expect: { port: spec.expectPort, value: { a: 1 } } },
-    create: () => {
-      let config: { segment: string }
-      return {
-        setUp(c) {
-          config = c
-        },
-        run: (payload, ctx) => spec.act(ctx.state.profile.segments, segmentName(config, ctx), payload),
-      }
-    },
+    create: () => ({
+      run: (payload, ctx, config) =>
+        spec.act(ctx.state.profile.segments, segmentName(config, ctx), payload),
+    }),
   })
 }
