@@ -37,6 +37,9 @@ import { CoverageBar } from '../coverage/CoverageBar'
 import { caseForPort, uncoveredByNode } from '../coverage/coverage-case'
 import { TestBench } from '../testbench/TestBench'
 import { TraceView } from '../testbench/TraceView'
+import { useLastEvent, useLastEvents } from '../testbench/last-event'
+import type { RunWith } from '../testbench/RunWithDialog'
+import { RunWithDialog } from '../testbench/RunWithDialog'
 import type { ExecutionReport } from '../../src-shared/engine/report'
 import type { TestCase } from '../../src-shared/flow/types'
 
@@ -89,6 +92,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
   const [historyOpen, setHistoryOpen] = useState(false)
   const [historyKey, setHistoryKey] = useState(0)
   const [shortcutsOpen, setShortcutsOpen] = useState(false)
+  const [runWithOpen, setRunWithOpen] = useState(false)
   const [conflict, setConflict] = useState<{ flow: Record<string, unknown>; source: string; existingName: string } | null>(null)
   const [trace, setTrace] = useState<{ report: ExecutionReport; title: string; caseIndex: number | null } | null>(null)
   const [runsKey, setRunsKey] = useState(0)
@@ -106,6 +110,8 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
   const reactFlow = useReactFlow()
   const openingRef = useRef<string | null>(null)
   const panels = usePanelSizes()
+  const flowId = useDesigner((s) => s.flowId)
+  const lastEvent = useLastEvent(flowId)
 
   const lookup = useMemo(() => {
     const byId = new Map(plugins.map((p) => [p.id, p as unknown as PluginMeta]))
@@ -406,24 +412,35 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
     onMessage('Added a test case from this run')
   }, [trace, store, onMessage])
 
-  /** Runs the draft once with the first test case's event (or an empty one) and shows the run. */
-  const runOnce = async () => {
+  /** Runs the draft with an event (and maybe a starting profile and mocks), remembers the event, shows the run. */
+  const runDraft = async (run: RunWith) => {
     const state = store.getState()
     if (!state.flow || !state.flowId) return
-    const first = state.flow.tests?.[0]
     try {
       await flushSave()
       const report = (await call('flows.run', {
         id: state.flowId,
-        event: (first?.event as Record<string, unknown> | undefined) ?? {},
-        ...(first?.profile ? { profile: first.profile as Record<string, unknown> } : {}),
-        ...(first?.mocks ? { mocks: first.mocks } : {}),
+        event: run.event,
+        ...(run.profile ? { profile: run.profile } : {}),
+        ...(run.mocks ? { mocks: run.mocks } : {}),
       })) as unknown as ExecutionReport
-      showRun(report, first ? `Run with “${first.name}”` : 'Run with an empty event')
+      useLastEvents.getState().remember(state.flowId, { event: run.event, ...(run.profile ? { profile: run.profile } : {}) })
+      showRun(report, run.title)
       setRunsKey((k) => k + 1)
     } catch (error) {
       onMessage((error as Error).message, 'error')
     }
+  }
+
+  /** Runs the draft once with the first test case's event (or an empty one). */
+  const runOnce = () => {
+    const first = store.getState().flow?.tests?.[0]
+    return runDraft({
+      event: (first?.event as Record<string, unknown> | undefined) ?? {},
+      ...(first?.profile ? { profile: first.profile as Record<string, unknown> } : {}),
+      ...(first?.mocks ? { mocks: first.mocks } : {}),
+      title: first ? `Run with “${first.name}”` : 'Run with an empty event',
+    })
   }
 
   /** Downloads the production flow (and its tests and plugins) as a `.flowbundle`. */
@@ -512,6 +529,9 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
             </button>
             <button className="ghost" onClick={() => void runOnce()} title="Run the draft with the first test case's event" data-testid="run-button">
               Run
+            </button>
+            <button className="ghost" onClick={() => setRunWithOpen(true)} title="Run the draft with a test case's event, pasted JSON or the last event used" data-testid="run-with-button">
+              Run with…
             </button>
             <button className="ghost" onClick={() => setHistoryOpen((v) => !v)} data-testid="history-button">
               History
@@ -647,6 +667,9 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
         />
       )}
       {deployOpen && <DeployDialog problems={problems} onDeploy={deploy} onClose={() => setDeployOpen(false)} />}
+      {runWithOpen && flow && (
+        <RunWithDialog cases={flow.tests ?? NO_TESTS} last={lastEvent} onRun={runDraft} onClose={() => setRunWithOpen(false)} />
+      )}
       {shortcutsOpen && <ShortcutSheet onClose={() => setShortcutsOpen(false)} />}
     </div>
   )

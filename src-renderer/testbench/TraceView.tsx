@@ -33,7 +33,7 @@ export function TraceView({ report, title, onClose }: { report: ExecutionReport;
   const longest = Math.max(0.001, ...ran.map((n) => n.durationMs))
   const node = picked ?? ran[0] ?? null
   return (
-    <div className="trace" data-testid="trace-view">
+    <div className="trace" data-testid="trace-view" data-run-id={report.runId}>
       <header className="trace-header">
         <strong>{title}</strong>
         <span className={`pill ${report.status === 'succeeded' ? 'live' : 'bad'}`} data-testid="trace-status">
