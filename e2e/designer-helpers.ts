@@ -139,3 +139,11 @@ export async function runWith(page: Page, choose: (dialog: ReturnType<Page['getB
     return view !== null && view.getAttribute('data-run-id') !== id
   }, before)
 }
+
+/** Zooms the canvas out until the node is drawn (nodes outside the view are not in the DOM). */
+export async function revealNode(page: Page, id: string): Promise<void> {
+  for (let i = 0; i < 8 && (await page.getByTestId(`node-${id}`).count()) === 0; i++) {
+    await page.locator('.react-flow__controls-zoomout').click()
+  }
+  await page.getByTestId(`node-${id}`).waitFor()
+}

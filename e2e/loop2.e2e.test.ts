@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { ExecutionReport } from '../src-shared/engine/report'
-import { openFlow, runWith, sampleFlow } from './designer-helpers'
+import { openFlow, revealNode, runWith, sampleFlow, selectNode } from './designer-helpers'
 import { useAppPerTest } from './helpers'
 
 const getApp = useAppPerTest({
@@ -103,5 +103,50 @@ describe("the analyst's loop, part 2", () => {
     expect(last.state.profile).toMatchObject({
       traits: { name: 'Grace', totalSpent: 1050, vip: true },
     })
+  })
+
+  it('previews conditions, templates and references against a sample event, flags missing paths and masks secrets', async () => {
+    const { page } = getApp()
+    await openSample('vip-tagging')
+    const form = page.getByTestId('inspector-form')
+    const preview = (id: string) => form.getByTestId(`preview-${id}`)
+
+    // A condition, against the first case (profile.traits.totalSpent is 200).
+    await selectNode(page, 'threshold')
+    await expect(page.getByTestId('preview-sample').inputValue()).resolves.toBe(
+      'the event of “A big purchase makes a VIP”',
+    )
+    await expect.poll(() => preview('root_condition').textContent()).toBe('→ false')
+    await form.locator('#root_condition').fill('profile.traits.totalSpent >= 100')
+    await expect.poll(() => preview('root_condition').textContent()).toBe('→ true')
+    // A broken expression shows its error inline instead of a value.
+    await form.locator('#root_condition').fill('profile.traits.totalSpent >=')
+    await form.getByTestId('expr-error-root_condition').waitFor()
+    await expect(preview('root_condition').count()).resolves.toBe(0)
+
+    // A reference: its value, then a path the sample lacks is a warning.
+    await selectNode(page, 'spend')
+    await expect.poll(() => preview('root_by').textContent()).toBe('→ 1250')
+    await page
+      .getByTestId('preview-sample')
+      .selectOption({ label: 'the event of “A small purchase only counts”' })
+    await expect.poll(() => preview('root_by').textContent()).toBe('→ 20')
+    await form.getByLabel('By', { exact: true }).fill('event@properties.totl')
+    await expect.poll(() => preview('root_by').getAttribute('data-kind')).toBe('warning')
+    await expect(preview('root_by').textContent()).resolves.toContain(
+      'event@properties.totl is not in the event of “A small purchase only counts”',
+    )
+
+    // A template, with a secret that is shown masked and never read.
+    await revealNode(page, 'welcome')
+    await selectNode(page, 'welcome')
+    await expect
+      .poll(() => preview('root_message').textContent())
+      .toBe('→ Ada is now VIP after 3 purchases (200 spent)')
+    await form
+      .locator('#root_message')
+      .fill('Key {{ secrets.crm.apiKey }} for {{ upper(profile.traits.name) }}')
+    await expect.poll(() => preview('root_message').textContent()).toBe('→ Key •••• for ADA')
+    await page.screenshot({ path: '/tmp/loop2-preview.png' })
   })
 })

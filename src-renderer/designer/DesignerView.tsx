@@ -38,6 +38,8 @@ import { caseForPort, uncoveredByNode } from '../coverage/coverage-case'
 import { TestBench } from '../testbench/TestBench'
 import { TraceView } from '../testbench/TraceView'
 import { useLastEvent, useLastEvents } from '../testbench/last-event'
+import type { SampleRun } from '../testbench/last-event'
+import type { PreviewSample } from '../inspector/preview'
 import type { RunWith } from '../testbench/RunWithDialog'
 import { RunWithDialog } from '../testbench/RunWithDialog'
 import type { ExecutionReport } from '../../src-shared/engine/report'
@@ -112,6 +114,8 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
   const panels = usePanelSizes()
   const flowId = useDesigner((s) => s.flowId)
   const lastEvent = useLastEvent(flowId)
+  const tests = flow?.tests ?? NO_TESTS
+  const samples = useMemo(() => previewSamples(tests, lastEvent), [tests, lastEvent])
 
   const lookup = useMemo(() => {
     const byId = new Map(plugins.map((p) => [p.id, p as unknown as PluginMeta]))
@@ -608,7 +612,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
       </main>
 
       <aside className="inspector" data-testid="inspector">
-        <Inspector problems={problems} structure={structure} trace={trace?.report ?? null} onUseAsMock={pinAsMock} onCaseFromRun={caseFromRun} />
+        <Inspector problems={problems} structure={structure} trace={trace?.report ?? null} onUseAsMock={pinAsMock} onCaseFromRun={caseFromRun} samples={samples} />
       </aside>
 
       <section className="bottom-panel" data-testid="bottom-panel">
@@ -673,6 +677,19 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
       {shortcutsOpen && <ShortcutSheet onClose={() => setShortcutsOpen(false)} />}
     </div>
   )
+}
+
+/** What the inspector can preview expressions against: each test case's event, then the last event used. */
+function previewSamples(tests: TestCase[], last: SampleRun | null): PreviewSample[] {
+  const samples: PreviewSample[] = tests.map((t, i) => ({
+    label: `the event of “${t.name || `Case ${i + 1}`}”`,
+    event: t.event as Record<string, unknown>,
+    ...(t.profile ? { profile: t.profile as Record<string, unknown> } : {}),
+    ...(t.session ? { session: t.session as Record<string, unknown> } : {}),
+  }))
+  if (last) samples.push({ label: 'the last event used', ...last })
+  // Labels pick the sample in the inspector, so two cases with one name keep the first.
+  return samples.filter((s, i) => samples.findIndex((o) => o.label === s.label) === i)
 }
 
 /** A flow as its `.flow.json` file holds it. */
