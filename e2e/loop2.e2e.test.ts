@@ -149,4 +149,43 @@ describe("the analyst's loop, part 2", () => {
     await expect.poll(() => preview('root_message').textContent()).toBe('→ Key •••• for ADA')
     await page.screenshot({ path: '/tmp/loop2-preview.png' })
   })
+
+  it('shows in the trace what a flow.if condition and a flow.switch value evaluated to', async () => {
+    const { page } = getApp()
+    await openSample('ticket-router')
+    const decision = page.getByTestId('trace-decision')
+    const runCase = (name: string) =>
+      runWith(page, async (dialog) => {
+        await dialog.getByTestId('run-with-source-case').check()
+        await dialog.getByTestId('run-with-case').selectOption({ label: name })
+      })
+
+    await runCase('High priority goes to the urgent queue')
+    await page.getByTestId('timeline-priority').click()
+    await expect(decision.textContent()).resolves.toBe(
+      'lower(event.properties.priority) value → "high" → case high',
+    )
+    await expect(page.getByTestId('timeline-decision-priority').textContent()).resolves.toContain(
+      'case high',
+    )
+    await page.screenshot({ path: '/tmp/loop2-trace-switch.png' })
+
+    await runCase('Unknown priority goes to support')
+    await page.getByTestId('timeline-priority').click()
+    await expect(decision.textContent()).resolves.toBe(
+      'lower(event.properties.priority) value → "normal" → no case matched: default',
+    )
+
+    await openSample('vip-tagging')
+    await runCase('A big purchase makes a VIP')
+    await page.getByTestId('timeline-threshold').click()
+    await expect(decision.textContent()).resolves.toBe(
+      'profile.traits.totalSpent >= 1000 condition → true',
+    )
+    await runCase('A small purchase only counts')
+    await page.getByTestId('timeline-threshold').click()
+    await expect(decision.textContent()).resolves.toBe(
+      'profile.traits.totalSpent >= 1000 condition → false',
+    )
+  })
 })

@@ -46,6 +46,7 @@ import type { ExecutionReport } from '../../src-shared/engine/report'
 import type { TestCase } from '../../src-shared/flow/types'
 
 const NO_TESTS: TestCase[] = []
+const NO_NODES: Flow['nodes'] = []
 import { useStructure } from './useStructure'
 
 type BottomTab = 'problems' | 'tests' | 'runs' | 'runner' | 'secrets' | 'trace'
@@ -645,7 +646,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
           {bottomTab === 'runs' && (flow ? <RunHistory flowId={store.getState().flowId!} refreshKey={runsKey} onShowRun={showRun} /> : <p className="empty">Open a flow to see its runs.</p>)}
           {bottomTab === 'runner' && <RunnerPanel onMessage={onMessage} />}
           {bottomTab === 'secrets' && <SecretsPanel onMessage={onMessage} />}
-          {bottomTab === 'trace' && trace && <TraceView report={trace.report} title={trace.title} onClose={() => (setTrace(null), setBottomTab('tests'))} />}
+          {bottomTab === 'trace' && trace && <TraceView report={trace.report} title={trace.title} nodes={flow?.nodes ?? NO_NODES} onClose={() => (setTrace(null), setBottomTab('tests'))} />}
         </div>
       </section>
 
