@@ -2,6 +2,7 @@
  * The event (and starting profile) a flow was last run with, remembered per flow in
  * localStorage: "Run with…" offers it again and the inspector previews expressions against it.
  */
+import { useMemo } from 'react'
 import { create } from 'zustand'
 
 export interface SampleRun {
@@ -41,6 +42,6 @@ export const useLastEvents = create<LastEvents>()((set) => ({
 /** The last event used for a flow, read from storage the first time it is asked for. */
 export function useLastEvent(flowId: string | null): SampleRun | null {
   const known = useLastEvents((s) => (flowId ? s.byFlow[flowId] : null))
-  if (!flowId) return null
-  return known === undefined ? load(flowId) : known
+  // One object per flow and memory, so what depends on the sample is not recomputed each render.
+  return useMemo(() => (!flowId ? null : known === undefined ? load(flowId) : known), [flowId, known])
 }
