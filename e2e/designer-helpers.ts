@@ -1,4 +1,5 @@
 /** Page helpers for the designer: create flows, add nodes, connect ports, read the inspector. */
+import { readFileSync } from 'node:fs'
 import type { Page } from 'playwright-core'
 
 export async function createFlow(page: Page, name: string): Promise<void> {
@@ -118,4 +119,33 @@ export async function canvasReport(page: Page): Promise<{ nodes: number; hidden:
       minimapNodes: document.querySelectorAll('.react-flow__minimap-node').length,
     }
   })
+}
+
+/** Imports a sample flow from resources/samples straight into the store, as an existing flow. */
+export function sampleFlow(name: string): Record<string, unknown> & { id: string } {
+  return JSON.parse(readFileSync(`resources/samples/${name}/flow.json`, 'utf8')) as Record<string, unknown> & { id: string }
+}
+
+/** Opens "Run with…", lets `choose` fill the dialog, runs, and waits for the run's trace. */
+export async function runWith(page: Page, choose: (dialog: ReturnType<Page['getByTestId']>) => Promise<void>): Promise<void> {
+  await page.getByTestId('run-with-button').click()
+  const dialog = page.getByTestId('run-with-dialog')
+  await dialog.waitFor()
+  await choose(dialog)
+  const view = page.getByTestId('trace-view')
+  const before = (await view.count()) ? await view.getAttribute('data-run-id') : null
+  await dialog.getByTestId('run-with-confirm').click()
+  await dialog.waitFor({ state: 'detached' })
+  await page.waitForFunction((id) => {
+    const view = document.querySelector('[data-testid="trace-view"]')
+    return view !== null && view.getAttribute('data-run-id') !== id
+  }, before)
+}
+
+/** Zooms the canvas out until the node is drawn (nodes outside the view are not in the DOM). */
+export async function revealNode(page: Page, id: string): Promise<void> {
+  for (let i = 0; i < 8 && (await page.getByTestId(`node-${id}`).count()) === 0; i++) {
+    await page.locator('.react-flow__controls-zoomout').click()
+  }
+  await page.getByTestId(`node-${id}`).waitFor()
 }

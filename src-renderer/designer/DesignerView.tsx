@@ -37,10 +37,16 @@ import { CoverageBar } from '../coverage/CoverageBar'
 import { caseForPort, uncoveredByNode } from '../coverage/coverage-case'
 import { TestBench } from '../testbench/TestBench'
 import { TraceView } from '../testbench/TraceView'
+import { useLastEvent, useLastEvents } from '../testbench/last-event'
+import type { SampleRun } from '../testbench/last-event'
+import type { PreviewSample } from '../inspector/preview'
+import type { RunWith } from '../testbench/RunWithDialog'
+import { RunWithDialog } from '../testbench/RunWithDialog'
 import type { ExecutionReport } from '../../src-shared/engine/report'
 import type { TestCase } from '../../src-shared/flow/types'
 
 const NO_TESTS: TestCase[] = []
+const NO_NODES: Flow['nodes'] = []
 import { useStructure } from './useStructure'
 
 type BottomTab = 'problems' | 'tests' | 'runs' | 'runner' | 'secrets' | 'trace'
@@ -89,6 +95,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
   const [historyOpen, setHistoryOpen] = useState(false)
   const [historyKey, setHistoryKey] = useState(0)
   const [shortcutsOpen, setShortcutsOpen] = useState(false)
+  const [runWithOpen, setRunWithOpen] = useState(false)
   const [conflict, setConflict] = useState<{ flow: Record<string, unknown>; source: string; existingName: string } | null>(null)
   const [trace, setTrace] = useState<{ report: ExecutionReport; title: string; caseIndex: number | null } | null>(null)
   const [runsKey, setRunsKey] = useState(0)
@@ -106,6 +113,10 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
   const reactFlow = useReactFlow()
   const openingRef = useRef<string | null>(null)
   const panels = usePanelSizes()
+  const flowId = useDesigner((s) => s.flowId)
+  const lastEvent = useLastEvent(flowId)
+  const tests = flow?.tests ?? NO_TESTS
+  const samples = useMemo(() => previewSamples(tests, lastEvent), [tests, lastEvent])
 
   const lookup = useMemo(() => {
     const byId = new Map(plugins.map((p) => [p.id, p as unknown as PluginMeta]))
@@ -406,24 +417,35 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
     onMessage('Added a test case from this run')
   }, [trace, store, onMessage])
 
-  /** Runs the draft once with the first test case's event (or an empty one) and shows the run. */
-  const runOnce = async () => {
+  /** Runs the draft with an event (and maybe a starting profile and mocks), remembers the event, shows the run. */
+  const runDraft = async (run: RunWith) => {
     const state = store.getState()
     if (!state.flow || !state.flowId) return
-    const first = state.flow.tests?.[0]
     try {
       await flushSave()
       const report = (await call('flows.run', {
         id: state.flowId,
-        event: (first?.event as Record<string, unknown> | undefined) ?? {},
-        ...(first?.profile ? { profile: first.profile as Record<string, unknown> } : {}),
-        ...(first?.mocks ? { mocks: first.mocks } : {}),
+        event: run.event,
+        ...(run.profile ? { profile: run.profile } : {}),
+        ...(run.mocks ? { mocks: run.mocks } : {}),
       })) as unknown as ExecutionReport
-      showRun(report, first ? `Run with “${first.name}”` : 'Run with an empty event')
+      useLastEvents.getState().remember(state.flowId, { event: run.event, ...(run.profile ? { profile: run.profile } : {}) })
+      showRun(report, run.title)
       setRunsKey((k) => k + 1)
     } catch (error) {
       onMessage((error as Error).message, 'error')
     }
+  }
+
+  /** Runs the draft once with the first test case's event (or an empty one). */
+  const runOnce = () => {
+    const first = store.getState().flow?.tests?.[0]
+    return runDraft({
+      event: (first?.event as Record<string, unknown> | undefined) ?? {},
+      ...(first?.profile ? { profile: first.profile as Record<string, unknown> } : {}),
+      ...(first?.mocks ? { mocks: first.mocks } : {}),
+      title: first ? `Run with “${first.name}”` : 'Run with an empty event',
+    })
   }
 
   /** Downloads the production flow (and its tests and plugins) as a `.flowbundle`. */
@@ -513,6 +535,9 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
             <button className="ghost" onClick={() => void runOnce()} title="Run the draft with the first test case's event" data-testid="run-button">
               Run
             </button>
+            <button className="ghost" onClick={() => setRunWithOpen(true)} title="Run the draft with a test case's event, pasted JSON or the last event used" data-testid="run-with-button">
+              Run with…
+            </button>
             <button className="ghost" onClick={() => setHistoryOpen((v) => !v)} data-testid="history-button">
               History
             </button>
@@ -588,7 +613,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
       </main>
 
       <aside className="inspector" data-testid="inspector">
-        <Inspector problems={problems} structure={structure} trace={trace?.report ?? null} onUseAsMock={pinAsMock} onCaseFromRun={caseFromRun} />
+        <Inspector problems={problems} structure={structure} trace={trace?.report ?? null} onUseAsMock={pinAsMock} onCaseFromRun={caseFromRun} samples={samples} />
       </aside>
 
       <section className="bottom-panel" data-testid="bottom-panel">
@@ -621,7 +646,7 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
           {bottomTab === 'runs' && (flow ? <RunHistory flowId={store.getState().flowId!} refreshKey={runsKey} onShowRun={showRun} /> : <p className="empty">Open a flow to see its runs.</p>)}
           {bottomTab === 'runner' && <RunnerPanel onMessage={onMessage} />}
           {bottomTab === 'secrets' && <SecretsPanel onMessage={onMessage} />}
-          {bottomTab === 'trace' && trace && <TraceView report={trace.report} title={trace.title} onClose={() => (setTrace(null), setBottomTab('tests'))} />}
+          {bottomTab === 'trace' && trace && <TraceView report={trace.report} title={trace.title} nodes={flow?.nodes ?? NO_NODES} onClose={() => (setTrace(null), setBottomTab('tests'))} />}
         </div>
       </section>
 
@@ -647,9 +672,25 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
         />
       )}
       {deployOpen && <DeployDialog problems={problems} onDeploy={deploy} onClose={() => setDeployOpen(false)} />}
+      {runWithOpen && flow && (
+        <RunWithDialog cases={flow.tests ?? NO_TESTS} last={lastEvent} onRun={runDraft} onClose={() => setRunWithOpen(false)} />
+      )}
       {shortcutsOpen && <ShortcutSheet onClose={() => setShortcutsOpen(false)} />}
     </div>
   )
+}
+
+/** What the inspector can preview expressions against: each test case's event, then the last event used. */
+function previewSamples(tests: TestCase[], last: SampleRun | null): PreviewSample[] {
+  const samples: PreviewSample[] = tests.map((t, i) => ({
+    label: `the event of “${t.name || `Case ${i + 1}`}”`,
+    event: t.event as Record<string, unknown>,
+    ...(t.profile ? { profile: t.profile as Record<string, unknown> } : {}),
+    ...(t.session ? { session: t.session as Record<string, unknown> } : {}),
+  }))
+  if (last) samples.push({ label: 'the last event used', ...last })
+  // Labels pick the sample in the inspector, so two cases with one name keep the first.
+  return samples.filter((s, i) => samples.findIndex((o) => o.label === s.label) === i)
 }
 
 /** A flow as its `.flow.json` file holds it. */

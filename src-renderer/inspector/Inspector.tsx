@@ -11,6 +11,7 @@ import { uiSchemaFor } from './config-form'
 import { DocsView } from './DocsView'
 import { formValidator } from './form-validator'
 import { NodeSettings } from './NodeSettings'
+import type { PreviewSample } from './preview'
 import { BASE_REF_SUGGESTIONS, customFields, customWidgets } from './widgets'
 
 const CodeEditor = lazy(() => import('../editor/CodeEditor').then((m) => ({ default: m.CodeEditor })))
@@ -60,9 +61,11 @@ export interface InspectorProps {
   trace: ExecutionReport | null
   onUseAsMock: (nodeId: string, output: { port: string; value: unknown }) => void
   onCaseFromRun: () => void
+  /** Events the form's previews can be computed against: the test cases', then the last one used. */
+  samples: PreviewSample[]
 }
 
-export const Inspector = memo(function Inspector({ problems, structure, trace, onUseAsMock, onCaseFromRun }: InspectorProps) {
+export const Inspector = memo(function Inspector({ problems, structure, trace, onUseAsMock, onCaseFromRun, samples }: InspectorProps) {
   const selected = useDesigner((s) => (s.selectedNodes.length === 1 ? s.selectedNodes[0]! : null))
   const count = useDesigner((s) => s.selectedNodes.length)
   const node = selected ? (structure?.nodes.find((n) => n.id === selected) ?? null) : null
@@ -79,7 +82,7 @@ export const Inspector = memo(function Inspector({ problems, structure, trace, o
   const lastOutput = trace ? [...trace.nodes].reverse().find((n) => n.nodeId === node.id && n.outputs.length > 0)?.outputs.at(-1) : undefined
   return (
     <>
-      <NodeInspector key={node.id} node={node} plugin={plugin} problems={problems.filter((p) => p.nodeId === node.id)} allNodes={allNodes} />
+      <NodeInspector key={node.id} node={node} plugin={plugin} problems={problems.filter((p) => p.nodeId === node.id)} allNodes={allNodes} samples={samples} />
       {trace && (
         <div className="from-run" data-testid="from-run">
           <h3>From the shown run</h3>
@@ -104,10 +107,24 @@ export const Inspector = memo(function Inspector({ problems, structure, trace, o
 
 const NO_NODES: FlowNode[] = []
 
-function NodeInspector({ node, plugin, problems, allNodes }: { node: FlowNode; plugin: PluginSummary | null; problems: Problem[]; allNodes: FlowNode[] }) {
+function NodeInspector({
+  node,
+  plugin,
+  problems,
+  allNodes,
+  samples,
+}: {
+  node: FlowNode
+  plugin: PluginSummary | null
+  problems: Problem[]
+  allNodes: FlowNode[]
+  samples: PreviewSample[]
+}) {
   const api = useDesignerApi()
   const [tab, setTab] = useState<Tab>('form')
-  const formContext = useMemo(() => ({ refSuggestions: refSuggestions(allNodes), codeCompletions: CODE_COMPLETIONS }), [allNodes])
+  const [sampleLabel, setSampleLabel] = useState<string | null>(null)
+  const sample = samples.find((s) => s.label === sampleLabel) ?? samples[0] ?? null
+  const formContext = useMemo(() => ({ refSuggestions: refSuggestions(allNodes), codeCompletions: CODE_COMPLETIONS, sample }), [allNodes, sample])
   const uiSchema = useMemo(() => (plugin ? uiSchemaFor(plugin) : {}), [plugin])
 
   const setConfig = (config: Record<string, unknown>) => {
@@ -147,6 +164,18 @@ function NodeInspector({ node, plugin, problems, allNodes }: { node: FlowNode; p
         {tab === 'form' &&
           (plugin ? (
             <div data-testid="inspector-form" className="config-form">
+              {samples.length > 0 && (
+                <label className="inspector-sample muted small">
+                  Preview with
+                  <select value={sample?.label ?? ''} onChange={(e) => setSampleLabel(e.target.value)} data-testid="preview-sample">
+                    {samples.map((s) => (
+                      <option key={s.label} value={s.label}>
+                        {s.label}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+              )}
               <Form
                 schema={plugin.configSchema as object}
                 uiSchema={uiSchema}

@@ -2,6 +2,21 @@
 import type { FieldProps, RegistryWidgetsType, RegistryFieldsType, WidgetProps } from '@rjsf/utils'
 import { lazy, Suspense, useId, useMemo, useState } from 'react'
 import { checkExpression, templateExpressions } from '../../src-shared/expr'
+import type { PreviewSample } from './preview'
+import { previewOf } from './preview'
+
+/** The live value of a field against the inspector's sample event: a value, a warning or an error. */
+function FieldPreview({ kind, text, formContext, id }: { kind: 'expression' | 'template' | 'ref'; text: string; formContext: unknown; id: string }) {
+  const sample = (formContext as { sample?: PreviewSample | null } | undefined)?.sample ?? null
+  const preview = useMemo(() => (sample ? previewOf(kind, text, sample) : null), [kind, text, sample])
+  if (!preview) return null
+  return (
+    <div className={`field-preview ${preview.kind}`} data-testid={`preview-${id}`} data-kind={preview.kind} title={`With ${sample!.label}`}>
+      {preview.kind === 'value' ? '→ ' : preview.kind === 'warning' ? '⚠ ' : '✕ '}
+      <span className="mono">{preview.text}</span>
+    </div>
+  )
+}
 
 const CodeEditor = lazy(() => import('../editor/CodeEditor').then((m) => ({ default: m.CodeEditor })))
 
@@ -33,7 +48,7 @@ function expressionError(kind: 'expression' | 'template', value: string): string
 
 function RefWidget(props: WidgetProps) {
   const listId = useId()
-  const suggestions = (props.formContext as { refSuggestions?: string[] } | undefined)?.refSuggestions ?? BASE_REF_SUGGESTIONS
+  const suggestions = (props.registry.formContext as { refSuggestions?: string[] } | undefined)?.refSuggestions ?? BASE_REF_SUGGESTIONS
   return (
     <>
       <input
@@ -53,6 +68,7 @@ function RefWidget(props: WidgetProps) {
           <option key={s} value={s} />
         ))}
       </datalist>
+      <FieldPreview kind="ref" text={(props.value as string | undefined) ?? ''} formContext={props.registry.formContext} id={props.id} />
     </>
   )
 }
@@ -79,10 +95,12 @@ function makeExpressionWidget(kind: 'expression' | 'template') {
         ) : (
           <input {...common} type="text" onChange={(e) => props.onChange(e.target.value)} />
         )}
-        {error && (
+        {error ? (
           <div className="field-error" data-testid={`expr-error-${props.id}`}>
             {error}
           </div>
+        ) : (
+          <FieldPreview kind={kind} text={value} formContext={props.registry.formContext} id={props.id} />
         )}
       </div>
     )
@@ -293,6 +311,9 @@ function NumberOrRefField(props: FieldProps) {
         <div className="field-error">Not a number — switch to Reference for a reference or a template.</div>
       )}
       {error && <div className="field-error">{error}</div>}
+      {!error && shownMode === 'reference' && typeof value === 'string' && (
+        <FieldPreview kind="ref" text={value} formContext={props.registry.formContext} id={id} />
+      )}
       {props.schema.description && <p className="field-help">{props.schema.description}</p>}
     </div>
   )

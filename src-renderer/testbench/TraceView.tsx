@@ -1,5 +1,7 @@
 import { useState } from 'react'
 import type { Change, ExecutionReport, NodeRunRecord } from '../../src-shared/engine/report'
+import type { FlowNode } from '../../src-shared/flow/types'
+import { branchDecision } from './branch-decision'
 
 function show(value: unknown): string {
   return value === undefined ? '—' : JSON.stringify(value, null, 2)
@@ -27,13 +29,15 @@ function ChangeList({ title, changes }: { title: string; changes: Change[] }) {
 }
 
 /** One run: the order and timing of its nodes, each node's input, output and logs, and what it changed. */
-export function TraceView({ report, title, onClose }: { report: ExecutionReport; title: string; onClose: () => void }) {
+export function TraceView({ report, title, nodes, onClose }: { report: ExecutionReport; title: string; nodes: FlowNode[]; onClose: () => void }) {
   const [picked, setPicked] = useState<NodeRunRecord | null>(null)
   const ran = report.nodes.filter((n) => n.status !== 'skipped')
   const longest = Math.max(0.001, ...ran.map((n) => n.durationMs))
   const node = picked ?? ran[0] ?? null
+  const decisionOf = (record: NodeRunRecord) => branchDecision(record, nodes.find((n) => n.id === record.nodeId), report)
+  const decision = node ? decisionOf(node) : null
   return (
-    <div className="trace" data-testid="trace-view">
+    <div className="trace" data-testid="trace-view" data-run-id={report.runId}>
       <header className="trace-header">
         <strong>{title}</strong>
         <span className={`pill ${report.status === 'succeeded' ? 'live' : 'bad'}`} data-testid="trace-status">
@@ -56,7 +60,15 @@ export function TraceView({ report, title, onClose }: { report: ExecutionReport;
           {report.nodes.map((n, i) => (
             <li key={i} className={`${n.status}${node === n ? ' picked' : ''}`} onClick={() => setPicked(n)} data-testid={`timeline-${n.nodeId}`}>
               <span className="seq">{n.status === 'skipped' ? '–' : n.sequence}</span>
-              <span className="name">{n.label ?? n.nodeId}</span>
+              <span className="name">
+                {n.label ?? n.nodeId}
+                {decisionOf(n) && (
+                  <span className="decision muted small" data-testid={`timeline-decision-${n.nodeId}`}>
+                    {' '}
+                    {decisionOf(n)!.short}
+                  </span>
+                )}
+              </span>
               <span className="bar">
                 <span style={{ width: `${n.status === 'skipped' ? 0 : Math.max(2, (n.durationMs / longest) * 100)}%` }} />
               </span>
@@ -71,6 +83,11 @@ export function TraceView({ report, title, onClose }: { report: ExecutionReport;
                 {node.label ?? node.nodeId} <span className="muted small">{node.plugin}</span>
               </h5>
               {node.error && <p className="error-text">{node.error.message}</p>}
+              {decision && (
+                <p className="decision" data-testid="trace-decision">
+                  <code>{decision.expression}</code> <strong>{decision.text}</strong>
+                </p>
+              )}
               <div className="io">
                 <div>
                   <div className="muted small">Input{node.input?.port ? ` (${node.input.port})` : ''}</div>
