@@ -7,10 +7,34 @@ import boundaries from 'eslint-plugin-boundaries'
 import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
-const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'http', 'https', 'net', 'worker_threads', 'url', 'util', 'stream']
+const nodeBuiltins = [
+  'node:*',
+  'fs',
+  'path',
+  'os',
+  'child_process',
+  'crypto',
+  'http',
+  'https',
+  'net',
+  'worker_threads',
+  'url',
+  'util',
+  'stream',
+]
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'coverage/**', 'test-results/**', 'tmp/**', 'native/**'] },
+  {
+    ignores: [
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'test-results/**',
+      'tmp/**',
+      'native/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   // Any pattern that can backtrack super-linearly is a way to freeze the process with one input.
@@ -26,8 +50,21 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports' }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only src-main/electron/main.ts and src-preload import electron.' }] }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              message: 'Only src-main/electron/main.ts and src-preload import electron.',
+            },
+          ],
+        },
+      ],
     },
   },
   // Layers as allow-lists (design §1, style guide): what each part may import, nothing else.
@@ -36,8 +73,19 @@ export default tseslint.config(
     ignores: ['**/*.test.ts', '**/*.test.tsx'],
     plugins: { boundaries },
     settings: {
-      'import/resolver': { typescript: { project: ['tsconfig.node.json', 'tsconfig.web.json'], noWarnOnMultipleProjects: true } },
-      'boundaries/include': ['src-shared/**', 'src-main/**', 'src-preload/**', 'src-renderer/**', 'plugins/**'],
+      'import/resolver': {
+        typescript: {
+          project: ['tsconfig.node.json', 'tsconfig.web.json'],
+          noWarnOnMultipleProjects: true,
+        },
+      },
+      'boundaries/include': [
+        'src-shared/**',
+        'src-main/**',
+        'src-preload/**',
+        'src-renderer/**',
+        'plugins/**',
+      ],
       'boundaries/elements': [
         { type: 'shared-api', pattern: 'src-shared/api/**', partialMatch: false },
         { type: 'shared', pattern: 'src-shared/**', partialMatch: false },
@@ -54,17 +102,55 @@ export default tseslint.config(
         'error',
         {
           default: 'disallow',
-          message: '{{from.type}} may not import {{to.type}} (see the layer rules in eslint.config.js)',
+          message:
+            '{{from.type}} may not import {{to.type}} (see the layer rules in eslint.config.js)',
           policies: [
-            { from: { element: { types: { anyOf: ['shared', 'shared-api'] } } }, allow: { to: { element: { types: { anyOf: ['shared', 'shared-api'] } } } } },
-            { from: { element: { type: 'engine' } }, allow: { to: { element: { types: { anyOf: ['shared', 'shared-api', 'engine'] } } } } },
-            { from: { element: { type: 'store' } }, allow: { to: { element: { types: { anyOf: ['shared', 'shared-api', 'store'] } } } } },
+            {
+              from: { element: { types: { anyOf: ['shared', 'shared-api'] } } },
+              allow: { to: { element: { types: { anyOf: ['shared', 'shared-api'] } } } },
+            },
+            {
+              from: { element: { type: 'engine' } },
+              allow: { to: { element: { types: { anyOf: ['shared', 'shared-api', 'engine'] } } } },
+            },
+            {
+              from: { element: { type: 'store' } },
+              allow: { to: { element: { types: { anyOf: ['shared', 'shared-api', 'store'] } } } },
+            },
             // The store implements the engine's StateStore: it may see that interface's types, nothing else.
-            { from: { element: { type: 'store' } }, allow: { to: { element: { type: 'engine' } }, dependency: { kind: 'type', source: '../engine/state-store' } } },
-            { from: { element: { type: 'plugins' } }, allow: { to: { element: { types: { anyOf: ['shared', 'shared-api', 'plugins'] } } } } },
-            { from: { element: { type: 'preload' } }, allow: { to: { element: { types: { anyOf: ['shared-api', 'preload'] } } } } },
-            { from: { element: { type: 'renderer' } }, allow: { to: { element: { types: { anyOf: ['shared', 'shared-api', 'renderer'] } } } } },
-            { from: { element: { type: 'main' } }, allow: { to: { element: { types: { anyOf: ['shared', 'shared-api', 'engine', 'store', 'main', 'plugins'] } } } } },
+            {
+              from: { element: { type: 'store' } },
+              allow: {
+                to: { element: { type: 'engine' } },
+                dependency: { kind: 'type', source: '../engine/state-store' },
+              },
+            },
+            {
+              from: { element: { type: 'plugins' } },
+              allow: { to: { element: { types: { anyOf: ['shared', 'shared-api', 'plugins'] } } } },
+            },
+            {
+              from: { element: { type: 'preload' } },
+              allow: { to: { element: { types: { anyOf: ['shared-api', 'preload'] } } } },
+            },
+            {
+              from: { element: { type: 'renderer' } },
+              allow: {
+                to: { element: { types: { anyOf: ['shared', 'shared-api', 'renderer'] } } },
+              },
+            },
+            {
+              from: { element: { type: 'main' } },
+              allow: {
+                to: {
+                  element: {
+                    types: {
+                      anyOf: ['shared', 'shared-api', 'engine', 'store', 'main', 'plugins'],
+                    },
+                  },
+                },
+              },
+            },
           ],
         },
       ],
@@ -80,10 +166,24 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'electron', message: 'src-shared is pure TypeScript.' }, { name: 'react', message: 'src-shared is pure TypeScript.' }],
+          paths: [
+            { name: 'electron', message: 'src-shared is pure TypeScript.' },
+            { name: 'react', message: 'src-shared is pure TypeScript.' },
+          ],
           patterns: [
-            { group: nodeBuiltins, message: 'src-shared runs in the browser too: no Node imports.' },
-            { group: ['**/src-main/**', '**/src-renderer/**', '**/src-preload/**', 'better-sqlite3'], message: 'src-shared imports nothing runtime-specific.' },
+            {
+              group: nodeBuiltins,
+              message: 'src-shared runs in the browser too: no Node imports.',
+            },
+            {
+              group: [
+                '**/src-main/**',
+                '**/src-renderer/**',
+                '**/src-preload/**',
+                'better-sqlite3',
+              ],
+              message: 'src-shared imports nothing runtime-specific.',
+            },
           ],
         },
       ],
@@ -99,10 +199,21 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'electron', message: 'The renderer talks to the app only through the API client.' }],
+          paths: [
+            {
+              name: 'electron',
+              message: 'The renderer talks to the app only through the API client.',
+            },
+          ],
           patterns: [
-            { group: ['**/src-main/**', '**/plugins/**'], message: 'The renderer never imports src-main; use the API client.' },
-            { group: nodeBuiltins, message: 'The renderer runs in a sandboxed page: no Node imports.' },
+            {
+              group: ['**/src-main/**', '**/plugins/**'],
+              message: 'The renderer never imports src-main; use the API client.',
+            },
+            {
+              group: nodeBuiltins,
+              message: 'The renderer runs in a sandboxed page: no Node imports.',
+            },
           ],
         },
       ],

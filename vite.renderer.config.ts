@@ -8,7 +8,12 @@ export const rendererConfig: UserConfig = {
   base: './',
   plugins: [react()],
   resolve: {
-    alias: { '@rjsf/validator-ajv8': resolve(import.meta.dirname, 'src-renderer/inspector/ajv-validator-alias.ts') },
+    alias: {
+      '@rjsf/validator-ajv8': resolve(
+        import.meta.dirname,
+        'src-renderer/inspector/ajv-validator-alias.ts',
+      ),
+    },
   },
   build: {
     outDir: resolve(import.meta.dirname, 'out/renderer'),

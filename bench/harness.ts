@@ -16,11 +16,16 @@ export interface BenchCase {
 
 export function meets(figure: Figure): boolean | null {
   if (!figure.target) return null
-  return figure.target.better === 'higher' ? figure.value >= figure.target.value : figure.value <= figure.target.value
+  return figure.target.better === 'higher'
+    ? figure.value >= figure.target.value
+    : figure.value <= figure.target.value
 }
 
 /** Calls `fn` repeatedly for about `ms` milliseconds (after a warm-up) and returns calls per second. */
-export async function throughput(fn: () => unknown, options: { ms?: number; warmup?: number; batch?: number } = {}): Promise<number> {
+export async function throughput(
+  fn: () => unknown,
+  options: { ms?: number; warmup?: number; batch?: number } = {},
+): Promise<number> {
   const { ms = 1500, warmup = 1000, batch = 100 } = options
   for (let i = 0; i < warmup; i++) await fn()
   let count = 0
@@ -35,7 +40,10 @@ export async function throughput(fn: () => unknown, options: { ms?: number; warm
 }
 
 /** Same for synchronous work, without the cost of await in the loop. */
-export function throughputSync(fn: () => unknown, options: { ms?: number; warmup?: number; batch?: number } = {}): number {
+export function throughputSync(
+  fn: () => unknown,
+  options: { ms?: number; warmup?: number; batch?: number } = {},
+): number {
   const { ms = 1000, warmup = 10000, batch = 1000 } = options
   for (let i = 0; i < warmup; i++) fn()
   let count = 0

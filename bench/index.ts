@@ -14,7 +14,16 @@ import { versusBench } from './versus.bench'
 import type { BenchCase, Figure } from './harness'
 import { meets } from './harness'
 
-const cases: BenchCase[] = [engineBench, storeBench, pluginsBench, codeBench, designerBench, testbenchBench, serveBench, versusBench]
+const cases: BenchCase[] = [
+  engineBench,
+  storeBench,
+  pluginsBench,
+  codeBench,
+  designerBench,
+  testbenchBench,
+  serveBench,
+  versusBench,
+]
 
 function parseArgs(argv: string[]): { json?: string; only?: string } {
   const out: { json?: string; only?: string } = {}
@@ -34,7 +43,8 @@ const results: (Figure & { group: string; meetsTarget: boolean | null })[] = []
 for (const bench of cases) {
   if (args.only ? bench.group !== args.only : bench.onlyWhenAsked) continue
   process.stderr.write(`running ${bench.group}…\n`)
-  for (const figure of await bench.run()) results.push({ ...figure, group: bench.group, meetsTarget: meets(figure) })
+  for (const figure of await bench.run())
+    results.push({ ...figure, group: bench.group, meetsTarget: meets(figure) })
 }
 
 const rows = [['GROUP', 'BENCHMARK', 'VALUE', 'UNIT', 'TARGET', 'OK']]
@@ -44,14 +54,34 @@ for (const r of results) {
     r.name,
     r.value.toLocaleString('en-US'),
     r.unit,
-    r.target ? `${r.target.better === 'higher' ? '≥' : '≤'} ${r.target.value.toLocaleString('en-US')}` : '',
+    r.target
+      ? `${r.target.better === 'higher' ? '≥' : '≤'} ${r.target.value.toLocaleString('en-US')}`
+      : '',
     r.meetsTarget === null ? '' : r.meetsTarget ? 'yes' : 'NO',
   ])
 }
 const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)))
-for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd())
+for (const row of rows)
+  console.log(
+    row
+      .map((cell, c) => cell.padEnd(widths[c]!))
+      .join('  ')
+      .trimEnd(),
+  )
 
 if (args.json) {
-  writeFileSync(args.json, JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length, results }, null, 2))
+  writeFileSync(
+    args.json,
+    JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        node: process.version,
+        cpus: (await import('node:os')).cpus().length,
+        results,
+      },
+      null,
+      2,
+    ),
+  )
   console.log(`\nwrote ${args.json}`)
 }

@@ -18,7 +18,15 @@ export const pluginsBench: BenchCase = {
       `const t0 = performance.now()\nconst { PluginRegistry } = await import(${JSON.stringify(path.resolve('src-main/plugins-host/registry.ts'))})\nconst registry = PluginRegistry.withBuiltins()\nregistry.describe()\nconsole.log(JSON.stringify({ ms: performance.now() - t0, count: registry.size }))\n`,
     )
     const outfile = path.join(dir, 'load-registry.mjs')
-    await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', outfile, packages: 'external', logLevel: 'warning' })
+    await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile,
+      packages: 'external',
+      logLevel: 'warning',
+    })
     const times: number[] = []
     let count = 0
     for (let i = 0; i < 5; i++) {
@@ -29,6 +37,13 @@ export const pluginsBench: BenchCase = {
       count = figures.count
     }
     times.sort((a, b) => a - b)
-    return [{ name: `load the registry (${count} built-ins) in a fresh process (median)`, value: Math.round(times[2]! * 10) / 10, unit: 'ms', target: { value: 200, better: 'lower' } }]
+    return [
+      {
+        name: `load the registry (${count} built-ins) in a fresh process (median)`,
+        value: Math.round(times[2]! * 10) / 10,
+        unit: 'ms',
+        target: { value: 200, better: 'lower' },
+      },
+    ]
   },
 }

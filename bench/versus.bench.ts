@@ -32,7 +32,11 @@ function nodeRedFolder(): string {
     mkdirSync(dir, { recursive: true })
     process.stderr.write(`installing ${NODE_RED} into ${dir} (once)…\n`)
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
-    execFileSync(npm, ['install', '--prefix', dir, NODE_RED, '--no-audit', '--no-fund', '--loglevel=error'], { stdio: ['ignore', 'ignore', 'inherit'] })
+    execFileSync(
+      npm,
+      ['install', '--prefix', dir, NODE_RED, '--no-audit', '--no-fund', '--loglevel=error'],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    )
   }
   return dir
 }
@@ -45,7 +49,13 @@ function nodeRedFlow(): Record<string, unknown>[] {
   // Node ids that equal a property value would be read as config-node references: hence nr-.
   const tab = 'nr-bench'
   const set = (p: string, to: string, tot: string) => ({ t: 'set', p, pt: 'msg', to, tot })
-  const change = (id: string, rules: unknown[], next: string | null) => ({ id: `nr-${id}`, type: 'change', z: tab, rules, wires: [next ? [`nr-${next}`] : []] })
+  const change = (id: string, rules: unknown[], next: string | null) => ({
+    id: `nr-${id}`,
+    type: 'change',
+    z: tab,
+    rules,
+    wires: [next ? [`nr-${next}`] : []],
+  })
   const gt = (id: string, property: string, rule: string, value: string, next: string) => ({
     id: `nr-${id}`,
     type: 'switch',
@@ -60,13 +70,25 @@ function nodeRedFlow(): Record<string, unknown>[] {
   })
   return [
     { id: tab, type: 'tab', label: 'bench' },
-    change('total', [set('total', 'payload.properties.total', 'msg'), set('currency', 'EUR', 'str')], 'big'),
+    change(
+      'total',
+      [set('total', 'payload.properties.total', 'msg'), set('currency', 'EUR', 'str')],
+      'big',
+    ),
     gt('big', 'payload.properties.total', 'gt', '100', 'sku'),
     change('sku', [set('sku', 'payload.properties.sku', 'msg')], 'count'),
     change('count', [set('orders', '($exists(orders) ? orders : 0) + 1', 'jsonata')], 'spend'),
-    change('spend', [set('spent', '($exists(spent) ? spent : 0) + payload.properties.total', 'jsonata')], 'loyal'),
+    change(
+      'spend',
+      [set('spent', '($exists(spent) ? spent : 0) + payload.properties.total', 'jsonata')],
+      'loyal',
+    ),
     gt('loyal', 'orders', 'gte', '1', 'tier'),
-    change('tier', [set('tier', 'gold', 'str'), set('discount', 'total * 0.1', 'jsonata')], 'message'),
+    change(
+      'tier',
+      [set('tier', 'gold', 'str'), set('discount', 'total * 0.1', 'jsonata')],
+      'message',
+    ),
     {
       id: 'nr-message',
       type: 'template',
@@ -87,7 +109,11 @@ interface NodeRed {
   init(settings: Record<string, unknown>): void
   start(): Promise<void>
   stop(): Promise<void>
-  runtime: { flows: { setFlows(options: { flows: { flows: unknown[] }; deploymentType?: string }): Promise<unknown> } }
+  runtime: {
+    flows: {
+      setFlows(options: { flows: { flows: unknown[] }; deploymentType?: string }): Promise<unknown>
+    }
+  }
   nodes: { getNode(id: string): { receive(msg: unknown): void } | null }
   hooks: { add(name: string, hook: (event: { node: { id: string } }) => void): void }
 }
@@ -118,13 +144,18 @@ async function timed(ms: number, step: () => Promise<number>): Promise<Slice> {
 }
 
 async function flowbenchSide(): Promise<Side> {
-  const engine = new Engine({ plugins: PluginRegistry.withBuiltins(), store: new MemoryStateStore() })
+  const engine = new Engine({
+    plugins: PluginRegistry.withBuiltins(),
+    store: new MemoryStateStore(),
+  })
   const loaded = engine.load(tenNodeFlow())
   const probe = await engine.run(loaded, { event: benchEvent(0), trace: 'summary' })
-  if (probe.status !== 'succeeded' || probe.nodes.some((n) => n.status !== 'ok')) throw new Error('the benchmark flow did not run every node')
+  if (probe.status !== 'succeeded' || probe.nodes.some((n) => n.status !== 'ok'))
+    throw new Error('the benchmark flow did not run every node')
   let i = 0
   const step = async () => {
-    for (let k = 0; k < BATCH; k++) await engine.run(loaded, { event: benchEvent(i++), trace: 'summary' })
+    for (let k = 0; k < BATCH; k++)
+      await engine.run(loaded, { event: benchEvent(i++), trace: 'summary' })
     return BATCH
   }
   return { slice: (ms) => timed(ms, step), close: async () => {} }
@@ -196,9 +227,15 @@ export const versusBench: BenchCase = {
       // Warm-up, then slices in turn, so a machine shared with other work slows both alike.
       await flowbench.slice(300)
       await nodeRed.slice(300)
-      const totals = { flowbench: { count: 0, wallMs: 0, cpuMs: 0 }, nodeRed: { count: 0, wallMs: 0, cpuMs: 0 } }
+      const totals = {
+        flowbench: { count: 0, wallMs: 0, cpuMs: 0 },
+        nodeRed: { count: 0, wallMs: 0, cpuMs: 0 },
+      }
       for (let round = 0; round < ROUNDS; round++) {
-        for (const [name, side] of [['flowbench', flowbench], ['nodeRed', nodeRed]] as const) {
+        for (const [name, side] of [
+          ['flowbench', flowbench],
+          ['nodeRed', nodeRed],
+        ] as const) {
           const slice = await side.slice(SLICE_MS)
           totals[name].count += slice.count
           totals[name].wallMs += slice.wallMs
@@ -211,12 +248,29 @@ export const versusBench: BenchCase = {
       const fb = rate(totals.flowbench)
       const nr = rate(totals.nodeRed)
       return [
-        { name: 'Flowbench: 10-node flow, trace summary, in memory', value: Math.round(fb), unit: 'events/s' },
-        { name: `Node-RED ${version}: the same steps from change, switch, template nodes`, value: Math.round(nr), unit: 'msg/s' },
-        { name: 'Flowbench ÷ Node-RED', value: round1(fb / nr), unit: '×', target: { value: 10, better: 'higher' } },
+        {
+          name: 'Flowbench: 10-node flow, trace summary, in memory',
+          value: Math.round(fb),
+          unit: 'events/s',
+        },
+        {
+          name: `Node-RED ${version}: the same steps from change, switch, template nodes`,
+          value: Math.round(nr),
+          unit: 'msg/s',
+        },
+        {
+          name: 'Flowbench ÷ Node-RED',
+          value: round1(fb / nr),
+          unit: '×',
+          target: { value: 10, better: 'higher' },
+        },
         // Node-RED hands each message on through the event loop, idle between hops: per second
         // of CPU time it does relatively more than per second of wall time.
-        { name: 'Flowbench ÷ Node-RED, per second of CPU time', value: round1(perCpu(totals.flowbench) / perCpu(totals.nodeRed)), unit: '×' },
+        {
+          name: 'Flowbench ÷ Node-RED, per second of CPU time',
+          value: round1(perCpu(totals.flowbench) / perCpu(totals.nodeRed)),
+          unit: '×',
+        },
       ]
     } finally {
       await nodeRed.close()

@@ -12,7 +12,9 @@ const getApp = useAppPerTest({
   afterEach,
   expectNoPageErrors: (errors) => expect(errors).toEqual([]),
   async setUp(app) {
-    app.app.store.createFlow(JSON.parse(readFileSync('resources/samples/vip-tagging/flow.json', 'utf8')) as Flow)
+    app.app.store.createFlow(
+      JSON.parse(readFileSync('resources/samples/vip-tagging/flow.json', 'utf8')) as Flow,
+    )
     await app.page.reload()
     await openFlow(app.page, 'vip-tagging')
   },
@@ -24,7 +26,10 @@ describe('flow coverage in the app', () => {
     await expect(page.getByTestId('coverage-toggle').isDisabled()).resolves.toBe(true)
     await page.getByTestId('tab-tests').click()
     await page.getByTestId('run-all').click()
-    await page.getByTestId('test-summary').getByText(/3 passed, 0 failed/).waitFor()
+    await page
+      .getByTestId('test-summary')
+      .getByText(/3 passed, 0 failed/)
+      .waitFor()
     await page.getByTestId('coverage-summary').waitFor()
     const nodes = Number((await page.getByTestId('coverage-nodes').textContent())!.replace('%', ''))
     const ports = Number((await page.getByTestId('coverage-ports').textContent())!.replace('%', ''))
@@ -40,7 +45,9 @@ describe('flow coverage in the app', () => {
     await uncovered.first().click()
     await page.getByTestId('coverage-offer').waitFor()
     await page.getByTestId('coverage-create-case').click()
-    await expect.poll(() => app.store.getFlow('vip-tagging').draft.flow.tests?.length, { timeout: 10000 }).toBe(4)
+    await expect
+      .poll(() => app.store.getFlow('vip-tagging').draft.flow.tests?.length, { timeout: 10000 })
+      .toBe(4)
     const created = app.store.getFlow('vip-tagging').draft.flow.tests![3]!
     const [, nodeId] = port.split('-')
     expect(JSON.stringify(created)).toContain(nodeId!)

@@ -17,12 +17,21 @@ export async function openFlow(page: Page, id: string): Promise<void> {
 }
 
 /** Adds a node by dragging it from the palette onto the canvas at (x, y) relative to the canvas. */
-export async function dragFromPalette(page: Page, pluginId: string, x: number, y: number): Promise<void> {
+export async function dragFromPalette(
+  page: Page,
+  pluginId: string,
+  x: number,
+  y: number,
+): Promise<void> {
   await page.locator('.react-flow__pane').waitFor()
   const before = await page.locator('[data-testid^="node-"].fb-node').count()
   // Let the canvas finish the frames it has queued (fit-view after opening) before the drop.
-  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))))
-  await page.getByTestId(`palette-${pluginId}`).dragTo(page.locator('.react-flow__pane'), { targetPosition: { x, y } })
+  await page.evaluate(
+    () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
+  )
+  await page
+    .getByTestId(`palette-${pluginId}`)
+    .dragTo(page.locator('.react-flow__pane'), { targetPosition: { x, y } })
   await page.waitForFunction((n) => document.querySelectorAll('.fb-node').length > n, before)
 }
 
@@ -40,7 +49,13 @@ async function stableBox(page: Page, locator: ReturnType<Page['getByTestId']>) {
 }
 
 /** Drags from an output port to an input port, as a user draws an edge. */
-export async function connect(page: Page, source: string, sourcePort: string, target: string, targetPort = 'payload'): Promise<void> {
+export async function connect(
+  page: Page,
+  source: string,
+  sourcePort: string,
+  target: string,
+  targetPort = 'payload',
+): Promise<void> {
   const from = page.getByTestId(`port-${source}-out-${sourcePort}`)
   const to = page.getByTestId(`port-${target}-in-${targetPort}`)
   const a = await stableBox(page, from)
@@ -51,7 +66,10 @@ export async function connect(page: Page, source: string, sourcePort: string, ta
   await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 })
   await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 })
   await page.mouse.up()
-  await page.waitForFunction((n) => document.querySelectorAll('.react-flow__edge').length > n, edges)
+  await page.waitForFunction(
+    (n) => document.querySelectorAll('.react-flow__edge').length > n,
+    edges,
+  )
 }
 
 export async function selectNode(page: Page, id: string): Promise<void> {
@@ -61,7 +79,11 @@ export async function selectNode(page: Page, id: string): Promise<void> {
 
 /** The node ids on the canvas, in document order. */
 export async function nodeIds(page: Page): Promise<string[]> {
-  return page.locator('.fb-node').evaluateAll((els) => els.map((el) => (el.getAttribute('data-testid') ?? '').replace(/^node-/, '')))
+  return page
+    .locator('.fb-node')
+    .evaluateAll((els) =>
+      els.map((el) => (el.getAttribute('data-testid') ?? '').replace(/^node-/, '')),
+    )
 }
 
 /** Replaces the text of the Monaco editor in the JSON tab. */
@@ -72,7 +94,6 @@ export async function typeInJsonEditor(page: Page, text: string): Promise<void> 
   await page.evaluate((t) => navigator.clipboard.writeText(t), text)
   await page.keyboard.press('ControlOrMeta+V')
 }
-
 
 /**
  * The JSON editor's exact text, read from its model through the clipboard: the editor wraps long
@@ -87,20 +108,35 @@ export async function jsonEditorText(page: Page): Promise<string> {
 }
 
 export async function waitForSaved(page: Page): Promise<void> {
-  await page.waitForFunction(() => document.querySelector('[data-testid="save-status"]')?.getAttribute('data-state') === 'saved', undefined, { timeout: 10000 })
+  await page.waitForFunction(
+    () =>
+      document.querySelector('[data-testid="save-status"]')?.getAttribute('data-state') === 'saved',
+    undefined,
+    { timeout: 10000 },
+  )
 }
 
 /**
  * Waits until the canvas is drawn: `count` nodes, each measured (xyflow hides a node with
  * `visibility: hidden` until it knows its size) and each drawn on the minimap.
  */
-export async function waitForCanvasDrawn(page: Page, count: number, options: { allOnScreen?: boolean; timeout?: number } = {}): Promise<void> {
+export async function waitForCanvasDrawn(
+  page: Page,
+  count: number,
+  options: { allOnScreen?: boolean; timeout?: number } = {},
+): Promise<void> {
   await page.waitForFunction(
     ([n, allOnScreen]) => {
       // Nodes outside the view are not in the DOM at all; the minimap still draws every node.
       const nodes = [...document.querySelectorAll<HTMLElement>('.react-flow__node')]
       if (allOnScreen ? nodes.length !== n : nodes.length === 0 || nodes.length > n) return false
-      if (!nodes.every((el) => getComputedStyle(el).visibility === 'visible' && el.getBoundingClientRect().width > 0)) return false
+      if (
+        !nodes.every(
+          (el) =>
+            getComputedStyle(el).visibility === 'visible' && el.getBoundingClientRect().width > 0,
+        )
+      )
+        return false
       const mini = [...document.querySelectorAll<SVGGraphicsElement>('.react-flow__minimap-node')]
       return mini.length === n && mini.every((el) => el.getBBox().width > 0)
     },
@@ -110,12 +146,16 @@ export async function waitForCanvasDrawn(page: Page, count: number, options: { a
 }
 
 /** What the canvas shows, for a failure message: hidden nodes and minimap nodes. */
-export async function canvasReport(page: Page): Promise<{ nodes: number; hidden: string[]; minimapNodes: number }> {
+export async function canvasReport(
+  page: Page,
+): Promise<{ nodes: number; hidden: string[]; minimapNodes: number }> {
   return page.evaluate(() => {
     const nodes = [...document.querySelectorAll<HTMLElement>('.react-flow__node')]
     return {
       nodes: nodes.length,
-      hidden: nodes.filter((el) => getComputedStyle(el).visibility !== 'visible').map((el) => el.dataset.id ?? '?'),
+      hidden: nodes
+        .filter((el) => getComputedStyle(el).visibility !== 'visible')
+        .map((el) => el.dataset.id ?? '?'),
       minimapNodes: document.querySelectorAll('.react-flow__minimap-node').length,
     }
   })
@@ -123,11 +163,17 @@ export async function canvasReport(page: Page): Promise<{ nodes: number; hidden:
 
 /** Imports a sample flow from resources/samples straight into the store, as an existing flow. */
 export function sampleFlow(name: string): Record<string, unknown> & { id: string } {
-  return JSON.parse(readFileSync(`resources/samples/${name}/flow.json`, 'utf8')) as Record<string, unknown> & { id: string }
+  return JSON.parse(readFileSync(`resources/samples/${name}/flow.json`, 'utf8')) as Record<
+    string,
+    unknown
+  > & { id: string }
 }
 
 /** Opens "Run with…", lets `choose` fill the dialog, runs, and waits for the run's trace. */
-export async function runWith(page: Page, choose: (dialog: ReturnType<Page['getByTestId']>) => Promise<void>): Promise<void> {
+export async function runWith(
+  page: Page,
+  choose: (dialog: ReturnType<Page['getByTestId']>) => Promise<void>,
+): Promise<void> {
   await page.getByTestId('run-with-button').click()
   const dialog = page.getByTestId('run-with-dialog')
   await dialog.waitFor()

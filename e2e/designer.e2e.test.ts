@@ -2,17 +2,35 @@
 import { readFileSync } from 'node:fs'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Flow } from '../src-shared/flow/types'
-import { connect, createFlow, dragFromPalette, jsonEditorText, nodeIds, openFlow, selectNode, typeInJsonEditor, waitForSaved } from './designer-helpers'
+import {
+  connect,
+  createFlow,
+  dragFromPalette,
+  jsonEditorText,
+  nodeIds,
+  openFlow,
+  selectNode,
+  typeInJsonEditor,
+  waitForSaved,
+} from './designer-helpers'
 import { useAppPerTest } from './helpers'
 
-const getApp = useAppPerTest({ beforeAll, afterAll, beforeEach, afterEach, expectNoPageErrors: (errors) => expect(errors).toEqual([]) })
+const getApp = useAppPerTest({
+  beforeAll,
+  afterAll,
+  beforeEach,
+  afterEach,
+  expectNoPageErrors: (errors) => expect(errors).toEqual([]),
+})
 
 function draft(id: string): Flow {
   return getApp().app.store.getFlow(id).draft.flow
 }
 
 function importSample(name: string): void {
-  getApp().app.store.createFlow(JSON.parse(readFileSync(`resources/samples/${name}/flow.json`, 'utf8')) as Flow)
+  getApp().app.store.createFlow(
+    JSON.parse(readFileSync(`resources/samples/${name}/flow.json`, 'utf8')) as Flow,
+  )
 }
 
 describe('designer', () => {
@@ -36,12 +54,25 @@ describe('designer', () => {
     const condition = page.getByTestId('inspector-form').locator('input').first()
     await condition.fill('event.properties.stock < event.properties.minimum')
     await waitForSaved(page)
-    await expect.poll(() => draft('reorder-alerts').nodes.find((n) => n.id === 'if')?.config, { timeout: 10000 }).toEqual({ condition: 'event.properties.stock < event.properties.minimum' })
+    await expect
+      .poll(() => draft('reorder-alerts').nodes.find((n) => n.id === 'if')?.config, {
+        timeout: 10000,
+      })
+      .toEqual({ condition: 'event.properties.stock < event.properties.minimum' })
 
     const saved = draft('reorder-alerts')
-    expect(saved.nodes.map((n) => n.plugin)).toEqual(['trigger.event', 'flow.if', 'data.set', 'data.append'])
-    expect(saved.edges.map((e) => `${e.source}.${e.sourcePort}->${e.target}.${e.targetPort}`)).toEqual(['event.payload->if.payload', 'if.true->set.payload', 'set.payload->append.payload'])
-    expect(saved.nodes.find((n) => n.id === 'if')!.config).toEqual({ condition: 'event.properties.stock < event.properties.minimum' })
+    expect(saved.nodes.map((n) => n.plugin)).toEqual([
+      'trigger.event',
+      'flow.if',
+      'data.set',
+      'data.append',
+    ])
+    expect(
+      saved.edges.map((e) => `${e.source}.${e.sourcePort}->${e.target}.${e.targetPort}`),
+    ).toEqual(['event.payload->if.payload', 'if.true->set.payload', 'set.payload->append.payload'])
+    expect(saved.nodes.find((n) => n.id === 'if')!.config).toEqual({
+      condition: 'event.properties.stock < event.properties.minimum',
+    })
     await expect(page.getByTestId('problems-empty').isVisible()).resolves.toBe(true)
   })
 
@@ -72,21 +103,31 @@ describe('designer', () => {
     await openFlow(page, 'inventory-reorder')
     await selectNode(page, 'check')
 
-    await page.getByTestId('inspector-form').locator('input').first().fill('event.properties.stock <= 5')
+    await page
+      .getByTestId('inspector-form')
+      .locator('input')
+      .first()
+      .fill('event.properties.stock <= 5')
     await page.getByTestId('inspector-tab-json').click()
     await page.getByTestId('json-editor').locator('.monaco-editor').waitFor()
     await expect.poll(() => jsonEditorText(page)).toContain('event.properties.stock <= 5')
 
     await typeInJsonEditor(page, '{ "condition": "event.properties.stock <= 7" }')
     await page.getByTestId('inspector-tab-form').click()
-    await expect.poll(() => page.getByTestId('inspector-form').locator('input').first().inputValue()).toBe('event.properties.stock <= 7')
+    await expect
+      .poll(() => page.getByTestId('inspector-form').locator('input').first().inputValue())
+      .toBe('event.properties.stock <= 7')
 
     await page.getByTestId('inspector-tab-json').click()
     await typeInJsonEditor(page, '{ "condition": "broken" ')
     await page.getByTestId('json-error').waitFor()
     expect(await page.getByTestId('json-error').textContent()).toMatch(/line 1/)
     await waitForSaved(page)
-    await expect.poll(() => draft('inventory-reorder').nodes.find((n) => n.id === 'check')!.config, { timeout: 10000 }).toEqual({ condition: 'event.properties.stock <= 7' })
+    await expect
+      .poll(() => draft('inventory-reorder').nodes.find((n) => n.id === 'check')!.config, {
+        timeout: 10000,
+      })
+      .toEqual({ condition: 'event.properties.stock <= 7' })
   })
 
   it('undoes and redoes edits', async () => {
@@ -113,7 +154,10 @@ describe('designer', () => {
     await page.reload()
     await openFlow(page, 'inventory-reorder')
     await page.getByTestId('node-record').locator('.fb-node-header').click()
-    await page.getByTestId('node-count').locator('.fb-node-header').click({ modifiers: ['Shift'] })
+    await page
+      .getByTestId('node-count')
+      .locator('.fb-node-header')
+      .click({ modifiers: ['Shift'] })
     await page.keyboard.press('ControlOrMeta+c')
     await page.keyboard.press('ControlOrMeta+v')
     await expect.poll(() => nodeIds(page)).toContain('count-2')
@@ -121,7 +165,9 @@ describe('designer', () => {
     await waitForSaved(page)
     await expect.poll(() => draft('inventory-reorder').nodes.length, { timeout: 10000 }).toBe(13)
     const saved = draft('inventory-reorder')
-    expect(saved.edges.filter((e) => e.source === 'record-2')).toEqual([expect.objectContaining({ target: 'count-2', sourcePort: 'payload' })])
+    expect(saved.edges.filter((e) => e.source === 'record-2')).toEqual([
+      expect.objectContaining({ target: 'count-2', sourcePort: 'payload' }),
+    ])
     expect(saved.nodes).toHaveLength(13)
   })
 
@@ -134,7 +180,9 @@ describe('designer', () => {
     await problem.waitFor()
     await problem.click()
     await page.getByTestId('inspector').getByText('manual', { exact: false }).first().waitFor()
-    expect(await page.getByTestId('node-manual').evaluate((el) => el.classList.contains('selected'))).toBe(true)
+    expect(
+      await page.getByTestId('node-manual').evaluate((el) => el.classList.contains('selected')),
+    ).toBe(true)
     await expect(page.getByTestId('node-problem-manual').isVisible()).resolves.toBe(true)
     await page.getByTestId('deploy-button').click()
     await page.getByTestId('deploy-blocked').waitFor()
@@ -152,7 +200,11 @@ describe('designer', () => {
     await page.getByTestId('diff-summary').getByText('Same as production').waitFor()
 
     await selectNode(page, 'threshold')
-    await page.getByTestId('inspector-form').locator('input').first().fill('profile.traits.totalSpent >= 500')
+    await page
+      .getByTestId('inspector-form')
+      .locator('input')
+      .first()
+      .fill('profile.traits.totalSpent >= 500')
     await page.getByTestId('diff-summary').getByText('1 changed').waitFor()
     await waitForSaved(page)
 
@@ -161,7 +213,9 @@ describe('designer', () => {
     await page.getByTestId('revert-1').click()
     await page.getByTestId('revert-confirm-1').click()
     await page.getByTestId('diff-summary').getByText('Same as production').waitFor()
-    expect(draft('vip-tagging').nodes.find((n) => n.id === 'threshold')!.config).toEqual({ condition: 'profile.traits.totalSpent >= 1000' })
+    expect(draft('vip-tagging').nodes.find((n) => n.id === 'threshold')!.config).toEqual({
+      condition: 'profile.traits.totalSpent >= 1000',
+    })
     expect(app.app.store.history('vip-tagging').map((r) => r.note)).toEqual(['first launch'])
   })
 

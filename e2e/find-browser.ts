@@ -36,22 +36,45 @@ export const SYSTEM_PATHS = [
   '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
 ]
 
-export const PATH_NAMES = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable', 'chrome']
+export const PATH_NAMES = [
+  'chromium',
+  'chromium-browser',
+  'google-chrome',
+  'google-chrome-stable',
+  'chrome',
+]
 
 /** The args every browser gets: quiet, no sandbox (containers), no network beyond the page. */
-export const BASE_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
+export const BASE_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+]
 
 export const NO_BROWSER_MESSAGE =
   'No Chromium found for the end-to-end tests: install one (Debian: apt-get install chromium), set CHROMIUM_PATH, or run `npx playwright-core install chromium`.'
 
 /** @sparticuz/chromium's args minus those that would weaken what the tests check (same-origin rules). */
-const SPARTICUZ_DROPPED = new Set(['--disable-web-security', '--allow-running-insecure-content', "--headless='shell'", '--headless=shell', '--headless'])
+const SPARTICUZ_DROPPED = new Set([
+  '--disable-web-security',
+  '--allow-running-insecure-content',
+  "--headless='shell'",
+  '--headless=shell',
+  '--headless',
+])
 
 async function defaultSparticuz(): Promise<{ executablePath: string; args: string[] } | null> {
   if (process.platform !== 'linux' || !['x64', 'arm64'].includes(process.arch)) return null
   try {
     const chromium = (await import('@sparticuz/chromium')).default
-    return { executablePath: await chromium.executablePath(), args: chromium.args.filter((a) => !SPARTICUZ_DROPPED.has(a)) }
+    return {
+      executablePath: await chromium.executablePath(),
+      args: chromium.args.filter((a) => !SPARTICUZ_DROPPED.has(a)),
+    }
   } catch {
     // Optional dependency: absent (or unusable) means this fallback does not apply.
     return null
@@ -72,7 +95,10 @@ export async function findBrowser(options: FindBrowserOptions = {}): Promise<Bro
   const exists = options.exists ?? existsSync
   const fromEnv = env.CHROMIUM_PATH
   if (fromEnv) {
-    if (!exists(fromEnv)) throw new Error(`CHROMIUM_PATH is ${fromEnv}, which does not exist; point it at a Chromium or Chrome binary, or unset it.`)
+    if (!exists(fromEnv))
+      throw new Error(
+        `CHROMIUM_PATH is ${fromEnv}, which does not exist; point it at a Chromium or Chrome binary, or unset it.`,
+      )
     return { executablePath: fromEnv, args: BASE_ARGS, source: 'CHROMIUM_PATH' }
   }
   const onPath = (env.PATH ?? '')
@@ -83,8 +109,14 @@ export async function findBrowser(options: FindBrowserOptions = {}): Promise<Bro
     if (exists(candidate)) return { executablePath: candidate, args: BASE_ARGS, source: 'system' }
   }
   const managed = options.playwrightPath ? options.playwrightPath() : await defaultPlaywrightPath()
-  if (managed && exists(managed)) return { executablePath: managed, args: BASE_ARGS, source: 'playwright' }
+  if (managed && exists(managed))
+    return { executablePath: managed, args: BASE_ARGS, source: 'playwright' }
   const bundled = await (options.sparticuz ?? defaultSparticuz)()
-  if (bundled && exists(bundled.executablePath)) return { executablePath: bundled.executablePath, args: bundled.args, source: '@sparticuz/chromium' }
+  if (bundled && exists(bundled.executablePath))
+    return {
+      executablePath: bundled.executablePath,
+      args: bundled.args,
+      source: '@sparticuz/chromium',
+    }
   throw new Error(NO_BROWSER_MESSAGE)
 }

@@ -19,7 +19,11 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 
 export async function launchBrowser(): Promise<Browser> {
   const browser = await findBrowser()
-  return chromium.launch({ executablePath: browser.executablePath, headless: true, args: browser.args })
+  return chromium.launch({
+    executablePath: browser.executablePath,
+    headless: true,
+    args: browser.args,
+  })
 }
 
 export interface AppUnderTest {
@@ -32,11 +36,20 @@ export interface AppUnderTest {
   close(): Promise<void>
 }
 
-export async function openApp(browser: Browser, dataDir = mkdtempSync(path.join(os.tmpdir(), 'flowbench-e2e-'))): Promise<AppUnderTest> {
+export async function openApp(
+  browser: Browser,
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'flowbench-e2e-')),
+): Promise<AppUnderTest> {
   const app = await createAppContext({ dataDir, mode: 'web' })
-  const host = await startWebHost({ handlers: createApiHandlers(app), staticDir: path.join(repoRoot, 'out', 'renderer'), port: 0 })
+  const host = await startWebHost({
+    handlers: createApiHandlers(app),
+    staticDir: path.join(repoRoot, 'out', 'renderer'),
+    port: 0,
+  })
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: `http://127.0.0.1:${host.port}` })
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+    origin: `http://127.0.0.1:${host.port}`,
+  })
   // tsx (used by the bench) names functions with a __name helper that pages do not have.
   await context.addInitScript('globalThis.__name = (fn) => fn')
   const page = await context.newPage()

@@ -14,7 +14,9 @@ const getApp = useAppPerTest({
   afterEach,
   expectNoPageErrors: (errors) => expect(errors).toEqual([]),
   async setUp(app) {
-    app.app.store.createFlow(JSON.parse(readFileSync('test/fixtures/serve/orders.flow.json', 'utf8')) as Flow)
+    app.app.store.createFlow(
+      JSON.parse(readFileSync('test/fixtures/serve/orders.flow.json', 'utf8')) as Flow,
+    )
     await app.page.reload()
     await openFlow(app.page, 'orders-hook')
   },
@@ -33,7 +35,11 @@ describe('bundles and the local runner in the app', () => {
     await hook.waitFor()
     const url = (await hook.textContent())!.replace(/^POST\s+/, '').trim()
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/hooks\/orders$/)
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ customer: 'zoe', total: 12 }) })
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ customer: 'zoe', total: 12 }),
+    })
     expect(res.status).toBe(202)
     await page.getByTestId('deliveries').getByText('done').waitFor({ timeout: 10000 })
     expect(app.app.store.state.loadProfile('zoe')!.traits).toMatchObject({ orders: 1, spent: 12 })
@@ -47,12 +53,17 @@ describe('bundles and the local runner in the app', () => {
     await page.getByTestId('deploy-button').click()
     await page.getByTestId('deploy-confirm').click()
     await page.getByTestId('diff-summary').getByText('Same as production').waitFor()
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-bundle').click()])
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('export-bundle').click(),
+    ])
     expect(download.suggestedFilename()).toBe('orders-hook.flowbundle')
     const bytes = readFileSync((await download.path())!)
     expect(bytes.subarray(0, 2).toString()).toBe('PK')
 
-    await page.getByTestId('import-flow-input').setInputFiles({ name: 'samples.flowbundle', mimeType: 'application/zip', buffer: bytes })
+    await page
+      .getByTestId('import-flow-input')
+      .setInputFiles({ name: 'samples.flowbundle', mimeType: 'application/zip', buffer: bytes })
     // Nothing is written until the user confirms what the bundle holds.
     await page.getByTestId('bundle-import-flows').getByText('orders-hook').waitFor()
     expect(app.app.store.history('orders-hook').length).toBe(1)
@@ -60,7 +71,13 @@ describe('bundles and the local runner in the app', () => {
     await page.getByTestId('toast').getByText('Imported orders-hook').waitFor()
     expect(app.app.store.history('orders-hook').length).toBe(2)
 
-    await page.getByTestId('import-flow-input').setInputFiles({ name: 'broken.flowbundle', mimeType: 'application/zip', buffer: bytes.subarray(0, 100) })
+    await page
+      .getByTestId('import-flow-input')
+      .setInputFiles({
+        name: 'broken.flowbundle',
+        mimeType: 'application/zip',
+        buffer: bytes.subarray(0, 100),
+      })
     await page.getByTestId('toast-error').getByText('not a readable zip').waitFor()
   })
 
@@ -70,7 +87,10 @@ describe('bundles and the local runner in the app', () => {
     const dir = tempDir('e2e')
     const plugin = markerPlugin(path.join(dir, 'marker.txt'))
     const bundle = Buffer.from(markerBundle(plugin))
-    const choose = () => page.getByTestId('import-flow-input').setInputFiles({ name: 'marked.flowbundle', mimeType: 'application/zip', buffer: bundle })
+    const choose = () =>
+      page
+        .getByTestId('import-flow-input')
+        .setInputFiles({ name: 'marked.flowbundle', mimeType: 'application/zip', buffer: bundle })
 
     await choose()
     const table = page.getByTestId('bundle-import-plugins')

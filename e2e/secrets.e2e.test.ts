@@ -12,9 +12,16 @@ const flow: Flow = {
   name: 'CRM note',
   nodes: [
     { id: 'start', plugin: 'trigger.manual', position: { x: 0, y: 0 }, config: {} },
-    { id: 'note', plugin: 'flow.log', position: { x: 260, y: 0 }, config: { level: 'info', message: 'calling the CRM with {{ secrets.crm.apiKey }}' } },
+    {
+      id: 'note',
+      plugin: 'flow.log',
+      position: { x: 260, y: 0 },
+      config: { level: 'info', message: 'calling the CRM with {{ secrets.crm.apiKey }}' },
+    },
   ],
-  edges: [{ id: 'e1', source: 'start', sourcePort: 'payload', target: 'note', targetPort: 'payload' }],
+  edges: [
+    { id: 'e1', source: 'start', sourcePort: 'payload', target: 'note', targetPort: 'payload' },
+  ],
   tests: [{ name: 'any', event: { type: 'manual' } }],
 }
 
@@ -35,7 +42,10 @@ describe('secrets in the app', () => {
   it('creates a secret in the panel; the flow reads it and the trace shows ••••', async () => {
     const { page, app } = getApp()
     await page.getByTestId('tab-problems').click()
-    await page.getByTestId('problems').getByText(/has no secret "crm"/).waitFor()
+    await page
+      .getByTestId('problems')
+      .getByText(/has no secret "crm"/)
+      .waitFor()
 
     await page.getByTestId('tab-secrets').click()
     await page.getByTestId('secret-new').click()

@@ -3,7 +3,13 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { APP_VERSION } from '../src-main/app-context'
 import { useAppPerTest } from './helpers'
 
-const getApp = useAppPerTest({ beforeAll, afterAll, beforeEach, afterEach, expectNoPageErrors: (errors) => expect(errors).toEqual([]) })
+const getApp = useAppPerTest({
+  beforeAll,
+  afterAll,
+  beforeEach,
+  afterEach,
+  expectNoPageErrors: (errors) => expect(errors).toEqual([]),
+})
 
 describe('app shell', () => {
   it('renders every region and takes the token out of the address bar', async () => {
@@ -22,7 +28,9 @@ describe('app shell', () => {
     await page.getByTestId('about-button').click()
     await page.getByTestId('about-version').waitFor()
     expect(await page.getByTestId('about-version').textContent()).toBe(APP_VERSION)
-    expect(Number(await page.getByTestId('about-plugins').textContent())).toBe(app.app.registry.size)
+    expect(Number(await page.getByTestId('about-plugins').textContent())).toBe(
+      app.app.registry.size,
+    )
     await page.keyboard.press('Escape')
     await expect(page.getByTestId('about').count()).resolves.toBe(0)
   })
@@ -58,6 +66,10 @@ describe('app shell', () => {
     }, `http://127.0.0.1:${host.port}/api/app.info`)
     expect(status).toBe(401)
     // The browser logs the refused request; that one is expected here.
-    app.pageErrors.splice(0, app.pageErrors.length, ...app.pageErrors.filter((e) => !e.includes('401')))
+    app.pageErrors.splice(
+      0,
+      app.pageErrors.length,
+      ...app.pageErrors.filter((e) => !e.includes('401')),
+    )
   })
 })

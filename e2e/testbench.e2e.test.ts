@@ -12,7 +12,9 @@ const getApp = useAppPerTest({
   afterEach,
   expectNoPageErrors: (errors) => expect(errors).toEqual([]),
   async setUp(app) {
-    app.app.store.createFlow(JSON.parse(readFileSync('resources/samples/vip-tagging/flow.json', 'utf8')) as Flow)
+    app.app.store.createFlow(
+      JSON.parse(readFileSync('resources/samples/vip-tagging/flow.json', 'utf8')) as Flow,
+    )
     await app.page.reload()
     await openFlow(app.page, 'vip-tagging')
   },
@@ -21,7 +23,8 @@ const getApp = useAppPerTest({
 /** 100 purchases; row 42 has a total that is not a number, so its run fails. */
 function purchasesCsv(): string {
   const rows = ['type,profileId,total,currency']
-  for (let i = 1; i <= 100; i++) rows.push(`purchase,customer-${i % 7},${i === 42 ? 'lots' : i * 10},EUR`)
+  for (let i = 1; i <= 100; i++)
+    rows.push(`purchase,customer-${i % 7},${i === 42 ? 'lots' : i * 10},EUR`)
   return rows.join('\n') + '\n'
 }
 
@@ -31,13 +34,22 @@ describe('test bench', () => {
     const { page } = app
     await page.getByTestId('tab-tests').click()
     await page.getByTestId('import-events').click()
-    await page.getByTestId('import-file').setInputFiles({ name: 'purchases.csv', mimeType: 'text/csv', buffer: Buffer.from(purchasesCsv()) })
+    await page
+      .getByTestId('import-file')
+      .setInputFiles({
+        name: 'purchases.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from(purchasesCsv()),
+      })
     await page.getByTestId('import-count').getByText('100 events in purchases.csv').waitFor()
     expect(await page.getByTestId('import-preview').locator('tbody tr').count()).toBe(5)
     await page.getByTestId('import-confirm').click()
 
     await page.getByTestId('run-all').click()
-    await page.getByTestId('test-summary').getByText(/102 passed, 1 failed in \d+ ms/).waitFor()
+    await page
+      .getByTestId('test-summary')
+      .getByText(/102 passed, 1 failed in \d+ ms/)
+      .waitFor()
 
     // The sample's 3 cases come first; imported row 42 is case 3 + 41. The list draws only rows in view.
     await page.getByTestId('cases').evaluate((el) => (el.scrollTop = 40 * 26))
@@ -54,7 +66,9 @@ describe('test bench', () => {
     // The path is painted: nodes carry their run order and the edge past the failure is not active.
     await page.getByTestId('node-run-count').waitFor()
     expect(await page.getByTestId('node-run-count').textContent()).toBe('2')
-    expect(await page.getByTestId('node-spend').evaluate((el) => el.classList.contains('run-error'))).toBe(true)
+    expect(
+      await page.getByTestId('node-spend').evaluate((el) => el.classList.contains('run-error')),
+    ).toBe(true)
     expect(await page.locator('.react-flow__edge.trace-active').count()).toBe(2)
     await page.getByTestId('tab-trace').click()
     expect(await page.getByTestId('trace-status').textContent()).toBe('failed')
@@ -65,7 +79,15 @@ describe('test bench', () => {
     const { page } = app
     await page.getByTestId('tab-tests').click()
     await page.getByTestId('import-events').click()
-    await page.getByTestId('import-file').setInputFiles({ name: 'bad.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from('{"type":"purchase","properties":{"total":5}}\n{oops\n{"type":"purchase","properties":{"total":6}}\n') })
+    await page
+      .getByTestId('import-file')
+      .setInputFiles({
+        name: 'bad.ndjson',
+        mimeType: 'application/x-ndjson',
+        buffer: Buffer.from(
+          '{"type":"purchase","properties":{"total":5}}\n{oops\n{"type":"purchase","properties":{"total":6}}\n',
+        ),
+      })
     await page.getByTestId('import-errors').getByText('Line 2').waitFor()
     await page.getByTestId('import-count').getByText('2 events').waitFor()
     await page.getByTestId('import-confirm').click()
@@ -91,16 +113,24 @@ describe('test bench', () => {
     await page.getByTestId('node-spend').locator('.fb-node-header').click()
     await page.getByTestId('use-as-mock').click()
     await page.getByTestId('case-from-run').click()
-    await expect.poll(() => app.app.store.getFlow('vip-tagging').draft.flow.tests?.length, { timeout: 5000 }).toBe(4)
+    await expect
+      .poll(() => app.app.store.getFlow('vip-tagging').draft.flow.tests?.length, { timeout: 5000 })
+      .toBe(4)
     const tests = app.app.store.getFlow('vip-tagging').draft.flow.tests!
     expect(tests[0]!.mocks).toEqual({ spend: { port: 'payload', value: expect.anything() } })
-    expect(tests[3]).toMatchObject({ event: { type: 'purchase' }, expect: { status: 'succeeded', reached: expect.arrayContaining(['start', 'count', 'spend']) } })
+    expect(tests[3]).toMatchObject({
+      event: { type: 'purchase' },
+      expect: { status: 'succeeded', reached: expect.arrayContaining(['start', 'count', 'spend']) },
+    })
   })
 
   it('saves the draft as a .flow.json file', async () => {
     const app = getApp()
     const { page } = app
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-file').click()])
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('save-file').click(),
+    ])
     expect(download.suggestedFilename()).toBe('vip-tagging.flow.json')
     const saved = JSON.parse(readFileSync((await download.path())!, 'utf8')) as Flow
     expect(saved).toMatchObject({ schemaVersion: 1, id: 'vip-tagging' })

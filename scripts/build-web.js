@@ -18,14 +18,30 @@ function newestMtime(dir) {
 }
 
 export function buildRendererIfStale() {
-  const sources = ['src-renderer', 'src-shared', 'plugins'].map((d) => path.join(root, d)).filter(existsSync)
-  const sourceTime = Math.max(...sources.map(newestMtime), statSync(path.join(root, 'vite.renderer.config.ts')).mtimeMs)
+  const sources = ['src-renderer', 'src-shared', 'plugins']
+    .map((d) => path.join(root, d))
+    .filter(existsSync)
+  const sourceTime = Math.max(
+    ...sources.map(newestMtime),
+    statSync(path.join(root, 'vite.renderer.config.ts')).mtimeMs,
+  )
   if (existsSync(output) && statSync(output).mtimeMs >= sourceTime) return
   console.log('Building the renderer…')
-  const result = spawnSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'vite.renderer.config.ts', '--logLevel', 'warn'], {
-    cwd: root,
-    stdio: 'inherit',
-  })
+  const result = spawnSync(
+    process.execPath,
+    [
+      path.join(root, 'node_modules/vite/bin/vite.js'),
+      'build',
+      '--config',
+      'vite.renderer.config.ts',
+      '--logLevel',
+      'warn',
+    ],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  )
   if (result.status !== 0) {
     // A failed build must not pass for a fresh one next time.
     rmSync(output, { force: true })

@@ -16,7 +16,9 @@ const { page } = app
 await page.emulateMedia({ colorScheme: 'dark' })
 await page.evaluate(() => localStorage.setItem('flowbench.theme', 'dark'))
 for (const name of ['inventory-reorder', 'vip-tagging', 'ticket-router']) {
-  app.app.store.createFlow(JSON.parse(readFileSync(`resources/samples/${name}/flow.json`, 'utf8')) as Flow)
+  app.app.store.createFlow(
+    JSON.parse(readFileSync(`resources/samples/${name}/flow.json`, 'utf8')) as Flow,
+  )
 }
 await page.reload()
 await openFlow(page, 'ticket-router')

@@ -27,7 +27,14 @@ function check(name, command, args) {
 
 function suite(name, config) {
   const output = path.join(reportDir, `${name}.json`)
-  const ok = step(name, bin('vitest'), ['run', '--config', config, '--reporter=default', '--reporter=json', `--outputFile=${output}`])
+  const ok = step(name, bin('vitest'), [
+    'run',
+    '--config',
+    config,
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile=${output}`,
+  ])
   if (!existsSync(output)) {
     failed++
     console.log(`✖ ${name}: the suite did not run`)
@@ -37,7 +44,9 @@ function suite(name, config) {
   passed += report.numPassedTests
   failed += report.numFailedTests
   // A file that fails to load has no tests to count, but it is a failure all the same.
-  const brokenFiles = report.testResults.filter((file) => file.status === 'failed' && file.assertionResults.length === 0).length
+  const brokenFiles = report.testResults.filter(
+    (file) => file.status === 'failed' && file.assertionResults.length === 0,
+  ).length
   failed += brokenFiles
   if (!ok && report.numFailedTests === 0 && brokenFiles === 0) failed++
 }
@@ -49,7 +58,13 @@ check('lint', bin('eslint'), ['.', '--max-warnings=0'])
 // installers themselves need Electron's binaries and are built by .github/workflows/release.yml.
 // Into its own folder: out/renderer is the browser build the e2e tests serve.
 const buildCheck = path.resolve('out', '.build-check')
-check('build (npm run build)', bin('electron-vite'), ['build', '--outDir', buildCheck, '--logLevel', 'warn'])
+check('build (npm run build)', bin('electron-vite'), [
+  'build',
+  '--outDir',
+  buildCheck,
+  '--logLevel',
+  'warn',
+])
 rmSync(buildCheck, { recursive: true, force: true })
 suite('unit', 'vitest.config.ts')
 buildRendererIfStale()

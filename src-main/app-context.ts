@@ -39,8 +39,10 @@ export interface AppContext {
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.FLOWBENCH_DATA_DIR) return path.resolve(env.FLOWBENCH_DATA_DIR)
   const home = os.homedir()
-  if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', APP_NAME)
-  if (process.platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), APP_NAME)
+  if (process.platform === 'darwin')
+    return path.join(home, 'Library', 'Application Support', APP_NAME)
+  if (process.platform === 'win32')
+    return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), APP_NAME)
   return path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), APP_NAME)
 }
 
@@ -63,7 +65,10 @@ export async function createAppContext(options: {
       return undefined
     }
   }
-  const secrets = new Secrets(store.environments, new SecretCipher(loadSecretKey({ dataDir: options.dataDir, protector: options.keyProtector })))
+  const secrets = new Secrets(
+    store.environments,
+    new SecretCipher(loadSecretKey({ dataDir: options.dataDir, protector: options.keyProtector })),
+  )
   const environment = () => secrets.environment()
   const runner = new LocalRunner(store, registry, environment)
   return {

@@ -34,19 +34,25 @@ export async function readJsonFile(file: string): Promise<unknown> {
 }
 
 /** A JSON object given inline (`{"type":"x"}`) or as a file path. */
-export async function readJsonObjectArg(value: string, what: string): Promise<Record<string, unknown>> {
+export async function readJsonObjectArg(
+  value: string,
+  what: string,
+): Promise<Record<string, unknown>> {
   let parsedValue: unknown
   if (value.trimStart().startsWith('{') || value.trimStart().startsWith('[')) {
     const tooDeep = nestingProblem(value)
     if (tooDeep) throw new FileInputError(`The ${what} given inline is refused: ${tooDeep}`)
     const parsed = parseJsonText(value)
-    if (!parsed.ok) throw new FileInputError(`The ${what} given inline is not valid JSON: ${parsed.message}`)
+    if (!parsed.ok)
+      throw new FileInputError(`The ${what} given inline is not valid JSON: ${parsed.message}`)
     parsedValue = parsed.value
   } else {
     parsedValue = await readJsonFile(value)
   }
   if (!parsedValue || typeof parsedValue !== 'object' || Array.isArray(parsedValue)) {
-    throw new FileInputError(`The ${what} (${value.length > 60 ? 'inline' : value}) must be a JSON object, got ${Array.isArray(parsedValue) ? 'a list' : parsedValue === null ? 'null' : typeof parsedValue}`)
+    throw new FileInputError(
+      `The ${what} (${value.length > 60 ? 'inline' : value}) must be a JSON object, got ${Array.isArray(parsedValue) ? 'a list' : parsedValue === null ? 'null' : typeof parsedValue}`,
+    )
   }
   return parsedValue as Record<string, unknown>
 }
@@ -68,8 +74,12 @@ export function siblingFlowResolver(dir: string): (flowId: string) => Promise<Fl
     for (const name of names.filter(isFlowFileName).sort()) {
       try {
         const value = parseJsonText(await readFile(path.join(dir, name), 'utf8'))
-        const id = value.ok && value.value && typeof value.value === 'object' ? (value.value as { id?: unknown }).id : undefined
-        if (typeof id === 'string' && !flows.has(id)) flows.set(id, value.ok ? (value.value as Flow) : ({} as Flow))
+        const id =
+          value.ok && value.value && typeof value.value === 'object'
+            ? (value.value as { id?: unknown }).id
+            : undefined
+        if (typeof id === 'string' && !flows.has(id))
+          flows.set(id, value.ok ? (value.value as Flow) : ({} as Flow))
       } catch {
         // An unreadable neighbour is simply not a candidate.
       }
@@ -92,7 +102,13 @@ export async function findFlowFiles(target: string): Promise<string[]> {
     const entries = await readdir(dir, { withFileTypes: true })
     for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
       const full = path.join(dir, entry.name)
-      if (entry.isDirectory() && depth < 6 && entry.name !== 'node_modules' && !entry.name.startsWith('.')) await walk(full, depth + 1)
+      if (
+        entry.isDirectory() &&
+        depth < 6 &&
+        entry.name !== 'node_modules' &&
+        !entry.name.startsWith('.')
+      )
+        await walk(full, depth + 1)
       else if (entry.isFile() && isFlowFileName(entry.name)) found.push(full)
     }
   }

@@ -47,16 +47,30 @@ export function parseJsonText(text: string): JsonParseResult {
     return { ok: true, value: JSON.parse(text) }
   } catch (error) {
     const errors: ParseError[] = []
-    parseTolerant(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false })
+    parseTolerant(text, errors, {
+      disallowComments: true,
+      allowTrailingComma: false,
+      allowEmptyContent: false,
+    })
     const first = errors[0]
     if (first) {
       const where = locate(text, first.offset)
       const code = printParseErrorCode(first.error)
       const reason = text.trim() === '' ? 'The text is empty' : (REASONS[code] ?? code)
-      return { ok: false, message: `${reason} at line ${where.line}, column ${where.column}`, offset: first.offset, ...where }
+      return {
+        ok: false,
+        message: `${reason} at line ${where.line}, column ${where.column}`,
+        offset: first.offset,
+        ...where,
+      }
     }
     // jsonc-parser accepted what JSON.parse did not (e.g. a lone surrogate): fall back to the end.
     const where = locate(text, text.length)
-    return { ok: false, message: `${(error as Error).message} at line ${where.line}, column ${where.column}`, offset: text.length, ...where }
+    return {
+      ok: false,
+      message: `${(error as Error).message} at line ${where.line}, column ${where.column}`,
+      offset: text.length,
+      ...where,
+    }
   }
 }

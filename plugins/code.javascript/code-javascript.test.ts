@@ -16,8 +16,24 @@ function registry(): PluginRegistry {
 const engine = new Engine({ plugins: registry() })
 
 /** Runs `start -> js` with the given code; returns the report and the code node's record. */
-async function runCode(code: string, options: { config?: Record<string, unknown>; event?: Record<string, unknown>; profile?: Record<string, unknown> } = {}) {
-  return runNode(engine, 'code.javascript', { code, ...options.config }, { event: options.event ?? { type: 'purchase', properties: { total: 21 } }, profile: options.profile, nodeId: 'js' })
+async function runCode(
+  code: string,
+  options: {
+    config?: Record<string, unknown>
+    event?: Record<string, unknown>
+    profile?: Record<string, unknown>
+  } = {},
+) {
+  return runNode(
+    engine,
+    'code.javascript',
+    { code, ...options.config },
+    {
+      event: options.event ?? { type: 'purchase', properties: { total: 21 } },
+      profile: options.profile,
+      nodeId: 'js',
+    },
+  )
 }
 
 describe('code.javascript', () => {

@@ -23,8 +23,24 @@ function registry(): PluginRegistry {
 
 const engine = new Engine({ plugins: registry() })
 
-async function runCode(code: string, options: { config?: Record<string, unknown>; event?: Record<string, unknown>; profile?: Record<string, unknown> } = {}) {
-  return runNode(engine, 'code.python', { code, ...options.config }, { event: options.event ?? { type: 'purchase', properties: { total: 21 } }, profile: options.profile, nodeId: 'py' })
+async function runCode(
+  code: string,
+  options: {
+    config?: Record<string, unknown>
+    event?: Record<string, unknown>
+    profile?: Record<string, unknown>
+  } = {},
+) {
+  return runNode(
+    engine,
+    'code.python',
+    { code, ...options.config },
+    {
+      event: options.event ?? { type: 'purchase', properties: { total: 21 } },
+      profile: options.profile,
+      nodeId: 'py',
+    },
+  )
 }
 
 beforeAll(async () => {

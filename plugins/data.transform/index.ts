@@ -21,14 +21,27 @@ export default definePlugin<Config>({
   configSchema: {
     type: 'object',
     properties: {
-      expression: { type: 'string', title: 'JSONata expression', minLength: 1, description: 'Sees { event, profile, session, flow, payload, nodes }' },
+      expression: {
+        type: 'string',
+        title: 'JSONata expression',
+        minLength: 1,
+        description: 'Sees { event, profile, session, flow, payload, nodes }',
+      },
       to: { ...REF_SCHEMA, title: 'Also write to' },
     },
     required: ['expression'],
     additionalProperties: false,
   },
   defaultConfig: { expression: '{ "total": $sum(payload.items.price) }' },
-  form: [{ title: 'Transform', fields: [{ field: 'expression', widget: 'code', language: 'jsonata' }, { field: 'to', widget: 'ref' }] }],
+  form: [
+    {
+      title: 'Transform',
+      fields: [
+        { field: 'expression', widget: 'code', language: 'jsonata' },
+        { field: 'to', widget: 'ref' },
+      ],
+    },
+  ],
   docs: {
     markdown:
       'Evaluates **JSONata expression** against `{ event, profile, session, flow, payload, nodes }` and sends the result on. With **Also write to**, the result is written there too. A syntax error is reported with its position.',
@@ -52,7 +65,10 @@ export default definePlugin<Config>({
           })
         } catch (error) {
           const e = error as { message: string; position?: number }
-          throw Object.assign(new Error(`JSONata syntax error at position ${e.position ?? 0}: ${e.message}`), { code: 'invalid-expression' })
+          throw Object.assign(
+            new Error(`JSONata syntax error at position ${e.position ?? 0}: ${e.message}`),
+            { code: 'invalid-expression' },
+          )
         }
         to = config.to
       },
@@ -63,7 +79,10 @@ export default definePlugin<Config>({
           result = await compiled.evaluate({ event, profile, session, flow, nodes, payload })
         } catch (error) {
           const e = error as { message: string; position?: number }
-          throw Object.assign(new Error(`JSONata failed at position ${e.position ?? 0}: ${e.message}`), { code: 'transform-error' })
+          throw Object.assign(
+            new Error(`JSONata failed at position ${e.position ?? 0}: ${e.message}`),
+            { code: 'transform-error' },
+          )
         }
         // JSONata marks sequences with extra properties; plain JSON is what flows carry.
         const value = result === undefined ? null : JSON.parse(JSON.stringify(result))

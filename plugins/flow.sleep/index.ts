@@ -18,11 +18,16 @@ export default definePlugin<{ ms: number }>({
   defaultConfig: { ms: 100 },
   form: [{ title: 'Wait', fields: [{ field: 'ms', widget: 'number' }] }],
   docs: {
-    markdown: 'Waits **Milliseconds**, then sends the payload on. Cancelling the run ends the wait at once.',
+    markdown:
+      'Waits **Milliseconds**, then sends the payload on. Cancelling the run ends the wait at once.',
     inputs: { payload: 'Any value.' },
     outputs: { payload: 'The payload, unchanged.' },
   },
-  testTemplate: { config: { ms: 1 }, payload: { a: 1 }, expect: { port: 'payload', value: { a: 1 } } },
+  testTemplate: {
+    config: { ms: 1 },
+    payload: { a: 1 },
+    expect: { port: 'payload', value: { a: 1 } },
+  },
   create: () => {
     let ms = 0
     return {

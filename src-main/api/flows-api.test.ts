@@ -14,7 +14,10 @@ let app: AppContext
 let host: WebHost
 
 beforeAll(async () => {
-  app = await createAppContext({ dataDir: mkdtempSync(path.join(os.tmpdir(), 'fb-api-')), mode: 'web' })
+  app = await createAppContext({
+    dataDir: mkdtempSync(path.join(os.tmpdir(), 'fb-api-')),
+    mode: 'web',
+  })
   host = await startWebHost({ handlers: createApiHandlers(app), staticDir: os.tmpdir(), port: 0 })
 })
 afterAll(async () => {
@@ -23,7 +26,12 @@ afterAll(async () => {
 })
 
 /** Calls an API method over real HTTP, as the browser does. */
-async function call(method: string, arg?: unknown): Promise<{ ok: boolean; value?: any; error?: { code: string; message: string; details?: any } }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+/* eslint-disable @typescript-eslint/no-explicit-any -- answers are checked field by field */
+async function call(
+  method: string,
+  arg?: unknown,
+): Promise<{ ok: boolean; value?: any; error?: { code: string; message: string; details?: any } }> {
+  /* eslint-enable @typescript-eslint/no-explicit-any */
   const response = await fetch(`http://127.0.0.1:${host.port}/api/${method}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${host.token}`, 'content-type': 'application/json' },
@@ -36,26 +44,45 @@ describe('flows and staging over the web host', () => {
   it('creates flows from a name and from a document, and lists them', async () => {
     const created = await call('flows.create', { name: 'My First Flow' })
     expect(created.ok).toBe(true)
-    expect(created.value.summary).toMatchObject({ id: 'my-first-flow', name: 'My First Flow', draftVersion: 1, productionRevision: null })
+    expect(created.value.summary).toMatchObject({
+      id: 'my-first-flow',
+      name: 'My First Flow',
+      draftVersion: 1,
+      productionRevision: null,
+    })
     expect(created.value.draft.flow.nodes[0].plugin).toBe('trigger.manual')
     const imported = await call('flows.create', { flow: sampleFlow('vip-tagging') })
     expect(imported.value.summary.id).toBe('vip-tagging')
     const again = await call('flows.create', { flow: sampleFlow('vip-tagging') })
     expect(again.value.summary.id).toBe('vip-tagging-2')
     const list = await call('flows.list')
-    expect(list.value.map((f: { id: string }) => f.id)).toEqual(['my-first-flow', 'vip-tagging', 'vip-tagging-2'])
+    expect(list.value.map((f: { id: string }) => f.id)).toEqual([
+      'my-first-flow',
+      'vip-tagging',
+      'vip-tagging-2',
+    ])
   })
 
   it('saves drafts with their problems and refuses a stale base', async () => {
     const current = await call('flows.get', { id: 'my-first-flow' })
-    const flow = { ...current.value.draft.flow, nodes: [...current.value.draft.flow.nodes, { id: 'x', plugin: 'nope.nope', position: { x: 0, y: 0 }, config: {} }] }
+    const flow = {
+      ...current.value.draft.flow,
+      nodes: [
+        ...current.value.draft.flow.nodes,
+        { id: 'x', plugin: 'nope.nope', position: { x: 0, y: 0 }, config: {} },
+      ],
+    }
     const saved = await call('flows.saveDraft', { id: 'my-first-flow', baseVersion: 1, flow })
     expect(saved.ok).toBe(true)
     expect(saved.value.version).toBe(2)
     expect(saved.value.problems.map((p: { code: string }) => p.code)).toContain('unknown-plugin')
     const stale = await call('flows.saveDraft', { id: 'my-first-flow', baseVersion: 1, flow })
     expect(stale).toMatchObject({ ok: false, error: { code: 'stale-draft' } })
-    const text = await call('flows.saveDraft', { id: 'my-first-flow', baseVersion: 2, text: '{ "id": "my-first-flow", ' })
+    const text = await call('flows.saveDraft', {
+      id: 'my-first-flow',
+      baseVersion: 2,
+      text: '{ "id": "my-first-flow", ',
+    })
     expect(text).toMatchObject({ ok: false, error: { code: 'invalid-json' } })
     expect((await call('flows.get', { id: 'my-first-flow' })).value.draft.version).toBe(2)
   })
@@ -67,12 +94,24 @@ describe('flows and staging over the web host', () => {
   })
 
   it('deploys, keeps history, and reverts an earlier revision into the draft', async () => {
-    expect((await call('flows.deploy', { id: 'vip-tagging', note: 'launch' })).value.revision).toBe(1)
+    expect((await call('flows.deploy', { id: 'vip-tagging', note: 'launch' })).value.revision).toBe(
+      1,
+    )
     const draft = (await call('flows.get', { id: 'vip-tagging' })).value.draft
-    await call('flows.saveDraft', { id: 'vip-tagging', baseVersion: draft.version, flow: { ...draft.flow, name: 'VIP v2' } })
+    await call('flows.saveDraft', {
+      id: 'vip-tagging',
+      baseVersion: draft.version,
+      flow: { ...draft.flow, name: 'VIP v2' },
+    })
     expect((await call('flows.deploy', { id: 'vip-tagging' })).value.revision).toBe(2)
     const history = await call('flows.history', { id: 'vip-tagging' })
-    expect(history.value.map((r: { revision: number; isProduction: boolean; note: string | null }) => [r.revision, r.isProduction, r.note])).toEqual([
+    expect(
+      history.value.map((r: { revision: number; isProduction: boolean; note: string | null }) => [
+        r.revision,
+        r.isProduction,
+        r.note,
+      ]),
+    ).toEqual([
       [2, true, null],
       [1, false, 'launch'],
     ])
@@ -86,7 +125,9 @@ describe('flows and staging over the web host', () => {
   it('duplicates, deletes to the trash, restores and empties the trash', async () => {
     expect((await call('flows.duplicate', { id: 'vip-tagging' })).value.id).toBe('vip-tagging-copy')
     expect((await call('flows.delete', { id: 'vip-tagging-copy' })).ok).toBe(true)
-    expect((await call('flows.list')).value.map((f: { id: string }) => f.id)).not.toContain('vip-tagging-copy')
+    expect((await call('flows.list')).value.map((f: { id: string }) => f.id)).not.toContain(
+      'vip-tagging-copy',
+    )
     expect((await call('flows.restore', { id: 'vip-tagging-copy' })).value.deletedAt).toBeNull()
     await call('flows.delete', { id: 'vip-tagging-copy' })
     expect((await call('flows.emptyTrash')).value.removed).toBe(1)
@@ -96,7 +137,8 @@ describe('flows and staging over the web host', () => {
   it('lists runs newest first and returns a report', async () => {
     const engine = new Engine({ plugins: app.registry, store: app.store.state })
     const loaded = engine.load(buildFlow([['start', 'trigger.manual']], [], 'runs-flow'))
-    for (let i = 0; i < 3; i++) app.store.recordRun(await engine.run(loaded, { event: { properties: { i } } }))
+    for (let i = 0; i < 3; i++)
+      app.store.recordRun(await engine.run(loaded, { event: { properties: { i } } }))
     const list = await call('runs.list', { flowId: 'runs-flow', limit: 2 })
     expect(list.value.total).toBe(3)
     expect(list.value.runs).toHaveLength(2)
@@ -106,7 +148,13 @@ describe('flows and staging over the web host', () => {
   })
 
   it('validates arguments against the contract', async () => {
-    expect(await call('flows.get', {})).toMatchObject({ ok: false, error: { code: 'bad-argument' } })
-    expect(await call('flows.saveDraft', { id: 'x', baseVersion: -1, flow: {} })).toMatchObject({ ok: false, error: { code: 'bad-argument' } })
+    expect(await call('flows.get', {})).toMatchObject({
+      ok: false,
+      error: { code: 'bad-argument' },
+    })
+    expect(await call('flows.saveDraft', { id: 'x', baseVersion: -1, flow: {} })).toMatchObject({
+      ok: false,
+      error: { code: 'bad-argument' },
+    })
   })
 })

@@ -58,7 +58,11 @@ export function createApiHandlers(app: AppContext, desktop?: DesktopServices): A
 
   /** In a browser the renderer keeps its file input and download; it reads `nativeFiles` to know. */
   const native = (): DesktopServices => {
-    if (!desktop) throw new ApiFailure('not-available', 'Native files are not available here: use the file picker and downloads')
+    if (!desktop)
+      throw new ApiFailure(
+        'not-available',
+        'Native files are not available here: use the file picker and downloads',
+      )
     return desktop
   }
 
@@ -237,18 +241,21 @@ export function createApiHandlers(app: AppContext, desktop?: DesktopServices): A
     'secrets.rename': (input) => change(() => secrets.rename(input!.from, input!.to)),
     'secrets.delete': (input) =>
       change(() =>
-        secrets.delete(input!.name, input!.environment === undefined ? undefined : input!.environment),
+        secrets.delete(
+          input!.name,
+          input!.environment === undefined ? undefined : input!.environment,
+        ),
       ),
     'environments.use': (input) => change(() => secrets.useEnvironment(input!.name)),
     'environments.save': (input) => change(() => secrets.saveEnvironment(input!.name, input!.vars)),
     'environments.delete': (input) => change(() => secrets.deleteEnvironment(input!.name)),
-    'tests.caseReport': (input) =>
-      app.tests.report(input!.jobId, input!.index),
+    'tests.caseReport': (input) => app.tests.report(input!.jobId, input!.index),
     'runs.get': (input) => store.getRun(input!.runId),
     'files.open': (input) => native().files.open(input?.kind),
     'files.openRecent': (input) => native().files.openRecent(input!.path),
     'files.recent': () => native().files.recent(),
-    'files.save': (input) => native().files.save(input!.fileId, input!.text, input!.overwrite === true),
+    'files.save': (input) =>
+      native().files.save(input!.fileId, input!.text, input!.overwrite === true),
     'files.saveAs': (input) => native().files.saveAs(input!.text, input!.suggestedName),
     'files.saveBundle': (input) => native().files.saveBundle(input!.base64, input!.suggestedName),
     'host.nextCommand': () => native().commands.next(),

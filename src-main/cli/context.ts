@@ -88,7 +88,8 @@ export function createCliContext(options: {
     dataDirOf: (dataDir) => (dataDir ? path.resolve(dataDir) : pluginsDataDir),
     environmentFor(flows, values) {
       const name = values.env as string | undefined
-      if (!name && !flows.some((flow) => environmentRefs(flow, registry).length > 0)) return undefined
+      if (!name && !flows.some((flow) => environmentRefs(flow, registry).length > 0))
+        return undefined
       const dataDir = values['data-dir'] as string | undefined
       // Nothing is created just to find out there are no secrets: an app folder never used is empty.
       const explicit = dataDir ?? process.env.FLOWBENCH_DATA_DIR

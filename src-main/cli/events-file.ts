@@ -12,19 +12,24 @@ import { parseJsonText } from '../../src-shared/json-text'
 import { csvRowToEvent } from '../../src-shared/events/rows'
 import { FileInputError } from '../flow-files'
 
-export type EventItem = { index: number; line: number; event: unknown } | { index: number; line: number; error: string }
-
+export type EventItem =
+  { index: number; line: number; event: unknown } | { index: number; line: number; error: string }
 
 export function eventsFormatOf(file: string): 'ndjson' | 'json' | 'csv' {
   const ext = path.extname(file).toLowerCase()
   if (ext === '.csv') return 'csv'
   if (ext === '.json') return 'json'
   if (ext === '.ndjson' || ext === '.jsonl') return 'ndjson'
-  throw new FileInputError(`${file}: unknown events format "${ext}"; use .ndjson, .jsonl, .json or .csv`)
+  throw new FileInputError(
+    `${file}: unknown events format "${ext}"; use .ndjson, .jsonl, .json or .csv`,
+  )
 }
 
 async function* ndjsonEvents(file: string): AsyncGenerator<EventItem> {
-  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity })
+  const lines = createInterface({
+    input: createReadStream(file, { encoding: 'utf8' }),
+    crlfDelay: Infinity,
+  })
   let line = 0
   let index = 0
   for await (const text of lines) {
@@ -52,11 +57,21 @@ async function* jsonEvents(file: string): AsyncGenerator<EventItem> {
 
 async function* csvEvents(file: string): AsyncGenerator<EventItem> {
   const parser = createReadStream(file).pipe(
-    parseCsv({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: true, skip_records_with_error: false, info: true }),
+    parseCsv({
+      columns: true,
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      skip_records_with_error: false,
+      info: true,
+    }),
   )
   let index = 0
   try {
-    for await (const record of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+    for await (const record of parser as AsyncIterable<{
+      record: Record<string, string>
+      info: { lines: number }
+    }>) {
       yield { index: index++, line: record.info.lines, event: csvRowToEvent(record.record) }
     }
   } catch (error) {

@@ -8,7 +8,14 @@ import type { EventsSummary } from './run-events'
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length)))
-  return rows.map((row) => row.map((cell, col) => cell.padEnd(widths[col]!)).join('  ').trimEnd()).join('\n')
+  return rows
+    .map((row) =>
+      row
+        .map((cell, col) => cell.padEnd(widths[col]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
 }
 
 function ms(value: number): string {
@@ -31,9 +38,12 @@ export function formatReport(report: ExecutionReport): string {
   const lines = [`Flow ${report.flowId} — run ${report.runId}`, '', table(rows), '']
   for (const node of report.nodes) {
     for (const log of node.logs) lines.push(`  [${log.level}] ${node.nodeId}: ${log.message}`)
-    if (node.error) lines.push(`  [error] ${node.nodeId}: ${node.error.message} (${node.error.code})`)
+    if (node.error)
+      lines.push(`  [error] ${node.nodeId}: ${node.error.message} (${node.error.code})`)
   }
-  const changed = (['profile', 'session', 'event'] as const).filter((k) => report.changes[k].length > 0)
+  const changed = (['profile', 'session', 'event'] as const).filter(
+    (k) => report.changes[k].length > 0,
+  )
   if (changed.length > 0) {
     lines.push('Changes:')
     for (const kind of changed) {
@@ -44,18 +54,25 @@ export function formatReport(report: ExecutionReport): string {
     }
   }
   lines.push(`${report.status.toUpperCase()} in ${ms(report.durationMs)}`)
-  for (const error of report.errors) lines.push(`  ${error.nodeId ? `node "${error.nodeId}": ` : ''}${error.message} (${error.code})`)
+  for (const error of report.errors)
+    lines.push(
+      `  ${error.nodeId ? `node "${error.nodeId}": ` : ''}${error.message} (${error.code})`,
+    )
   return lines.join('\n')
 }
 
 export function formatProblems(file: string, problems: Problem[]): string {
   if (problems.length === 0) return `${file}: valid`
   const lines = problems.map((p) => {
-    const where = [p.nodeId && `node "${p.nodeId}"`, p.edgeId && `edge "${p.edgeId}"`, p.path].filter(Boolean).join(' ')
+    const where = [p.nodeId && `node "${p.nodeId}"`, p.edgeId && `edge "${p.edgeId}"`, p.path]
+      .filter(Boolean)
+      .join(' ')
     return `${p.severity === 'error' ? 'error  ' : 'warning'} ${p.code.padEnd(20)} ${where ? where + ': ' : ''}${p.message}`
   })
   const errors = problems.filter((p) => p.severity === 'error').length
-  lines.push(`${file}: ${errors} error${errors === 1 ? '' : 's'}, ${problems.length - errors} warning${problems.length - errors === 1 ? '' : 's'}`)
+  lines.push(
+    `${file}: ${errors} error${errors === 1 ? '' : 's'}, ${problems.length - errors} warning${problems.length - errors === 1 ? '' : 's'}`,
+  )
   return lines.join('\n')
 }
 
@@ -70,10 +87,13 @@ export function formatSummary(summary: EventsSummary): string {
   ]
   const lines = [table(rows)]
   for (const failure of summary.failures.slice(0, 20)) {
-    const where = failure.line ? `event ${failure.index} (line ${failure.line})` : `event ${failure.index}`
+    const where = failure.line
+      ? `event ${failure.index} (line ${failure.line})`
+      : `event ${failure.index}`
     lines.push(`  ${where}: ${failure.errors.map((e) => e.message).join('; ')}`)
   }
-  if (summary.failures.length > 20) lines.push(`  … and ${summary.failed - 20} more failures (use --json for the list)`)
+  if (summary.failures.length > 20)
+    lines.push(`  … and ${summary.failed - 20} more failures (use --json for the list)`)
   return lines.join('\n')
 }
 
@@ -104,7 +124,14 @@ function percentOf(figure: { covered: number; total: number; percent: number }):
 export function formatCoverage(flows: FlowCoverage[]): string {
   const rows = [['FLOW', 'RUNS', 'NODES', 'PORTS', 'BRANCHES', 'EDGES']]
   for (const c of flows) {
-    rows.push([c.flowId, String(c.runs), percentOf(c.nodes), percentOf(c.ports), percentOf(c.branches), percentOf(c.edges)])
+    rows.push([
+      c.flowId,
+      String(c.runs),
+      percentOf(c.nodes),
+      percentOf(c.ports),
+      percentOf(c.branches),
+      percentOf(c.edges),
+    ])
   }
   const lines = ['Coverage', table(rows)]
   for (const c of flows) {
@@ -112,7 +139,9 @@ export function formatCoverage(flows: FlowCoverage[]): string {
       ...c.nodes.uncovered.map((id) => `node ${id}`),
       // A branch outcome is also a port: list it once, as the branch.
       ...c.ports.uncovered
-        .filter((p) => !c.branches.uncovered.some((b) => b.nodeId === p.nodeId && b.port === p.port))
+        .filter(
+          (p) => !c.branches.uncovered.some((b) => b.nodeId === p.nodeId && b.port === p.port),
+        )
         .map((p) => `port ${p.nodeId}.${p.port}`),
       ...c.branches.uncovered.map((b) => `branch ${b.nodeId}.${b.port}`),
     ]
@@ -136,26 +165,46 @@ export function formatReplay(summary: ReplaySummary, against: string): string {
   for (const group of summary.groups) {
     lines.push('', `${group.count} × ${group.flowId}: ${group.summary}`)
     for (const e of group.examples) {
-      lines.push(`    event ${e.eventId} (#${e.index + 1}): ${against} ${short(e.production)} → draft ${short(e.draft)}`)
+      lines.push(
+        `    event ${e.eventId} (#${e.index + 1}): ${against} ${short(e.production)} → draft ${short(e.draft)}`,
+      )
     }
   }
   return lines.join('\n')
 }
 
-export function formatPluginList(plugins: { id: string; version: string; name: string; group: string; origin: string }[]): string {
+export function formatPluginList(
+  plugins: { id: string; version: string; name: string; group: string; origin: string }[],
+): string {
   const rows = [['ID', 'VERSION', 'NAME', 'GROUP', 'ORIGIN']]
-  for (const p of plugins) rows.push([p.id, p.version, p.name, p.group, p.origin === 'builtin' ? 'built-in' : 'installed'])
+  for (const p of plugins)
+    rows.push([p.id, p.version, p.name, p.group, p.origin === 'builtin' ? 'built-in' : 'installed'])
   return table(rows)
 }
 
 /** The plugin code a bundle carries, as the user must see it before trusting it. */
 export function formatBundlePlugins(
-  plugins: { id: string; version: string; size: number; sha256: string; action: string; installedVersion: string | null }[],
+  plugins: {
+    id: string
+    version: string
+    size: number
+    sha256: string
+    action: string
+    installedVersion: string | null
+  }[],
 ): string {
   const rows = [['PLUGIN', 'VERSION', 'SIZE', 'SHA256', 'HERE']]
   for (const p of plugins) {
-    const here = p.action === 'keep' ? 'installed (kept)' : p.action === 'replace' ? `replaces ${p.installedVersion}` : 'not installed'
+    const here =
+      p.action === 'keep'
+        ? 'installed (kept)'
+        : p.action === 'replace'
+          ? `replaces ${p.installedVersion}`
+          : 'not installed'
     rows.push([p.id, p.version, `${p.size} B`, p.sha256, here])
   }
-  return ['The bundle carries plugin code (it runs with your rights once installed):', table(rows)].join('\n')
+  return [
+    'The bundle carries plugin code (it runs with your rights once installed):',
+    table(rows),
+  ].join('\n')
 }

@@ -17,7 +17,11 @@ export interface EventsSummary {
   eventsPerSecond: number
   p50Ms: number
   p99Ms: number
-  failures: { index: number; line?: number; errors: { nodeId: string; message: string; code: string }[] }[]
+  failures: {
+    index: number
+    line?: number
+    errors: { nodeId: string; message: string; code: string }[]
+  }[]
   failuresTruncated?: boolean
 }
 
@@ -41,7 +45,10 @@ export async function runEventStream(
   const started = performance.now()
   const noteFailure = (item: EventItem, errors: EventsSummary['failures'][number]['errors']) => {
     failed++
-    if (failures.length < MAX_LISTED_FAILURES) failures.push(item.line ? { index: item.index, line: item.line, errors } : { index: item.index, errors })
+    if (failures.length < MAX_LISTED_FAILURES)
+      failures.push(
+        item.line ? { index: item.index, line: item.line, errors } : { index: item.index, errors },
+      )
   }
   for await (const item of events) {
     if (count === latencies.length) {
@@ -54,7 +61,12 @@ export async function runEventStream(
       noteFailure(item, [{ nodeId: '', message: item.error, code: 'invalid-event' }])
     } else {
       try {
-        const report = await engine.run(loaded, { event: item.event, trace: options.trace, signal: options.signal, trigger: { type: 'cli' } })
+        const report = await engine.run(loaded, {
+          event: item.event,
+          trace: options.trace,
+          signal: options.signal,
+          trigger: { type: 'cli' },
+        })
         if (report.success) succeeded++
         else noteFailure(item, report.errors)
       } catch (error) {

@@ -27,12 +27,17 @@ export function openSecrets(store: Store, dataDir: string): Secrets {
   }
 }
 
-async function withSecrets<T>(ctx: SecretsCommandContext, dataDir: string | undefined, work: (secrets: Secrets) => Promise<T> | T): Promise<T> {
+async function withSecrets<T>(
+  ctx: SecretsCommandContext,
+  dataDir: string | undefined,
+  work: (secrets: Secrets) => Promise<T> | T,
+): Promise<T> {
   const store = ctx.openStore(dataDir)
   try {
     return await work(openSecrets(store, ctx.dataDirOf(dataDir)))
   } catch (error) {
-    if (error instanceof SecretsError || error instanceof SecretKeyError) throw new UsageError(error.message)
+    if (error instanceof SecretsError || error instanceof SecretKeyError)
+      throw new UsageError(error.message)
     throw error
   } finally {
     store.close()
@@ -49,7 +54,10 @@ function printSecrets(secrets: Secrets, json: boolean, io: Output): void {
     io.out('No secrets. Add one with: flowbench secrets set <name> <field>=<value>…')
     return
   }
-  for (const s of list) io.out(`${s.name}\t${s.environment ?? '(every environment)'}\t${s.fields.join(', ')}\t${s.updatedAt}`)
+  for (const s of list)
+    io.out(
+      `${s.name}\t${s.environment ?? '(every environment)'}\t${s.fields.join(', ')}\t${s.updatedAt}`,
+    )
 }
 
 export function secretsCommand(ctx: SecretsCommandContext): CliCommand {
@@ -62,25 +70,36 @@ export function secretsCommand(ctx: SecretsCommandContext): CliCommand {
       switch (action) {
         case 'set': {
           const [name, ...pairs] = args
-          if (!name || pairs.length === 0) throw new UsageError('secrets set: give a name and at least one field, e.g. secrets set crm apiKey=- (reads the value from standard input)')
+          if (!name || pairs.length === 0)
+            throw new UsageError(
+              'secrets set: give a name and at least one field, e.g. secrets set crm apiKey=- (reads the value from standard input)',
+            )
           const fields: Record<string, string> = {}
           for (const pair of pairs) {
             const eq = pair.indexOf('=')
             if (eq <= 0) throw new UsageError(`secrets set: "${pair}" is not field=value`)
             const field = pair.slice(0, eq)
             let value = pair.slice(eq + 1)
-            if (value === '-') value = (await (ctx.readStdin ?? (() => text(process.stdin)))()).replace(/\r?\n$/, '')
+            if (value === '-')
+              value = (await (ctx.readStdin ?? (() => text(process.stdin)))()).replace(/\r?\n$/, '')
             fields[field] = value
           }
           return withSecrets(ctx, dataDir, (secrets) => {
             const saved = secrets.set(name, fields, env)
-            io.out(`Saved secret ${saved.name} (${saved.fields.join(', ')}) for ${env ? `the environment ${env}` : 'every environment'}`)
+            io.out(
+              `Saved secret ${saved.name} (${saved.fields.join(', ')}) for ${env ? `the environment ${env}` : 'every environment'}`,
+            )
             return 0
           })
         }
         case 'list':
-          if (args.length > 0) throw new UsageError(`secrets list: unexpected argument "${args[0]}"`)
-          return withSecrets(ctx, dataDir, (secrets) => (printSecrets(secrets, values.json === true, io), 0))
+          if (args.length > 0)
+            throw new UsageError(`secrets list: unexpected argument "${args[0]}"`)
+          return withSecrets(
+            ctx,
+            dataDir,
+            (secrets) => (printSecrets(secrets, values.json === true, io), 0),
+          )
         case 'delete': {
           if (args.length !== 1) throw new UsageError('secrets delete: give the name of one secret')
           return withSecrets(ctx, dataDir, (secrets) => {
@@ -90,7 +109,8 @@ export function secretsCommand(ctx: SecretsCommandContext): CliCommand {
           })
         }
         case 'rename': {
-          if (args.length !== 2) throw new UsageError('secrets rename: give the old and the new name')
+          if (args.length !== 2)
+            throw new UsageError('secrets rename: give the old and the new name')
           return withSecrets(ctx, dataDir, (secrets) => {
             secrets.rename(args[0]!, args[1]!)
             io.out(`Renamed secret ${args[0]} to ${args[1]}`)
@@ -98,7 +118,9 @@ export function secretsCommand(ctx: SecretsCommandContext): CliCommand {
           })
         }
         default:
-          throw new UsageError('secrets: use "secrets set <name> <field>=<value>…", "secrets list", "secrets delete <name>" or "secrets rename <old> <new>" (each takes --env NAME and --data-dir)')
+          throw new UsageError(
+            'secrets: use "secrets set <name> <field>=<value>…", "secrets list", "secrets delete <name>" or "secrets rename <old> <new>" (each takes --env NAME and --data-dir)',
+          )
       }
     },
   }
@@ -123,7 +145,13 @@ export function envCommand(ctx: SecretsCommandContext): CliCommand {
           case 'list': {
             const list = secrets.environments()
             if (values.json) io.out(JSON.stringify(list, null, 2))
-            else for (const e of list) io.out(`${e.current ? '*' : ' '} ${e.name}\t${Object.entries(e.vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`)
+            else
+              for (const e of list)
+                io.out(
+                  `${e.current ? '*' : ' '} ${e.name}\t${Object.entries(e.vars)
+                    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+                    .join(' ')}`,
+                )
             return 0
           }
           case 'use':
@@ -132,7 +160,10 @@ export function envCommand(ctx: SecretsCommandContext): CliCommand {
             io.out(`Runs and tests now use the environment ${name}`)
             return 0
           case 'set': {
-            if (!name || pairs.length === 0) throw new UsageError('env set: give an environment and at least one variable, e.g. env set production apiBase=https://api.example.com')
+            if (!name || pairs.length === 0)
+              throw new UsageError(
+                'env set: give an environment and at least one variable, e.g. env set production apiBase=https://api.example.com',
+              )
             const vars = { ...(secrets.environments().find((e) => e.name === name)?.vars ?? {}) }
             for (const pair of pairs) {
               const eq = pair.indexOf('=')
@@ -144,14 +175,17 @@ export function envCommand(ctx: SecretsCommandContext): CliCommand {
             return 0
           }
           case 'unset': {
-            if (!name || pairs.length === 0) throw new UsageError('env unset: give an environment and the variables to remove')
+            if (!name || pairs.length === 0)
+              throw new UsageError('env unset: give an environment and the variables to remove')
             const vars = { ...(secrets.environments().find((e) => e.name === name)?.vars ?? {}) }
             for (const key of pairs) delete vars[key]
             secrets.saveEnvironment(name, vars)
             return 0
           }
           default:
-            throw new UsageError('env: use "env list", "env use <name>", "env set <name> <var>=<value>…" or "env unset <name> <var>…"')
+            throw new UsageError(
+              'env: use "env list", "env use <name>", "env set <name> <var>=<value>…" or "env unset <name> <var>…"',
+            )
         }
       })
     },

@@ -3,7 +3,12 @@ import path from 'node:path'
 import { gunzipSync, strFromU8 } from 'fflate'
 import { describe, expect, it } from 'vitest'
 import { repoRoot } from '../../test/fixtures/flows'
-import { CASE_COUNT, differentialRegistry, generateCases, runCase } from '../../test/fixtures/differential/cases'
+import {
+  CASE_COUNT,
+  differentialRegistry,
+  generateCases,
+  runCase,
+} from '../../test/fixtures/differential/cases'
 
 /**
  * The engine gives the same reports (apart from times and ids) as the engine before its
@@ -11,7 +16,9 @@ import { CASE_COUNT, differentialRegistry, generateCases, runCase } from '../../
  */
 describe('differential: generated flows against the recorded reports', () => {
   it('gives the recorded report for every case', async () => {
-    const golden = strFromU8(gunzipSync(readFileSync(path.join(repoRoot, 'test/fixtures/differential/golden.ndjson.gz'))))
+    const golden = strFromU8(
+      gunzipSync(readFileSync(path.join(repoRoot, 'test/fixtures/differential/golden.ndjson.gz'))),
+    )
       .trimEnd()
       .split('\n')
     expect(golden).toHaveLength(CASE_COUNT)
@@ -22,7 +29,12 @@ describe('differential: generated flows against the recorded reports', () => {
       const actual = JSON.parse(JSON.stringify(await runCase(cases[i]!, registry))) as unknown
       const expected = JSON.parse(golden[i]!) as unknown
       // One readable diff (with the flow that produced it) rather than a thousand.
-      if (mismatches === 0) expect({ case: i, flow: cases[i]!.flow, outcome: actual }).toEqual({ case: i, flow: cases[i]!.flow, outcome: expected })
+      if (mismatches === 0)
+        expect({ case: i, flow: cases[i]!.flow, outcome: actual }).toEqual({
+          case: i,
+          flow: cases[i]!.flow,
+          outcome: expected,
+        })
       if (JSON.stringify(actual) !== golden[i]) mismatches++
     }
     expect(mismatches).toBe(0)

@@ -11,7 +11,11 @@ describe('errors, retry and timeouts', () => {
       [
         ['start', 'trigger.manual'],
         ['boom', 'flow.throw', { message: 'bad {{ event.type }}', code: 'bad-thing' }],
-        ['handle', 'data.set', { values: { 'flow@handled': 'payload@message', 'flow@code': 'payload@code' } }],
+        [
+          'handle',
+          'data.set',
+          { values: { 'flow@handled': 'payload@message', 'flow@code': 'payload@code' } },
+        ],
       ],
       ['start.payload -> boom', 'boom.error -> handle'],
     )
@@ -22,7 +26,12 @@ describe('errors, retry and timeouts', () => {
     expect(boom.status).toBe('error')
     expect(boom.error).toMatchObject({ message: 'bad order', code: 'bad-thing', nodeId: 'boom' })
     const handled = report.nodes.find((n) => n.nodeId === 'handle')!
-    expect(handled.input!.value).toMatchObject({ message: 'bad order', code: 'bad-thing', nodeId: 'boom', input: { type: 'order' } })
+    expect(handled.input!.value).toMatchObject({
+      message: 'bad order',
+      code: 'bad-thing',
+      nodeId: 'boom',
+      input: { type: 'order' },
+    })
   })
 
   it('fails the run without an error edge, stops there and saves nothing', async () => {
@@ -79,7 +88,13 @@ describe('errors, retry and timeouts', () => {
 
   it('gives up after maxAttempts', async () => {
     const engine = new Engine({ plugins: testRegistry() })
-    const f = buildFlow([['start', 'trigger.manual'], ['flaky', 'test.flaky', { failTimes: 5 }, { retry: { maxAttempts: 2 } }]], ['start.payload -> flaky'])
+    const f = buildFlow(
+      [
+        ['start', 'trigger.manual'],
+        ['flaky', 'test.flaky', { failTimes: 5 }, { retry: { maxAttempts: 2 } }],
+      ],
+      ['start.payload -> flaky'],
+    )
     const report = await engine.run(engine.load(f), { event: {} })
     expect(report.status).toBe('failed')
     expect(report.nodes.find((n) => n.nodeId === 'flaky')!.attempts).toBe(2)
@@ -106,7 +121,13 @@ describe('errors, retry and timeouts', () => {
 
   it('aborts the signal a timed-out plugin received', async () => {
     const engine = new Engine({ plugins: testRegistry() })
-    const f = buildFlow([['start', 'trigger.manual'], ['slow', 'test.slow', { ms: 5000 }, { timeoutMs: 20 }]], ['start.payload -> slow'])
+    const f = buildFlow(
+      [
+        ['start', 'trigger.manual'],
+        ['slow', 'test.slow', { ms: 5000 }, { timeoutMs: 20 }],
+      ],
+      ['start.payload -> slow'],
+    )
     const report = await engine.run(engine.load(f), { event: {} })
     expect(report.status).toBe('failed')
     expect(report.errors[0]!.code).toBe('timeout')
@@ -129,7 +150,10 @@ describe('cancellation', () => {
     const controller = new AbortController()
     setTimeout(() => controller.abort(), 30)
     const started = Date.now()
-    const report = await engine.run(engine.load(f), { event: { profileId: 'p' }, signal: controller.signal })
+    const report = await engine.run(engine.load(f), {
+      event: { profileId: 'p' },
+      signal: controller.signal,
+    })
     expect(Date.now() - started).toBeLessThan(2000)
     expect(report.status).toBe('cancelled')
     expect(report.success).toBe(false)
@@ -140,7 +164,13 @@ describe('cancellation', () => {
 
   it('stops waiting for a plugin that ignores the signal', async () => {
     const engine = new Engine({ plugins: testRegistry() })
-    const f = buildFlow([['start', 'trigger.manual'], ['slow', 'test.slow', { ms: 10000, ignoreSignal: true }]], ['start.payload -> slow'])
+    const f = buildFlow(
+      [
+        ['start', 'trigger.manual'],
+        ['slow', 'test.slow', { ms: 10000, ignoreSignal: true }],
+      ],
+      ['start.payload -> slow'],
+    )
     const controller = new AbortController()
     setTimeout(() => controller.abort(), 20)
     const report = await engine.run(engine.load(f), { event: {}, signal: controller.signal })
@@ -149,7 +179,13 @@ describe('cancellation', () => {
 
   it('does not start when already cancelled', async () => {
     const engine = new Engine({ plugins: testRegistry() })
-    const f = buildFlow([['start', 'trigger.manual'], ['rec', 'test.record']], ['start.payload -> rec'])
+    const f = buildFlow(
+      [
+        ['start', 'trigger.manual'],
+        ['rec', 'test.record'],
+      ],
+      ['start.payload -> rec'],
+    )
     const report = await engine.run(engine.load(f), { event: {}, signal: AbortSignal.abort() })
     expect(report.status).toBe('cancelled')
     expect(report.nodes).toEqual([])

@@ -26,7 +26,11 @@ export class RunCancelled extends Error {
 }
 
 export function errorCode(error: unknown): string {
-  if (error && typeof error === 'object' && typeof (error as { code?: unknown }).code === 'string') {
+  if (
+    error &&
+    typeof error === 'object' &&
+    typeof (error as { code?: unknown }).code === 'string'
+  ) {
     return (error as { code: string }).code
   }
   return 'error'

@@ -18,10 +18,30 @@ function prng(seed: number) {
   }
 }
 
-const NASTY: unknown[] = [null, 0, -1, 1e308, '', 'x', '{{', '{{ }}', 'event@', 'profile@__proto__.x', '__proto__', true, [], {}, [null], { __proto__: { polluted: 1 } }, 'constructor', '{{ constructor }}', 'payload@...']
+const NASTY: unknown[] = [
+  null,
+  0,
+  -1,
+  1e308,
+  '',
+  'x',
+  '{{',
+  '{{ }}',
+  'event@',
+  'profile@__proto__.x',
+  '__proto__',
+  true,
+  [],
+  {},
+  [null],
+  { __proto__: { polluted: 1 } },
+  'constructor',
+  '{{ constructor }}',
+  'payload@...',
+]
 
 function mutate(value: unknown, random: () => number, depth = 0): unknown {
-  const pick = <T,>(list: T[]) => list[Math.floor(random() * list.length)]!
+  const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)]!
   if (depth > 6 || random() < 0.15) return pick(NASTY)
   if (Array.isArray(value)) {
     const copy = value.map((item) => (random() < 0.3 ? mutate(item, random, depth + 1) : item))
@@ -35,7 +55,8 @@ function mutate(value: unknown, random: () => number, depth = 0): unknown {
     const keys = Object.keys(copy)
     for (const key of keys) if (random() < 0.25) copy[key] = mutate(copy[key], random, depth + 1)
     if (random() < 0.1 && keys.length > 0) delete copy[pick(keys)]
-    if (random() < 0.05) copy[pick(['extra', 'colour', 'join', 'disabled', 'retry', 'timeoutMs'])] = pick(NASTY)
+    if (random() < 0.05)
+      copy[pick(['extra', 'colour', 'join', 'disabled', 'retry', 'timeoutMs'])] = pick(NASTY)
     return copy
   }
   return random() < 0.5 ? pick(NASTY) : value
@@ -55,7 +76,10 @@ describe('fuzz: mutated sample flows', () => {
       const problems = validateFlow(flow, { plugins: registry })
       expect(Array.isArray(problems)).toBe(true)
       try {
-        const report = await engine.run(engine.load(flow), { event, trace: random() < 0.5 ? 'full' : 'summary' })
+        const report = await engine.run(engine.load(flow), {
+          event,
+          trace: random() < 0.5 ? 'full' : 'summary',
+        })
         expect(['succeeded', 'failed', 'cancelled']).toContain(report.status)
         reports++
       } catch (error) {

@@ -15,7 +15,14 @@ describe('join', () => {
         ['off', 'flow.if', { condition: 'false' }],
         ['target', plugin, {}, join ? { join } : {}],
       ],
-      ['start.payload -> left', 'start.payload -> right', 'start.payload -> off', 'left.payload -> target', 'right.payload -> target', 'off.true -> target'],
+      [
+        'start.payload -> left',
+        'start.payload -> right',
+        'start.payload -> off',
+        'left.payload -> target',
+        'right.payload -> target',
+        'off.true -> target',
+      ],
     )
 
   it('runs once per arriving payload with join "each" (the default)', async () => {
@@ -35,7 +42,9 @@ describe('join', () => {
   })
 
   it('flow.join always joins all active branches', async () => {
-    const report = await engine.run(engine.load(fanOut(undefined, 'flow.join')), { event: { properties: {} } })
+    const report = await engine.run(engine.load(fanOut(undefined, 'flow.join')), {
+      event: { properties: {} },
+    })
     const runs = report.nodes.filter((n) => n.nodeId === 'target')
     expect(runs).toHaveLength(1)
     expect(Object.keys(runs[0]!.outputs[0]!.value as object).sort()).toEqual(['left', 'right'])

@@ -62,7 +62,11 @@ export function loadFlow(input: unknown, plugins: PluginSource): LoadedFlow {
   }
   const flow = input as Flow
   const nodeIndex = new Map(flow.nodes.map((node, index) => [node.id, index]))
-  const edges: LoadedEdge[] = flow.edges.map((edge, index) => ({ ...edge, index, sourceIndex: nodeIndex.get(edge.source)! }))
+  const edges: LoadedEdge[] = flow.edges.map((edge, index) => ({
+    ...edge,
+    index,
+    sourceIndex: nodeIndex.get(edge.source)!,
+  }))
   const nodes = new Map<string, LoadedNode>()
   flow.nodes.forEach((node, index) => {
     const definition = plugins.get(node.plugin)!
@@ -121,7 +125,9 @@ export function executionOrder(entry: LoadedNode, nodes: Map<string, LoadedNode>
   const walk = (root: LoadedNode) => {
     if (visited.has(root)) return
     visited.add(root)
-    const stack: { node: LoadedNode; next: LoadedNode[]; i: number }[] = [{ node: root, next: successorsOf(root), i: 0 }]
+    const stack: { node: LoadedNode; next: LoadedNode[]; i: number }[] = [
+      { node: root, next: successorsOf(root), i: 0 },
+    ]
     while (stack.length > 0) {
       const top = stack[stack.length - 1]!
       if (top.i < top.next.length) {

@@ -27,7 +27,11 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 export function isThenable(value: unknown): value is Promise<unknown> {
-  return value !== null && typeof value === 'object' && typeof (value as Promise<unknown>).then === 'function'
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as Promise<unknown>).then === 'function'
+  )
 }
 
 /** Stops waiting for a plugin that ignores the abort signal once the run is cancelled. */
@@ -41,7 +45,14 @@ export function untilCancelled<T>(promise: Promise<T>, signal: AbortSignal): Pro
   })
 }
 
-function withTimeout(action: PluginAction, payload: unknown, context: NodeContext, config: unknown, timeoutMs: number, signal: AbortSignal): Promise<RunResult> {
+function withTimeout(
+  action: PluginAction,
+  payload: unknown,
+  context: NodeContext,
+  config: unknown,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<RunResult> {
   const controller = new AbortController()
   const onRunAbort = () => controller.abort(signal.reason)
   signal.addEventListener('abort', onRunAbort, { once: true })
@@ -62,7 +73,13 @@ function withTimeout(action: PluginAction, payload: unknown, context: NodeContex
 }
 
 /** Runs a node with retries (exponential backoff) and a time limit per attempt. */
-export async function invokeWithPolicy(node: PlanNode, action: PluginAction, context: NodeContext, value: unknown, signal: AbortSignal): Promise<RunResult> {
+export async function invokeWithPolicy(
+  node: PlanNode,
+  action: PluginAction,
+  context: NodeContext,
+  value: unknown,
+  signal: AbortSignal,
+): Promise<RunResult> {
   const { retry, timeoutMs } = node.loaded.node
   const maxAttempts = retry?.maxAttempts ?? 1
   const backoffMs = retry?.backoffMs ?? 0
@@ -72,7 +89,9 @@ export async function invokeWithPolicy(node: PlanNode, action: PluginAction, con
     context.payload = value
     context.payloadCopied = false
     try {
-      let outcome = timeoutMs ? await withTimeout(action, value, context, node.config, timeoutMs, signal) : action.run(value, context, node.config)
+      let outcome = timeoutMs
+        ? await withTimeout(action, value, context, node.config, timeoutMs, signal)
+        : action.run(value, context, node.config)
       if (isThenable(outcome)) outcome = await untilCancelled(outcome as Promise<RunResult>, signal)
       // An invalid result counts as a failed attempt, like a thrown error.
       return checkResults(outcome as RunResult, node)
@@ -80,7 +99,10 @@ export async function invokeWithPolicy(node: PlanNode, action: PluginAction, con
       if (error instanceof RunCancelled || signal.aborted) throw new RunCancelled()
       if (attempt >= maxAttempts) throw error
       const wait = backoffMs * 2 ** (attempt - 1)
-      context.log('warn', `Attempt ${attempt} of ${maxAttempts} failed (${errorMessage(error)}); retrying in ${wait} ms`)
+      context.log(
+        'warn',
+        `Attempt ${attempt} of ${maxAttempts} failed (${errorMessage(error)}); retrying in ${wait} ms`,
+      )
       if (wait > 0) await sleep(wait, signal)
     } finally {
       context.signal = signal

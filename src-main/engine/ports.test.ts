@@ -18,7 +18,12 @@ describe('ports, deactivated edges and skipped nodes', () => {
       ['after-big', 'data.set', { values: { 'flow@seenBig': true } }],
       ['small', 'data.set', { values: { 'flow@size': 'small' } }],
     ],
-    ['start.payload -> check', 'check.true -> big', 'big.payload -> after-big', 'check.false -> small'],
+    [
+      'start.payload -> check',
+      'check.true -> big',
+      'big.payload -> after-big',
+      'check.false -> small',
+    ],
   )
   const loaded = engine.load(flow)
 
@@ -43,7 +48,16 @@ describe('ports, deactivated edges and skipped nodes', () => {
     const f = buildFlow(
       [
         ['start', 'trigger.manual'],
-        ['emit', 'test.emit', { results: [{ port: 'a', value: null }, { port: 'b', value: 1 }] }],
+        [
+          'emit',
+          'test.emit',
+          {
+            results: [
+              { port: 'a', value: null },
+              { port: 'b', value: 1 },
+            ],
+          },
+        ],
         ['on-a', 'test.record'],
         ['on-b', 'test.record'],
       ],
@@ -55,14 +69,26 @@ describe('ports, deactivated edges and skipped nodes', () => {
   })
 
   it('fails the node when a plugin sends on a port it does not have', async () => {
-    const f = buildFlow([['start', 'trigger.manual'], ['emit', 'test.emit', { results: [{ port: 'zzz', value: 1 }] }]], ['start.payload -> emit'])
+    const f = buildFlow(
+      [
+        ['start', 'trigger.manual'],
+        ['emit', 'test.emit', { results: [{ port: 'zzz', value: 1 }] }],
+      ],
+      ['start.payload -> emit'],
+    )
     const report = await engine.run(engine.load(f), { event: {} })
     expect(report.status).toBe('failed')
     expect(report.errors[0]).toMatchObject({ nodeId: 'emit', code: 'unknown-port' })
   })
 
   it('ends the run as succeeded with nothing done when trigger.event does not match', async () => {
-    const f = buildFlow([['start', 'trigger.event', { eventTypes: ['purchase'] }], ['rec', 'test.record']], ['start.payload -> rec'])
+    const f = buildFlow(
+      [
+        ['start', 'trigger.event', { eventTypes: ['purchase'] }],
+        ['rec', 'test.record'],
+      ],
+      ['start.payload -> rec'],
+    )
     const report = await engine.run(engine.load(f), { event: { type: 'page-view' } })
     expect(report.status).toBe('succeeded')
     expect(statusOf(report, 'rec')).toEqual(['skipped'])
@@ -96,7 +122,9 @@ describe('several results per port', () => {
       ],
       ['start.payload -> loop', 'loop.item -> collect', 'loop.done -> finish'],
     )
-    const report = await engine.run(engine.load(f), { event: { properties: { items: [{ sku: 'a' }, { sku: 'b' }, { sku: 'c' }] } } })
+    const report = await engine.run(engine.load(f), {
+      event: { properties: { items: [{ sku: 'a' }, { sku: 'b' }, { sku: 'c' }] } },
+    })
     expect(report.nodes.filter((n) => n.nodeId === 'collect')).toHaveLength(3)
     expect(report.state.flow).toEqual({ seen: ['a', 'b', 'c'], count: 3 })
     const order = report.nodes.map((n) => n.nodeId)

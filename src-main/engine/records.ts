@@ -22,7 +22,12 @@ export function round(ms: number): number {
   return Math.round(ms * 1000) / 1000
 }
 
-export function nodeRecord(node: PlanNode, sequence: number, startedAt: string, input: NodeRunRecord['input']): NodeRunRecord {
+export function nodeRecord(
+  node: PlanNode,
+  sequence: number,
+  startedAt: string,
+  input: NodeRunRecord['input'],
+): NodeRunRecord {
   return {
     nodeId: node.id,
     plugin: node.pluginId,

@@ -46,7 +46,8 @@ export class Redactor {
     if (typeof data !== 'object' || data === null || depth > MAX_DEPTH) return data
     if (Array.isArray(data)) return data.map((item) => this.value(item, depth + 1)) as T
     const out: Record<string, unknown> = {}
-    for (const [key, item] of Object.entries(data)) out[this.text(key)] = this.value(item, depth + 1)
+    for (const [key, item] of Object.entries(data))
+      out[this.text(key)] = this.value(item, depth + 1)
     return out as T
   }
 }

@@ -8,17 +8,55 @@ const engine = new Engine({ plugins: testRegistry() })
 
 describe('execution report', () => {
   it('has exactly the fields of design §4', async () => {
-    const report = await engine.run(engine.load(sampleFlow('inventory-reorder')), { event: sampleEvent('inventory-reorder'), flowVersion: 3 })
+    const report = await engine.run(engine.load(sampleFlow('inventory-reorder')), {
+      event: sampleEvent('inventory-reorder'),
+      flowVersion: 3,
+    })
     expect(Object.keys(report).sort()).toEqual(
-      ['changes', 'durationMs', 'edges', 'errors', 'finishedAt', 'flowId', 'flowVersion', 'nodes', 'runId', 'startedAt', 'state', 'status', 'success', 'trace', 'trigger'].sort(),
+      [
+        'changes',
+        'durationMs',
+        'edges',
+        'errors',
+        'finishedAt',
+        'flowId',
+        'flowVersion',
+        'nodes',
+        'runId',
+        'startedAt',
+        'state',
+        'status',
+        'success',
+        'trace',
+        'trigger',
+      ].sort(),
     )
-    expect(report).toMatchObject({ flowId: 'inventory-reorder', flowVersion: 3, status: 'succeeded', success: true, errors: [] })
+    expect(report).toMatchObject({
+      flowId: 'inventory-reorder',
+      flowVersion: 3,
+      status: 'succeeded',
+      success: true,
+      errors: [],
+    })
     expect(Object.keys(report.state).sort()).toEqual(['event', 'flow', 'profile', 'session'])
     expect(Object.keys(report.changes).sort()).toEqual(['event', 'profile', 'session'])
     expect(Date.parse(report.finishedAt)).toBeGreaterThanOrEqual(Date.parse(report.startedAt))
     const node = report.nodes[0]!
     expect(Object.keys(node).sort()).toEqual(
-      ['attempts', 'durationMs', 'error', 'input', 'label', 'logs', 'nodeId', 'outputs', 'plugin', 'sequence', 'startedAt', 'status'].sort(),
+      [
+        'attempts',
+        'durationMs',
+        'error',
+        'input',
+        'label',
+        'logs',
+        'nodeId',
+        'outputs',
+        'plugin',
+        'sequence',
+        'startedAt',
+        'status',
+      ].sort(),
     )
     expect(report.nodes.map((n) => n.sequence)).toEqual(report.nodes.map((_, i) => i + 1))
     expect(report.trigger).toMatchObject({ nodeId: 'start', plugin: 'trigger.event' })
@@ -27,14 +65,19 @@ describe('execution report', () => {
   it('records inputs and outputs with trace full, and only status and timing with summary', async () => {
     const loaded = engine.load(sampleFlow('ticket-router'))
     const full = await engine.run(loaded, { event: sampleEvent('ticket-router'), trace: 'full' })
-    const summary = await engine.run(loaded, { event: sampleEvent('ticket-router'), trace: 'summary' })
+    const summary = await engine.run(loaded, {
+      event: sampleEvent('ticket-router'),
+      trace: 'summary',
+    })
     const fullNode = full.nodes.find((n) => n.nodeId === 'message')!
     const summaryNode = summary.nodes.find((n) => n.nodeId === 'message')!
     expect(fullNode.input!.value).toBeDefined()
     expect(fullNode.outputs[0]!.value).toEqual({ text: expect.stringContaining('urgent queue') })
     expect(summaryNode.input).not.toHaveProperty('value')
     expect(summaryNode.outputs).toEqual([{ port: 'payload' }])
-    expect(summary.nodes.map((n) => [n.nodeId, n.status])).toEqual(full.nodes.map((n) => [n.nodeId, n.status]))
+    expect(summary.nodes.map((n) => [n.nodeId, n.status])).toEqual(
+      full.nodes.map((n) => [n.nodeId, n.status]),
+    )
   })
 
   it('keeps what a node received even when later nodes change the state', async () => {
@@ -46,16 +89,33 @@ describe('execution report', () => {
       ['start.payload -> set'],
     )
     const report = await engine.run(engine.load(f), { event: { properties: {} } })
-    const input = report.nodes.find((n) => n.nodeId === 'set')!.input!.value as { properties: object }
+    const input = report.nodes.find((n) => n.nodeId === 'set')!.input!.value as {
+      properties: object
+    }
     expect(input.properties).toEqual({})
     expect(report.changes.event).toEqual([{ op: 'add', path: '/properties/changed', value: true }])
   })
 
   it('emits runStarted, nodeStarted, nodeFinished and runFinished in order', async () => {
     const events: EngineEvent[] = []
-    const f = buildFlow([['start', 'trigger.manual'], ['log', 'flow.log', { message: 'hi {{ event.type }}' }]], ['start.payload -> log'])
-    const report = await engine.run(engine.load(f), { event: { type: 'x' }, onEvent: (e) => events.push(e) })
-    expect(events.map((e) => (e.type === 'nodeStarted' || e.type === 'nodeFinished' ? `${e.type}:${'nodeId' in e ? e.nodeId : e.record.nodeId}` : e.type))).toEqual([
+    const f = buildFlow(
+      [
+        ['start', 'trigger.manual'],
+        ['log', 'flow.log', { message: 'hi {{ event.type }}' }],
+      ],
+      ['start.payload -> log'],
+    )
+    const report = await engine.run(engine.load(f), {
+      event: { type: 'x' },
+      onEvent: (e) => events.push(e),
+    })
+    expect(
+      events.map((e) =>
+        e.type === 'nodeStarted' || e.type === 'nodeFinished'
+          ? `${e.type}:${'nodeId' in e ? e.nodeId : e.record.nodeId}`
+          : e.type,
+      ),
+    ).toEqual([
       'runStarted',
       'nodeStarted:start',
       'nodeFinished:start',
@@ -64,11 +124,15 @@ describe('execution report', () => {
       'runFinished',
     ])
     expect(events.at(-1)).toEqual({ type: 'runFinished', runId: report.runId, report })
-    expect(report.nodes[1]!.logs).toEqual([{ level: 'info', message: 'hi x', at: expect.any(String) }])
+    expect(report.nodes[1]!.logs).toEqual([
+      { level: 'info', message: 'hi x', at: expect.any(String) },
+    ])
   })
 
   it('is plain data that survives JSON', async () => {
-    const report = await engine.run(engine.load(sampleFlow('vip-tagging')), { event: sampleEvent('vip-tagging') })
+    const report = await engine.run(engine.load(sampleFlow('vip-tagging')), {
+      event: sampleEvent('vip-tagging'),
+    })
     expect(JSON.parse(JSON.stringify(report))).toEqual(report)
   })
 
@@ -82,7 +146,10 @@ describe('execution report', () => {
       ],
       ['start.payload -> check', 'check.true -> yes', 'check.false -> no'],
     )
-    const report = await engine.run(engine.load(f), { event: {}, mocks: { check: { port: 'false', value: { mocked: 1 } } } })
+    const report = await engine.run(engine.load(f), {
+      event: {},
+      mocks: { check: { port: 'false', value: { mocked: 1 } } },
+    })
     expect(report.nodes.find((n) => n.nodeId === 'no')!.status).toBe('ok')
     expect(report.nodes.find((n) => n.nodeId === 'yes')!.status).toBe('skipped')
   })
@@ -94,11 +161,18 @@ describe('mocks on the error port', () => {
       [
         ['start', 'trigger.manual'],
         ['call', 'test.record'],
-        ['handle', 'data.set', { values: { 'flow@why': 'payload@message', 'flow@code': 'payload@code' } }],
+        [
+          'handle',
+          'data.set',
+          { values: { 'flow@why': 'payload@message', 'flow@code': 'payload@code' } },
+        ],
       ],
       ['start.payload -> call', 'call.error -> handle'],
     )
-    const report = await engine.run(engine.load(f), { event: {}, mocks: { call: { port: 'error', value: { message: 'supplier down', code: 'http-error' } } } })
+    const report = await engine.run(engine.load(f), {
+      event: {},
+      mocks: { call: { port: 'error', value: { message: 'supplier down', code: 'http-error' } } },
+    })
     expect(report.nodes.find((n) => n.nodeId === 'call')!.status).toBe('error')
     expect(report.state.flow).toEqual({ why: 'supplier down', code: 'http-error' })
   })

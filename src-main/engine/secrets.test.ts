@@ -18,9 +18,29 @@ const plugins = PluginRegistry.withBuiltins()
 const flow = buildFlow(
   [
     ['start', 'trigger.manual'],
-    ['check', 'flow.if', { condition: `secrets.crm.apiKey == "${SECRET}" && vars.apiBase != null` }],
-    ['log', 'flow.log', { level: 'info', message: 'calling {{ vars.apiBase }}/orders with key {{ secrets.crm.apiKey }}' }],
-    ['keep', 'data.set', { values: { 'profile@traits.key': 'secret@crm.apiKey', 'flow@url': '{{ vars.apiBase }}/x?k={{ secrets.crm.apiKey }}' } }],
+    [
+      'check',
+      'flow.if',
+      { condition: `secrets.crm.apiKey == "${SECRET}" && vars.apiBase != null` },
+    ],
+    [
+      'log',
+      'flow.log',
+      {
+        level: 'info',
+        message: 'calling {{ vars.apiBase }}/orders with key {{ secrets.crm.apiKey }}',
+      },
+    ],
+    [
+      'keep',
+      'data.set',
+      {
+        values: {
+          'profile@traits.key': 'secret@crm.apiKey',
+          'flow@url': '{{ vars.apiBase }}/x?k={{ secrets.crm.apiKey }}',
+        },
+      },
+    ],
   ],
   ['start.payload -> check', 'check.true -> log', 'log.payload -> keep'],
 )
@@ -30,11 +50,16 @@ describe('secrets and variables in a run', () => {
     const store = new MemoryStateStore()
     const engine = new Engine({ plugins, environment, store })
     const events: unknown[] = []
-    const report = await engine.run(engine.load(flow), { event: { profileId: 'p1' }, onEvent: (e) => events.push(e) })
+    const report = await engine.run(engine.load(flow), {
+      event: { profileId: 'p1' },
+      onEvent: (e) => events.push(e),
+    })
     expect(report.status).toBe('succeeded')
     // The condition compared the real value, so the true branch ran.
     expect(report.nodes.map((n) => n.nodeId)).toEqual(['start', 'check', 'log', 'keep'])
-    expect(report.nodes[2]!.logs[0]!.message).toBe(`calling https://api.example.test/orders with key ${MASK}`)
+    expect(report.nodes[2]!.logs[0]!.message).toBe(
+      `calling https://api.example.test/orders with key ${MASK}`,
+    )
     expect(report.state.flow).toEqual({ url: `https://api.example.test/x?k=${MASK}` })
     expect((report.state.profile as { traits: Record<string, unknown> }).traits.key).toBe(MASK)
     expect(JSON.stringify(report)).not.toContain(SECRET)
@@ -61,7 +86,9 @@ describe('secrets and variables in a run', () => {
 
   it('a run may lay fake secrets over the environment (test cases)', async () => {
     const engine = new Engine({ plugins, environment })
-    const report = await engine.run(engine.load(flow), { environment: { secrets: { crm: { apiKey: 'fake' } } } })
+    const report = await engine.run(engine.load(flow), {
+      environment: { secrets: { crm: { apiKey: 'fake' } } },
+    })
     expect(report.nodes.find((n) => n.nodeId === 'check')!.outputs[0]!.port).toBe('false')
   })
 
@@ -90,7 +117,13 @@ describe('secrets and variables in a run', () => {
   })
 
   it('runs that read no secret are left as they are', async () => {
-    const plain = buildFlow([['start', 'trigger.manual'], ['keep', 'data.set', { values: { 'flow@note': SECRET } }]], ['start.payload -> keep'])
+    const plain = buildFlow(
+      [
+        ['start', 'trigger.manual'],
+        ['keep', 'data.set', { values: { 'flow@note': SECRET } }],
+      ],
+      ['start.payload -> keep'],
+    )
     const engine = new Engine({ plugins, environment })
     const report = await engine.run(engine.load(plain), {})
     // The flow carries the text itself; it never read a secret, so nothing is masked.
@@ -115,20 +148,41 @@ describe('what a flow needs from its environment', () => {
   })
 
   it('the validator names a secret or field the environment does not define', () => {
-    const problems = validateFlow(flow, { plugins, environment: { name: 'production', secrets: { crm: ['user'] }, vars: [] } })
+    const problems = validateFlow(flow, {
+      plugins,
+      environment: { name: 'production', secrets: { crm: ['user'] }, vars: [] },
+    })
     const secrets = problems.filter((p) => p.code === 'unknown-secret')
     expect(secrets.length).toBe(4)
     expect(secrets[0]).toMatchObject({ nodeId: 'check', severity: 'error' })
     expect(secrets[0]!.message).toContain('has no field "apiKey"')
-    const none = validateFlow(flow, { plugins, environment: { name: 'production', secrets: {}, vars: ['apiBase'] } })
-    expect(none.find((p) => p.code === 'unknown-secret')!.message).toContain('the environment "production" has no secret "crm"')
-    expect(validateFlow(flow, { plugins, environment: { name: 'development', secrets: { crm: ['apiKey'] }, vars: ['apiBase'] } })).toEqual([])
+    const none = validateFlow(flow, {
+      plugins,
+      environment: { name: 'production', secrets: {}, vars: ['apiBase'] },
+    })
+    expect(none.find((p) => p.code === 'unknown-secret')!.message).toContain(
+      'the environment "production" has no secret "crm"',
+    )
+    expect(
+      validateFlow(flow, {
+        plugins,
+        environment: { name: 'development', secrets: { crm: ['apiKey'] }, vars: ['apiBase'] },
+      }),
+    ).toEqual([])
   })
 })
 
 describe('connection secrets', () => {
   it('mask the credentials but not where to connect', () => {
-    const values = secretValues({ pg: { host: '127.0.0.1', port: '5432', database: 'shop', user: 'app', password: 'pg-pass-77' } })
+    const values = secretValues({
+      pg: {
+        host: '127.0.0.1',
+        port: '5432',
+        database: 'shop',
+        user: 'app',
+        password: 'pg-pass-77',
+      },
+    })
     expect(values.sort()).toEqual(['app', 'pg-pass-77'])
   })
 })

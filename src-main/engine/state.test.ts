@@ -17,7 +17,16 @@ const counter = buildFlow(
   [
     ['start', 'trigger.manual'],
     ['count', 'data.increment', { path: 'profile@traits.visits' }],
-    ['remember', 'data.set', { values: { 'session@context.last': 'event@type', 'flow@seen': '{{ profile.traits.visits }}' } }],
+    [
+      'remember',
+      'data.set',
+      {
+        values: {
+          'session@context.last': 'event@type',
+          'flow@seen': '{{ profile.traits.visits }}',
+        },
+      },
+    ],
   ],
   ['start.payload -> count', 'count.payload -> remember'],
 )
@@ -41,15 +50,33 @@ describe('state: event, profile, session, flow, node, nodes, payload', () => {
     await engine.run(loaded, { event: { type: 'visit', profileId: 'ann' } })
     const second = await engine.run(loaded, { event: { type: 'visit', profileId: 'ann' } })
     expect((second.state.profile as { traits: { visits: number } }).traits.visits).toBe(2)
-    expect(second.changes.profile).toEqual([{ op: 'replace', path: '/traits/visits', value: 2, oldValue: 1 }])
+    expect(second.changes.profile).toEqual([
+      { op: 'replace', path: '/traits/visits', value: 2, oldValue: 1 },
+    ])
   })
 
   it('loads the profile through the session when only sessionId is given', async () => {
     const store = new SpyStore()
-    store.profiles.set('bob', { id: 'bob', traits: { visits: 41 }, segments: [], interests: {}, consents: {}, createdAt: 't', updatedAt: 't' })
-    store.sessions.set('s1', { id: 's1', profileId: 'bob', context: {}, createdAt: 't', updatedAt: 't' })
+    store.profiles.set('bob', {
+      id: 'bob',
+      traits: { visits: 41 },
+      segments: [],
+      interests: {},
+      consents: {},
+      createdAt: 't',
+      updatedAt: 't',
+    })
+    store.sessions.set('s1', {
+      id: 's1',
+      profileId: 'bob',
+      context: {},
+      createdAt: 't',
+      updatedAt: 't',
+    })
     const engine = new Engine({ plugins: testRegistry(), store })
-    const report = await engine.run(engine.load(counter), { event: { type: 'visit', sessionId: 's1' } })
+    const report = await engine.run(engine.load(counter), {
+      event: { type: 'visit', sessionId: 's1' },
+    })
     expect((report.state.profile as { id: string }).id).toBe('bob')
     expect(store.profiles.get('bob')!.traits.visits).toBe(42)
     expect(store.sessions.get('s1')!.context).toEqual({ last: 'visit' })
@@ -58,7 +85,9 @@ describe('state: event, profile, session, flow, node, nodes, payload', () => {
   it('hands all changes to the store in one commit with diffs of profile, session and event', async () => {
     const store = new SpyStore()
     const engine = new Engine({ plugins: testRegistry(), store })
-    await engine.run(engine.load(counter), { event: { type: 'visit', profileId: 'cy', sessionId: 'sx' } })
+    await engine.run(engine.load(counter), {
+      event: { type: 'visit', profileId: 'cy', sessionId: 'sx' },
+    })
     expect(store.commits).toHaveLength(1)
     const [commit] = store.commits
     expect(commit!.changes.profile).toEqual([{ op: 'add', path: '/traits/visits', value: 1 }])
@@ -69,7 +98,10 @@ describe('state: event, profile, session, flow, node, nodes, payload', () => {
   it('uses a starting profile given with the run instead of the stored one', async () => {
     const store = new SpyStore()
     const engine = new Engine({ plugins: testRegistry(), store })
-    const report = await engine.run(engine.load(counter), { event: { type: 'visit' }, profile: { id: 'given', traits: { visits: 10 } } })
+    const report = await engine.run(engine.load(counter), {
+      event: { type: 'visit' },
+      profile: { id: 'given', traits: { visits: 10 } },
+    })
     expect((report.state.profile as { traits: { visits: number } }).traits.visits).toBe(11)
   })
 
@@ -79,7 +111,11 @@ describe('state: event, profile, session, flow, node, nodes, payload', () => {
       [
         ['start', 'trigger.manual'],
         ['a', 'data.set', { values: { 'node@mine': 'a', 'flow@shared': 'from a' } }],
-        ['b', 'data.set', { values: { 'flow@bSawNode': '{{ node.mine }}', 'flow@bSawFlow': 'flow@shared' } }],
+        [
+          'b',
+          'data.set',
+          { values: { 'flow@bSawNode': '{{ node.mine }}', 'flow@bSawFlow': 'flow@shared' } },
+        ],
       ],
       ['start.payload -> a', 'a.payload -> b'],
     )
@@ -93,7 +129,11 @@ describe('state: event, profile, session, flow, node, nodes, payload', () => {
       [
         ['start', 'trigger.manual'],
         ['check', 'flow.if', { condition: 'event.properties.n > 1' }],
-        ['use', 'data.set', { values: { 'flow@checked': '{{ nodes.check.outputs.true.properties.n }}' } }],
+        [
+          'use',
+          'data.set',
+          { values: { 'flow@checked': '{{ nodes.check.outputs.true.properties.n }}' } },
+        ],
       ],
       ['start.payload -> check', 'check.true -> use'],
     )
@@ -103,16 +143,43 @@ describe('state: event, profile, session, flow, node, nodes, payload', () => {
 
   it('refuses an event that is not an object', async () => {
     const engine = new Engine({ plugins: testRegistry() })
-    await expect(engine.run(engine.load(counter), { event: [1, 2] })).rejects.toThrow(/event must be a JSON object/)
-    await expect(engine.run(engine.load(counter), { event: { properties: 'x' } })).rejects.toThrow(/"properties" must be an object/)
+    await expect(engine.run(engine.load(counter), { event: [1, 2] })).rejects.toThrow(
+      /event must be a JSON object/,
+    )
+    await expect(engine.run(engine.load(counter), { event: { properties: 'x' } })).rejects.toThrow(
+      /"properties" must be an object/,
+    )
   })
 
   it('fills in the event fields of design §3', async () => {
     const engine = new Engine({ plugins: testRegistry() })
     const report = await engine.run(engine.load(counter), { event: { properties: { a: 1 } } })
-    expect(Object.keys(report.state.event as object).sort()).toEqual(['context', 'id', 'profileId', 'properties', 'sessionId', 'source', 'time', 'type'])
-    expect(Object.keys(report.state.profile as object).sort()).toEqual(['consents', 'createdAt', 'id', 'interests', 'segments', 'traits', 'updatedAt'])
-    expect(Object.keys(report.state.session as object).sort()).toEqual(['context', 'createdAt', 'id', 'profileId', 'updatedAt'])
+    expect(Object.keys(report.state.event as object).sort()).toEqual([
+      'context',
+      'id',
+      'profileId',
+      'properties',
+      'sessionId',
+      'source',
+      'time',
+      'type',
+    ])
+    expect(Object.keys(report.state.profile as object).sort()).toEqual([
+      'consents',
+      'createdAt',
+      'id',
+      'interests',
+      'segments',
+      'traits',
+      'updatedAt',
+    ])
+    expect(Object.keys(report.state.session as object).sort()).toEqual([
+      'context',
+      'createdAt',
+      'id',
+      'profileId',
+      'updatedAt',
+    ])
   })
 })
 
@@ -125,7 +192,13 @@ describe('inputs', () => {
     const flow = buildFlow(
       [
         ['start', 'trigger.manual'],
-        ['write', 'data.set', { values: { 'event@properties.b': 2, 'profile@traits.visits': 5, 'session@context.x': 1 } }],
+        [
+          'write',
+          'data.set',
+          {
+            values: { 'event@properties.b': 2, 'profile@traits.visits': 5, 'session@context.x': 1 },
+          },
+        ],
       ],
       ['start.payload -> write'],
     )

@@ -12,7 +12,17 @@ function engineWith(...flows: Flow[]) {
 const child = buildFlow(
   [
     ['in', 'trigger.subflow'],
-    ['work', 'data.set', { values: { 'flow@doubled': '{{ payload.n * 2 }}', 'profile@traits.touchedByChild': true, 'flow@inherited': 'flow@parentValue' } }],
+    [
+      'work',
+      'data.set',
+      {
+        values: {
+          'flow@doubled': '{{ payload.n * 2 }}',
+          'profile@traits.touchedByChild': true,
+          'flow@inherited': 'flow@parentValue',
+        },
+      },
+    ],
     ['end', 'flow.end', { result: 'flow.doubled' }],
   ],
   ['in.payload -> work', 'work.payload -> end'],
@@ -34,7 +44,9 @@ const parent = (inheritContext: boolean) =>
 describe('flow.subflow', () => {
   it("runs the child with the input and sends on flow.end's result", async () => {
     const engine = engineWith(child)
-    const report = await engine.run(engine.load(parent(false)), { event: { properties: { n: 21 } } })
+    const report = await engine.run(engine.load(parent(false)), {
+      event: { properties: { n: 21 } },
+    })
     expect(report.status).toBe('succeeded')
     expect((report.state.flow as { fromChild: unknown }).fromChild).toBe(42)
   })
@@ -42,8 +54,14 @@ describe('flow.subflow', () => {
   it("shares the profile, so the child's changes are part of the parent's run", async () => {
     const engine = engineWith(child)
     const report = await engine.run(engine.load(parent(false)), { event: { properties: { n: 1 } } })
-    expect((report.state.profile as { traits: Record<string, unknown> }).traits.touchedByChild).toBe(true)
-    expect(report.changes.profile).toContainEqual({ op: 'add', path: '/traits/touchedByChild', value: true })
+    expect(
+      (report.state.profile as { traits: Record<string, unknown> }).traits.touchedByChild,
+    ).toBe(true)
+    expect(report.changes.profile).toContainEqual({
+      op: 'add',
+      path: '/traits/touchedByChild',
+      value: true,
+    })
   })
 
   it('starts the child with a copy of the parent flow context only when inheriting', async () => {
@@ -55,14 +73,29 @@ describe('flow.subflow', () => {
       ['in.payload -> work'],
       'double',
     )
-    const inherit = await engineWith(withoutEnd).run(engineWith(withoutEnd).load(parent(true)), { event: {} })
-    expect((inherit.state.flow as { fromChild: { inherited: unknown } }).fromChild.inherited).toBe('p')
-    const fresh = await engineWith(withoutEnd).run(engineWith(withoutEnd).load(parent(false)), { event: {} })
-    expect((fresh.state.flow as { fromChild: { inherited: unknown } }).fromChild.inherited).toBeNull()
+    const inherit = await engineWith(withoutEnd).run(engineWith(withoutEnd).load(parent(true)), {
+      event: {},
+    })
+    expect((inherit.state.flow as { fromChild: { inherited: unknown } }).fromChild.inherited).toBe(
+      'p',
+    )
+    const fresh = await engineWith(withoutEnd).run(engineWith(withoutEnd).load(parent(false)), {
+      event: {},
+    })
+    expect(
+      (fresh.state.flow as { fromChild: { inherited: unknown } }).fromChild.inherited,
+    ).toBeNull()
   })
 
   it('is an error of the calling node when the child fails or is missing', async () => {
-    const failing = buildFlow([['in', 'trigger.subflow'], ['boom', 'flow.throw', { message: 'child broke' }]], ['in.payload -> boom'], 'double')
+    const failing = buildFlow(
+      [
+        ['in', 'trigger.subflow'],
+        ['boom', 'flow.throw', { message: 'child broke' }],
+      ],
+      ['in.payload -> boom'],
+      'double',
+    )
     const engine = engineWith(failing)
     const report = await engine.run(engine.load(parent(false)), { event: {} })
     expect(report.status).toBe('failed')

@@ -15,7 +15,10 @@ export interface TemplateOutcome {
   message: string
 }
 
-export async function runTestTemplate(definition: PluginDefinition, plugins: PluginSource): Promise<TemplateOutcome> {
+export async function runTestTemplate(
+  definition: PluginDefinition,
+  plugins: PluginSource,
+): Promise<TemplateOutcome> {
   const template = definition.testTemplate
   const config = template.config ?? definition.defaultConfig
   const trigger = isTriggerPlugin(definition)
@@ -29,12 +32,24 @@ export async function runTestTemplate(definition: PluginDefinition, plugins: Plu
           { id: 'start', plugin: 'trigger.manual', position: { x: 0, y: 0 }, config: {} },
           { id: 'subject', plugin: definition.id, position: { x: 200, y: 0 }, config },
         ],
-    edges: trigger ? [] : [{ id: 'in', source: 'start', sourcePort: 'payload', target: 'subject', targetPort: definition.inputs[0] ?? 'payload' }],
+    edges: trigger
+      ? []
+      : [
+          {
+            id: 'in',
+            source: 'start',
+            sourcePort: 'payload',
+            target: 'subject',
+            targetPort: definition.inputs[0] ?? 'payload',
+          },
+        ],
   }
   const engine = new Engine({ plugins })
   let report
   try {
-    const event = trigger ? { ...(template.state?.event ?? {}), ...(template.payload as object) } : (template.state?.event ?? {})
+    const event = trigger
+      ? { ...(template.state?.event ?? {}), ...(template.payload as object) }
+      : (template.state?.event ?? {})
     report = await engine.run(engine.load(flow), {
       event,
       profile: template.state?.profile,
@@ -50,21 +65,46 @@ export async function runTestTemplate(definition: PluginDefinition, plugins: Plu
   if (expectedPort === 'error') {
     return subject.status === 'error'
       ? { pluginId: definition.id, passed: true, message: 'failed as expected' }
-      : { pluginId: definition.id, passed: false, message: 'expected an error, but the node succeeded' }
+      : {
+          pluginId: definition.id,
+          passed: false,
+          message: 'expected an error, but the node succeeded',
+        }
   }
-  if (subject.status !== 'ok') return { pluginId: definition.id, passed: false, message: `the node ended with ${subject.status}: ${subject.error?.message ?? ''}` }
+  if (subject.status !== 'ok')
+    return {
+      pluginId: definition.id,
+      passed: false,
+      message: `the node ended with ${subject.status}: ${subject.error?.message ?? ''}`,
+    }
   if (expectedPort === null) {
     return subject.outputs.length === 0
       ? { pluginId: definition.id, passed: true, message: 'sent nothing, as expected' }
-      : { pluginId: definition.id, passed: false, message: `expected no output, got port ${subject.outputs[0]!.port}` }
+      : {
+          pluginId: definition.id,
+          passed: false,
+          message: `expected no output, got port ${subject.outputs[0]!.port}`,
+        }
   }
   if (expectedPort === undefined) return { pluginId: definition.id, passed: true, message: 'ran' }
   const output = subject.outputs.find((o) => o.port === expectedPort)
   if (!output) {
-    return { pluginId: definition.id, passed: false, message: `expected output on "${expectedPort}", got ${subject.outputs.map((o) => o.port).join(', ') || 'nothing'}` }
+    return {
+      pluginId: definition.id,
+      passed: false,
+      message: `expected output on "${expectedPort}", got ${subject.outputs.map((o) => o.port).join(', ') || 'nothing'}`,
+    }
   }
-  if (template.expect && 'value' in template.expect && !deepEqual(output.value, template.expect.value)) {
-    return { pluginId: definition.id, passed: false, message: `expected ${JSON.stringify(template.expect.value)} on "${expectedPort}", got ${JSON.stringify(output.value)}` }
+  if (
+    template.expect &&
+    'value' in template.expect &&
+    !deepEqual(output.value, template.expect.value)
+  ) {
+    return {
+      pluginId: definition.id,
+      passed: false,
+      message: `expected ${JSON.stringify(template.expect.value)} on "${expectedPort}", got ${JSON.stringify(output.value)}`,
+    }
   }
   return { pluginId: definition.id, passed: true, message: 'passed' }
 }

@@ -204,7 +204,9 @@ async function startServing(
   if ([...flows.values()].some((s) => s.flow.nodes.some((n) => n.plugin === 'code.python')))
     void pythonHost()
       .warmUp()
-      .catch((error: unknown) => log({ level: 'warn', msg: `Python did not start: ${(error as Error).message}` }))
+      .catch((error: unknown) =>
+        log({ level: 'warn', msg: `Python did not start: ${(error as Error).message}` }),
+      )
 
   return {
     url: http.url,

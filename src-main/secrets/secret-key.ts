@@ -6,7 +6,18 @@
  * (Electron's safeStorage) through a KeyProtector.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, closeSync, fsyncSync, statSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+  closeSync,
+  fsyncSync,
+  statSync,
+} from 'node:fs'
 import path from 'node:path'
 
 export const SECRET_KEY_ENV = 'FLOWBENCH_SECRET_KEY'
@@ -31,8 +42,13 @@ export class SecretKeyError extends Error {
 
 function parseKey(text: string, where: string): Buffer {
   const trimmed = text.trim()
-  const key = /^[0-9a-f]{64}$/i.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64')
-  if (key.length !== KEY_BYTES) throw new SecretKeyError(`${where} must hold a 32-byte key as base64 or hex (got ${key.length} bytes)`)
+  const key = /^[0-9a-f]{64}$/i.test(trimmed)
+    ? Buffer.from(trimmed, 'hex')
+    : Buffer.from(trimmed, 'base64')
+  if (key.length !== KEY_BYTES)
+    throw new SecretKeyError(
+      `${where} must hold a 32-byte key as base64 or hex (got ${key.length} bytes)`,
+    )
   return key
 }
 
@@ -49,12 +65,19 @@ function writePrivate(file: string, data: Buffer): void {
 }
 
 /** The key for a data directory (created there if it has none); null dataDir keeps it in memory. */
-export function loadSecretKey(options: { dataDir: string | null; env?: NodeJS.ProcessEnv; protector?: KeyProtector }): Buffer {
+export function loadSecretKey(options: {
+  dataDir: string | null
+  env?: NodeJS.ProcessEnv
+  protector?: KeyProtector
+}): Buffer {
   const env = options.env ?? process.env
   const given = env[SECRET_KEY_ENV]
   if (given) return parseKey(given, SECRET_KEY_ENV)
   if (options.dataDir === null) return randomBytes(KEY_BYTES)
-  const file = path.join(options.dataDir, options.protector ? `${KEY_FILE}.${options.protector.name}` : KEY_FILE)
+  const file = path.join(
+    options.dataDir,
+    options.protector ? `${KEY_FILE}.${options.protector.name}` : KEY_FILE,
+  )
   if (existsSync(file)) {
     const raw = readFileSync(file)
     if (options.protector) {
@@ -67,7 +90,10 @@ export function loadSecretKey(options: { dataDir: string | null; env?: NodeJS.Pr
   }
   mkdirSync(options.dataDir, { recursive: true })
   const key = randomBytes(KEY_BYTES)
-  writePrivate(file, options.protector ? options.protector.seal(key) : Buffer.from(key.toString('base64') + '\n'))
+  writePrivate(
+    file,
+    options.protector ? options.protector.seal(key) : Buffer.from(key.toString('base64') + '\n'),
+  )
   return key
 }
 
@@ -86,12 +112,16 @@ export class SecretCipher {
   }
 
   open(sealed: Buffer, context: string): string {
-    if (sealed.length < IV_BYTES + TAG_BYTES) throw new SecretKeyError(`The stored secret ${context} is damaged`)
+    if (sealed.length < IV_BYTES + TAG_BYTES)
+      throw new SecretKeyError(`The stored secret ${context} is damaged`)
     const decipher = createDecipheriv('aes-256-gcm', this.key, sealed.subarray(0, IV_BYTES))
     decipher.setAAD(Buffer.from(context))
     decipher.setAuthTag(sealed.subarray(IV_BYTES, IV_BYTES + TAG_BYTES))
     try {
-      return Buffer.concat([decipher.update(sealed.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8')
+      return Buffer.concat([
+        decipher.update(sealed.subarray(IV_BYTES + TAG_BYTES)),
+        decipher.final(),
+      ]).toString('utf8')
     } catch {
       throw new SecretKeyError(
         `The secret ${context} cannot be opened with this key (was the database copied from another machine, or ${SECRET_KEY_ENV} changed?)`,

@@ -10,7 +10,10 @@ const VALUE = 'pg-pa55w0rd-for-the-crm'
 
 function open(dataDir: string, env: NodeJS.ProcessEnv = {}) {
   const store = Store.open(dataDir)
-  return { store, secrets: new Secrets(store.environments, new SecretCipher(loadSecretKey({ dataDir, env }))) }
+  return {
+    store,
+    secrets: new Secrets(store.environments, new SecretCipher(loadSecretKey({ dataDir, env }))),
+  }
 }
 
 describe('secrets at rest', () => {
@@ -18,10 +21,18 @@ describe('secrets at rest', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'flowbench-secrets-'))
     const { store, secrets } = open(dir)
     secrets.set('crm', { user: 'ann', password: VALUE })
-    expect(secrets.list()).toEqual([{ name: 'crm', environment: null, fields: ['password', 'user'], updatedAt: expect.any(String) }])
+    expect(secrets.list()).toEqual([
+      {
+        name: 'crm',
+        environment: null,
+        fields: ['password', 'user'],
+        updatedAt: expect.any(String),
+      },
+    ])
     expect(secrets.environment().secrets).toEqual({ crm: { user: 'ann', password: VALUE } })
     store.close()
-    if (process.platform !== 'win32') expect(statSync(path.join(dir, 'secret.key')).mode & 0o777).toBe(0o600)
+    if (process.platform !== 'win32')
+      expect(statSync(path.join(dir, 'secret.key')).mode & 0o777).toBe(0o600)
     for (const file of ['flowbench.db', 'flowbench.db-wal']) {
       try {
         expect(readFileSync(path.join(dir, file)).includes(VALUE)).toBe(false)
@@ -52,7 +63,9 @@ describe('secrets at rest', () => {
     secrets.set('crm', { apiKey: VALUE })
     store.close()
     expect(open(dir, env).secrets.environment().secrets.crm).toEqual({ apiKey: VALUE })
-    expect(() => loadSecretKey({ dataDir: dir, env: { FLOWBENCH_SECRET_KEY: 'short' } })).toThrow(/32-byte key/)
+    expect(() => loadSecretKey({ dataDir: dir, env: { FLOWBENCH_SECRET_KEY: 'short' } })).toThrow(
+      /32-byte key/,
+    )
   })
 })
 
@@ -68,8 +81,16 @@ describe('environments', () => {
     expect(secrets.environment().secrets.crm).toEqual({ apiKey: 'dev-key' })
     secrets.useEnvironment('production')
     const production = secrets.environment()
-    expect(production).toEqual({ name: 'production', vars: { apiBase: 'https://api.example.com' }, secrets: { crm: { apiKey: 'prod-key' }, mail: { password: 'm' } } })
-    expect(secrets.names()).toEqual({ name: 'production', secrets: { crm: ['apiKey'], mail: ['password'] }, vars: ['apiBase'] })
+    expect(production).toEqual({
+      name: 'production',
+      vars: { apiBase: 'https://api.example.com' },
+      secrets: { crm: { apiKey: 'prod-key' }, mail: { password: 'm' } },
+    })
+    expect(secrets.names()).toEqual({
+      name: 'production',
+      secrets: { crm: ['apiKey'], mail: ['password'] },
+      vars: ['apiBase'],
+    })
     secrets.rename('crm', 'sales')
     expect(secrets.environment().secrets.sales).toEqual({ apiKey: 'prod-key' })
     secrets.delete('sales', 'production')

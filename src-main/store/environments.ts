@@ -34,14 +34,24 @@ export class EnvironmentsRepository {
     const rows = this.db
       .prepare('SELECT name, vars, updated_at FROM environments ORDER BY name')
       .all() as { name: string; vars: string; updated_at: string }[]
-    return rows.map((r) => ({ name: r.name, vars: JSON.parse(r.vars) as Record<string, unknown>, updatedAt: r.updated_at }))
+    return rows.map((r) => ({
+      name: r.name,
+      vars: JSON.parse(r.vars) as Record<string, unknown>,
+      updatedAt: r.updated_at,
+    }))
   }
 
   getEnvironment(name: string): EnvironmentRow | null {
-    const row = this.db.prepare('SELECT name, vars, updated_at FROM environments WHERE name = ?').get(name) as
-      | { name: string; vars: string; updated_at: string }
-      | undefined
-    return row ? { name: row.name, vars: JSON.parse(row.vars) as Record<string, unknown>, updatedAt: row.updated_at } : null
+    const row = this.db
+      .prepare('SELECT name, vars, updated_at FROM environments WHERE name = ?')
+      .get(name) as { name: string; vars: string; updated_at: string } | undefined
+    return row
+      ? {
+          name: row.name,
+          vars: JSON.parse(row.vars) as Record<string, unknown>,
+          updatedAt: row.updated_at,
+        }
+      : null
   }
 
   saveEnvironment(name: string, vars: Record<string, unknown>): void {
@@ -64,14 +74,18 @@ export class EnvironmentsRepository {
 
   listSecrets(): SecretRow[] {
     const rows = this.db
-      .prepare('SELECT name, environment, fields, ciphertext, updated_at FROM secrets ORDER BY name, environment')
+      .prepare(
+        'SELECT name, environment, fields, ciphertext, updated_at FROM secrets ORDER BY name, environment',
+      )
       .all() as RawSecret[]
     return rows.map(toSecret)
   }
 
   getSecret(name: string, environment: string): SecretRow | null {
     const row = this.db
-      .prepare('SELECT name, environment, fields, ciphertext, updated_at FROM secrets WHERE name = ? AND environment = ?')
+      .prepare(
+        'SELECT name, environment, fields, ciphertext, updated_at FROM secrets WHERE name = ? AND environment = ?',
+      )
       .get(name, environment) as RawSecret | undefined
     return row ? toSecret(row) : null
   }
@@ -88,7 +102,10 @@ export class EnvironmentsRepository {
   }
 
   /** Replaces rows in one transaction (a rename re-seals every copy under its new name). */
-  replaceSecrets(remove: { name: string; environment: string }[], add: Omit<SecretRow, 'updatedAt'>[]): void {
+  replaceSecrets(
+    remove: { name: string; environment: string }[],
+    add: Omit<SecretRow, 'updatedAt'>[],
+  ): void {
     this.db.transaction(() => {
       for (const r of remove) this.deleteSecret(r.name, r.environment)
       for (const r of add) this.saveSecret(r)
@@ -96,18 +113,24 @@ export class EnvironmentsRepository {
   }
 
   deleteSecret(name: string, environment: string | null): number {
-    if (environment === null) return this.db.prepare('DELETE FROM secrets WHERE name = ?').run(name).changes
-    return this.db.prepare('DELETE FROM secrets WHERE name = ? AND environment = ?').run(name, environment).changes
+    if (environment === null)
+      return this.db.prepare('DELETE FROM secrets WHERE name = ?').run(name).changes
+    return this.db
+      .prepare('DELETE FROM secrets WHERE name = ? AND environment = ?')
+      .run(name, environment).changes
   }
 
   getSetting(key: string): string | null {
-    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as
+      { value: string } | undefined
     return row?.value ?? null
   }
 
   setSetting(key: string, value: string): void {
     this.db
-      .prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value')
+      .prepare(
+        'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      )
       .run(key, value)
   }
 }

@@ -603,7 +603,9 @@ export class Store {
     for (;;) {
       const flowId = query.flowId ?? null
       const since = query.since ?? null
-      const rows = page.all(after, flowId, flowId, since, since) as (JournalEntry & { event: string })[]
+      const rows = page.all(after, flowId, flowId, since, since) as (JournalEntry & {
+        event: string
+      })[]
       for (const row of rows) {
         const parsed = parseJsonText(row.event)
         yield { ...row, event: parsed.ok ? parsed.value : row.event }
@@ -616,8 +618,7 @@ export class Store {
   /** A kept run's report, or null once retention has pruned it. */
   findRun(runId: string): ExecutionReport | null {
     const report = this.sql('SELECT report FROM runs WHERE run_id = ?').pluck().get(runId) as
-      | string
-      | undefined
+      string | undefined
     return report === undefined ? null : (JSON.parse(report) as ExecutionReport)
   }
 

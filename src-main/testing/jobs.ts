@@ -51,12 +51,26 @@ export class TestJobs {
     const jobId = randomUUID()
     const total = only ? only.filter((i) => i >= 0 && i < cases.length).length : cases.length
     const job: Job = {
-      status: { jobId, flowId: String(flow.id), done: 0, total, finished: false, cancelled: false, passed: 0, failed: 0, durationMs: 0, error: null, cases: [], coverage: null },
+      status: {
+        jobId,
+        flowId: String(flow.id),
+        done: 0,
+        total,
+        finished: false,
+        cancelled: false,
+        passed: 0,
+        failed: 0,
+        durationMs: 0,
+        error: null,
+        cases: [],
+        coverage: null,
+      },
       reports: new Map(),
       abort: new AbortController(),
     }
     this.jobs.set(jobId, job)
-    for (const old of [...this.jobs.keys()].slice(0, Math.max(0, this.jobs.size - KEEP_JOBS))) this.jobs.delete(old)
+    for (const old of [...this.jobs.keys()].slice(0, Math.max(0, this.jobs.size - KEEP_JOBS)))
+      this.jobs.delete(old)
     void this.execute(job, flow, cases, only)
     return { jobId, total }
   }
@@ -100,7 +114,11 @@ export class TestJobs {
 
   status(jobId: string, since = 0): JobStatus {
     const job = this.jobs.get(jobId)
-    if (!job) throw new ApiFailure('not-found', `Test run ${jobId} was not found (only the last ${KEEP_JOBS} are kept)`)
+    if (!job)
+      throw new ApiFailure(
+        'not-found',
+        `Test run ${jobId} was not found (only the last ${KEEP_JOBS} are kept)`,
+      )
     return { ...job.status, cases: job.status.cases.slice(since) }
   }
 
@@ -114,7 +132,8 @@ export class TestJobs {
   report(jobId: string, index: number): ExecutionReport {
     const job = this.jobs.get(jobId)
     const report = job?.reports.get(index)
-    if (!report) throw new ApiFailure('not-found', `No report for case ${index} of test run ${jobId}`)
+    if (!report)
+      throw new ApiFailure('not-found', `No report for case ${index} of test run ${jobId}`)
     return report
   }
 }

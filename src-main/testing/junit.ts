@@ -9,9 +9,15 @@ import type { SuiteResult } from './run-tests'
 const INVALID_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g
 
 function escapeXml(text: string): string {
-  return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!)
-    // Characters XML 1.0 cannot carry at all.
-    .replace(INVALID_XML_CHARS, '')
+  return (
+    text
+      .replace(
+        /[<>&'"]/g,
+        (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!,
+      )
+      // Characters XML 1.0 cannot carry at all.
+      .replace(INVALID_XML_CHARS, '')
+  )
 }
 
 function coverageProperties(coverage: FlowCoverage): string[] {
@@ -30,17 +36,33 @@ export function toJUnitXml(suites: SuiteResult[], coverage: FlowCoverage[] = [])
   const total = suites.reduce((n, s) => n + s.cases.length, 0)
   const failures = suites.reduce((n, s) => n + s.failed, 0)
   const time = (suites.reduce((n, s) => n + s.durationMs, 0) / 1000).toFixed(3)
-  const lines = [`<?xml version="1.0" encoding="UTF-8"?>`, `<testsuites name="flowbench" tests="${total}" failures="${failures}" time="${time}">`]
+  const lines = [
+    `<?xml version="1.0" encoding="UTF-8"?>`,
+    `<testsuites name="flowbench" tests="${total}" failures="${failures}" time="${time}">`,
+  ]
   for (const suite of suites) {
-    lines.push(`  <testsuite name="${escapeXml(suite.flowId)}" tests="${suite.cases.length}" failures="${suite.failed}" time="${(suite.durationMs / 1000).toFixed(3)}">`)
+    lines.push(
+      `  <testsuite name="${escapeXml(suite.flowId)}" tests="${suite.cases.length}" failures="${suite.failed}" time="${(suite.durationMs / 1000).toFixed(3)}">`,
+    )
     const flowCoverage = coverageOf.get(suite.flowId)
     if (flowCoverage) lines.push(...coverageProperties(flowCoverage))
     for (const c of suite.cases) {
-      lines.push(`    <testcase classname="${escapeXml(suite.flowId)}" name="${escapeXml(c.name)}" time="${(c.durationMs / 1000).toFixed(3)}">`)
+      lines.push(
+        `    <testcase classname="${escapeXml(suite.flowId)}" name="${escapeXml(c.name)}" time="${(c.durationMs / 1000).toFixed(3)}">`,
+      )
       if (!c.passed) {
         const message = c.error ?? c.unmet.map((u) => u.message).join('; ')
-        const detail = c.error ?? c.unmet.map((u) => `${u.target}: expected ${JSON.stringify(u.expected)}, got ${JSON.stringify(u.actual)}`).join('\n')
-        lines.push(`      <failure message="${escapeXml(message)}" type="${c.error ? 'error' : 'expectation'}">${escapeXml(detail)}</failure>`)
+        const detail =
+          c.error ??
+          c.unmet
+            .map(
+              (u) =>
+                `${u.target}: expected ${JSON.stringify(u.expected)}, got ${JSON.stringify(u.actual)}`,
+            )
+            .join('\n')
+        lines.push(
+          `      <failure message="${escapeXml(message)}" type="${c.error ? 'error' : 'expectation'}">${escapeXml(detail)}</failure>`,
+        )
       }
       lines.push('    </testcase>')
     }

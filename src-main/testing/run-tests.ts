@@ -35,9 +35,17 @@ export interface RunTestsOptions {
   coverage?: CoverageRecorder
 }
 
-export async function runTestCase(engine: Engine, loaded: LoadedFlow, testCase: TestCase, index: number, signal?: AbortSignal, coverage?: CoverageRecorder): Promise<CaseResult> {
+export async function runTestCase(
+  engine: Engine,
+  loaded: LoadedFlow,
+  testCase: TestCase,
+  index: number,
+  signal?: AbortSignal,
+  coverage?: CoverageRecorder,
+): Promise<CaseResult> {
   const started = performance.now()
-  const name = typeof testCase.name === 'string' && testCase.name ? testCase.name : `Case ${index + 1}`
+  const name =
+    typeof testCase.name === 'string' && testCase.name ? testCase.name : `Case ${index + 1}`
   try {
     const report = await engine.run(loaded, {
       event: testCase.event,
@@ -50,40 +58,97 @@ export async function runTestCase(engine: Engine, loaded: LoadedFlow, testCase: 
       trigger: { type: 'test', testCase: name },
       onSubflowReport: coverage ? (child) => coverage.record(child) : undefined,
       environment:
-        testCase.secrets || testCase.vars ? { secrets: testCase.secrets, vars: testCase.vars } : undefined,
+        testCase.secrets || testCase.vars
+          ? { secrets: testCase.secrets, vars: testCase.vars }
+          : undefined,
     })
     coverage?.record(report)
     const unmet = checkExpectations(testCase.expect, report)
-    return { name, index, passed: unmet.length === 0, durationMs: performance.now() - started, unmet, report }
+    return {
+      name,
+      index,
+      passed: unmet.length === 0,
+      durationMs: performance.now() - started,
+      unmet,
+      report,
+    }
   } catch (error) {
-    return { name, index, passed: false, durationMs: performance.now() - started, unmet: [], report: null, error: (error as Error).message }
+    return {
+      name,
+      index,
+      passed: false,
+      durationMs: performance.now() - started,
+      unmet: [],
+      report: null,
+      error: (error as Error).message,
+    }
   }
 }
 
-export async function runTests(flow: Flow, cases: TestCase[], options: RunTestsOptions): Promise<SuiteResult> {
+export async function runTests(
+  flow: Flow,
+  cases: TestCase[],
+  options: RunTestsOptions,
+): Promise<SuiteResult> {
   const started = performance.now()
-  const suite: SuiteResult = { flowId: String(flow.id), flowName: String(flow.name ?? flow.id), passed: 0, failed: 0, durationMs: 0, cases: [] }
+  const suite: SuiteResult = {
+    flowId: String(flow.id),
+    flowName: String(flow.name ?? flow.id),
+    passed: 0,
+    failed: 0,
+    durationMs: 0,
+    cases: [],
+  }
   const { coverage } = options
   const resolveFlow = coverage ? coverage.resolving(options.resolveFlow) : options.resolveFlow
-  const engine = new Engine({ plugins: options.plugins, store: new MemoryStateStore(), resolveFlow, environment: options.environment })
+  const engine = new Engine({
+    plugins: options.plugins,
+    store: new MemoryStateStore(),
+    resolveFlow,
+    environment: options.environment,
+  })
   let loaded: LoadedFlow
   try {
     loaded = engine.load(flow)
   } catch (error) {
     const message = error instanceof FlowLoadError ? error.message : (error as Error).message
     suite.error = message
-    cases.forEach((c, index) => suite.cases.push({ name: c.name ?? `Case ${index + 1}`, index, passed: false, durationMs: 0, unmet: [], report: null, error: message }))
+    cases.forEach((c, index) =>
+      suite.cases.push({
+        name: c.name ?? `Case ${index + 1}`,
+        index,
+        passed: false,
+        durationMs: 0,
+        unmet: [],
+        report: null,
+        error: message,
+      }),
+    )
     suite.failed = cases.length
     return suite
   }
   coverage?.addFlow(flow)
-  const selected = options.only ? options.only.filter((i) => i >= 0 && i < cases.length) : cases.map((_, i) => i)
+  const selected = options.only
+    ? options.only.filter((i) => i >= 0 && i < cases.length)
+    : cases.map((_, i) => i)
   let done = 0
   for (const index of selected) {
     if (options.signal?.aborted) break
     // A fresh store per case: cases never see each other's profiles.
-    const caseEngine = new Engine({ plugins: options.plugins, store: new MemoryStateStore(), resolveFlow, environment: options.environment })
-    const result = await runTestCase(caseEngine, loaded, cases[index]!, index, options.signal, coverage)
+    const caseEngine = new Engine({
+      plugins: options.plugins,
+      store: new MemoryStateStore(),
+      resolveFlow,
+      environment: options.environment,
+    })
+    const result = await runTestCase(
+      caseEngine,
+      loaded,
+      cases[index]!,
+      index,
+      options.signal,
+      coverage,
+    )
     if (!options.keepReports) result.report = null
     suite.cases.push(result)
     if (result.passed) suite.passed++

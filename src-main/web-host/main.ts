@@ -16,7 +16,8 @@ function parseArgs(argv: string[]): { port: number; dataDir: string; token?: str
     const value = argv[i + 1]
     if (arg === '--port' && value !== undefined) {
       port = Number(value)
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0–65535, got "${value}"`)
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new Error(`--port must be 0–65535, got "${value}"`)
       i++
     } else if (arg === '--data-dir' && value !== undefined) {
       dataDir = path.resolve(value)
@@ -25,7 +26,9 @@ function parseArgs(argv: string[]): { port: number; dataDir: string; token?: str
       token = value
       i++
     } else {
-      throw new Error(`Unknown or incomplete option "${arg}". Usage: npm run web -- [--port N] [--data-dir DIR]`)
+      throw new Error(
+        `Unknown or incomplete option "${arg}". Usage: npm run web -- [--port N] [--data-dir DIR]`,
+      )
     }
   }
   return { port, dataDir, token }

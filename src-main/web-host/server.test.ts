@@ -8,24 +8,53 @@ import type { WebHost } from './server'
 import { MAX_API_BODY_BYTES, startWebHost } from './server'
 
 const handlers = {
-  'app.info': () => ({ name: 'Flowbench', version: '1.2.3', dataDir: '/d', pluginCount: 1, platform: 'linux', mode: 'web' as const }),
+  'app.info': () => ({
+    name: 'Flowbench',
+    version: '1.2.3',
+    dataDir: '/d',
+    pluginCount: 1,
+    platform: 'linux',
+    mode: 'web' as const,
+  }),
   'plugins.list': () => [],
 } as unknown as ApiHandlers
 
 let host: WebHost
 
 /** Raw requests, so the Host header and the body are exactly what the test says. */
-function request(options: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer }) {
-  return new Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: host.port, method: options.method ?? 'GET', path: options.path, headers: options.headers }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }))
-    })
-    req.on('error', reject)
-    if (options.body) req.write(options.body)
-    req.end()
-  })
+function request(options: {
+  method?: string
+  path: string
+  headers?: Record<string, string>
+  body?: string | Buffer
+}) {
+  return new Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }>(
+    (resolve, reject) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: host.port,
+          method: options.method ?? 'GET',
+          path: options.path,
+          headers: options.headers,
+        },
+        (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode!,
+              body: Buffer.concat(chunks).toString('utf8'),
+              headers: res.headers,
+            }),
+          )
+        },
+      )
+      req.on('error', reject)
+      if (options.body) req.write(options.body)
+      req.end()
+    },
+  )
 }
 
 beforeAll(async () => {
@@ -53,19 +82,38 @@ describe('web host', () => {
   it('answers API calls with the token', async () => {
     const res = await request({ method: 'POST', path: '/api/app.info', headers: auth, body: '{}' })
     expect(res.status).toBe(200)
-    expect(JSON.parse(res.body)).toEqual({ ok: true, value: expect.objectContaining({ version: '1.2.3' }) })
+    expect(JSON.parse(res.body)).toEqual({
+      ok: true,
+      value: expect.objectContaining({ version: '1.2.3' }),
+    })
   })
 
   it('refuses calls without the right token (401)', async () => {
     expect((await request({ method: 'POST', path: '/api/app.info', body: '{}' })).status).toBe(401)
-    expect((await request({ method: 'POST', path: '/api/app.info', headers: { authorization: 'Bearer wrong' }, body: '{}' })).status).toBe(401)
+    expect(
+      (
+        await request({
+          method: 'POST',
+          path: '/api/app.info',
+          headers: { authorization: 'Bearer wrong' },
+          body: '{}',
+        })
+      ).status,
+    ).toBe(401)
   })
 
   it('refuses foreign Host headers (403)', async () => {
-    const res = await request({ method: 'POST', path: '/api/app.info', headers: { ...auth, host: 'evil.example' }, body: '{}' })
+    const res = await request({
+      method: 'POST',
+      path: '/api/app.info',
+      headers: { ...auth, host: 'evil.example' },
+      body: '{}',
+    })
     expect(res.status).toBe(403)
     expect((await request({ path: '/', headers: { host: 'attacker.test:80' } })).status).toBe(403)
-    expect((await request({ path: '/', headers: { host: `localhost:${host.port}` } })).status).toBe(200)
+    expect((await request({ path: '/', headers: { host: `localhost:${host.port}` } })).status).toBe(
+      200,
+    )
   })
 
   it('refuses bodies over 5 MB (413)', async () => {
@@ -75,18 +123,33 @@ describe('web host', () => {
   })
 
   it('answers malformed JSON with 400', async () => {
-    const res = await request({ method: 'POST', path: '/api/app.info', headers: auth, body: '{"oops"' })
+    const res = await request({
+      method: 'POST',
+      path: '/api/app.info',
+      headers: auth,
+      body: '{"oops"',
+    })
     expect(res.status).toBe(400)
     expect(JSON.parse(res.body).error.code).toBe('malformed-json')
   })
 
   it('validates arguments against the contract', async () => {
-    const res = await request({ method: 'POST', path: '/api/app.info', headers: auth, body: '{"x":1}' })
+    const res = await request({
+      method: 'POST',
+      path: '/api/app.info',
+      headers: auth,
+      body: '{"x":1}',
+    })
     expect(JSON.parse(res.body)).toMatchObject({ ok: false, error: { code: 'bad-argument' } })
   })
 
   it('answers unknown methods with 404', async () => {
-    const res = await request({ method: 'POST', path: '/api/nope.nothing', headers: auth, body: '{}' })
+    const res = await request({
+      method: 'POST',
+      path: '/api/nope.nothing',
+      headers: auth,
+      body: '{}',
+    })
     expect(res.status).toBe(404)
   })
 

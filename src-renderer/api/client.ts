@@ -3,7 +3,12 @@
  * host in a browser. Both answer with the same Result shape.
  */
 import { methodNames } from '../../src-shared/api/contract'
-import type { FlowbenchApi, MethodInput, MethodName, MethodOutput } from '../../src-shared/api/contract'
+import type {
+  FlowbenchApi,
+  MethodInput,
+  MethodName,
+  MethodOutput,
+} from '../../src-shared/api/contract'
 import type { Result } from '../../src-shared/api/result'
 
 declare global {
@@ -40,7 +45,13 @@ function createHttpApi(): FlowbenchApi {
         })
         return (await response.json()) as Result<unknown>
       } catch (error) {
-        return { ok: false, error: { code: 'network', message: `Cannot reach Flowbench: ${(error as Error).message}` } }
+        return {
+          ok: false,
+          error: {
+            code: 'network',
+            message: `Cannot reach Flowbench: ${(error as Error).message}`,
+          },
+        }
       }
     }
   }
@@ -50,7 +61,10 @@ function createHttpApi(): FlowbenchApi {
 export const api: FlowbenchApi = window.flowbench ?? createHttpApi()
 
 /** Calls a method and throws its error, for callers that show errors through an error boundary or toast. */
-export async function call<M extends MethodName>(method: M, arg?: MethodInput<M>): Promise<MethodOutput<M>> {
+export async function call<M extends MethodName>(
+  method: M,
+  arg?: MethodInput<M>,
+): Promise<MethodOutput<M>> {
   const fn = api[method] as (arg?: MethodInput<M>) => Promise<Result<MethodOutput<M>>>
   const result = await fn(arg)
   if (!result.ok) throw new ApiCallError(result.error.code, result.error.message)

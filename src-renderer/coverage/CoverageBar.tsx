@@ -11,25 +11,45 @@ export interface CoverageBarProps {
   onDismiss: () => void
 }
 
-export function CoverageBar({ available, on, onToggle, offer, onCreateCase, onDismiss }: CoverageBarProps) {
+export function CoverageBar({
+  available,
+  on,
+  onToggle,
+  offer,
+  onCreateCase,
+  onDismiss,
+}: CoverageBarProps) {
   return (
     <div className="coverage-bar" data-testid="coverage-bar">
       <button
         className={on ? 'small active' : 'small'}
         aria-pressed={on}
         disabled={!available}
-        title={available ? 'Show what the test cases never reach' : 'Run the test cases to see their coverage'}
+        title={
+          available
+            ? 'Show what the test cases never reach'
+            : 'Run the test cases to see their coverage'
+        }
         onClick={onToggle}
         data-testid="coverage-toggle"
       >
         Coverage
       </button>
       {on && offer && (
-        <div className="coverage-offer" role="dialog" aria-label="Create a test case" data-testid="coverage-offer">
+        <div
+          className="coverage-offer"
+          role="dialog"
+          aria-label="Create a test case"
+          data-testid="coverage-offer"
+        >
           <span>
             No test case reaches <code>{`${offer.nodeId}.${offer.port}`}</code>.
           </span>
-          <button className="primary small" onClick={onCreateCase} data-testid="coverage-create-case">
+          <button
+            className="primary small"
+            onClick={onCreateCase}
+            data-testid="coverage-create-case"
+          >
             Create test case
           </button>
           <button className="ghost small" onClick={onDismiss}>

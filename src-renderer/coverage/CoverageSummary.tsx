@@ -6,7 +6,9 @@ export function CoverageSummary({ coverage }: { coverage: FlowCoverage }) {
     ...coverage.nodes.uncovered.map((id) => `node ${id}`),
     ...coverage.ports.uncovered.map((p) => `port ${p.nodeId}.${p.port}`),
   ]
-  const title = missing.length ? `Never reached: ${missing.join(', ')}` : 'Every node, port and branch was reached'
+  const title = missing.length
+    ? `Never reached: ${missing.join(', ')}`
+    : 'Every node, port and branch was reached'
   return (
     <span className="coverage-summary small" title={title} data-testid="coverage-summary">
       Coverage: nodes <b data-testid="coverage-nodes">{coverage.nodes.percent}%</b> · ports{' '}

@@ -13,7 +13,12 @@ const flow = buildFlow(
 
 describe('a test case for an uncovered port', () => {
   it("starts from the first case's event and expects the node to send on the port", () => {
-    const withCases = { ...flow, tests: [{ name: 'Reach check.false', event: { type: 'purchase', properties: { total: 500 } } }] }
+    const withCases = {
+      ...flow,
+      tests: [
+        { name: 'Reach check.false', event: { type: 'purchase', properties: { total: 500 } } },
+      ],
+    }
     const made = caseForPort(withCases, 'check', 'false')
     expect(made).toEqual({
       name: 'Reach check.false (2)',
@@ -30,7 +35,12 @@ describe('a test case for an uncovered port', () => {
   it('maps coverage to what each node paints', () => {
     const coverage = {
       nodes: { uncovered: ['small'] },
-      ports: { uncovered: [{ nodeId: 'check', port: 'false' }, { nodeId: 'small', port: 'payload' }] },
+      ports: {
+        uncovered: [
+          { nodeId: 'check', port: 'false' },
+          { nodeId: 'small', port: 'payload' },
+        ],
+      },
     } as unknown as FlowCoverage
     expect(uncoveredByNode(coverage)).toEqual(
       new Map([

@@ -19,11 +19,17 @@ export function caseForPort(flow: Flow, nodeId: string, port: string): TestCase 
   const taken = new Set((flow.tests ?? []).map((c) => c.name))
   let name = `Reach ${nodeId}.${port}`
   for (let n = 2; taken.has(name); n++) name = `Reach ${nodeId}.${port} (${n})`
-  return { name, event: sampleEvent(flow), expect: { status: 'succeeded', outputs: { [nodeId]: { port } } } }
+  return {
+    name,
+    event: sampleEvent(flow),
+    expect: { status: 'succeeded', outputs: { [nodeId]: { port } } },
+  }
 }
 
 /** Per node: is it uncovered, and which of its ports are. */
-export function uncoveredByNode(coverage: FlowCoverage): Map<string, { nodeUncovered: boolean; uncoveredPorts: string[] }> {
+export function uncoveredByNode(
+  coverage: FlowCoverage,
+): Map<string, { nodeUncovered: boolean; uncoveredPorts: string[] }> {
   const byNode = new Map<string, { nodeUncovered: boolean; uncoveredPorts: string[] }>()
   const entry = (id: string) => {
     let found = byNode.get(id)

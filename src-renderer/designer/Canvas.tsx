@@ -1,5 +1,13 @@
 import { Background, Controls, MiniMap, ReactFlow, useReactFlow } from '@xyflow/react'
-import type { Connection, Edge, EdgeChange, FinalConnectionState, IsValidConnection, NodeChange, NodeTypes } from '@xyflow/react'
+import type {
+  Connection,
+  Edge,
+  EdgeChange,
+  FinalConnectionState,
+  IsValidConnection,
+  NodeChange,
+  NodeTypes,
+} from '@xyflow/react'
 import { useCallback, useMemo, useRef, useState } from 'react'
 import type { DragEvent } from 'react'
 import type { FlowNode, Problem } from '../../src-shared/flow/types'
@@ -108,11 +116,25 @@ export function Canvas({
       // outside the view are never drawn, yet fit-view and the minimap need their extent.
       const measured = sizes.current[node.id] ?? expectedSize(data)
       const previous = previousNodes.current.get(node.id)
-      if (previous && previous.data === data && previous.position === node.position && previous.selected === selected && sameSize(previous.measured, measured)) {
+      if (
+        previous &&
+        previous.data === data &&
+        previous.position === node.position &&
+        previous.selected === selected &&
+        sameSize(previous.measured, measured)
+      ) {
         next.set(node.id, previous)
         return previous
       }
-      const canvasNode: CanvasNode = { id: node.id, type: 'flowNode', position: node.position, data, selected, measured, handles: handlesOf(data.inputs, data.outputs) }
+      const canvasNode: CanvasNode = {
+        id: node.id,
+        type: 'flowNode',
+        position: node.position,
+        data,
+        selected,
+        measured,
+        handles: handlesOf(data.inputs, data.outputs),
+      }
       next.set(node.id, canvasNode)
       return canvasNode
     })
@@ -165,12 +187,16 @@ export function Canvas({
           else selection.delete(change.id)
         }
       }
-      if (measured && !Object.entries(measured).every(([id, size]) => sameSize(sizes.current[id], size))) {
+      if (
+        measured &&
+        !Object.entries(measured).every(([id, size]) => sameSize(sizes.current[id], size))
+      ) {
         sizes.current = { ...sizes.current, ...measured }
         setSizesVersion((v) => v + 1)
       }
       if (moved) state.moveNodes(positions)
-      if (selection && !sameList([...selection], state.selectedNodes)) state.select([...selection], api.getState().selectedEdges)
+      if (selection && !sameList([...selection], state.selectedNodes))
+        state.select([...selection], api.getState().selectedEdges)
     },
     [api],
   )
@@ -186,7 +212,8 @@ export function Canvas({
           else selection.delete(change.id)
         }
       }
-      if (selection && !sameList([...selection], state.selectedEdges)) state.select(api.getState().selectedNodes, [...selection])
+      if (selection && !sameList([...selection], state.selectedEdges))
+        state.select(api.getState().selectedNodes, [...selection])
     },
     [api],
   )
@@ -220,7 +247,8 @@ export function Canvas({
       if (state.isValid !== false || !state.toNode || !state.fromNode) return
       const flowEdges = api.getState().flow?.edges ?? []
       if (state.fromNode.id === state.toNode.id) onMessage('A node cannot connect to itself')
-      else if (wouldCreateCycle(flowEdges, state.fromNode.id, state.toNode.id)) onMessage(`Connecting ${state.fromNode.id} to ${state.toNode.id} would create a cycle`)
+      else if (wouldCreateCycle(flowEdges, state.fromNode.id, state.toNode.id))
+        onMessage(`Connecting ${state.fromNode.id} to ${state.toNode.id} would create a cycle`)
     },
     [api, onMessage],
   )
@@ -274,17 +302,31 @@ export function Canvas({
       colorMode={theme}
     >
       <Background gap={20} />
-      <MiniMap pannable zoomable className="fb-minimap" nodeColor="#4f7cff" nodeStrokeColor="#4f7cff" nodeBorderRadius={6} maskColor="rgb(120 130 150 / 25%)" />
+      <MiniMap
+        pannable
+        zoomable
+        className="fb-minimap"
+        nodeColor="#4f7cff"
+        nodeStrokeColor="#4f7cff"
+        nodeBorderRadius={6}
+        maskColor="rgb(120 130 150 / 25%)"
+      />
       <Controls showInteractive={false} />
     </ReactFlow>
   )
 }
 
 function expectedSize(data: FlowNodeData): { width: number; height: number } {
-  return { width: NODE_WIDTH, height: nodeHeight(Math.max(data.inputs.length, data.outputs.length)) }
+  return {
+    width: NODE_WIDTH,
+    height: nodeHeight(Math.max(data.inputs.length, data.outputs.length)),
+  }
 }
 
-function sameSize(a: { width?: number; height?: number } | undefined, b: { width: number; height: number }): boolean {
+function sameSize(
+  a: { width?: number; height?: number } | undefined,
+  b: { width: number; height: number },
+): boolean {
   return !!a && a.width === b.width && a.height === b.height
 }
 

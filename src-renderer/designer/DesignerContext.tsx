@@ -5,7 +5,13 @@ import type { DesignerStore, DesignerStoreApi } from './designer-store'
 
 const DesignerContext = createContext<DesignerStoreApi | null>(null)
 
-export function DesignerProvider({ store, children }: { store: DesignerStoreApi; children: ReactNode }) {
+export function DesignerProvider({
+  store,
+  children,
+}: {
+  store: DesignerStoreApi
+  children: ReactNode
+}) {
   return <DesignerContext.Provider value={store}>{children}</DesignerContext.Provider>
 }
 

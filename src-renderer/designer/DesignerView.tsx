@@ -81,13 +81,20 @@ export function overlayOf(report: ExecutionReport): RunOverlay {
       if (!current) nodes[record.nodeId] = { status: 'skipped', order: null }
       continue
     }
-    if (!current || current.status === 'skipped') nodes[record.nodeId] = { status: record.status, order: record.sequence }
+    if (!current || current.status === 'skipped')
+      nodes[record.nodeId] = { status: record.status, order: record.sequence }
     else if (record.status === 'error') current.status = 'error'
   }
   return { nodes, edges: report.edges }
 }
 
-function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: DesignerViewProps & { store: ReturnType<typeof createDesignerStore> }) {
+function DesignerLayout({
+  plugins,
+  onMessage,
+  store,
+  topbarExtras,
+  onAbout,
+}: DesignerViewProps & { store: ReturnType<typeof createDesignerStore> }) {
   const [flows, setFlows] = useState<FlowSummary[]>([])
   const [details, setDetails] = useState<FlowDetails | null>(null)
   const [bottomTab, setBottomTab] = useState<BottomTab>('problems')
@@ -96,8 +103,16 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
   const [historyKey, setHistoryKey] = useState(0)
   const [shortcutsOpen, setShortcutsOpen] = useState(false)
   const [runWithOpen, setRunWithOpen] = useState(false)
-  const [conflict, setConflict] = useState<{ flow: Record<string, unknown>; source: string; existingName: string } | null>(null)
-  const [trace, setTrace] = useState<{ report: ExecutionReport; title: string; caseIndex: number | null } | null>(null)
+  const [conflict, setConflict] = useState<{
+    flow: Record<string, unknown>
+    source: string
+    existingName: string
+  } | null>(null)
+  const [trace, setTrace] = useState<{
+    report: ExecutionReport
+    title: string
+    caseIndex: number | null
+  } | null>(null)
   const [runsKey, setRunsKey] = useState(0)
   const overlay = useMemo(() => (trace ? overlayOf(trace.report) : null), [trace])
   const [coverage, setCoverage] = useState<FlowCoverage | null>(null)
@@ -128,12 +143,26 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
   const environments = useEnvironments((s) => s.state)
   const environment = useMemo(() => environmentNames(environments), [environments])
   useEffect(() => {
-    void useEnvironments.getState().refresh().catch(() => undefined)
+    void useEnvironments
+      .getState()
+      .refresh()
+      .catch(() => undefined)
   }, [])
-  const problems: Problem[] = useMemo(() => (deferredStructure ? validateFlow(deferredStructure, { plugins: lookup, environment }) : []), [deferredStructure, lookup, environment])
+  const problems: Problem[] = useMemo(
+    () =>
+      deferredStructure ? validateFlow(deferredStructure, { plugins: lookup, environment }) : [],
+    [deferredStructure, lookup, environment],
+  )
 
   const autosaveInitial = useMemo(
-    () => (details ? { flowId: details.summary.id, version: details.draft.version, savedAt: details.draft.savedAt } : null),
+    () =>
+      details
+        ? {
+            flowId: details.summary.id,
+            version: details.draft.version,
+            savedAt: details.draft.savedAt,
+          }
+        : null,
     [details],
   )
   const { status: saveStatus } = useAutosave(store, autosaveInitial)
@@ -192,7 +221,9 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
     async (flow: Record<string, unknown>, source: string) => {
       const names = new Set((await call('flows.list', { includeDeleted: true })).map((f) => f.name))
       const name = typeof flow.name === 'string' && flow.name.trim() ? flow.name : 'Imported flow'
-      const created = await call('flows.create', { flow: { ...flow, name: distinctName(name, names) } })
+      const created = await call('flows.create', {
+        flow: { ...flow, name: distinctName(name, names) },
+      })
       await openFlow(created.summary.id)
       onMessage(`Opened ${source} as flow “${created.summary.name}”`)
     },
@@ -202,8 +233,11 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
   /** Opens a flow document, asking first when its id is taken by a flow the user has. */
   const openDocument = useCallback(
     async (flow: Record<string, unknown>, source: string) => {
-      const existing = (await call('flows.list', { includeDeleted: true })).find((f) => f.id === flow.id)
-      if (existing && !existing.deletedAt) setConflict({ flow, source, existingName: existing.name })
+      const existing = (await call('flows.list', { includeDeleted: true })).find(
+        (f) => f.id === flow.id,
+      )
+      if (existing && !existing.deletedAt)
+        setConflict({ flow, source, existingName: existing.name })
       else await createCopy(flow, source)
     },
     [createCopy],
@@ -239,14 +273,19 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
       openSample: (id: string) =>
         act(async () => {
           const sample = SAMPLES.find((s) => s.id === id)
-          if (sample) await openDocument(structuredClone(sample.flow), `the example “${sample.name}”`)
+          if (sample)
+            await openDocument(structuredClone(sample.flow), `the example “${sample.name}”`)
         }),
       rename: (id: string, name: string) =>
         act(async () => {
           if (store.getState().flowId === id) store.getState().renameFlow(name)
           else {
             const current = await call('flows.get', { id })
-            await call('flows.saveDraft', { id, baseVersion: current.draft.version, flow: { ...current.draft.flow, name } })
+            await call('flows.saveDraft', {
+              id,
+              baseVersion: current.draft.version,
+              flow: { ...current.draft.flow, name },
+            })
           }
         }),
       inspectBundle: async (base64: string) => {
@@ -261,7 +300,9 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
       importBundle: (base64: string, fileName: string, trustPlugins: boolean) =>
         act(async () => {
           const result = await call('bundles.import', { base64, trustPlugins })
-          onMessage(`Imported ${result.flows.map((f) => f.id).join(', ')} from ${fileName} (deployed)`)
+          onMessage(
+            `Imported ${result.flows.map((f) => f.id).join(', ')} from ${fileName} (deployed)`,
+          )
           if (result.flows[0]) await openFlow(result.flows[0].id)
         }),
       duplicate: (id: string) => act(() => call('flows.duplicate', { id })),
@@ -310,7 +351,10 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
       else {
         setBottomTab('tests')
         // Run Tests is the test bench's own button; Run with… lets the user pick the case.
-        if (command === 'run-tests') requestAnimationFrame(() => document.querySelector<HTMLButtonElement>('[data-testid="run-all"]')?.click())
+        if (command === 'run-tests')
+          requestAnimationFrame(() =>
+            document.querySelector<HTMLButtonElement>('[data-testid="run-all"]')?.click(),
+          )
       }
     },
   })
@@ -338,7 +382,11 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
     if (!id || !current) return
     const latest = await call('flows.get', { id })
     if (JSON.stringify(latest.draft.flow) === JSON.stringify(current)) return
-    await call('flows.saveDraft', { id, baseVersion: latest.draft.version, flow: current as unknown as Record<string, unknown> })
+    await call('flows.saveDraft', {
+      id,
+      baseVersion: latest.draft.version,
+      flow: current as unknown as Record<string, unknown>,
+    })
     setDetails(await call('flows.get', { id }))
   }
 
@@ -373,7 +421,8 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
   }, [])
   /** From the test bench: paint the case's run on the canvas but stay on its explanation. */
   const paintRun = useCallback(
-    (report: ExecutionReport | null, title: string, caseIndex?: number) => setTrace(report ? { report, title, caseIndex: caseIndex ?? null } : null),
+    (report: ExecutionReport | null, title: string, caseIndex?: number) =>
+      setTrace(report ? { report, title, caseIndex: caseIndex ?? null } : null),
     [],
   )
 
@@ -383,8 +432,15 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
       const state = store.getState()
       const tests = [...(state.flow?.tests ?? [])]
       const index = trace?.caseIndex ?? 0
-      const target = tests[index] ?? { name: 'Case 1', event: {}, expect: { status: 'succeeded' as const } }
-      tests[index] = { ...target, mocks: { ...target.mocks, [nodeId]: { port: output.port, value: output.value } } }
+      const target = tests[index] ?? {
+        name: 'Case 1',
+        event: {},
+        expect: { status: 'succeeded' as const },
+      }
+      tests[index] = {
+        ...target,
+        mocks: { ...target.mocks, [nodeId]: { port: output.port, value: output.value } },
+      }
       state.setTests(tests)
       onMessage(`“${tests[index]!.name}” now mocks ${nodeId} with its output on ${output.port}`)
     },
@@ -399,7 +455,9 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
     state.setTests([...(state.flow.tests ?? []), made])
     setCoverageOffer(null)
     setBottomTab('tests')
-    onMessage(`Added “${made.name}”: edit its event until the run reaches ${coverageOffer.nodeId}.${coverageOffer.port}`)
+    onMessage(
+      `Added “${made.name}”: edit its event until the run reaches ${coverageOffer.nodeId}.${coverageOffer.port}`,
+    )
   }, [store, coverageOffer, onMessage])
 
   /** A new test case from the shown run: its event and starting profile, expecting what it did. */
@@ -408,10 +466,16 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
     const report = trace.report
     const entry = report.nodes.find((n) => n.nodeId === report.trigger.nodeId)
     const event = (entry?.input?.value ?? report.state.event) as Record<string, unknown>
-    const reached = [...new Set(report.nodes.filter((n) => n.status !== 'skipped').map((n) => n.nodeId))]
+    const reached = [
+      ...new Set(report.nodes.filter((n) => n.status !== 'skipped').map((n) => n.nodeId)),
+    ]
     const state = store.getState()
     const tests = [...(state.flow?.tests ?? [])]
-    tests.push({ name: `From run at ${new Date(report.startedAt).toLocaleTimeString()}`, event, expect: { status: report.status, reached } })
+    tests.push({
+      name: `From run at ${new Date(report.startedAt).toLocaleTimeString()}`,
+      event,
+      expect: { status: report.status, reached },
+    })
     state.setTests(tests)
     setBottomTab('tests')
     onMessage('Added a test case from this run')
@@ -429,7 +493,12 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
         ...(run.profile ? { profile: run.profile } : {}),
         ...(run.mocks ? { mocks: run.mocks } : {}),
       })) as unknown as ExecutionReport
-      useLastEvents.getState().remember(state.flowId, { event: run.event, ...(run.profile ? { profile: run.profile } : {}) })
+      useLastEvents
+        .getState()
+        .remember(state.flowId, {
+          event: run.event,
+          ...(run.profile ? { profile: run.profile } : {}),
+        })
       showRun(report, run.title)
       setRunsKey((k) => k + 1)
     } catch (error) {
@@ -468,26 +537,48 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
     const current = store.getState().flow
     if (!current) return
     if (nativeFiles) return void saveFileBack()
-    download(new Blob([flowFileText(current)], { type: 'application/json' }), `${current.id}.flow.json`)
+    download(
+      new Blob([flowFileText(current)], { type: 'application/json' }),
+      `${current.id}.flow.json`,
+    )
   }, [store, nativeFiles, saveFileBack])
 
   const onCanvasMessage = useCallback((text: string) => onMessage(text, 'error'), [onMessage])
-  const addFromPalette = useCallback((pluginId: string) => addAtCenter(store, reactFlow, pluginId), [store, reactFlow])
+  const addFromPalette = useCallback(
+    (pluginId: string) => addAtCenter(store, reactFlow, pluginId),
+    [store, reactFlow],
+  )
 
-  useDesignerShortcuts({ store, onMessage, onLayout: autoLayout, onShortcuts: () => setShortcutsOpen(true), onDeploy: () => setDeployOpen(true), onSave: saveToFile })
+  useDesignerShortcuts({
+    store,
+    onMessage,
+    onLayout: autoLayout,
+    onShortcuts: () => setShortcutsOpen(true),
+    onDeploy: () => setDeployOpen(true),
+    onSave: saveToFile,
+  })
 
   const reveal = (problem: Problem) => {
     if (problem.nodeId && store.getState().flow?.nodes.some((n) => n.id === problem.nodeId)) {
       store.getState().select([problem.nodeId])
       const node = store.getState().flow!.nodes.find((n) => n.id === problem.nodeId)!
-      void reactFlow.setCenter(node.position.x + 100, node.position.y + 40, { zoom: Math.max(reactFlow.getZoom(), 1), duration: 200 })
+      void reactFlow.setCenter(node.position.x + 100, node.position.y + 40, {
+        zoom: Math.max(reactFlow.getZoom(), 1),
+        duration: 200,
+      })
     } else if (problem.edgeId) {
       store.getState().select([], [problem.edgeId])
     }
   }
 
   const diff = useMemo(
-    () => (deferredStructure ? diffFlows((details?.production?.flow as unknown as Flow | undefined) ?? null, deferredStructure) : null),
+    () =>
+      deferredStructure
+        ? diffFlows(
+            (details?.production?.flow as unknown as Flow | undefined) ?? null,
+            deferredStructure,
+          )
+        : null,
     [deferredStructure, details],
   )
   const errorCount = problems.filter((p) => p.severity === 'error').length
@@ -505,7 +596,13 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
               {flow.name}
             </span>
             {files.fileName && (
-              <span className="muted small" data-testid="flow-file" title={files.dirty ? 'Changes not saved to the file yet (Ctrl+S)' : 'Saved to the file'}>
+              <span
+                className="muted small"
+                data-testid="flow-file"
+                title={
+                  files.dirty ? 'Changes not saved to the file yet (Ctrl+S)' : 'Saved to the file'
+                }
+              >
                 {files.fileName}
                 {files.dirty ? ' •' : ''}
               </span>
@@ -517,36 +614,88 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
         <div className="topbar-spacer" />
         {flow && (
           <>
-            <button className="ghost" disabled={!canUndo} onClick={() => store.temporal.getState().undo()} title="Undo (Ctrl+Z)" data-testid="undo">
+            <button
+              className="ghost"
+              disabled={!canUndo}
+              onClick={() => store.temporal.getState().undo()}
+              title="Undo (Ctrl+Z)"
+              data-testid="undo"
+            >
               Undo
             </button>
-            <button className="ghost" disabled={!canRedo} onClick={() => store.temporal.getState().redo()} title="Redo (Ctrl+Shift+Z)" data-testid="redo">
+            <button
+              className="ghost"
+              disabled={!canRedo}
+              onClick={() => store.temporal.getState().redo()}
+              title="Redo (Ctrl+Shift+Z)"
+              data-testid="redo"
+            >
               Redo
             </button>
-            <button className="ghost" onClick={() => void autoLayout()} title="Auto-layout (Ctrl+Shift+L)" data-testid="auto-layout">
+            <button
+              className="ghost"
+              onClick={() => void autoLayout()}
+              title="Auto-layout (Ctrl+Shift+L)"
+              data-testid="auto-layout"
+            >
               Layout
             </button>
-            <button className="ghost" onClick={() => void exportBundle()} title="Export the production flow as a .flowbundle" data-testid="export-bundle">
+            <button
+              className="ghost"
+              onClick={() => void exportBundle()}
+              title="Export the production flow as a .flowbundle"
+              data-testid="export-bundle"
+            >
               Export
             </button>
-            <button className="ghost" onClick={saveToFile} title="Save the draft as a .flow.json file (Ctrl+S)" data-testid="save-file">
+            <button
+              className="ghost"
+              onClick={saveToFile}
+              title="Save the draft as a .flow.json file (Ctrl+S)"
+              data-testid="save-file"
+            >
               Save file
             </button>
-            <button className="ghost" onClick={() => void runOnce()} title="Run the draft with the first test case's event" data-testid="run-button">
+            <button
+              className="ghost"
+              onClick={() => void runOnce()}
+              title="Run the draft with the first test case's event"
+              data-testid="run-button"
+            >
               Run
             </button>
-            <button className="ghost" onClick={() => setRunWithOpen(true)} title="Run the draft with a test case's event, pasted JSON or the last event used" data-testid="run-with-button">
+            <button
+              className="ghost"
+              onClick={() => setRunWithOpen(true)}
+              title="Run the draft with a test case's event, pasted JSON or the last event used"
+              data-testid="run-with-button"
+            >
               Run with…
             </button>
-            <button className="ghost" onClick={() => setHistoryOpen((v) => !v)} data-testid="history-button">
+            <button
+              className="ghost"
+              onClick={() => setHistoryOpen((v) => !v)}
+              data-testid="history-button"
+            >
               History
             </button>
-            <button className="primary" onClick={() => setDeployOpen(true)} data-testid="deploy-button" title={errorCount ? `${errorCount} problems block deploy` : 'Deploy the draft'}>
+            <button
+              className="primary"
+              onClick={() => setDeployOpen(true)}
+              data-testid="deploy-button"
+              title={errorCount ? `${errorCount} problems block deploy` : 'Deploy the draft'}
+            >
               Deploy
             </button>
           </>
         )}
-        <button className="ghost" onClick={() => setShortcutsOpen(true)} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts" data-testid="shortcuts-button">
+        <button
+          className="ghost"
+          onClick={() => setShortcutsOpen(true)}
+          title="Keyboard shortcuts (?)"
+          aria-label="Keyboard shortcuts"
+          data-testid="shortcuts-button"
+        >
           <Keyboard size={16} aria-hidden />
         </button>
         {topbarExtras}
@@ -554,7 +703,12 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
 
       <aside className="sidebar" data-testid="sidebar">
         <section className="panel-section" data-testid="flow-list">
-          <FlowList flows={flows} openId={flow ? store.getState().flowId : null} actions={listActions} onOpenNative={files.native ? () => void files.open() : undefined} />
+          <FlowList
+            flows={flows}
+            openId={flow ? store.getState().flowId : null}
+            actions={listActions}
+            onOpenNative={files.native ? () => void files.open() : undefined}
+          />
         </section>
         <section className="panel-section grow" data-testid="palette">
           <h3>Actions</h3>
@@ -563,10 +717,19 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
       </aside>
 
       <main className="canvas-region" data-testid="canvas">
-        <div className="resize-handle vertical" data-testid="inspector-resize" {...panels.handleProps('inspector')} />
+        <div
+          className="resize-handle vertical"
+          data-testid="inspector-resize"
+          {...panels.handleProps('inspector')}
+        />
         {flow ? (
           <>
-            <Canvas problems={problems} overlay={overlay} coverage={coverageOverlay} onMessage={onCanvasMessage} />
+            <Canvas
+              problems={problems}
+              overlay={overlay}
+              coverage={coverageOverlay}
+              onMessage={onCanvasMessage}
+            />
             <CoverageBar
               available={coverage !== null}
               on={showCoverage}
@@ -579,12 +742,21 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
         ) : (
           <div className="canvas-empty">
             <div className="empty-card" data-testid="empty-state">
-              <h2>{flows.some((f) => !f.deletedAt) ? 'Open a flow from the list, or start from an example' : 'Start from an example'}</h2>
-              <p className="muted">Each example is a complete flow with test cases: open one, run its tests, change it.</p>
+              <h2>
+                {flows.some((f) => !f.deletedAt)
+                  ? 'Open a flow from the list, or start from an example'
+                  : 'Start from an example'}
+              </h2>
+              <p className="muted">
+                Each example is a complete flow with test cases: open one, run its tests, change it.
+              </p>
               <ul className="example-list">
                 {SAMPLES.map((sample) => (
                   <li key={sample.id}>
-                    <button onClick={() => void listActions.openSample(sample.id)} data-testid={`empty-example-${sample.id}`}>
+                    <button
+                      onClick={() => void listActions.openSample(sample.id)}
+                      data-testid={`empty-example-${sample.id}`}
+                    >
                       <strong>{sample.name}</strong>
                       <span className="muted small">{sample.description}</span>
                     </button>
@@ -597,7 +769,11 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
                   <ul className="recent-files" data-testid="recent-files">
                     {files.recent.map((file) => (
                       <li key={file.path}>
-                        <button className="ghost small" title={file.path} onClick={() => void files.openRecent(file.path)}>
+                        <button
+                          className="ghost small"
+                          title={file.path}
+                          onClick={() => void files.openRecent(file.path)}
+                        >
                           {file.name}
                         </button>
                       </li>
@@ -605,30 +781,64 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
                   </ul>
                 </>
               )}
-              <p className="muted small">Or create an empty flow with “+ New”, or open a .flow.json file with “Open…”.</p>
+              <p className="muted small">
+                Or create an empty flow with “+ New”, or open a .flow.json file with “Open…”.
+              </p>
             </div>
           </div>
         )}
-        {historyOpen && flow && <HistoryDrawer flowId={store.getState().flowId!} refreshKey={historyKey} onRevert={revert} onClose={() => setHistoryOpen(false)} />}
+        {historyOpen && flow && (
+          <HistoryDrawer
+            flowId={store.getState().flowId!}
+            refreshKey={historyKey}
+            onRevert={revert}
+            onClose={() => setHistoryOpen(false)}
+          />
+        )}
       </main>
 
       <aside className="inspector" data-testid="inspector">
-        <Inspector problems={problems} structure={structure} trace={trace?.report ?? null} onUseAsMock={pinAsMock} onCaseFromRun={caseFromRun} samples={samples} />
+        <Inspector
+          problems={problems}
+          structure={structure}
+          trace={trace?.report ?? null}
+          onUseAsMock={pinAsMock}
+          onCaseFromRun={caseFromRun}
+          samples={samples}
+        />
       </aside>
 
       <section className="bottom-panel" data-testid="bottom-panel">
-        <div className="resize-handle horizontal" data-testid="bottom-resize" {...panels.handleProps('bottom')} />
+        <div
+          className="resize-handle horizontal"
+          data-testid="bottom-resize"
+          {...panels.handleProps('bottom')}
+        />
         <nav className="tabs" role="tablist">
           {(['problems', 'tests', 'runs', 'runner', 'secrets', 'trace'] as const)
             .filter((tab) => tab !== 'trace' || trace)
             .map((tab) => (
-              <button key={tab} role="tab" aria-selected={bottomTab === tab} className={bottomTab === tab ? 'tab active' : 'tab'} onClick={() => setBottomTab(tab)} data-testid={`tab-${tab}`}>
-                {tab === 'problems' ? `Problems${problems.length ? ` (${problems.length})` : ''}` : tab[0]!.toUpperCase() + tab.slice(1)}
+              <button
+                key={tab}
+                role="tab"
+                aria-selected={bottomTab === tab}
+                className={bottomTab === tab ? 'tab active' : 'tab'}
+                onClick={() => setBottomTab(tab)}
+                data-testid={`tab-${tab}`}
+              >
+                {tab === 'problems'
+                  ? `Problems${problems.length ? ` (${problems.length})` : ''}`
+                  : tab[0]!.toUpperCase() + tab.slice(1)}
               </button>
             ))}
         </nav>
         <div className="tab-body" data-testid={bottomTab}>
-          {bottomTab === 'problems' && (flow ? <ProblemsPanel problems={problems} onReveal={reveal} /> : <p className="empty">Open a flow to see its problems.</p>)}
+          {bottomTab === 'problems' &&
+            (flow ? (
+              <ProblemsPanel problems={problems} onReveal={reveal} />
+            ) : (
+              <p className="empty">Open a flow to see its problems.</p>
+            ))}
           {bottomTab === 'tests' &&
             (flow ? (
               <TestBench
@@ -643,10 +853,26 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
             ) : (
               <p className="empty">Open a flow to see its test cases.</p>
             ))}
-          {bottomTab === 'runs' && (flow ? <RunHistory flowId={store.getState().flowId!} refreshKey={runsKey} onShowRun={showRun} /> : <p className="empty">Open a flow to see its runs.</p>)}
+          {bottomTab === 'runs' &&
+            (flow ? (
+              <RunHistory
+                flowId={store.getState().flowId!}
+                refreshKey={runsKey}
+                onShowRun={showRun}
+              />
+            ) : (
+              <p className="empty">Open a flow to see its runs.</p>
+            ))}
           {bottomTab === 'runner' && <RunnerPanel onMessage={onMessage} />}
           {bottomTab === 'secrets' && <SecretsPanel onMessage={onMessage} />}
-          {bottomTab === 'trace' && trace && <TraceView report={trace.report} title={trace.title} nodes={flow?.nodes ?? NO_NODES} onClose={() => (setTrace(null), setBottomTab('tests'))} />}
+          {bottomTab === 'trace' && trace && (
+            <TraceView
+              report={trace.report}
+              title={trace.title}
+              nodes={flow?.nodes ?? NO_NODES}
+              onClose={() => (setTrace(null), setBottomTab('tests'))}
+            />
+          )}
         </div>
       </section>
 
@@ -666,14 +892,25 @@ function DesignerLayout({ plugins, onMessage, store, topbarExtras, onAbout }: De
           plan={files.bundle.plan}
           onCancel={files.dismissBundle}
           onConfirm={async (trustPlugins) => {
-            await listActions.importBundle(files.bundle!.base64, files.bundle!.fileName, trustPlugins)
+            await listActions.importBundle(
+              files.bundle!.base64,
+              files.bundle!.fileName,
+              trustPlugins,
+            )
             files.dismissBundle()
           }}
         />
       )}
-      {deployOpen && <DeployDialog problems={problems} onDeploy={deploy} onClose={() => setDeployOpen(false)} />}
+      {deployOpen && (
+        <DeployDialog problems={problems} onDeploy={deploy} onClose={() => setDeployOpen(false)} />
+      )}
       {runWithOpen && flow && (
-        <RunWithDialog cases={flow.tests ?? NO_TESTS} last={lastEvent} onRun={runDraft} onClose={() => setRunWithOpen(false)} />
+        <RunWithDialog
+          cases={flow.tests ?? NO_TESTS}
+          last={lastEvent}
+          onRun={runDraft}
+          onClose={() => setRunWithOpen(false)}
+        />
       )}
       {shortcutsOpen && <ShortcutSheet onClose={() => setShortcutsOpen(false)} />}
     </div>
@@ -707,11 +944,20 @@ function download(blob: Blob, fileName: string): void {
   setTimeout(() => URL.revokeObjectURL(link.href), 1000)
 }
 
-function addAtCenter(store: ReturnType<typeof createDesignerStore>, reactFlow: ReturnType<typeof useReactFlow>, pluginId: string) {
+function addAtCenter(
+  store: ReturnType<typeof createDesignerStore>,
+  reactFlow: ReturnType<typeof useReactFlow>,
+  pluginId: string,
+) {
   const state = store.getState()
   if (!state.flow) return
   const canvas = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect()
-  const center = canvas ? reactFlow.screenToFlowPosition({ x: canvas.left + canvas.width / 2, y: canvas.top + canvas.height / 2 }) : { x: 0, y: 0 }
+  const center = canvas
+    ? reactFlow.screenToFlowPosition({
+        x: canvas.left + canvas.width / 2,
+        y: canvas.top + canvas.height / 2,
+      })
+    : { x: 0, y: 0 }
   // Nudge each new node so clicks in a row do not stack them exactly.
   const offset = (state.flow.nodes.length % 5) * 24
   state.addNode(pluginId, { x: center.x - 100 + offset, y: center.y - 40 + offset })

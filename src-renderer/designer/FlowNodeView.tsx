@@ -40,23 +40,37 @@ function FlowNodeViewImpl({ data, selected }: NodeProps<CanvasNode>) {
   if (run) classes.push(`run-${run.status}`)
   if (coverage?.nodeUncovered) classes.push('cov-uncovered')
   return (
-    <div className={classes.join(' ')} data-testid={`node-${node.id}`} style={{ minHeight: HEADER + rows * PORT_ROW + 6 }}>
+    <div
+      className={classes.join(' ')}
+      data-testid={`node-${node.id}`}
+      style={{ minHeight: HEADER + rows * PORT_ROW + 6 }}
+    >
       <div className="fb-node-header">
         <span className="fb-node-icon" aria-hidden>
           <PluginIcon name={plugin?.icon} label={plugin?.name ?? node.plugin} />
         </span>
         <span className="fb-node-titles">
           <span className="fb-node-label">{node.label ?? node.id}</span>
-          <span className="fb-node-plugin">{plugin ? plugin.name : `Unknown plugin ${node.plugin}`}</span>
+          <span className="fb-node-plugin">
+            {plugin ? plugin.name : `Unknown plugin ${node.plugin}`}
+          </span>
         </span>
         <span className="fb-node-badges">
           {run?.order != null && (
-            <span className={`fb-badge run ${run.status}`} title={`Ran ${run.order}. (${run.status})`} data-testid={`node-run-${node.id}`}>
+            <span
+              className={`fb-badge run ${run.status}`}
+              title={`Ran ${run.order}. (${run.status})`}
+              data-testid={`node-run-${node.id}`}
+            >
               {run.order}
             </span>
           )}
           {problems.errors > 0 && (
-            <span className="fb-badge error" title={problems.first ?? ''} data-testid={`node-problem-${node.id}`}>
+            <span
+              className="fb-badge error"
+              title={problems.first ?? ''}
+              data-testid={`node-problem-${node.id}`}
+            >
               {problems.errors}
             </span>
           )}
@@ -70,12 +84,22 @@ function FlowNodeViewImpl({ data, selected }: NodeProps<CanvasNode>) {
       </div>
       {inputs.map((port, i) => (
         <div key={`in-${port}`} className="fb-port in" style={{ top: HEADER + i * PORT_ROW }}>
-          <Handle type="target" position={Position.Left} id={port} className="fb-handle" data-testid={`port-${node.id}-in-${port}`} />
+          <Handle
+            type="target"
+            position={Position.Left}
+            id={port}
+            className="fb-handle"
+            data-testid={`port-${node.id}-in-${port}`}
+          />
           <span>{port}</span>
         </div>
       ))}
       {outputs.map((port, i) => (
-        <div key={`out-${port}`} className={port === 'error' ? 'fb-port out error' : 'fb-port out'} style={{ top: HEADER + i * PORT_ROW }}>
+        <div
+          key={`out-${port}`}
+          className={port === 'error' ? 'fb-port out error' : 'fb-port out'}
+          style={{ top: HEADER + i * PORT_ROW }}
+        >
           {coverage?.uncoveredPorts.includes(port) && (
             <button
               className="cov-port nodrag"

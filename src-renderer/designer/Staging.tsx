@@ -15,22 +15,46 @@ function timeOf(iso: string): string {
 
 export function SaveIndicator({ status }: { status: SaveStatus }) {
   const text =
-    status.state === 'saved' ? 'Draft saved' : status.state === 'saving' ? 'Saving…' : status.state === 'unsaved' ? 'Unsaved changes' : status.stale ? 'Saved elsewhere — reload' : `Not saved: ${status.message}`
+    status.state === 'saved'
+      ? 'Draft saved'
+      : status.state === 'saving'
+        ? 'Saving…'
+        : status.state === 'unsaved'
+          ? 'Unsaved changes'
+          : status.stale
+            ? 'Saved elsewhere — reload'
+            : `Not saved: ${status.message}`
   return (
-    <span className={`save-status ${status.state}`} data-testid="save-status" data-state={status.state} title={status.state === 'saved' ? timeOf(status.at) : text}>
+    <span
+      className={`save-status ${status.state}`}
+      data-testid="save-status"
+      data-state={status.state}
+      title={status.state === 'saved' ? timeOf(status.at) : text}
+    >
       {text}
     </span>
   )
 }
 
 export function DiffSummary({ diff, hasProduction }: { diff: FlowDiff; hasProduction: boolean }) {
-  if (!hasProduction) return <span className="diff-summary muted" data-testid="diff-summary">Never deployed</span>
-  if (isEmptyDiff(diff)) return <span className="diff-summary muted" data-testid="diff-summary">Same as production</span>
+  if (!hasProduction)
+    return (
+      <span className="diff-summary muted" data-testid="diff-summary">
+        Never deployed
+      </span>
+    )
+  if (isEmptyDiff(diff))
+    return (
+      <span className="diff-summary muted" data-testid="diff-summary">
+        Same as production
+      </span>
+    )
   const parts: string[] = []
   if (diff.added.length) parts.push(`${diff.added.length} added`)
   if (diff.removed.length) parts.push(`${diff.removed.length} removed`)
   if (diff.changed.length) parts.push(`${diff.changed.length} changed`)
-  if (diff.edgesAdded + diff.edgesRemoved) parts.push(`${diff.edgesAdded + diff.edgesRemoved} connections`)
+  if (diff.edgesAdded + diff.edgesRemoved)
+    parts.push(`${diff.edgesAdded + diff.edgesRemoved} connections`)
   if (diff.settingsChanged) parts.push('settings')
   const detail = [
     diff.added.length ? `Added: ${diff.added.join(', ')}` : '',
@@ -62,12 +86,19 @@ export function DeployDialog({
   useEscape(onClose)
   return (
     <div className="modal-backdrop" onClick={onClose}>
-      <div className="modal" role="dialog" aria-label="Deploy" data-testid="deploy-dialog" onClick={(e) => e.stopPropagation()}>
+      <div
+        className="modal"
+        role="dialog"
+        aria-label="Deploy"
+        data-testid="deploy-dialog"
+        onClick={(e) => e.stopPropagation()}
+      >
         <h2>Deploy to production</h2>
         {errors.length > 0 ? (
           <>
             <p className="error-text" data-testid="deploy-blocked">
-              Deploy is blocked: the draft has {errors.length} error{errors.length === 1 ? '' : 's'}.
+              Deploy is blocked: the draft has {errors.length} error{errors.length === 1 ? '' : 's'}
+              .
             </p>
             <ul className="problems-list compact">
               {errors.map((p, i) => (
@@ -92,17 +123,30 @@ export function DeployDialog({
               else onClose()
             }}
           >
-            <p className="muted">The draft becomes the production flow. The current production is kept in the history.</p>
+            <p className="muted">
+              The draft becomes the production flow. The current production is kept in the history.
+            </p>
             <label>
               Note (optional)
-              <input autoFocus value={note} onChange={(e) => setNote(e.target.value)} placeholder="What changed?" data-testid="deploy-note" />
+              <input
+                autoFocus
+                value={note}
+                onChange={(e) => setNote(e.target.value)}
+                placeholder="What changed?"
+                data-testid="deploy-note"
+              />
             </label>
             {error && <p className="error-text">{error}</p>}
             <div className="modal-actions">
               <button type="button" onClick={onClose}>
                 Cancel
               </button>
-              <button type="submit" className="primary" disabled={busy} data-testid="deploy-confirm">
+              <button
+                type="submit"
+                className="primary"
+                disabled={busy}
+                data-testid="deploy-confirm"
+              >
                 Deploy
               </button>
             </div>
@@ -113,7 +157,17 @@ export function DeployDialog({
   )
 }
 
-export function HistoryDrawer({ flowId, refreshKey, onRevert, onClose }: { flowId: string; refreshKey: number; onRevert: (revision: number) => Promise<void>; onClose: () => void }) {
+export function HistoryDrawer({
+  flowId,
+  refreshKey,
+  onRevert,
+  onClose,
+}: {
+  flowId: string
+  refreshKey: number
+  onRevert: (revision: number) => Promise<void>
+  onClose: () => void
+}) {
   const [revisions, setRevisions] = useState<Revision[] | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [confirming, setConfirming] = useState<number | null>(null)
@@ -138,12 +192,15 @@ export function HistoryDrawer({ flowId, refreshKey, onRevert, onClose }: { flowI
         </button>
       </header>
       {error && <p className="error-text">{error}</p>}
-      {revisions && revisions.length === 0 && <p className="empty">Nothing deployed yet. Deploy keeps every production revision here.</p>}
+      {revisions && revisions.length === 0 && (
+        <p className="empty">Nothing deployed yet. Deploy keeps every production revision here.</p>
+      )}
       <ul className="revisions">
         {revisions?.map((r) => (
           <li key={r.revision} data-testid={`revision-${r.revision}`}>
             <div>
-              <strong>r{r.revision}</strong> {r.isProduction && <span className="pill live">production</span>}
+              <strong>r{r.revision}</strong>{' '}
+              {r.isProduction && <span className="pill live">production</span>}
               <div className="muted small">{timeOf(r.createdAt)}</div>
               {r.note && <div className="small">{r.note}</div>}
             </div>
@@ -165,7 +222,11 @@ export function HistoryDrawer({ flowId, refreshKey, onRevert, onClose }: { flowI
                 </button>
               </span>
             ) : (
-              <button className="small" onClick={() => setConfirming(r.revision)} data-testid={`revert-${r.revision}`}>
+              <button
+                className="small"
+                onClick={() => setConfirming(r.revision)}
+                data-testid={`revert-${r.revision}`}
+              >
                 Revert…
               </button>
             )}

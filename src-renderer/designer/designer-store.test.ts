@@ -43,7 +43,9 @@ describe('designer store', () => {
   it('refuses a connection that would close a cycle, saying why', () => {
     const store = createDesignerStore()
     store.getState().open(flow)
-    const result = store.getState().connect({ source: 'b', sourcePort: 'payload', target: 'a', targetPort: 'payload' })
+    const result = store
+      .getState()
+      .connect({ source: 'b', sourcePort: 'payload', target: 'a', targetPort: 'payload' })
     expect(result.ok).toBe(false)
   })
 
@@ -75,6 +77,10 @@ describe('the environment the validator sees', () => {
         { name: 'mail', environment: 'development', fields: ['password'], updatedAt: '' },
       ],
     })
-    expect(names).toEqual({ name: 'production', secrets: { crm: ['apiKey', 'user'] }, vars: ['apiBase'] })
+    expect(names).toEqual({
+      name: 'production',
+      secrets: { crm: ['apiKey', 'user'] },
+      vars: ['apiBase'],
+    })
   })
 })

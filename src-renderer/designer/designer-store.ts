@@ -86,13 +86,18 @@ export function createDesignerStore() {
           const before = get().flow
           if (!before) return
           const now = Date.now()
-          const continues = lastTyped !== null && lastTyped.key === key && lastTyped.flow === before && now - lastTyped.at < TYPING_PAUSE_MS
+          const continues =
+            lastTyped !== null &&
+            lastTyped.key === key &&
+            lastTyped.flow === before &&
+            now - lastTyped.at < TYPING_PAUSE_MS
           const past = store.temporal.getState().pastStates.length
           edit(fn)
           const after = get().flow
           if (!after || after === before) return
           const { pastStates } = store.temporal.getState()
-          if (continues && pastStates.length === past + 1) store.temporal.setState({ pastStates: pastStates.slice(0, -1) })
+          if (continues && pastStates.length === past + 1)
+            store.temporal.setState({ pastStates: pastStates.slice(0, -1) })
           lastTyped = { key, flow: after, at: now }
         }
         return {
@@ -128,17 +133,34 @@ export function createDesignerStore() {
               position: { x: Math.round(position.x), y: Math.round(position.y) },
               config: structuredClone(plugin.defaultConfig),
             }
-            set({ flow: { ...flow, nodes: [...flow.nodes, node] }, selectedNodes: [id], selectedEdges: [] })
+            set({
+              flow: { ...flow, nodes: [...flow.nodes, node] },
+              selectedNodes: [id],
+              selectedEdges: [],
+            })
             return id
           },
           moveNodes(positions) {
             edit((flow) => ({
               ...flow,
-              nodes: flow.nodes.map((n) => (positions[n.id] ? { ...n, position: { x: Math.round(positions[n.id]!.x), y: Math.round(positions[n.id]!.y) } } : n)),
+              nodes: flow.nodes.map((n) =>
+                positions[n.id]
+                  ? {
+                      ...n,
+                      position: {
+                        x: Math.round(positions[n.id]!.x),
+                        y: Math.round(positions[n.id]!.y),
+                      },
+                    }
+                  : n,
+              ),
             }))
           },
           updateConfig(nodeId, config) {
-            typed(`config:${nodeId}`, (flow) => ({ ...flow, nodes: flow.nodes.map((n) => (n.id === nodeId ? { ...n, config } : n)) }))
+            typed(`config:${nodeId}`, (flow) => ({
+              ...flow,
+              nodes: flow.nodes.map((n) => (n.id === nodeId ? { ...n, config } : n)),
+            }))
           },
           updateNode(nodeId, patch) {
             typed(`node:${nodeId}:${Object.keys(patch).sort().join(',')}`, (flow) => ({
@@ -156,23 +178,40 @@ export function createDesignerStore() {
           connect(edge) {
             const { flow, plugins } = get()
             if (!flow) return { ok: false, reason: 'No flow is open' }
-            if (edge.source === edge.target) return { ok: false, reason: 'A node cannot connect to itself' }
+            if (edge.source === edge.target)
+              return { ok: false, reason: 'A node cannot connect to itself' }
             const source = flow.nodes.find((n) => n.id === edge.source)
             const target = flow.nodes.find((n) => n.id === edge.target)
-            if (!source || !target) return { ok: false, reason: 'Both ends must be nodes of this flow' }
+            if (!source || !target)
+              return { ok: false, reason: 'Both ends must be nodes of this flow' }
             const sourcePlugin = plugins[source.plugin]
             const targetPlugin = plugins[target.plugin]
-            if (sourcePlugin && !outputPortsOf(sourcePlugin, source.config).includes(edge.sourcePort)) {
+            if (
+              sourcePlugin &&
+              !outputPortsOf(sourcePlugin, source.config).includes(edge.sourcePort)
+            ) {
               return { ok: false, reason: `${source.id} has no output port "${edge.sourcePort}"` }
             }
             if (targetPlugin && !targetPlugin.inputs.includes(edge.targetPort)) {
               return { ok: false, reason: `${target.id} has no input port "${edge.targetPort}"` }
             }
-            if (flow.edges.some((e) => e.source === edge.source && e.sourcePort === edge.sourcePort && e.target === edge.target && e.targetPort === edge.targetPort)) {
+            if (
+              flow.edges.some(
+                (e) =>
+                  e.source === edge.source &&
+                  e.sourcePort === edge.sourcePort &&
+                  e.target === edge.target &&
+                  e.targetPort === edge.targetPort,
+              )
+            ) {
               return { ok: false, reason: 'These ports are already connected' }
             }
-            if (wouldCreateCycle(flow.edges, edge.source, edge.target)) return { ok: false, reason: 'This connection would create a cycle' }
-            const id = uniqueId(`e-${edge.source}-${edge.target}`, new Set(flow.edges.map((e) => e.id)))
+            if (wouldCreateCycle(flow.edges, edge.source, edge.target))
+              return { ok: false, reason: 'This connection would create a cycle' }
+            const id = uniqueId(
+              `e-${edge.source}-${edge.target}`,
+              new Set(flow.edges.map((e) => e.id)),
+            )
             set({ flow: { ...flow, edges: [...flow.edges, { id, ...edge }] } })
             return { ok: true, id }
           },
@@ -187,7 +226,9 @@ export function createDesignerStore() {
             edit((flow) => ({
               ...flow,
               nodes: flow.nodes.filter((n) => !nodes.has(n.id)),
-              edges: flow.edges.filter((e) => !edges.has(e.id) && !nodes.has(e.source) && !nodes.has(e.target)),
+              edges: flow.edges.filter(
+                (e) => !edges.has(e.id) && !nodes.has(e.source) && !nodes.has(e.target),
+              ),
             }))
             set({ selectedNodes: [], selectedEdges: [] })
           },
@@ -197,7 +238,9 @@ export function createDesignerStore() {
             const ids = new Set(selectedNodes)
             return {
               nodes: structuredClone(flow.nodes.filter((n) => ids.has(n.id))),
-              edges: structuredClone(flow.edges.filter((e) => ids.has(e.source) && ids.has(e.target))),
+              edges: structuredClone(
+                flow.edges.filter((e) => ids.has(e.source) && ids.has(e.target)),
+              ),
             }
           },
           duplicateSelection() {
@@ -224,7 +267,10 @@ export function createDesignerStore() {
             const nodes = fragment.nodes.map((n) => ({
               ...structuredClone(n),
               id: idMap.get(n.id)!,
-              position: { x: Math.round(origin.x + n.position.x - minX), y: Math.round(origin.y + n.position.y - minY) },
+              position: {
+                x: Math.round(origin.x + n.position.x - minX),
+                y: Math.round(origin.y + n.position.y - minY),
+              },
             }))
             const edges = fragment.edges
               .filter((e) => idMap.has(e.source) && idMap.has(e.target))
@@ -259,7 +305,10 @@ export function createDesignerStore() {
             temporalStore.getState().resume()
             if (before.flow !== get().flow) {
               const { pastStates } = temporalStore.getState()
-              temporalStore.setState({ pastStates: [...pastStates, before].slice(-HISTORY_LIMIT), futureStates: [] })
+              temporalStore.setState({
+                pastStates: [...pastStates, before].slice(-HISTORY_LIMIT),
+                futureStates: [],
+              })
             }
           },
         }
@@ -279,7 +328,8 @@ export function createDesignerStore() {
     const edgeIds = new Set(state.flow?.edges.map((e) => e.id))
     const nodes = state.selectedNodes.filter((id) => nodeIds.has(id))
     const edges = state.selectedEdges.filter((id) => edgeIds.has(id))
-    if (nodes.length !== state.selectedNodes.length || edges.length !== state.selectedEdges.length) store.setState({ selectedNodes: nodes, selectedEdges: edges })
+    if (nodes.length !== state.selectedNodes.length || edges.length !== state.selectedEdges.length)
+      store.setState({ selectedNodes: nodes, selectedEdges: edges })
   })
   return store
 }

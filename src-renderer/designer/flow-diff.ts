@@ -10,7 +10,12 @@ export interface FlowDiff {
   settingsChanged: boolean
 }
 
-const stable = (value: unknown) => JSON.stringify(value, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v))
+const stable = (value: unknown) =>
+  JSON.stringify(value, (_k, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  )
 
 export function diffFlows(production: Flow | null, draft: Flow): FlowDiff {
   const before = new Map((production?.nodes ?? []).map((n) => [n.id, n]))
@@ -24,7 +29,8 @@ export function diffFlows(production: Flow | null, draft: Flow): FlowDiff {
     // Moving a node is not a change worth deploying for; everything else is.
     return stable({ ...a, position: null }) !== stable({ ...b, position: null })
   })
-  const edgeKey = (e: Flow['edges'][number]) => `${e.source}.${e.sourcePort}->${e.target}.${e.targetPort}`
+  const edgeKey = (e: Flow['edges'][number]) =>
+    `${e.source}.${e.sourcePort}->${e.target}.${e.targetPort}`
   const beforeEdges = new Set((production?.edges ?? []).map(edgeKey))
   const afterEdges = new Set(draft.edges.map(edgeKey))
   return {
@@ -33,10 +39,20 @@ export function diffFlows(production: Flow | null, draft: Flow): FlowDiff {
     changed,
     edgesAdded: [...afterEdges].filter((k) => !beforeEdges.has(k)).length,
     edgesRemoved: [...beforeEdges].filter((k) => !afterEdges.has(k)).length,
-    settingsChanged: !!production && stable({ ...production, nodes: [], edges: [], tests: [] }) !== stable({ ...draft, nodes: [], edges: [], tests: [] }),
+    settingsChanged:
+      !!production &&
+      stable({ ...production, nodes: [], edges: [], tests: [] }) !==
+        stable({ ...draft, nodes: [], edges: [], tests: [] }),
   }
 }
 
 export function isEmptyDiff(diff: FlowDiff): boolean {
-  return diff.added.length + diff.removed.length + diff.changed.length + diff.edgesAdded + diff.edgesRemoved === 0 && !diff.settingsChanged
+  return (
+    diff.added.length +
+      diff.removed.length +
+      diff.changed.length +
+      diff.edgesAdded +
+      diff.edgesRemoved ===
+      0 && !diff.settingsChanged
+  )
 }

@@ -1,7 +1,11 @@
 import type { FlowEdge } from '../../src-shared/flow/types'
 
 /** True when adding source→target would close a loop: target already reaches source. */
-export function wouldCreateCycle(edges: readonly FlowEdge[], source: string, target: string): boolean {
+export function wouldCreateCycle(
+  edges: readonly FlowEdge[],
+  source: string,
+  target: string,
+): boolean {
   if (source === target) return true
   const next = new Map<string, string[]>()
   for (const edge of edges) {

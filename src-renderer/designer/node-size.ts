@@ -23,8 +23,24 @@ export function nodeHeight(ports: number): number {
 export function handlesOf(inputs: string[], outputs: string[]): NodeHandle[] {
   const y = (i: number) => BORDER + NODE_HEADER + i * PORT_ROW + PORT_ROW / 2 - HANDLE / 2
   return [
-    ...inputs.map((id, i) => ({ id, type: 'target' as const, position: Position.Left, x: BORDER - HANDLE / 2, y: y(i), width: HANDLE, height: HANDLE })),
-    ...outputs.map((id, i) => ({ id, type: 'source' as const, position: Position.Right, x: NODE_WIDTH - BORDER - HANDLE / 2, y: y(i), width: HANDLE, height: HANDLE })),
+    ...inputs.map((id, i) => ({
+      id,
+      type: 'target' as const,
+      position: Position.Left,
+      x: BORDER - HANDLE / 2,
+      y: y(i),
+      width: HANDLE,
+      height: HANDLE,
+    })),
+    ...outputs.map((id, i) => ({
+      id,
+      type: 'source' as const,
+      position: Position.Right,
+      x: NODE_WIDTH - BORDER - HANDLE / 2,
+      y: y(i),
+      width: HANDLE,
+      height: HANDLE,
+    })),
   ]
 }
 
@@ -38,7 +54,10 @@ export const FIT_VIEW = { minZoom: 0.5, maxZoom: 1, padding: 0.1 } as const
 interface Viewer {
   fitView(options: typeof FIT_VIEW & { duration?: number }): Promise<boolean>
   getViewport(): { x: number; y: number; zoom: number }
-  setViewport(viewport: { x: number; y: number; zoom: number }, options?: { duration?: number }): Promise<boolean>
+  setViewport(
+    viewport: { x: number; y: number; zoom: number },
+    options?: { duration?: number },
+  ): Promise<boolean>
   getNodesBounds(nodes: string[]): { x: number; y: number; width: number; height: number }
   getNodes(): { id: string }[]
 }

@@ -31,7 +31,11 @@ interface ClipboardFragment {
 function isEditable(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null
   if (!el) return false
-  return el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName) || !!el.closest('.monaco-editor, .modal, .drawer')
+  return (
+    el.isContentEditable ||
+    ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName) ||
+    !!el.closest('.monaco-editor, .modal, .drawer')
+  )
 }
 
 /** Reads pasted text as nodes: our own fragment, a whole flow document, or nothing. */
@@ -46,13 +50,27 @@ export function fragmentFromText(text: string): { nodes: FlowNode[]; edges: Flow
   const candidate = value as { nodes?: unknown; edges?: unknown }
   if (!Array.isArray(candidate.nodes)) return null
   const nodes = candidate.nodes.filter(
-    (n): n is FlowNode => !!n && typeof n === 'object' && typeof (n as FlowNode).id === 'string' && typeof (n as FlowNode).plugin === 'string',
+    (n): n is FlowNode =>
+      !!n &&
+      typeof n === 'object' &&
+      typeof (n as FlowNode).id === 'string' &&
+      typeof (n as FlowNode).plugin === 'string',
   )
   const edges = Array.isArray(candidate.edges)
-    ? candidate.edges.filter((e): e is FlowEdge => !!e && typeof e === 'object' && typeof (e as FlowEdge).source === 'string' && typeof (e as FlowEdge).target === 'string')
+    ? candidate.edges.filter(
+        (e): e is FlowEdge =>
+          !!e &&
+          typeof e === 'object' &&
+          typeof (e as FlowEdge).source === 'string' &&
+          typeof (e as FlowEdge).target === 'string',
+      )
     : []
   return {
-    nodes: nodes.map((n) => ({ ...n, position: n.position && typeof n.position.x === 'number' ? n.position : { x: 0, y: 0 }, config: n.config ?? {} })),
+    nodes: nodes.map((n) => ({
+      ...n,
+      position: n.position && typeof n.position.x === 'number' ? n.position : { x: 0, y: 0 },
+      config: n.config ?? {},
+    })),
     edges,
   }
 }
@@ -135,7 +153,13 @@ export function ShortcutSheet({ onClose }: { onClose: () => void }) {
   useEscape(onClose)
   return (
     <div className="modal-backdrop" onClick={onClose}>
-      <div className="modal" role="dialog" aria-label="Keyboard shortcuts" data-testid="shortcut-sheet" onClick={(e) => e.stopPropagation()}>
+      <div
+        className="modal"
+        role="dialog"
+        aria-label="Keyboard shortcuts"
+        data-testid="shortcut-sheet"
+        onClick={(e) => e.stopPropagation()}
+      >
         <h2>Keyboard shortcuts</h2>
         <table className="shortcuts">
           <tbody>

@@ -12,7 +12,10 @@ export type SaveStatus =
 /** Saves the draft about a second after the last edit (well within the 3 s the brief allows). */
 export const AUTOSAVE_DELAY_MS = 800
 
-export function useAutosave(store: DesignerStoreApi, initial: { flowId: string; version: number; savedAt: string } | null) {
+export function useAutosave(
+  store: DesignerStoreApi,
+  initial: { flowId: string; version: number; savedAt: string } | null,
+) {
   const [status, setStatus] = useState<SaveStatus>({ state: 'saved', at: initial?.savedAt ?? '' })
   const version = useRef(initial?.version ?? 0)
   const flowId = useRef(initial?.flowId ?? null)
@@ -36,23 +39,38 @@ export function useAutosave(store: DesignerStoreApi, initial: { flowId: string; 
       if (inFlight.current) await inFlight.current
       setStatus({ state: 'saving' })
       const run = (async () => {
-        const result = await api['flows.saveDraft']({ id, baseVersion: version.current, flow: flow as unknown as Record<string, unknown> })
+        const result = await api['flows.saveDraft']({
+          id,
+          baseVersion: version.current,
+          flow: flow as unknown as Record<string, unknown>,
+        })
         if (result.ok) {
           version.current = result.value.version
           lastSaved.current = flow
-          setStatus(store.getState().flow === flow ? { state: 'saved', at: result.value.savedAt } : { state: 'unsaved' })
+          setStatus(
+            store.getState().flow === flow
+              ? { state: 'saved', at: result.value.savedAt }
+              : { state: 'unsaved' },
+          )
         } else {
-          setStatus({ state: 'error', message: result.error.message, stale: result.error.code === 'stale-draft' })
+          setStatus({
+            state: 'error',
+            message: result.error.message,
+            stale: result.error.code === 'stale-draft',
+          })
         }
       })()
       inFlight.current = run
       await run
       inFlight.current = null
-      if (store.getState().flow !== lastSaved.current && !timer.current) timer.current = setTimeout(save, AUTOSAVE_DELAY_MS)
+      if (store.getState().flow !== lastSaved.current && !timer.current)
+        timer.current = setTimeout(save, AUTOSAVE_DELAY_MS)
     }
     const unsubscribe = store.subscribe((state, previous) => {
       if (state.flow === previous.flow || !state.flow || state.flowId !== flowId.current) return
-      setStatus((s) => (s.state === 'unsaved' || (s.state === 'error' && s.stale) ? s : { state: 'unsaved' }))
+      setStatus((s) =>
+        s.state === 'unsaved' || (s.state === 'error' && s.stale) ? s : { state: 'unsaved' },
+      )
       if (timer.current) clearTimeout(timer.current)
       timer.current = setTimeout(save, AUTOSAVE_DELAY_MS)
     })

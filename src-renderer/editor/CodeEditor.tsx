@@ -24,7 +24,17 @@ function currentTheme(): string {
  * A controlled Monaco editor. Outside changes replace the text only when it differs, through an
  * edit operation so undo inside the editor keeps working.
  */
-export function CodeEditor({ value, onChange, language, path, schema, readOnly, height = 260, testId, completions }: CodeEditorProps) {
+export function CodeEditor({
+  value,
+  onChange,
+  language,
+  path,
+  schema,
+  readOnly,
+  height = 260,
+  testId,
+  completions,
+}: CodeEditorProps) {
   const host = useRef<HTMLDivElement>(null)
   const editorRef = useRef<Monaco.editor.IStandaloneCodeEditor | null>(null)
   const onChangeRef = useRef(onChange)
@@ -63,7 +73,10 @@ export function CodeEditor({ value, onChange, language, path, schema, readOnly, 
       onChangeRef.current?.(text)
     })
     const themeObserver = new MutationObserver(() => monaco.editor.setTheme(currentTheme()))
-    themeObserver.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] })
+    themeObserver.observe(document.documentElement, {
+      attributes: true,
+      attributeFilter: ['data-theme'],
+    })
     return () => {
       themeObserver.disconnect()
       sub.dispose()
@@ -102,7 +115,12 @@ export function CodeEditor({ value, onChange, language, path, schema, readOnly, 
       provideCompletionItems(model, position) {
         if (model.uri.toString() !== modelUri) return { suggestions: [] }
         const word = model.getWordUntilPosition(position)
-        const range = { startLineNumber: position.lineNumber, endLineNumber: position.lineNumber, startColumn: word.startColumn, endColumn: word.endColumn }
+        const range = {
+          startLineNumber: position.lineNumber,
+          endLineNumber: position.lineNumber,
+          startColumn: word.startColumn,
+          endColumn: word.endColumn,
+        }
         return {
           suggestions: completions.map((c) => ({
             label: c.label,
@@ -117,5 +135,7 @@ export function CodeEditor({ value, onChange, language, path, schema, readOnly, 
     return () => provider.dispose()
   }, [completions, language, path])
 
-  return <div ref={host} className="code-editor nokey nowheel" style={{ height }} data-testid={testId} />
+  return (
+    <div ref={host} className="code-editor nokey nowheel" style={{ height }} data-testid={testId} />
+  )
 }

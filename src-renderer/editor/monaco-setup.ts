@@ -27,7 +27,11 @@ const schemas = new Map<string, { uri: string; fileMatch: string[]; schema: obje
 
 /** Attaches a JSON Schema to the model at `modelUri`: markers, completion and hover docs come from it. */
 export function attachJsonSchema(modelUri: string, schema: object): void {
-  schemas.set(modelUri, { uri: `flowbench://schemas/${encodeURIComponent(modelUri)}`, fileMatch: [modelUri], schema })
+  schemas.set(modelUri, {
+    uri: `flowbench://schemas/${encodeURIComponent(modelUri)}`,
+    fileMatch: [modelUri],
+    schema,
+  })
   monaco.json.jsonDefaults.setDiagnosticsOptions({
     validate: true,
     allowComments: false,

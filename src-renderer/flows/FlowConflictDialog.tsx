@@ -29,11 +29,18 @@ export function FlowConflictDialog({
   }
   return (
     <div className="modal-backdrop" onClick={onCancel}>
-      <div className="modal" role="dialog" aria-label="Flow already exists" data-testid="flow-conflict" onClick={(e) => e.stopPropagation()}>
+      <div
+        className="modal"
+        role="dialog"
+        aria-label="Flow already exists"
+        data-testid="flow-conflict"
+        onClick={(e) => e.stopPropagation()}
+      >
         <h2>“{existingName}” is already here</h2>
         <p className="muted">
-          {source} holds the flow <span className="mono">{id}</span>, which you already have. Replace its draft with the one being opened (production and
-          history stay as they are), or keep both: the opened one becomes a copy with its own id and name.
+          {source} holds the flow <span className="mono">{id}</span>, which you already have.
+          Replace its draft with the one being opened (production and history stay as they are), or
+          keep both: the opened one becomes a copy with its own id and name.
         </p>
         <div className="modal-actions">
           <button onClick={onCancel} disabled={busy}>
@@ -42,7 +49,13 @@ export function FlowConflictDialog({
           <button onClick={run(onKeepBoth)} disabled={busy} data-testid="conflict-keep-both">
             Keep both
           </button>
-          <button className="primary" onClick={run(onReplace)} disabled={busy} data-testid="conflict-replace" autoFocus>
+          <button
+            className="primary"
+            onClick={run(onReplace)}
+            disabled={busy}
+            data-testid="conflict-replace"
+            autoFocus
+          >
             Replace draft
           </button>
         </div>

@@ -40,7 +40,11 @@ export function FlowList({
   const [showTrash, setShowTrash] = useState(false)
   const [examplesOpen, setExamplesOpen] = useState(false)
   const fileInput = useRef<HTMLInputElement>(null)
-  const [bundle, setBundle] = useState<{ base64: string; fileName: string; plan: BundlePlan } | null>(null)
+  const [bundle, setBundle] = useState<{
+    base64: string
+    fileName: string
+    plan: BundlePlan
+  } | null>(null)
   const live = flows.filter((f) => !f.deletedAt)
   const trash = flows.filter((f) => f.deletedAt)
 
@@ -60,10 +64,20 @@ export function FlowList({
       <div className="section-title">
         <h3>Flows</h3>
         <div className="section-actions">
-          <button className="ghost small" title="New flow" onClick={() => setCreating(true)} data-testid="new-flow">
+          <button
+            className="ghost small"
+            title="New flow"
+            onClick={() => setCreating(true)}
+            data-testid="new-flow"
+          >
             + New
           </button>
-          <button className="ghost small" title="Open a .flow.json file or import a .flowbundle" onClick={() => (onOpenNative ? onOpenNative() : fileInput.current?.click())} data-testid="import-flow">
+          <button
+            className="ghost small"
+            title="Open a .flow.json file or import a .flowbundle"
+            onClick={() => (onOpenNative ? onOpenNative() : fileInput.current?.click())}
+            data-testid="import-flow"
+          >
             Open…
           </button>
           <button
@@ -89,7 +103,8 @@ export function FlowList({
               if (file.name.endsWith('.flowbundle')) {
                 const bytes = new Uint8Array(await file.arrayBuffer())
                 let binary = ''
-                for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+                for (let i = 0; i < bytes.length; i += 0x8000)
+                  binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
                 const base64 = btoa(binary)
                 const plan = await actions.inspectBundle(base64)
                 if (plan) setBundle({ base64, fileName: file.name, plan })
@@ -99,7 +114,12 @@ export function FlowList({
         </div>
       </div>
       {examplesOpen && (
-        <ul className="menu" role="menu" data-testid="examples-list" onKeyDown={(e) => e.key === 'Escape' && setExamplesOpen(false)}>
+        <ul
+          className="menu"
+          role="menu"
+          data-testid="examples-list"
+          onKeyDown={(e) => e.key === 'Escape' && setExamplesOpen(false)}
+        >
           {SAMPLES.map((sample) => (
             <li key={sample.id} role="none">
               <button
@@ -128,16 +148,31 @@ export function FlowList({
             setCreating(false)
           }}
         >
-          <input autoFocus placeholder="Flow name" value={name} onChange={(e) => setName(e.target.value)} data-testid="new-flow-name" onKeyDown={(e) => e.key === 'Escape' && setCreating(false)} />
+          <input
+            autoFocus
+            placeholder="Flow name"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            data-testid="new-flow-name"
+            onKeyDown={(e) => e.key === 'Escape' && setCreating(false)}
+          />
           <button type="submit" className="primary small" data-testid="new-flow-create">
             Create
           </button>
         </form>
       )}
-      {live.length === 0 && !creating && <p className="empty">No flows yet. Create one, open a .flow.json file, or start from an example.</p>}
+      {live.length === 0 && !creating && (
+        <p className="empty">
+          No flows yet. Create one, open a .flow.json file, or start from an example.
+        </p>
+      )}
       <ul className="flows">
         {live.map((flow) => (
-          <li key={flow.id} className={flow.id === openId ? 'active' : ''} data-testid={`flow-item-${flow.id}`}>
+          <li
+            key={flow.id}
+            className={flow.id === openId ? 'active' : ''}
+            data-testid={`flow-item-${flow.id}`}
+          >
             {renaming === flow.id ? (
               <form
                 className="inline-form"
@@ -147,24 +182,56 @@ export function FlowList({
                   setRenaming(null)
                 }}
               >
-                <input autoFocus value={renameText} onChange={(e) => setRenameText(e.target.value)} onBlur={() => setRenaming(null)} onKeyDown={(e) => e.key === 'Escape' && setRenaming(null)} />
+                <input
+                  autoFocus
+                  value={renameText}
+                  onChange={(e) => setRenameText(e.target.value)}
+                  onBlur={() => setRenaming(null)}
+                  onKeyDown={(e) => e.key === 'Escape' && setRenaming(null)}
+                />
               </form>
             ) : (
-              <button className="flow-open" onClick={() => actions.open(flow.id)} onDoubleClick={() => (setRenaming(flow.id), setRenameText(flow.name))} title={flow.description || flow.name}>
+              <button
+                className="flow-open"
+                onClick={() => actions.open(flow.id)}
+                onDoubleClick={() => (setRenaming(flow.id), setRenameText(flow.name))}
+                title={flow.description || flow.name}
+              >
                 <span className="flow-name">{flow.name}</span>
                 <span className="flow-meta">
-                  {flow.productionRevision ? <span className="pill live">live r{flow.productionRevision}</span> : <span className="pill">draft</span>}
+                  {flow.productionRevision ? (
+                    <span className="pill live">live r{flow.productionRevision}</span>
+                  ) : (
+                    <span className="pill">draft</span>
+                  )}
                 </span>
               </button>
             )}
             <span className="flow-actions">
-              <button className="ghost small icon" title="Rename" aria-label="Rename" onClick={() => (setRenaming(flow.id), setRenameText(flow.name))}>
+              <button
+                className="ghost small icon"
+                title="Rename"
+                aria-label="Rename"
+                onClick={() => (setRenaming(flow.id), setRenameText(flow.name))}
+              >
                 <Pencil size={14} aria-hidden />
               </button>
-              <button className="ghost small icon" title="Duplicate" aria-label="Duplicate" onClick={() => actions.duplicate(flow.id)} data-testid={`duplicate-${flow.id}`}>
+              <button
+                className="ghost small icon"
+                title="Duplicate"
+                aria-label="Duplicate"
+                onClick={() => actions.duplicate(flow.id)}
+                data-testid={`duplicate-${flow.id}`}
+              >
                 <Copy size={14} aria-hidden />
               </button>
-              <button className="ghost small icon" title="Move to trash" aria-label="Move to trash" onClick={() => actions.remove(flow.id)} data-testid={`delete-${flow.id}`}>
+              <button
+                className="ghost small icon"
+                title="Move to trash"
+                aria-label="Move to trash"
+                onClick={() => actions.remove(flow.id)}
+                data-testid={`delete-${flow.id}`}
+              >
                 <Trash2 size={14} aria-hidden />
               </button>
             </span>
@@ -173,7 +240,11 @@ export function FlowList({
       </ul>
       {trash.length > 0 && (
         <div className="trash">
-          <button className="ghost small" onClick={() => setShowTrash((v) => !v)} data-testid="trash-toggle">
+          <button
+            className="ghost small"
+            onClick={() => setShowTrash((v) => !v)}
+            data-testid="trash-toggle"
+          >
             Trash ({trash.length}) {showTrash ? '▾' : '▸'}
           </button>
           {showTrash && (
@@ -182,13 +253,22 @@ export function FlowList({
                 {trash.map((flow) => (
                   <li key={flow.id} data-testid={`trash-item-${flow.id}`}>
                     <span className="flow-name muted">{flow.name}</span>
-                    <button className="ghost small" onClick={() => actions.restore(flow.id)} data-testid={`restore-${flow.id}`}>
+                    <button
+                      className="ghost small"
+                      onClick={() => actions.restore(flow.id)}
+                      data-testid={`restore-${flow.id}`}
+                    >
                       Restore
                     </button>
                   </li>
                 ))}
               </ul>
-              <button className="ghost small danger" onClick={() => confirm('Delete the flows in the trash for good?') && actions.emptyTrash()}>
+              <button
+                className="ghost small danger"
+                onClick={() =>
+                  confirm('Delete the flows in the trash for good?') && actions.emptyTrash()
+                }
+              >
                 Empty trash
               </button>
             </>
@@ -200,9 +280,13 @@ export function FlowList({
 }
 
 /** Reads a dropped or opened file as a flow document, naming what is wrong with it. */
-export function readFlowFile(text: string, fileName: string): { ok: true; flow: Record<string, unknown> } | { ok: false; message: string } {
+export function readFlowFile(
+  text: string,
+  fileName: string,
+): { ok: true; flow: Record<string, unknown> } | { ok: false; message: string } {
   const parsed = parseJsonText(text)
   if (!parsed.ok) return { ok: false, message: `${fileName} is not valid JSON: ${parsed.message}` }
-  if (!parsed.value || typeof parsed.value !== 'object' || Array.isArray(parsed.value)) return { ok: false, message: `${fileName} is not a flow (expected a JSON object)` }
+  if (!parsed.value || typeof parsed.value !== 'object' || Array.isArray(parsed.value))
+    return { ok: false, message: `${fileName} is not a flow (expected a JSON object)` }
   return { ok: true, flow: parsed.value as Record<string, unknown> }
 }

@@ -2,7 +2,10 @@
  * The sample flows from resources/samples, built into the renderer: they need no file access,
  * so the Examples menu works the same in the browser and in Electron.
  */
-const files = import.meta.glob<Record<string, unknown>>('../../resources/samples/*/flow.json', { eager: true, import: 'default' })
+const files = import.meta.glob<Record<string, unknown>>('../../resources/samples/*/flow.json', {
+  eager: true,
+  import: 'default',
+})
 
 export interface Sample {
   id: string
@@ -12,7 +15,12 @@ export interface Sample {
 }
 
 export const SAMPLES: Sample[] = Object.values(files)
-  .map((flow) => ({ id: String(flow.id), name: String(flow.name), description: typeof flow.description === 'string' ? flow.description : '', flow }))
+  .map((flow) => ({
+    id: String(flow.id),
+    name: String(flow.name),
+    description: typeof flow.description === 'string' ? flow.description : '',
+    flow,
+  }))
   .sort((a, b) => a.name.localeCompare(b.name))
 
 /** `Name (copy)`, `Name (copy 2)`… the first one no flow is called yet. */

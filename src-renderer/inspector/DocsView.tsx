@@ -11,7 +11,13 @@ export function renderInline(text: string): ReactNode[] {
   while ((match = pattern.exec(text))) {
     if (match.index > last) parts.push(text.slice(last, match.index))
     const token = match[0]
-    parts.push(token.startsWith('**') ? <strong key={match.index}>{token.slice(2, -2)}</strong> : <code key={match.index}>{token.slice(1, -1)}</code>)
+    parts.push(
+      token.startsWith('**') ? (
+        <strong key={match.index}>{token.slice(2, -2)}</strong>
+      ) : (
+        <code key={match.index}>{token.slice(1, -1)}</code>
+      ),
+    )
     last = match.index + token.length
   }
   if (last < text.length) parts.push(text.slice(last))
@@ -53,14 +59,20 @@ export function DocsView({ plugin }: { plugin: PluginSummary }) {
     const names = kind === 'inputs' ? plugin.inputs : [...plugin.outputs, 'error']
     return names.map((port) => (
       <li key={port}>
-        <code>{port}</code> — {port === 'error' && kind === 'outputs' ? 'Errors of this node ({ message, code, nodeId, input }), when connected.' : renderInline(plugin.docs[kind]?.[port] ?? '')}
+        <code>{port}</code> —{' '}
+        {port === 'error' && kind === 'outputs'
+          ? 'Errors of this node ({ message, code, nodeId, input }), when connected.'
+          : renderInline(plugin.docs[kind]?.[port] ?? '')}
       </li>
     ))
   }
   return (
     <div className="docs" data-testid="inspector-docs">
       <h4>
-        {plugin.name} <span className="muted small mono">{plugin.id}@{plugin.version}</span>
+        {plugin.name}{' '}
+        <span className="muted small mono">
+          {plugin.id}@{plugin.version}
+        </span>
       </h4>
       <Markdown text={plugin.docs.markdown} />
       {plugin.inputs.length > 0 && (
@@ -71,7 +83,11 @@ export function DocsView({ plugin }: { plugin: PluginSummary }) {
       )}
       <h5>Outputs</h5>
       <ul>{ports('outputs')}</ul>
-      {plugin.dynamicOutputs && <p className="muted small">More output ports come from the config’s “{plugin.dynamicOutputs.list}”.</p>}
+      {plugin.dynamicOutputs && (
+        <p className="muted small">
+          More output ports come from the config’s “{plugin.dynamicOutputs.list}”.
+        </p>
+      )}
     </div>
   )
 }

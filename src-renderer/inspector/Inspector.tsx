@@ -14,7 +14,9 @@ import { NodeSettings } from './NodeSettings'
 import type { PreviewSample } from './preview'
 import { BASE_REF_SUGGESTIONS, customFields, customWidgets } from './widgets'
 
-const CodeEditor = lazy(() => import('../editor/CodeEditor').then((m) => ({ default: m.CodeEditor })))
+const CodeEditor = lazy(() =>
+  import('../editor/CodeEditor').then((m) => ({ default: m.CodeEditor })),
+)
 
 type Tab = 'form' | 'json' | 'docs' | 'settings'
 
@@ -37,7 +39,11 @@ const CODE_COMPLETIONS = [
 function refSuggestions(nodes: FlowNode[]): string[] {
   const found = new Set(BASE_REF_SUGGESTIONS)
   const visit = (value: unknown) => {
-    if (typeof value === 'string' && /^(event|profile|session|flow|node|payload)@[\w.]+$/.test(value)) found.add(value)
+    if (
+      typeof value === 'string' &&
+      /^(event|profile|session|flow|node|payload)@[\w.]+$/.test(value)
+    )
+      found.add(value)
     else if (Array.isArray(value)) value.forEach(visit)
     else if (value && typeof value === 'object') {
       for (const [k, v] of Object.entries(value)) {
@@ -65,7 +71,14 @@ export interface InspectorProps {
   samples: PreviewSample[]
 }
 
-export const Inspector = memo(function Inspector({ problems, structure, trace, onUseAsMock, onCaseFromRun, samples }: InspectorProps) {
+export const Inspector = memo(function Inspector({
+  problems,
+  structure,
+  trace,
+  onUseAsMock,
+  onCaseFromRun,
+  samples,
+}: InspectorProps) {
   const selected = useDesigner((s) => (s.selectedNodes.length === 1 ? s.selectedNodes[0]! : null))
   const count = useDesigner((s) => s.selectedNodes.length)
   const node = selected ? (structure?.nodes.find((n) => n.id === selected) ?? null) : null
@@ -75,21 +88,41 @@ export const Inspector = memo(function Inspector({ problems, structure, trace, o
   if (!node) {
     return (
       <div className="inspector-empty" data-testid="inspector-empty">
-        <p className="empty">{count > 1 ? `${count} nodes selected.` : 'Select a node to configure it.'}</p>
+        <p className="empty">
+          {count > 1 ? `${count} nodes selected.` : 'Select a node to configure it.'}
+        </p>
       </div>
     )
   }
-  const lastOutput = trace ? [...trace.nodes].reverse().find((n) => n.nodeId === node.id && n.outputs.length > 0)?.outputs.at(-1) : undefined
+  const lastOutput = trace
+    ? [...trace.nodes]
+        .reverse()
+        .find((n) => n.nodeId === node.id && n.outputs.length > 0)
+        ?.outputs.at(-1)
+    : undefined
   return (
     <>
-      <NodeInspector key={node.id} node={node} plugin={plugin} problems={problems.filter((p) => p.nodeId === node.id)} allNodes={allNodes} samples={samples} />
+      <NodeInspector
+        key={node.id}
+        node={node}
+        plugin={plugin}
+        problems={problems.filter((p) => p.nodeId === node.id)}
+        allNodes={allNodes}
+        samples={samples}
+      />
       {trace && (
         <div className="from-run" data-testid="from-run">
           <h3>From the shown run</h3>
           {lastOutput ? (
             <>
               <pre className="mono small">{`${lastOutput.port}: ${JSON.stringify(lastOutput.value, null, 2)?.slice(0, 400)}`}</pre>
-              <button className="small" onClick={() => onUseAsMock(node.id, { port: lastOutput.port, value: lastOutput.value })} data-testid="use-as-mock">
+              <button
+                className="small"
+                onClick={() =>
+                  onUseAsMock(node.id, { port: lastOutput.port, value: lastOutput.value })
+                }
+                data-testid="use-as-mock"
+              >
                 Use this output as the node’s mock
               </button>
             </>
@@ -124,7 +157,10 @@ function NodeInspector({
   const [tab, setTab] = useState<Tab>('form')
   const [sampleLabel, setSampleLabel] = useState<string | null>(null)
   const sample = samples.find((s) => s.label === sampleLabel) ?? samples[0] ?? null
-  const formContext = useMemo(() => ({ refSuggestions: refSuggestions(allNodes), codeCompletions: CODE_COMPLETIONS, sample }), [allNodes, sample])
+  const formContext = useMemo(
+    () => ({ refSuggestions: refSuggestions(allNodes), codeCompletions: CODE_COMPLETIONS, sample }),
+    [allNodes, sample],
+  )
   const uiSchema = useMemo(() => (plugin ? uiSchemaFor(plugin) : {}), [plugin])
 
   const setConfig = (config: Record<string, unknown>) => {
@@ -155,7 +191,14 @@ function NodeInspector({
       )}
       <nav className="tabs" role="tablist">
         {(['form', 'json', 'docs', 'settings'] as const).map((t) => (
-          <button key={t} role="tab" aria-selected={tab === t} className={tab === t ? 'tab active' : 'tab'} onClick={() => setTab(t)} data-testid={`inspector-tab-${t}`}>
+          <button
+            key={t}
+            role="tab"
+            aria-selected={tab === t}
+            className={tab === t ? 'tab active' : 'tab'}
+            onClick={() => setTab(t)}
+            data-testid={`inspector-tab-${t}`}
+          >
             {t === 'json' ? 'JSON' : t[0]!.toUpperCase() + t.slice(1)}
           </button>
         ))}
@@ -167,7 +210,11 @@ function NodeInspector({
               {samples.length > 0 && (
                 <label className="inspector-sample muted small">
                   Preview with
-                  <select value={sample?.label ?? ''} onChange={(e) => setSampleLabel(e.target.value)} data-testid="preview-sample">
+                  <select
+                    value={sample?.label ?? ''}
+                    onChange={(e) => setSampleLabel(e.target.value)}
+                    data-testid="preview-sample"
+                  >
                     {samples.map((s) => (
                       <option key={s.label} value={s.label}>
                         {s.label}
@@ -187,14 +234,23 @@ function NodeInspector({
                 liveValidate="onChange"
                 showErrorList={false}
                 noHtml5Validate
-                onChange={(event: IChangeEvent) => setConfig((event.formData ?? {}) as Record<string, unknown>)}
+                onChange={(event: IChangeEvent) =>
+                  setConfig((event.formData ?? {}) as Record<string, unknown>)
+                }
               />
             </div>
           ) : (
-            <p className="error-text">Plugin {node.plugin} is not installed; edit its config in the JSON tab.</p>
+            <p className="error-text">
+              Plugin {node.plugin} is not installed; edit its config in the JSON tab.
+            </p>
           ))}
         {tab === 'json' && <JsonConfigEditor node={node} plugin={plugin} onValid={setConfig} />}
-        {tab === 'docs' && (plugin ? <DocsView plugin={plugin} /> : <p className="muted">No docs: the plugin is not installed.</p>)}
+        {tab === 'docs' &&
+          (plugin ? (
+            <DocsView plugin={plugin} />
+          ) : (
+            <p className="muted">No docs: the plugin is not installed.</p>
+          ))}
         {tab === 'settings' && <NodeSettings node={node} plugin={plugin} />}
       </div>
     </div>
@@ -207,7 +263,15 @@ function NodeInspector({
  * in step. Text that does not parse, or parses to a config the plugin's schema refuses (the `{}`
  * on the way to a full object), shows why and never replaces the last valid config.
  */
-function JsonConfigEditor({ node, plugin, onValid }: { node: FlowNode; plugin: PluginSummary | null; onValid: (config: Record<string, unknown>) => void }) {
+function JsonConfigEditor({
+  node,
+  plugin,
+  onValid,
+}: {
+  node: FlowNode
+  plugin: PluginSummary | null
+  onValid: (config: Record<string, unknown>) => void
+}) {
   const [text, setText] = useState(() => JSON.stringify(node.config, null, 2))
   const [error, setError] = useState<string | null>(null)
   // The config the text stands for: the one shown or the last one this editor applied.
@@ -264,7 +328,9 @@ function JsonConfigEditor({ node, plugin, onValid }: { node: FlowNode; plugin: P
           {error} — the node keeps its last valid config.
         </div>
       ) : (
-        <div className="muted small">Edits apply as you type. The plugin’s schema checks the config.</div>
+        <div className="muted small">
+          Edits apply as you type. The plugin’s schema checks the config.
+        </div>
       )}
     </div>
   )

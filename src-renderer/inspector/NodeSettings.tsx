@@ -17,16 +17,30 @@ export function NodeSettings({ node, plugin }: { node: FlowNode; plugin: PluginS
     <div className="node-settings" data-testid="node-settings">
       <label>
         Label
-        <input value={node.label ?? ''} placeholder={node.id} onChange={(e) => update({ label: e.target.value || undefined })} data-testid="setting-label" />
+        <input
+          value={node.label ?? ''}
+          placeholder={node.id}
+          onChange={(e) => update({ label: e.target.value || undefined })}
+          data-testid="setting-label"
+        />
       </label>
       <label className="checkbox">
-        <input type="checkbox" checked={node.disabled ?? false} onChange={(e) => update({ disabled: e.target.checked || undefined })} data-testid="setting-disabled" />
+        <input
+          type="checkbox"
+          checked={node.disabled ?? false}
+          onChange={(e) => update({ disabled: e.target.checked || undefined })}
+          data-testid="setting-disabled"
+        />
         Disabled — pass the input through to every output
       </label>
       {hasInputs && (
         <label>
           When several branches arrive
-          <select value={node.join ?? 'each'} onChange={(e) => update({ join: e.target.value === 'each' ? undefined : 'all' })} data-testid="setting-join">
+          <select
+            value={node.join ?? 'each'}
+            onChange={(e) => update({ join: e.target.value === 'each' ? undefined : 'all' })}
+            data-testid="setting-join"
+          >
             <option value="each">Run once per arriving payload</option>
             <option value="all">Wait for all branches, run once</option>
           </select>
@@ -42,7 +56,15 @@ export function NodeSettings({ node, plugin }: { node: FlowNode; plugin: PluginS
             value={node.retry?.maxAttempts ?? 1}
             onChange={(e) => {
               const attempts = numberOrUndefined(e.target.value) ?? 1
-              update({ retry: attempts > 1 ? { maxAttempts: Math.min(20, attempts), backoffMs: node.retry?.backoffMs ?? 200 } : undefined })
+              update({
+                retry:
+                  attempts > 1
+                    ? {
+                        maxAttempts: Math.min(20, attempts),
+                        backoffMs: node.retry?.backoffMs ?? 200,
+                      }
+                    : undefined,
+              })
             }}
             data-testid="setting-attempts"
           />
@@ -54,7 +76,12 @@ export function NodeSettings({ node, plugin }: { node: FlowNode; plugin: PluginS
             min={0}
             disabled={!node.retry}
             value={node.retry?.backoffMs ?? 200}
-            onChange={(e) => node.retry && update({ retry: { ...node.retry, backoffMs: numberOrUndefined(e.target.value) ?? 0 } })}
+            onChange={(e) =>
+              node.retry &&
+              update({
+                retry: { ...node.retry, backoffMs: numberOrUndefined(e.target.value) ?? 0 },
+              })
+            }
           />
         </label>
         <label>
@@ -71,7 +98,11 @@ export function NodeSettings({ node, plugin }: { node: FlowNode; plugin: PluginS
       </div>
       <label>
         Notes
-        <textarea rows={4} value={node.notes ?? ''} onChange={(e) => update({ notes: e.target.value || undefined })} />
+        <textarea
+          rows={4}
+          value={node.notes ?? ''}
+          onChange={(e) => update({ notes: e.target.value || undefined })}
+        />
       </label>
     </div>
   )

@@ -26,8 +26,10 @@ function walk(schema: unknown): UiSchema {
   if (!isObject(schema)) return {}
   // A field that stands for a whole anyOf must say so, or rjsf also draws its own option picker
   // and hands the field a path ending in `XxxOf`, which is where the value would be written.
-  if (isNumberOrRef(schema)) return { 'ui:field': 'numberOrRef', 'ui:fieldReplacesAnyOrOneOf': true }
-  if (needsLooseField(schema)) return { 'ui:field': 'looseJson', 'ui:fieldReplacesAnyOrOneOf': true }
+  if (isNumberOrRef(schema))
+    return { 'ui:field': 'numberOrRef', 'ui:fieldReplacesAnyOrOneOf': true }
+  if (needsLooseField(schema))
+    return { 'ui:field': 'looseJson', 'ui:fieldReplacesAnyOrOneOf': true }
   const ui: UiSchema = {}
   if (isObject(schema.properties)) {
     for (const [key, child] of Object.entries(schema.properties)) {
@@ -39,7 +41,8 @@ function walk(schema: unknown): UiSchema {
     const itemsUi = walk(schema.items)
     if (Object.keys(itemsUi).length > 0) ui.items = itemsUi
   }
-  if (schema.type === 'object' && !schema.properties && schema.additionalProperties !== false) ui['ui:field'] = 'keyValue'
+  if (schema.type === 'object' && !schema.properties && schema.additionalProperties !== false)
+    ui['ui:field'] = 'keyValue'
   return ui
 }
 
@@ -47,7 +50,13 @@ export function uiSchemaFor(plugin: PluginSummary): UiSchema {
   const ui: UiSchema = walk(plugin.configSchema)
   const order: string[] = []
   for (const group of plugin.form ?? []) {
-    for (const hint of group.fields as { field: string; widget?: string; label?: string; help?: string; language?: string }[]) {
+    for (const hint of group.fields as {
+      field: string
+      widget?: string
+      label?: string
+      help?: string
+      language?: string
+    }[]) {
       order.push(hint.field)
       const fieldUi: UiSchema = { ...(ui[hint.field] as UiSchema | undefined) }
       switch (hint.widget) {

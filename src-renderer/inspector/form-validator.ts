@@ -22,7 +22,9 @@ function validatorFor(schema: RJSFSchema): Validator {
 
 function toProperty(instanceLocation: string): string {
   const parts = instanceLocation.replace(/^#\/?/, '').split('/').filter(Boolean)
-  return parts.map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p.replace(/~1/g, '/').replace(/~0/g, '~')}`)).join('')
+  return parts
+    .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p.replace(/~1/g, '/').replace(/~0/g, '~')}`))
+    .join('')
 }
 
 function errorsOf(schema: RJSFSchema, data: unknown): RJSFValidationError[] {

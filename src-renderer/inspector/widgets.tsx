@@ -6,19 +6,39 @@ import type { PreviewSample } from './preview'
 import { previewOf } from './preview'
 
 /** The live value of a field against the inspector's sample event: a value, a warning or an error. */
-function FieldPreview({ kind, text, formContext, id }: { kind: 'expression' | 'template' | 'ref'; text: string; formContext: unknown; id: string }) {
+function FieldPreview({
+  kind,
+  text,
+  formContext,
+  id,
+}: {
+  kind: 'expression' | 'template' | 'ref'
+  text: string
+  formContext: unknown
+  id: string
+}) {
   const sample = (formContext as { sample?: PreviewSample | null } | undefined)?.sample ?? null
-  const preview = useMemo(() => (sample ? previewOf(kind, text, sample) : null), [kind, text, sample])
+  const preview = useMemo(
+    () => (sample ? previewOf(kind, text, sample) : null),
+    [kind, text, sample],
+  )
   if (!preview) return null
   return (
-    <div className={`field-preview ${preview.kind}`} data-testid={`preview-${id}`} data-kind={preview.kind} title={`With ${sample!.label}`}>
+    <div
+      className={`field-preview ${preview.kind}`}
+      data-testid={`preview-${id}`}
+      data-kind={preview.kind}
+      title={`With ${sample!.label}`}
+    >
       {preview.kind === 'value' ? '→ ' : preview.kind === 'warning' ? '⚠ ' : '✕ '}
       <span className="mono">{preview.text}</span>
     </div>
   )
 }
 
-const CodeEditor = lazy(() => import('../editor/CodeEditor').then((m) => ({ default: m.CodeEditor })))
+const CodeEditor = lazy(() =>
+  import('../editor/CodeEditor').then((m) => ({ default: m.CodeEditor })),
+)
 
 /** State paths offered while typing a reference; the inspector adds paths found in the flow. */
 export const BASE_REF_SUGGESTIONS = [
@@ -48,7 +68,9 @@ function expressionError(kind: 'expression' | 'template', value: string): string
 
 function RefWidget(props: WidgetProps) {
   const listId = useId()
-  const suggestions = (props.registry.formContext as { refSuggestions?: string[] } | undefined)?.refSuggestions ?? BASE_REF_SUGGESTIONS
+  const suggestions =
+    (props.registry.formContext as { refSuggestions?: string[] } | undefined)?.refSuggestions ??
+    BASE_REF_SUGGESTIONS
   return (
     <>
       <input
@@ -68,7 +90,12 @@ function RefWidget(props: WidgetProps) {
           <option key={s} value={s} />
         ))}
       </datalist>
-      <FieldPreview kind="ref" text={(props.value as string | undefined) ?? ''} formContext={props.registry.formContext} id={props.id} />
+      <FieldPreview
+        kind="ref"
+        text={(props.value as string | undefined) ?? ''}
+        formContext={props.registry.formContext}
+        id={props.id}
+      />
     </>
   )
 }
@@ -82,7 +109,11 @@ function makeExpressionWidget(kind: 'expression' | 'template') {
       id: props.id,
       className: `mono nodrag${error ? ' invalid' : ''}`,
       value,
-      placeholder: props.placeholder || (kind === 'expression' ? 'event.properties.total > 100' : 'Hello {{ profile.traits.name }}'),
+      placeholder:
+        props.placeholder ||
+        (kind === 'expression'
+          ? 'event.properties.total > 100'
+          : 'Hello {{ profile.traits.name }}'),
       disabled: props.disabled || props.readonly,
       spellCheck: false,
       onBlur: () => props.onBlur(props.id, props.value),
@@ -100,7 +131,12 @@ function makeExpressionWidget(kind: 'expression' | 'template') {
             {error}
           </div>
         ) : (
-          <FieldPreview kind={kind} text={value} formContext={props.registry.formContext} id={props.id} />
+          <FieldPreview
+            kind={kind}
+            text={value}
+            formContext={props.registry.formContext}
+            id={props.id}
+          />
         )}
       </div>
     )
@@ -109,7 +145,9 @@ function makeExpressionWidget(kind: 'expression' | 'template') {
 
 function CodeWidget(props: WidgetProps) {
   const language = (props.options.language as 'javascript' | 'python' | undefined) ?? 'javascript'
-  const completions = (props.formContext as { codeCompletions?: { label: string; detail: string }[] } | undefined)?.codeCompletions
+  const completions = (
+    props.formContext as { codeCompletions?: { label: string; detail: string }[] } | undefined
+  )?.codeCompletions
   const path = `flowbench://code/${encodeURIComponent(props.id)}.${language === 'python' ? 'py' : 'js'}`
   return (
     <Suspense fallback={<div className="code-editor loading">Loading editor…</div>}>
@@ -149,8 +187,11 @@ function KeyValueField(props: FieldProps) {
   const entries = Object.entries((props.formData as Record<string, unknown> | undefined) ?? {})
   const [draftKey, setDraftKey] = useState('')
   const listId = useId()
-  const suggestions = (props.registry.formContext as { refSuggestions?: string[] } | undefined)?.refSuggestions ?? BASE_REF_SUGGESTIONS
-  const update = (next: [string, unknown][]) => props.onChange(Object.fromEntries(next), props.fieldPathId.path)
+  const suggestions =
+    (props.registry.formContext as { refSuggestions?: string[] } | undefined)?.refSuggestions ??
+    BASE_REF_SUGGESTIONS
+  const update = (next: [string, unknown][]) =>
+    props.onChange(Object.fromEntries(next), props.fieldPathId.path)
   return (
     <fieldset className="key-value" data-testid={`kv-${props.name}`}>
       <legend>{props.schema.title ?? props.name}</legend>
@@ -167,21 +208,40 @@ function KeyValueField(props: FieldProps) {
             list={listId}
             value={key}
             aria-label="Key"
-            onChange={(e) => update(entries.map((entry, j) => (j === i ? [e.target.value, entry[1]] : entry)))}
+            onChange={(e) =>
+              update(entries.map((entry, j) => (j === i ? [e.target.value, entry[1]] : entry)))
+            }
           />
           <input
             className="mono nodrag"
             value={formatLooseValue(value)}
             aria-label="Value"
-            onChange={(e) => update(entries.map((entry, j) => (j === i ? [entry[0], parseLooseValue(e.target.value)] : entry)))}
+            onChange={(e) =>
+              update(
+                entries.map((entry, j) =>
+                  j === i ? [entry[0], parseLooseValue(e.target.value)] : entry,
+                ),
+              )
+            }
           />
-          <button type="button" className="ghost small" title="Remove" onClick={() => update(entries.filter((_, j) => j !== i))}>
+          <button
+            type="button"
+            className="ghost small"
+            title="Remove"
+            onClick={() => update(entries.filter((_, j) => j !== i))}
+          >
             ✕
           </button>
         </div>
       ))}
       <div className="kv-row">
-        <input className="mono nodrag" list={listId} placeholder="new key, e.g. profile@traits.tier" value={draftKey} onChange={(e) => setDraftKey(e.target.value)} />
+        <input
+          className="mono nodrag"
+          list={listId}
+          placeholder="new key, e.g. profile@traits.tier"
+          value={draftKey}
+          onChange={(e) => setDraftKey(e.target.value)}
+        />
         <button
           type="button"
           className="small"
@@ -200,10 +260,13 @@ function KeyValueField(props: FieldProps) {
 
 /** Any JSON value, typed loosely: `42`, `true`, `["a"]`, `{"a":1}` are JSON; anything else is text. */
 function LooseJsonField(props: FieldProps) {
-  const [text, setText] = useState(() => (props.formData === undefined ? '' : formatLooseValue(props.formData)))
+  const [text, setText] = useState(() =>
+    props.formData === undefined ? '' : formatLooseValue(props.formData),
+  )
   const shown = parseLooseValue(text)
   const current = props.formData === undefined ? '' : props.formData
-  const display = JSON.stringify(shown) === JSON.stringify(current) ? text : formatLooseValue(current)
+  const display =
+    JSON.stringify(shown) === JSON.stringify(current) ? text : formatLooseValue(current)
   return (
     <div className="form-group loose-json">
       <label className="control-label" htmlFor={props.fieldPathId.$id}>
@@ -217,7 +280,10 @@ function LooseJsonField(props: FieldProps) {
         placeholder="a value, a reference or a {{ template }}"
         onChange={(e) => {
           setText(e.target.value)
-          props.onChange(e.target.value === '' ? undefined : parseLooseValue(e.target.value), props.fieldPathId.path)
+          props.onChange(
+            e.target.value === '' ? undefined : parseLooseValue(e.target.value),
+            props.fieldPathId.path,
+          )
         }}
       />
       {props.schema.description && <p className="field-help">{props.schema.description}</p>}
@@ -236,25 +302,35 @@ function isNumberText(text: string): boolean {
  */
 function NumberOrRefField(props: FieldProps) {
   const value = props.formData as number | string | undefined
-  const [mode, setMode] = useState<'number' | 'reference'>(typeof value === 'string' ? 'reference' : 'number')
+  const [mode, setMode] = useState<'number' | 'reference'>(
+    typeof value === 'string' ? 'reference' : 'number',
+  )
   // An outside change (JSON tab, undo) decides the mode when it brings the other kind of value.
-  const shownMode = typeof value === 'string' ? 'reference' : typeof value === 'number' ? 'number' : mode
+  const shownMode =
+    typeof value === 'string' ? 'reference' : typeof value === 'number' ? 'number' : mode
   const [numberText, setNumberText] = useState(typeof value === 'number' ? String(value) : '')
   const listId = useId()
   const name = useId()
-  const suggestions = (props.registry.formContext as { refSuggestions?: string[] } | undefined)?.refSuggestions ?? BASE_REF_SUGGESTIONS
+  const suggestions =
+    (props.registry.formContext as { refSuggestions?: string[] } | undefined)?.refSuggestions ??
+    BASE_REF_SUGGESTIONS
   const id = props.fieldPathId.$id
-  const label = (props.uiSchema?.['ui:title'] as string | undefined) ?? props.schema.title ?? props.name
+  const label =
+    (props.uiSchema?.['ui:title'] as string | undefined) ?? props.schema.title ?? props.name
   const change = (next: number | string | undefined) => props.onChange(next, props.fieldPathId.path)
   // Keeps "1." or "-" on screen while typing; the config gets the number once there is one.
-  const numberShown = typeof value === 'number' && Number(numberText) !== value ? String(value) : numberText
+  const numberShown =
+    typeof value === 'number' && Number(numberText) !== value ? String(value) : numberText
   const switchTo = (next: 'number' | 'reference') => {
     if (next === shownMode) return
     setMode(next)
     setNumberText('')
     change(undefined)
   }
-  const error = shownMode === 'reference' && typeof value === 'string' && value.includes('{{') ? expressionError('template', value) : null
+  const error =
+    shownMode === 'reference' && typeof value === 'string' && value.includes('{{')
+      ? expressionError('template', value)
+      : null
   return (
     <div className="form-group number-or-ref" data-testid={`number-or-ref-${props.name}`}>
       <div className="number-or-ref-head">
@@ -265,7 +341,14 @@ function NumberOrRefField(props: FieldProps) {
         <span className="segmented" role="radiogroup" aria-label={`${label}: kind of value`}>
           {(['number', 'reference'] as const).map((kind) => (
             <label key={kind} className={shownMode === kind ? 'active' : ''}>
-              <input type="radio" name={name} value={kind} checked={shownMode === kind} onChange={() => switchTo(kind)} disabled={props.disabled || props.readonly} />
+              <input
+                type="radio"
+                name={name}
+                value={kind}
+                checked={shownMode === kind}
+                onChange={() => switchTo(kind)}
+                disabled={props.disabled || props.readonly}
+              />
               {kind === 'number' ? 'Number' : 'Reference'}
             </label>
           ))}
@@ -308,7 +391,9 @@ function NumberOrRefField(props: FieldProps) {
         </>
       )}
       {shownMode === 'number' && numberText.trim() !== '' && !isNumberText(numberText.trim()) && (
-        <div className="field-error">Not a number — switch to Reference for a reference or a template.</div>
+        <div className="field-error">
+          Not a number — switch to Reference for a reference or a template.
+        </div>
       )}
       {error && <div className="field-error">{error}</div>}
       {!error && shownMode === 'reference' && typeof value === 'string' && (

@@ -7,10 +7,17 @@ function time(iso: string | null): string {
 }
 
 /** The local runner: serve the deployed flows on 127.0.0.1 while the app is open. */
-export function RunnerPanel({ onMessage }: { onMessage: (text: string, kind?: 'info' | 'error') => void }) {
+export function RunnerPanel({
+  onMessage,
+}: {
+  onMessage: (text: string, kind?: 'info' | 'error') => void
+}) {
   const [status, setStatus] = useState<RunnerStatus | null>(null)
   const [busy, setBusy] = useState(false)
-  const refresh = useCallback(() => call('runner.status').then(setStatus, (e: Error) => onMessage(e.message, 'error')), [onMessage])
+  const refresh = useCallback(
+    () => call('runner.status').then(setStatus, (e: Error) => onMessage(e.message, 'error')),
+    [onMessage],
+  )
 
   useEffect(() => {
     void refresh()
@@ -33,7 +40,13 @@ export function RunnerPanel({ onMessage }: { onMessage: (text: string, kind?: 'i
     <div className="runner" data-testid="runner">
       <div className="bench-toolbar">
         <label className="switch">
-          <input type="checkbox" checked={status.running} disabled={busy} onChange={() => void toggle()} data-testid="runner-switch" />
+          <input
+            type="checkbox"
+            checked={status.running}
+            disabled={busy}
+            onChange={() => void toggle()}
+            data-testid="runner-switch"
+          />
           Serve deployed flows while the app is open
         </label>
         {status.url && (
@@ -46,21 +59,32 @@ export function RunnerPanel({ onMessage }: { onMessage: (text: string, kind?: 'i
         <div className="runner-grid">
           <div>
             <h5>Webhooks</h5>
-            {status.hooks.length === 0 && <p className="muted small">No deployed flow starts with a webhook.</p>}
+            {status.hooks.length === 0 && (
+              <p className="muted small">No deployed flow starts with a webhook.</p>
+            )}
             <ul className="plain">
               {status.hooks.map((h) => (
                 <li key={h.url}>
                   <span className="mono small" data-testid={`hook-${h.flowId}`}>
                     POST {h.url}
                   </span>{' '}
-                  <button className="ghost small" onClick={() => void navigator.clipboard?.writeText(h.url).then(() => onMessage('Copied the webhook URL'))}>
+                  <button
+                    className="ghost small"
+                    onClick={() =>
+                      void navigator.clipboard
+                        ?.writeText(h.url)
+                        .then(() => onMessage('Copied the webhook URL'))
+                    }
+                  >
                     Copy
                   </button>
                 </li>
               ))}
             </ul>
             <h5>Schedules</h5>
-            {status.schedules.length === 0 && <p className="muted small">No deployed flow runs on a schedule.</p>}
+            {status.schedules.length === 0 && (
+              <p className="muted small">No deployed flow runs on a schedule.</p>
+            )}
             <ul className="plain">
               {status.schedules.map((s) => (
                 <li key={s.flowId} className="small">
@@ -78,7 +102,17 @@ export function RunnerPanel({ onMessage }: { onMessage: (text: string, kind?: 'i
                     <td>{time(d.receivedAt)}</td>
                     <td>{d.flowId}</td>
                     <td>{d.source}</td>
-                    <td className={d.status === 'done' ? 'pass-text' : d.status === 'pending' ? 'muted' : 'error-text'}>{d.status}</td>
+                    <td
+                      className={
+                        d.status === 'done'
+                          ? 'pass-text'
+                          : d.status === 'pending'
+                            ? 'muted'
+                            : 'error-text'
+                      }
+                    >
+                      {d.status}
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -12,10 +12,22 @@ export function AboutDialog({ onClose }: { onClose: () => void }) {
   useEscape(onClose)
   return (
     <div className="modal-backdrop" onClick={onClose}>
-      <div className="modal" role="dialog" aria-label="About Flowbench" data-testid="about" onClick={(e) => e.stopPropagation()}>
+      <div
+        className="modal"
+        role="dialog"
+        aria-label="About Flowbench"
+        data-testid="about"
+        onClick={(e) => e.stopPropagation()}
+      >
         <h2>About Flowbench</h2>
-        <p className="muted">Design event-processing flows, test them offline, ship them as bundles.</p>
-        {error && <p className="error-text" data-testid="about-error">{error}</p>}
+        <p className="muted">
+          Design event-processing flows, test them offline, ship them as bundles.
+        </p>
+        {error && (
+          <p className="error-text" data-testid="about-error">
+            {error}
+          </p>
+        )}
         {info ? (
           <dl className="facts">
             <dt>Version</dt>

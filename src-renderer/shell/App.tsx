@@ -27,12 +27,20 @@ export function App() {
   const onMessage = useCallback((text: string, kind: 'info' | 'error' = 'info') => {
     const toast = { id: ++toastId, text, kind }
     setToasts((list) => [...list.slice(-3), toast])
-    setTimeout(() => setToasts((list) => list.filter((t) => t !== toast)), kind === 'error' ? 8000 : 4000)
+    setTimeout(
+      () => setToasts((list) => list.filter((t) => t !== toast)),
+      kind === 'error' ? 8000 : 4000,
+    )
   }, [])
 
   const extras = (
     <>
-      <button className="ghost" onClick={toggleTheme} data-testid="theme-toggle" title="Switch theme">
+      <button
+        className="ghost"
+        onClick={toggleTheme}
+        data-testid="theme-toggle"
+        title="Switch theme"
+      >
         {theme === 'dark' ? 'Light' : 'Dark'}
       </button>
       <button className="ghost" onClick={() => setAboutOpen(true)} data-testid="about-button">
@@ -47,11 +55,18 @@ export function App() {
         <div className="fatal" data-testid="shell">
           <h2>Flowbench cannot reach its backend</h2>
           <p className="error-text">{loadError}</p>
-          <p className="muted">In a browser, open the URL that `npm run web` printed (it carries the access token).</p>
+          <p className="muted">
+            In a browser, open the URL that `npm run web` printed (it carries the access token).
+          </p>
           {extras}
         </div>
       ) : plugins ? (
-        <DesignerView plugins={plugins} onMessage={onMessage} topbarExtras={extras} onAbout={() => setAboutOpen(true)} />
+        <DesignerView
+          plugins={plugins}
+          onMessage={onMessage}
+          topbarExtras={extras}
+          onAbout={() => setAboutOpen(true)}
+        />
       ) : (
         <div className="loading-screen" data-testid="loading">
           Loading…
@@ -59,7 +74,11 @@ export function App() {
       )}
       <div className="toasts" aria-live="polite">
         {toasts.map((t) => (
-          <div key={t.id} className={`toast ${t.kind}`} data-testid={t.kind === 'error' ? 'toast-error' : 'toast'}>
+          <div
+            key={t.id}
+            className={`toast ${t.kind}`}
+            data-testid={t.kind === 'error' ? 'toast-error' : 'toast'}
+          >
             {t.text}
           </div>
         ))}

@@ -4,7 +4,15 @@ import type { PluginSummary } from '../../src-shared/api/contract'
 import { PALETTE_MIME } from '../designer/Canvas'
 
 /** Plugins grouped as the registry groups them; click to add, or drag onto the canvas. */
-export const Palette = memo(function Palette({ plugins, onAdd, disabled }: { plugins: PluginSummary[]; onAdd: (pluginId: string) => void; disabled?: boolean }) {
+export const Palette = memo(function Palette({
+  plugins,
+  onAdd,
+  disabled,
+}: {
+  plugins: PluginSummary[]
+  onAdd: (pluginId: string) => void
+  disabled?: boolean
+}) {
   const [query, setQuery] = useState('')
   const [hovered, setHovered] = useState<PluginSummary | null>(null)
 
@@ -23,7 +31,14 @@ export const Palette = memo(function Palette({ plugins, onAdd, disabled }: { plu
 
   return (
     <div className="palette">
-      <input className="search" type="search" placeholder="Search actions" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="palette-search" />
+      <input
+        className="search"
+        type="search"
+        placeholder="Search actions"
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+        data-testid="palette-search"
+      />
       {disabled && <p className="muted small">Open a flow to add actions.</p>}
       {groups.map(([group, items]) => (
         <div key={group} className="palette-group">

@@ -73,7 +73,15 @@ const ICONS: Record<string, LucideIcon> = {
   code: Code,
 }
 
-export function PluginIcon({ name, label, size = 14 }: { name?: string; label: string; size?: number }) {
+export function PluginIcon({
+  name,
+  label,
+  size = 14,
+}: {
+  name?: string
+  label: string
+  size?: number
+}) {
   const Icon = name ? ICONS[name] : undefined
   if (Icon) return <Icon size={size} strokeWidth={2} aria-hidden />
   return (

@@ -13,15 +13,20 @@ const DEFAULTS: PanelSizes = { inspector: 320, bottom: 220 }
 /** The inspector may take up to 60% of the window, the bottom panel up to 70%; neither vanishes. */
 function clamp(sizes: PanelSizes): PanelSizes {
   return {
-    inspector: Math.round(Math.min(Math.max(sizes.inspector, 260), Math.max(260, window.innerWidth * 0.6))),
-    bottom: Math.round(Math.min(Math.max(sizes.bottom, 120), Math.max(120, window.innerHeight * 0.7))),
+    inspector: Math.round(
+      Math.min(Math.max(sizes.inspector, 260), Math.max(260, window.innerWidth * 0.6)),
+    ),
+    bottom: Math.round(
+      Math.min(Math.max(sizes.bottom, 120), Math.max(120, window.innerHeight * 0.7)),
+    ),
   }
 }
 
 function load(): PanelSizes {
   try {
     const saved = JSON.parse(localStorage.getItem(KEY) ?? 'null') as Partial<PanelSizes> | null
-    if (saved && typeof saved.inspector === 'number' && typeof saved.bottom === 'number') return clamp({ inspector: saved.inspector, bottom: saved.bottom })
+    if (saved && typeof saved.inspector === 'number' && typeof saved.bottom === 'number')
+      return clamp({ inspector: saved.inspector, bottom: saved.bottom })
   } catch {
     // A damaged entry means the defaults, not a broken layout.
   }
@@ -68,7 +73,11 @@ export function usePanelSizes(): {
       let latest = sizes
       const move = (ev: globalThis.PointerEvent) => {
         // Dragging the inspector's left edge left, or the bottom panel's top edge up, grows it.
-        latest = clamp(panel === 'inspector' ? { ...start.sizes, inspector: start.sizes.inspector + start.x - ev.clientX } : { ...start.sizes, bottom: start.sizes.bottom + start.y - ev.clientY })
+        latest = clamp(
+          panel === 'inspector'
+            ? { ...start.sizes, inspector: start.sizes.inspector + start.x - ev.clientX }
+            : { ...start.sizes, bottom: start.sizes.bottom + start.y - ev.clientY },
+        )
         setSizes(latest)
       }
       const up = () => {
@@ -83,7 +92,10 @@ export function usePanelSizes(): {
     },
     onKeyDown(e: KeyboardEvent<HTMLElement>) {
       const step = e.shiftKey ? 64 : 16
-      const grow: Record<string, number> = panel === 'inspector' ? { ArrowLeft: step, ArrowRight: -step } : { ArrowUp: step, ArrowDown: -step }
+      const grow: Record<string, number> =
+        panel === 'inspector'
+          ? { ArrowLeft: step, ArrowRight: -step }
+          : { ArrowUp: step, ArrowDown: -step }
       const delta = grow[e.key]
       if (delta === undefined) return
       e.preventDefault()
@@ -91,5 +103,11 @@ export function usePanelSizes(): {
     },
   })
 
-  return { style: { '--inspector-width': `${sizes.inspector}px`, '--bottom-height': `${sizes.bottom}px` } as CSSProperties, handleProps }
+  return {
+    style: {
+      '--inspector-width': `${sizes.inspector}px`,
+      '--bottom-height': `${sizes.bottom}px`,
+    } as CSSProperties,
+    handleProps,
+  }
 }

@@ -25,7 +25,10 @@ export function useDocumentTheme(): Theme {
   const [theme, setTheme] = useState<Theme>(read)
   useEffect(() => {
     const observer = new MutationObserver(() => setTheme(read()))
-    observer.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] })
+    observer.observe(document.documentElement, {
+      attributes: true,
+      attributeFilter: ['data-theme'],
+    })
     return () => observer.disconnect()
   }, [])
   return theme

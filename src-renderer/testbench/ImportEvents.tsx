@@ -3,17 +3,31 @@ import type { ParsedSamples } from '../../src-shared/events/parse-samples'
 import { formatOfFile, parseSamples } from '../../src-shared/events/parse-samples'
 
 /** Picks a JSON, NDJSON or CSV file, previews its first events and lists malformed rows. */
-export function ImportEvents({ onImport, onCancel }: { onImport: (events: Record<string, unknown>[]) => void; onCancel: () => void }) {
+export function ImportEvents({
+  onImport,
+  onCancel,
+}: {
+  onImport: (events: Record<string, unknown>[]) => void
+  onCancel: () => void
+}) {
   const input = useRef<HTMLInputElement>(null)
   const [parsed, setParsed] = useState<(ParsedSamples & { file: string }) | null>(null)
   const [error, setError] = useState<string | null>(null)
   return (
     <div className="modal-backdrop" onClick={onCancel}>
-      <div className="modal wide" role="dialog" aria-label="Import sample events" data-testid="import-dialog" onClick={(e) => e.stopPropagation()}>
+      <div
+        className="modal wide"
+        role="dialog"
+        aria-label="Import sample events"
+        data-testid="import-dialog"
+        onClick={(e) => e.stopPropagation()}
+      >
         <h2>Import sample events</h2>
         <p className="muted">
-          JSON (a list of events), NDJSON (one per line) or CSV. CSV columns <code>id</code>, <code>type</code>, <code>source</code>, <code>time</code>, <code>profileId</code> and{' '}
-          <code>sessionId</code> become event fields, <code>context.x</code> goes to the context, every other column to <code>properties</code>.
+          JSON (a list of events), NDJSON (one per line) or CSV. CSV columns <code>id</code>,{' '}
+          <code>type</code>, <code>source</code>, <code>time</code>, <code>profileId</code> and{' '}
+          <code>sessionId</code> become event fields, <code>context.x</code> goes to the context,
+          every other column to <code>properties</code>.
         </p>
         <input
           ref={input}
@@ -37,7 +51,8 @@ export function ImportEvents({ onImport, onCancel }: { onImport: (events: Record
           <>
             <p data-testid="import-count">
               {parsed.events.length} event{parsed.events.length === 1 ? '' : 's'} in {parsed.file}
-              {parsed.errors.length > 0 && `, ${parsed.errors.length} malformed row${parsed.errors.length === 1 ? '' : 's'} skipped`}
+              {parsed.errors.length > 0 &&
+                `, ${parsed.errors.length} malformed row${parsed.errors.length === 1 ? '' : 's'} skipped`}
             </p>
             {parsed.errors.length > 0 && (
               <ul className="import-errors" data-testid="import-errors">
@@ -72,7 +87,12 @@ export function ImportEvents({ onImport, onCancel }: { onImport: (events: Record
         )}
         <div className="modal-actions">
           <button onClick={onCancel}>Cancel</button>
-          <button className="primary" disabled={!parsed || parsed.events.length === 0} onClick={() => parsed && onImport(parsed.events.map((e) => e.event))} data-testid="import-confirm">
+          <button
+            className="primary"
+            disabled={!parsed || parsed.events.length === 0}
+            onClick={() => parsed && onImport(parsed.events.map((e) => e.event))}
+            data-testid="import-confirm"
+          >
             Create {parsed?.events.length ?? 0} test cases
           </button>
         </div>

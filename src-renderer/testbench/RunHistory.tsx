@@ -19,16 +19,30 @@ export function bucketRuns(runs: RunSummary[]): Bucket[] {
   for (const run of runs) {
     const key = Math.floor(Date.parse(run.startedAt) / size) * size
     const date = new Date(key)
-    const label = size >= 24 * 3600_000 ? date.toLocaleDateString() : date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+    const label =
+      size >= 24 * 3600_000
+        ? date.toLocaleDateString()
+        : date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
     const bucket = buckets.get(key) ?? { label, succeeded: 0, failed: 0 }
     if (run.status === 'succeeded') bucket.succeeded++
     else bucket.failed++
     buckets.set(key, bucket)
   }
-  return [...buckets.entries()].sort((a, b) => a[0] - b[0]).map(([, b]) => b).slice(-24)
+  return [...buckets.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([, b]) => b)
+    .slice(-24)
 }
 
-export function RunHistory({ flowId, refreshKey, onShowRun }: { flowId: string; refreshKey: number; onShowRun: (report: ExecutionReport, title: string) => void }) {
+export function RunHistory({
+  flowId,
+  refreshKey,
+  onShowRun,
+}: {
+  flowId: string
+  refreshKey: number
+  onShowRun: (report: ExecutionReport, title: string) => void
+}) {
   const [runs, setRuns] = useState<RunSummary[]>([])
   const [total, setTotal] = useState(0)
   const [error, setError] = useState<string | null>(null)
@@ -45,14 +59,22 @@ export function RunHistory({ flowId, refreshKey, onShowRun }: { flowId: string; 
   const max = Math.max(1, ...buckets.map((b) => b.succeeded + b.failed))
   const ok = runs.filter((r) => r.status === 'succeeded').length
   if (error) return <p className="error-text">{error}</p>
-  if (runs.length === 0) return <p className="empty">No runs of this flow yet. Use Run, or serve it.</p>
+  if (runs.length === 0)
+    return <p className="empty">No runs of this flow yet. Use Run, or serve it.</p>
   return (
     <div className="run-history" data-testid="run-history">
       <div className="run-chart">
         <div className="muted small" data-testid="success-rate">
-          {Math.round((ok / runs.length) * 100)}% of the last {runs.length} runs succeeded ({total} kept)
+          {Math.round((ok / runs.length) * 100)}% of the last {runs.length} runs succeeded ({total}{' '}
+          kept)
         </div>
-        <svg viewBox={`0 0 ${buckets.length * 14} 60`} preserveAspectRatio="none" className="chart" role="img" aria-label="Runs over time: succeeded and failed">
+        <svg
+          viewBox={`0 0 ${buckets.length * 14} 60`}
+          preserveAspectRatio="none"
+          className="chart"
+          role="img"
+          aria-label="Runs over time: succeeded and failed"
+        >
           {buckets.map((b, i) => {
             const okH = (b.succeeded / max) * 56
             const badH = (b.failed / max) * 56
@@ -71,11 +93,18 @@ export function RunHistory({ flowId, refreshKey, onShowRun }: { flowId: string; 
           <li key={run.runId}>
             <button
               className="run-open"
-              onClick={async () => onShowRun(await call('runs.get', { runId: run.runId }), `Run ${new Date(run.startedAt).toLocaleString()}`)}
+              onClick={async () =>
+                onShowRun(
+                  await call('runs.get', { runId: run.runId }),
+                  `Run ${new Date(run.startedAt).toLocaleString()}`,
+                )
+              }
             >
               <span className={`dot ${run.status === 'succeeded' ? 'pass' : 'fail'}`} />
               <span>{new Date(run.startedAt).toLocaleString()}</span>
-              <span className="muted small">{run.flowVersion ? `r${run.flowVersion}` : 'draft'}</span>
+              <span className="muted small">
+                {run.flowVersion ? `r${run.flowVersion}` : 'draft'}
+              </span>
               <span className="muted small">{run.durationMs.toFixed(1)} ms</span>
             </button>
           </li>

@@ -10,7 +10,9 @@ import { CoverageSummary } from '../coverage/CoverageSummary'
 import { ImportEvents } from './ImportEvents'
 import { useEnvironments } from '../secrets/environments-store'
 
-const CodeEditor = lazy(() => import('../editor/CodeEditor').then((m) => ({ default: m.CodeEditor })))
+const CodeEditor = lazy(() =>
+  import('../editor/CodeEditor').then((m) => ({ default: m.CodeEditor })),
+)
 
 export interface TestBenchProps {
   flowId: string
@@ -29,7 +31,15 @@ function show(value: unknown): string {
   return value === undefined ? '—' : JSON.stringify(value, null, 2)
 }
 
-export function TestBench({ flowId, cases, onCasesChange, onShowRun, beforeRun, onMessage, onCoverage }: TestBenchProps) {
+export function TestBench({
+  flowId,
+  cases,
+  onCasesChange,
+  onShowRun,
+  beforeRun,
+  onMessage,
+  onCoverage,
+}: TestBenchProps) {
   const [job, setJob] = useState<TestJobStatus | null>(null)
   const [selected, setSelected] = useState<number | null>(null)
   const [editing, setEditing] = useState<number | null>(null)
@@ -81,7 +91,14 @@ export function TestBench({ flowId, cases, onCasesChange, onShowRun, beforeRun, 
   }
 
   const addCase = () => {
-    const next = [...cases, { name: `Case ${cases.length + 1}`, event: { type: 'purchase', properties: {} }, expect: { status: 'succeeded' as const } }]
+    const next = [
+      ...cases,
+      {
+        name: `Case ${cases.length + 1}`,
+        event: { type: 'purchase', properties: {} },
+        expect: { status: 'succeeded' as const },
+      },
+    ]
     onCasesChange(next)
     setEditing(next.length - 1)
   }
@@ -92,7 +109,10 @@ export function TestBench({ flowId, cases, onCasesChange, onShowRun, beforeRun, 
   const openRow = useCallback((i: number) => void latest.current.openResult(i), [])
   const runRow = useCallback((i: number) => void latest.current.start([i]), [])
   const editRow = useCallback((i: number) => setEditing((e) => (e === i ? null : i)), [])
-  const deleteRow = useCallback((i: number) => latest.current.onCasesChange(latest.current.cases.filter((_, j) => j !== i)), [])
+  const deleteRow = useCallback(
+    (i: number) => latest.current.onCasesChange(latest.current.cases.filter((_, j) => j !== i)),
+    [],
+  )
 
   const listRef = useRef<HTMLUListElement>(null)
   const [scrollTop, setScrollTop] = useState(0)
@@ -108,14 +128,27 @@ export function TestBench({ flowId, cases, onCasesChange, onShowRun, beforeRun, 
   return (
     <div className="test-bench" data-testid="test-bench">
       <div className="bench-toolbar">
-        <span className="muted small" title="Cases read this environment's secrets and variables unless they give their own" data-testid="test-environment">
+        <span
+          className="muted small"
+          title="Cases read this environment's secrets and variables unless they give their own"
+          data-testid="test-environment"
+        >
           Environment: {environment ?? '…'}
         </span>
-        <button className="primary small" disabled={running || cases.length === 0} onClick={() => void start()} data-testid="run-all">
+        <button
+          className="primary small"
+          disabled={running || cases.length === 0}
+          onClick={() => void start()}
+          data-testid="run-all"
+        >
           Run all ({cases.length})
         </button>
         {running && (
-          <button className="small" onClick={() => job && void call('tests.cancel', { jobId: job.jobId })} data-testid="cancel-tests">
+          <button
+            className="small"
+            onClick={() => job && void call('tests.cancel', { jobId: job.jobId })}
+            data-testid="cancel-tests"
+          >
             Cancel
           </button>
         )}
@@ -126,8 +159,15 @@ export function TestBench({ flowId, cases, onCasesChange, onShowRun, beforeRun, 
           Import events…
         </button>
         {job && (
-          <div className="progress" data-testid="test-progress" title={`${job.done} of ${job.total}`}>
-            <div className="progress-bar" style={{ width: `${job.total ? (job.done / job.total) * 100 : 100}%` }} />
+          <div
+            className="progress"
+            data-testid="test-progress"
+            title={`${job.done} of ${job.total}`}
+          >
+            <div
+              className="progress-bar"
+              style={{ width: `${job.total ? (job.done / job.total) * 100 : 100}%` }}
+            />
           </div>
         )}
         {job && (
@@ -139,8 +179,15 @@ export function TestBench({ flowId, cases, onCasesChange, onShowRun, beforeRun, 
         {job?.finished && job.coverage && <CoverageSummary coverage={job.coverage} />}
       </div>
       <div className="bench-body">
-        <ul className="cases" data-testid="cases" ref={listRef} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}>
-          {cases.length === 0 && <li className="empty">No test cases yet. Add one, or import sample events.</li>}
+        <ul
+          className="cases"
+          data-testid="cases"
+          ref={listRef}
+          onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+        >
+          {cases.length === 0 && (
+            <li className="empty">No test cases yet. Add one, or import sample events.</li>
+          )}
           {/* Only the rows in view are drawn, so a thousand results arriving at once stay cheap. */}
           {windowStart > 0 && <li style={{ height: windowStart * ROW_HEIGHT }} aria-hidden />}
           {cases.slice(windowStart, windowEnd).map((c, offset) => (
@@ -157,15 +204,24 @@ export function TestBench({ flowId, cases, onCasesChange, onShowRun, beforeRun, 
               onDelete={deleteRow}
             />
           ))}
-          {windowEnd < cases.length && <li style={{ height: (cases.length - windowEnd) * ROW_HEIGHT }} aria-hidden />}
+          {windowEnd < cases.length && (
+            <li style={{ height: (cases.length - windowEnd) * ROW_HEIGHT }} aria-hidden />
+          )}
         </ul>
         <div className="case-detail">
           {editing !== null && cases[editing] ? (
-            <CaseEditor key={editing} testCase={cases[editing]!} onChange={(next) => onCasesChange(cases.map((c, j) => (j === editing ? next : c)))} />
+            <CaseEditor
+              key={editing}
+              testCase={cases[editing]!}
+              onChange={(next) => onCasesChange(cases.map((c, j) => (j === editing ? next : c)))}
+            />
           ) : chosen ? (
             <CaseResultView result={chosen} />
           ) : (
-            <p className="empty">Run the cases, then pick one to see why it passed or failed and its path on the canvas.</p>
+            <p className="empty">
+              Run the cases, then pick one to see why it passed or failed and its path on the
+              canvas.
+            </p>
           )}
         </div>
       </div>
@@ -173,7 +229,11 @@ export function TestBench({ flowId, cases, onCasesChange, onShowRun, beforeRun, 
         <ImportEvents
           onCancel={() => setImporting(false)}
           onImport={(events) => {
-            const made = events.map((event, i) => ({ name: `Imported ${cases.length + i + 1}${typeof event.type === 'string' ? ` (${event.type})` : ''}`, event, expect: { status: 'succeeded' as const } }))
+            const made = events.map((event, i) => ({
+              name: `Imported ${cases.length + i + 1}${typeof event.type === 'string' ? ` (${event.type})` : ''}`,
+              event,
+              expect: { status: 'succeeded' as const },
+            }))
             onCasesChange([...cases, ...made])
             setImporting(false)
             onMessage(`Added ${made.length} test case${made.length === 1 ? '' : 's'}`)
@@ -199,16 +259,34 @@ const CaseRow = memo(function CaseRow(props: {
 }) {
   const { index: i, name, result, selected, running } = props
   return (
-    <li className={selected ? 'selected' : ''} data-testid={`case-${i}`} style={{ height: ROW_HEIGHT }}>
+    <li
+      className={selected ? 'selected' : ''}
+      data-testid={`case-${i}`}
+      style={{ height: ROW_HEIGHT }}
+    >
       <button className="case-open" onClick={() => props.onOpen(i)}>
-        <span className={`dot ${result ? (result.passed ? 'pass' : 'fail') : ''}`} data-testid={`case-status-${i}`} data-status={result ? (result.passed ? 'passed' : 'failed') : 'not-run'} />
+        <span
+          className={`dot ${result ? (result.passed ? 'pass' : 'fail') : ''}`}
+          data-testid={`case-status-${i}`}
+          data-status={result ? (result.passed ? 'passed' : 'failed') : 'not-run'}
+        />
         <span className="case-name">{name}</span>
         {result && <span className="muted small">{result.durationMs.toFixed(1)} ms</span>}
       </button>
-      <button className="ghost small" title="Run this case" onClick={() => props.onRun(i)} disabled={running}>
+      <button
+        className="ghost small"
+        title="Run this case"
+        onClick={() => props.onRun(i)}
+        disabled={running}
+      >
         ▶
       </button>
-      <button className="ghost small" title="Edit" onClick={() => props.onEdit(i)} data-testid={`edit-case-${i}`}>
+      <button
+        className="ghost small"
+        title="Edit"
+        onClick={() => props.onEdit(i)}
+        data-testid={`edit-case-${i}`}
+      >
         ✎
       </button>
       <button className="ghost small" title="Delete" onClick={() => props.onDelete(i)}>
@@ -219,7 +297,12 @@ const CaseRow = memo(function CaseRow(props: {
 })
 
 function CaseResultView({ result }: { result: CaseSummary }) {
-  if (result.passed) return <p className="pass-text" data-testid="case-passed">✓ {result.name} passed: every expectation was met.</p>
+  if (result.passed)
+    return (
+      <p className="pass-text" data-testid="case-passed">
+        ✓ {result.name} passed: every expectation was met.
+      </p>
+    )
   return (
     <div className="case-failure" data-testid="case-failure">
       <h4>✗ {result.name}</h4>
@@ -254,7 +337,13 @@ function CaseResultView({ result }: { result: CaseSummary }) {
 }
 
 /** A case as JSON, checked against the test-case schema; invalid text never replaces the case. */
-function CaseEditor({ testCase, onChange }: { testCase: TestCase; onChange: (next: TestCase) => void }) {
+function CaseEditor({
+  testCase,
+  onChange,
+}: {
+  testCase: TestCase
+  onChange: (next: TestCase) => void
+}) {
   const [text, setText] = useState(() => JSON.stringify(testCase, null, 2))
   const [error, setError] = useState<string | null>(null)
   return (
@@ -271,7 +360,13 @@ function CaseEditor({ testCase, onChange }: { testCase: TestCase; onChange: (nex
             const parsed = parseJsonText(next)
             if (!parsed.ok) return setError(parsed.message)
             const value = parsed.value as TestCase
-            if (!value || typeof value !== 'object' || typeof value.name !== 'string' || !value.event || typeof value.event !== 'object') {
+            if (
+              !value ||
+              typeof value !== 'object' ||
+              typeof value.name !== 'string' ||
+              !value.event ||
+              typeof value.event !== 'object'
+            ) {
               return setError('A case needs a "name" and an "event" object')
             }
             setError(null)
@@ -279,7 +374,11 @@ function CaseEditor({ testCase, onChange }: { testCase: TestCase; onChange: (nex
           }}
         />
       </Suspense>
-      {error ? <div className="field-error">{error} — the case keeps its last valid version.</div> : <div className="muted small">name, event, profile?, session?, mocks?, expect</div>}
+      {error ? (
+        <div className="field-error">{error} — the case keeps its last valid version.</div>
+      ) : (
+        <div className="muted small">name, event, profile?, session?, mocks?, expect</div>
+      )}
     </div>
   )
 }

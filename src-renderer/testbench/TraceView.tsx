@@ -29,18 +29,36 @@ function ChangeList({ title, changes }: { title: string; changes: Change[] }) {
 }
 
 /** One run: the order and timing of its nodes, each node's input, output and logs, and what it changed. */
-export function TraceView({ report, title, nodes, onClose }: { report: ExecutionReport; title: string; nodes: FlowNode[]; onClose: () => void }) {
+export function TraceView({
+  report,
+  title,
+  nodes,
+  onClose,
+}: {
+  report: ExecutionReport
+  title: string
+  nodes: FlowNode[]
+  onClose: () => void
+}) {
   const [picked, setPicked] = useState<NodeRunRecord | null>(null)
   const ran = report.nodes.filter((n) => n.status !== 'skipped')
   const longest = Math.max(0.001, ...ran.map((n) => n.durationMs))
   const node = picked ?? ran[0] ?? null
-  const decisionOf = (record: NodeRunRecord) => branchDecision(record, nodes.find((n) => n.id === record.nodeId), report)
+  const decisionOf = (record: NodeRunRecord) =>
+    branchDecision(
+      record,
+      nodes.find((n) => n.id === record.nodeId),
+      report,
+    )
   const decision = node ? decisionOf(node) : null
   return (
     <div className="trace" data-testid="trace-view" data-run-id={report.runId}>
       <header className="trace-header">
         <strong>{title}</strong>
-        <span className={`pill ${report.status === 'succeeded' ? 'live' : 'bad'}`} data-testid="trace-status">
+        <span
+          className={`pill ${report.status === 'succeeded' ? 'live' : 'bad'}`}
+          data-testid="trace-status"
+        >
           {report.status}
         </span>
         <span className="muted small">{report.durationMs.toFixed(2)} ms</span>
@@ -58,21 +76,35 @@ export function TraceView({ report, title, nodes, onClose }: { report: Execution
       <div className="trace-body">
         <ol className="timeline" data-testid="timeline">
           {report.nodes.map((n, i) => (
-            <li key={i} className={`${n.status}${node === n ? ' picked' : ''}`} onClick={() => setPicked(n)} data-testid={`timeline-${n.nodeId}`}>
+            <li
+              key={i}
+              className={`${n.status}${node === n ? ' picked' : ''}`}
+              onClick={() => setPicked(n)}
+              data-testid={`timeline-${n.nodeId}`}
+            >
               <span className="seq">{n.status === 'skipped' ? '–' : n.sequence}</span>
               <span className="name">
                 {n.label ?? n.nodeId}
                 {decisionOf(n) && (
-                  <span className="decision muted small" data-testid={`timeline-decision-${n.nodeId}`}>
+                  <span
+                    className="decision muted small"
+                    data-testid={`timeline-decision-${n.nodeId}`}
+                  >
                     {' '}
                     {decisionOf(n)!.short}
                   </span>
                 )}
               </span>
               <span className="bar">
-                <span style={{ width: `${n.status === 'skipped' ? 0 : Math.max(2, (n.durationMs / longest) * 100)}%` }} />
+                <span
+                  style={{
+                    width: `${n.status === 'skipped' ? 0 : Math.max(2, (n.durationMs / longest) * 100)}%`,
+                  }}
+                />
               </span>
-              <span className="time">{n.status === 'skipped' ? 'skipped' : `${n.durationMs.toFixed(2)} ms`}</span>
+              <span className="time">
+                {n.status === 'skipped' ? 'skipped' : `${n.durationMs.toFixed(2)} ms`}
+              </span>
             </li>
           ))}
         </ol>
@@ -90,12 +122,18 @@ export function TraceView({ report, title, nodes, onClose }: { report: Execution
               )}
               <div className="io">
                 <div>
-                  <div className="muted small">Input{node.input?.port ? ` (${node.input.port})` : ''}</div>
+                  <div className="muted small">
+                    Input{node.input?.port ? ` (${node.input.port})` : ''}
+                  </div>
                   <pre data-testid="trace-input">{show(node.input?.value)}</pre>
                 </div>
                 <div>
                   <div className="muted small">Output</div>
-                  <pre data-testid="trace-output">{node.outputs.length ? node.outputs.map((o) => `${o.port}: ${show(o.value)}`).join('\n') : '—'}</pre>
+                  <pre data-testid="trace-output">
+                    {node.outputs.length
+                      ? node.outputs.map((o) => `${o.port}: ${show(o.value)}`).join('\n')
+                      : '—'}
+                  </pre>
                 </div>
               </div>
               {node.logs.length > 0 && (

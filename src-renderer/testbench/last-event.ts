@@ -43,5 +43,8 @@ export const useLastEvents = create<LastEvents>()((set) => ({
 export function useLastEvent(flowId: string | null): SampleRun | null {
   const known = useLastEvents((s) => (flowId ? s.byFlow[flowId] : null))
   // One object per flow and memory, so what depends on the sample is not recomputed each render.
-  return useMemo(() => (!flowId ? null : known === undefined ? load(flowId) : known), [flowId, known])
+  return useMemo(
+    () => (!flowId ? null : known === undefined ? load(flowId) : known),
+    [flowId, known],
+  )
 }

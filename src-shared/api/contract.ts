@@ -56,7 +56,12 @@ export type PluginSummary = z.infer<typeof PluginSummary>
 const FlowId = z.string().min(1).max(100)
 
 /** Names of secrets, fields, environments and variables, as expressions use them. */
-const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'must start with a letter or _ and hold only letters, digits, _ and -')
+const EnvName = z
+  .string()
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/,
+    'must start with a letter or _ and hold only letters, digits, _ and -',
+  )
 
 /** A secret as the app sees it: its name and field names, never a value. */
 export const SecretSummary = z.object({
@@ -231,7 +236,11 @@ export const SavedFile = z.object({
 })
 export type SavedFile = z.infer<typeof SavedFile>
 
-export const RecentFile = z.object({ path: z.string(), name: z.string(), kind: z.enum(['flow', 'bundle']) })
+export const RecentFile = z.object({
+  path: z.string(),
+  name: z.string(),
+  kind: z.enum(['flow', 'bundle']),
+})
 export type RecentFile = z.infer<typeof RecentFile>
 
 /** What the host asks of the window: its menus, and files handed over by the OS or a second launch. */
@@ -454,18 +463,30 @@ export const contract = {
    */
   /** Shows the open dialog; null when the user cancelled. */
   'files.open': {
-    input: z.object({ kind: z.enum(['flow', 'bundle']).optional() }).strict().optional(),
+    input: z
+      .object({ kind: z.enum(['flow', 'bundle']).optional() })
+      .strict()
+      .optional(),
     output: OpenedFile.nullable(),
   },
   /** Opens one of the recent files (only a path the recent list holds). */
-  'files.openRecent': { input: z.object({ path: z.string().min(1).max(4096) }).strict(), output: OpenedFile },
+  'files.openRecent': {
+    input: z.object({ path: z.string().min(1).max(4096) }).strict(),
+    output: OpenedFile,
+  },
   'files.recent': { input: none, output: z.array(RecentFile) },
   /**
    * Writes a flow back to the file it came from, atomically. Fails with `file-changed` when the file
    * changed on disk since it was opened or last saved, unless `overwrite` says the user agreed.
    */
   'files.save': {
-    input: z.object({ fileId: z.string().min(1).max(100), text: FileText, overwrite: z.boolean().optional() }).strict(),
+    input: z
+      .object({
+        fileId: z.string().min(1).max(100),
+        text: FileText,
+        overwrite: z.boolean().optional(),
+      })
+      .strict(),
     output: SavedFile,
   },
   /** Shows the save dialog and writes the flow there; null when the user cancelled. */

@@ -11,8 +11,14 @@ export function ok<T>(value: T): Result<T> {
   return { ok: true, value }
 }
 
-export function fail(code: string, message: string, details?: unknown): { ok: false; error: ApiError } {
-  return details === undefined ? { ok: false, error: { code, message } } : { ok: false, error: { code, message, details } }
+export function fail(
+  code: string,
+  message: string,
+  details?: unknown,
+): { ok: false; error: ApiError } {
+  return details === undefined
+    ? { ok: false, error: { code, message } }
+    : { ok: false, error: { code, message, details } }
 }
 
 /** An error a handler throws on purpose: its code and message reach the caller unchanged. */

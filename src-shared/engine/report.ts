@@ -41,7 +41,11 @@ export const NodeRunRecord = z.object({
   durationMs: z.number(),
   /** With trace `summary` the value is left out. */
   input: z
-    .object({ port: z.string().nullable(), value: z.unknown().optional(), edgeId: z.string().nullable() })
+    .object({
+      port: z.string().nullable(),
+      value: z.unknown().optional(),
+      edgeId: z.string().nullable(),
+    })
     .nullable(),
   outputs: z.array(z.object({ port: z.string(), value: z.unknown().optional() })),
   logs: z.array(LogEntry),

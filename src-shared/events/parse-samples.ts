@@ -46,8 +46,13 @@ export function parseSamples(text: string, format: SampleFormat): ParsedSamples 
     text.split(/\r?\n/).forEach((raw, i) => {
       if (!raw.trim()) return
       const parsed = parseJsonText(raw)
-      if (!parsed.ok) result.errors.push({ line: i + 1, message: `Not valid JSON: ${parsed.message.replace(/ at line 1,/, ' at')}` })
-      else if (!isObject(parsed.value)) result.errors.push({ line: i + 1, message: 'Not a JSON object' })
+      if (!parsed.ok)
+        result.errors.push({
+          line: i + 1,
+          message: `Not valid JSON: ${parsed.message.replace(/ at line 1,/, ' at')}`,
+        })
+      else if (!isObject(parsed.value))
+        result.errors.push({ line: i + 1, message: 'Not a JSON object' })
       else result.events.push({ line: i + 1, event: parsed.value })
     })
     return result
@@ -62,9 +67,14 @@ export function parseSamples(text: string, format: SampleFormat): ParsedSamples 
     info: true,
     skip_records_with_error: true,
     on_skip: (error: { lines?: number; message: string } | undefined) => {
-      if (error) result.errors.push({ line: error.lines ?? 0, message: error.message.replace(/^Invalid Record Length: /, 'Wrong number of columns: ') })
+      if (error)
+        result.errors.push({
+          line: error.lines ?? 0,
+          message: error.message.replace(/^Invalid Record Length: /, 'Wrong number of columns: '),
+        })
     },
   }) as { record: Record<string, string>; info: { lines: number } }[]
-  for (const { record, info } of records) result.events.push({ line: info.lines, event: csvRowToEvent(record) })
+  for (const { record, info } of records)
+    result.events.push({ line: info.lines, event: csvRowToEvent(record) })
   return result
 }

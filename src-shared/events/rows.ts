@@ -38,11 +38,21 @@ export function csvRowToEvent(row: Record<string, string>): Record<string, unkno
   for (const [column, text] of Object.entries(row)) {
     const name = column.trim()
     if (!name) continue
-    const value = EVENT_FIELDS.has(name) ? (text.trim() === '' ? undefined : text.trim()) : castCell(text)
+    const value = EVENT_FIELDS.has(name)
+      ? text.trim() === ''
+        ? undefined
+        : text.trim()
+      : castCell(text)
     if (value === undefined) continue
     if (EVENT_FIELDS.has(name)) event[name] = value
-    else if (name.startsWith('context.')) setDotted(event.context as Record<string, unknown>, name.slice(8), value)
-    else setDotted(event.properties as Record<string, unknown>, name.startsWith('properties.') ? name.slice(11) : name, value)
+    else if (name.startsWith('context.'))
+      setDotted(event.context as Record<string, unknown>, name.slice(8), value)
+    else
+      setDotted(
+        event.properties as Record<string, unknown>,
+        name.startsWith('properties.') ? name.slice(11) : name,
+        value,
+      )
   }
   return event
 }

@@ -553,7 +553,10 @@ export function checkExpression(source: string): ExpressionError | null {
   try {
     compileExpression(source)
   } catch (error) {
-    answer = error instanceof ExpressionError ? error : new ExpressionError(error instanceof Error ? error.message : String(error), 0, source)
+    answer =
+      error instanceof ExpressionError
+        ? error
+        : new ExpressionError(error instanceof Error ? error.message : String(error), 0, source)
   }
   if (checked.size >= MAX_CHECKED) checked.clear()
   checked.set(source, answer)

@@ -7,7 +7,15 @@ import { compileTemplate } from './template'
 export { checkExpression, compileExpression } from './compile'
 export { ExpressionError } from './errors'
 export { EXPRESSION_FUNCTIONS } from './functions'
-export { deletePath, formatRef, isRef, parseRef, READ_ONLY_SOURCES, readPath, writePath } from './refs'
+export {
+  deletePath,
+  formatRef,
+  isRef,
+  parseRef,
+  READ_ONLY_SOURCES,
+  readPath,
+  writePath,
+} from './refs'
 export type { Ref, RefSource } from './refs'
 export { ENVIRONMENT_NAMES, EXPRESSION_NAMES, STATE_NAMES } from './scope'
 export type { Evaluator, Scope } from './scope'

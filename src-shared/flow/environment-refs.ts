@@ -38,7 +38,10 @@ function staticKey(node: Extract<Ast, { kind: 'member' }>): string | null {
 }
 
 /** Member chains rooted at `secrets` or `vars` in one expression; unparsable text reads nothing. */
-function expressionRefs(source: string, found: (ref: Omit<EnvironmentRef, 'nodeId' | 'path'>) => void) {
+function expressionRefs(
+  source: string,
+  found: (ref: Omit<EnvironmentRef, 'nodeId' | 'path'>) => void,
+) {
   let ast: Ast
   try {
     ast = parse(source)
@@ -106,7 +109,8 @@ export function environmentRefs(flow: unknown, plugins?: PluginLookup): Environm
     )
     const visit = (value: unknown, path: string, depth: number, isExpression: boolean) => {
       if (depth > MAX_DEPTH) return
-      const add = (ref: Omit<EnvironmentRef, 'nodeId' | 'path'>) => refs.push({ ...ref, nodeId, path })
+      const add = (ref: Omit<EnvironmentRef, 'nodeId' | 'path'>) =>
+        refs.push({ ...ref, nodeId, path })
       if (typeof value === 'string') {
         if (isExpression) return expressionRefs(value, add)
         const ref = value.includes('@') ? parseRef(value) : null
@@ -120,7 +124,12 @@ export function environmentRefs(flow: unknown, plugins?: PluginLookup): Environm
         value.forEach((item, i) => visit(item, `${path}/${i}`, depth + 1, false))
       } else if (isObject(value)) {
         for (const [key, child] of Object.entries(value))
-          visit(child, `${path}/${escapePointer(key)}`, depth + 1, depth === 0 && expressionFields.has(key))
+          visit(
+            child,
+            `${path}/${escapePointer(key)}`,
+            depth + 1,
+            depth === 0 && expressionFields.has(key),
+          )
       }
     }
     visit(node.config, `/nodes/${index}/config`, 0, false)
@@ -129,7 +138,10 @@ export function environmentRefs(flow: unknown, plugins?: PluginLookup): Environm
 }
 
 /** The secrets a flow needs, as `{ name: [fields] }` (sorted, no duplicates). */
-export function secretsNeeded(flows: readonly unknown[], plugins?: PluginLookup): Record<string, string[]> {
+export function secretsNeeded(
+  flows: readonly unknown[],
+  plugins?: PluginLookup,
+): Record<string, string[]> {
   const needed = new Map<string, Set<string>>()
   for (const flow of flows)
     for (const ref of environmentRefs(flow, plugins)) {
@@ -139,6 +151,8 @@ export function secretsNeeded(flows: readonly unknown[], plugins?: PluginLookup)
       needed.set(ref.name, fields)
     }
   return Object.fromEntries(
-    [...needed.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, fields]) => [name, [...fields].sort()]),
+    [...needed.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, fields]) => [name, [...fields].sort()]),
   )
 }

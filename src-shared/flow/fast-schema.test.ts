@@ -39,10 +39,16 @@ const samples: unknown[] = [
 ]
 
 describe('the fast schema validator', () => {
-  const schemas: unknown[] = [NODE_SCHEMA, EDGE_SCHEMA, TEST_CASE_SCHEMA, ...builtinPlugins.map((p) => p.configSchema)]
+  const schemas: unknown[] = [
+    NODE_SCHEMA,
+    EDGE_SCHEMA,
+    TEST_CASE_SCHEMA,
+    ...builtinPlugins.map((p) => p.configSchema),
+  ]
 
   it('handles every schema the flow format and the built-in plugins use', () => {
-    for (const schema of schemas) expect(compileFastSchema(schema), JSON.stringify(schema).slice(0, 80)).not.toBeNull()
+    for (const schema of schemas)
+      expect(compileFastSchema(schema), JSON.stringify(schema).slice(0, 80)).not.toBeNull()
   })
 
   it('agrees with @cfworker/json-schema on what is valid', () => {
@@ -50,18 +56,35 @@ describe('the fast schema validator', () => {
       const fast = compileFastSchema(schema)!
       const reference = new Validator(schema as Schema, '2020-12', false)
       for (const value of samples) {
-        expect(fast.validate(value).valid, `${JSON.stringify(value)} against ${JSON.stringify(schema).slice(0, 60)}`).toBe(reference.validate(value).valid)
+        expect(
+          fast.validate(value).valid,
+          `${JSON.stringify(value)} against ${JSON.stringify(schema).slice(0, 60)}`,
+        ).toBe(reference.validate(value).valid)
       }
     }
   })
 
   it('reports unknown fields the way the validator expects', () => {
-    const result = compileFastSchema(NODE_SCHEMA)!.validate({ id: 'a', plugin: 'x', position: { x: 1, y: 2 }, config: {}, colour: 'red' })
-    expect(result.errors).toEqual([expect.objectContaining({ keyword: 'additionalProperties', instanceLocation: '#', error: 'Property "colour" does not match additional properties schema.' })])
+    const result = compileFastSchema(NODE_SCHEMA)!.validate({
+      id: 'a',
+      plugin: 'x',
+      position: { x: 1, y: 2 },
+      config: {},
+      colour: 'red',
+    })
+    expect(result.errors).toEqual([
+      expect.objectContaining({
+        keyword: 'additionalProperties',
+        instanceLocation: '#',
+        error: 'Property "colour" does not match additional properties schema.',
+      }),
+    ])
   })
 
   it('leaves schemas with other keywords to cfworker', () => {
     expect(compileFastSchema({ $ref: '#/$defs/x' })).toBeNull()
-    expect(compileFastSchema({ type: 'object', if: { required: ['a'] }, then: { required: ['b'] } })).toBeNull()
+    expect(
+      compileFastSchema({ type: 'object', if: { required: ['a'] }, then: { required: ['b'] } }),
+    ).toBeNull()
   })
 })

@@ -16,14 +16,31 @@ import { linearPattern } from './linear-patterns'
  * is joined only when an error is reported or a container is walked into, not for every valid
  * leaf. `key` is null for the location itself.
  */
-type Check = (value: unknown, base: string, key: string | number | null, errors: OutputUnit[]) => void
+type Check = (
+  value: unknown,
+  base: string,
+  key: string | number | null,
+  errors: OutputUnit[],
+) => void
 
 function at(base: string, key: string | number | null): string {
   return key === null ? base : `${base}/${key}`
 }
 type Schema = Record<string, unknown>
 
-const ANNOTATIONS = new Set(['$schema', '$id', '$comment', 'title', 'description', 'default', 'examples', 'format', 'readOnly', 'writeOnly', 'deprecated'])
+const ANNOTATIONS = new Set([
+  '$schema',
+  '$id',
+  '$comment',
+  'title',
+  'description',
+  'default',
+  'examples',
+  'format',
+  'readOnly',
+  'writeOnly',
+  'deprecated',
+])
 const HANDLED = new Set([
   'type',
   'properties',
@@ -70,45 +87,90 @@ const equal = (a: unknown, b: unknown): boolean => deepEqual(a, b)
 
 function compile(schema: unknown, path: string): Check {
   if (schema === true) return () => {}
-  if (schema === false) return (_v, base, key, errors) => void errors.push({ instanceLocation: at(base, key), keyword: 'false', keywordLocation: path, error: 'False boolean schema.' })
+  if (schema === false)
+    return (_v, base, key, errors) =>
+      void errors.push({
+        instanceLocation: at(base, key),
+        keyword: 'false',
+        keywordLocation: path,
+        error: 'False boolean schema.',
+      })
   if (!schema || typeof schema !== 'object') throw new Unsupported()
   const s = schema as Schema
-  for (const key of Object.keys(s)) if (!HANDLED.has(key) && !ANNOTATIONS.has(key)) throw new Unsupported()
+  for (const key of Object.keys(s))
+    if (!HANDLED.has(key) && !ANNOTATIONS.has(key)) throw new Unsupported()
   const checks: Check[] = []
-  const fail = (keyword: string, error: string, base: string, key: string | number | null, errors: OutputUnit[]) =>
-    void errors.push({ instanceLocation: at(base, key), keyword, keywordLocation: `${path}/${keyword}`, error })
+  const fail = (
+    keyword: string,
+    error: string,
+    base: string,
+    key: string | number | null,
+    errors: OutputUnit[],
+  ) =>
+    void errors.push({
+      instanceLocation: at(base, key),
+      keyword,
+      keywordLocation: `${path}/${keyword}`,
+      error,
+    })
 
   if (s.type !== undefined) {
     const types = Array.isArray(s.type) ? (s.type as string[]) : [s.type as string]
     const only = types.length === 1 ? types[0]! : null
     checks.push((v, base, key, errors) => {
       if (only !== null ? !matchesType(v, only) : !types.some((t) => matchesType(v, t))) {
-        errors.push({ instanceLocation: at(base, key), keyword: 'type', keywordLocation: `${path}/type`, error: `Instance type "${typeOf(v)}" is invalid. Expected "${types.join('", "')}".` })
+        errors.push({
+          instanceLocation: at(base, key),
+          keyword: 'type',
+          keywordLocation: `${path}/type`,
+          error: `Instance type "${typeOf(v)}" is invalid. Expected "${types.join('", "')}".`,
+        })
       }
     })
   }
   if (s.enum !== undefined) {
     const options = s.enum as unknown[]
     checks.push((v, base, key, errors) => {
-      if (!options.some((o) => equal(o, v))) fail('enum', `Instance does not match any of ${JSON.stringify(options)}.`, base, key, errors)
+      if (!options.some((o) => equal(o, v)))
+        fail(
+          'enum',
+          `Instance does not match any of ${JSON.stringify(options)}.`,
+          base,
+          key,
+          errors,
+        )
     })
   }
   if (s.const !== undefined) {
     const expected = s.const
     checks.push((v, base, key, errors) => {
-      if (!equal(expected, v)) fail('const', `Instance does not match ${JSON.stringify(expected)}.`, base, key, errors)
+      if (!equal(expected, v))
+        fail('const', `Instance does not match ${JSON.stringify(expected)}.`, base, key, errors)
     })
   }
-  if (typeof s.minLength === 'number' || typeof s.maxLength === 'number' || typeof s.pattern === 'string') {
+  if (
+    typeof s.minLength === 'number' ||
+    typeof s.maxLength === 'number' ||
+    typeof s.pattern === 'string'
+  ) {
     const min = s.minLength as number | undefined
     const max = s.maxLength as number | undefined
     const pattern = typeof s.pattern === 'string' ? linearPattern(s.pattern) : null
     checks.push((v, base, key, errors) => {
       if (typeof v !== 'string') return
       const length = v.length
-      if (min !== undefined && length < min) fail('minLength', `String is too short (${length} < ${min}).`, base, key, errors)
-      if (max !== undefined && length > max) fail('maxLength', `String is too long (${length} > ${max}).`, base, key, errors)
-      if (pattern && !pattern.test(v)) fail('pattern', `String does not match pattern "${s.pattern as string}".`, base, key, errors)
+      if (min !== undefined && length < min)
+        fail('minLength', `String is too short (${length} < ${min}).`, base, key, errors)
+      if (max !== undefined && length > max)
+        fail('maxLength', `String is too long (${length} > ${max}).`, base, key, errors)
+      if (pattern && !pattern.test(v))
+        fail(
+          'pattern',
+          `String does not match pattern "${s.pattern as string}".`,
+          base,
+          key,
+          errors,
+        )
     })
   }
   for (const [keyword, test, word] of [
@@ -120,24 +182,40 @@ function compile(schema: unknown, path: string): Check {
     const limit = s[keyword]
     if (typeof limit !== 'number') continue
     checks.push((v, base, key, errors) => {
-      if (typeof v === 'number' && test(v, limit)) fail(keyword, `${v} is ${word} ${limit}.`, base, key, errors)
+      if (typeof v === 'number' && test(v, limit))
+        fail(keyword, `${v} is ${word} ${limit}.`, base, key, errors)
     })
   }
 
   const properties = s.properties as Record<string, unknown> | undefined
-  const propertyChecks = properties ? Object.entries(properties).map(([key, child]) => [key, escape(key), compile(child, `${path}/properties/${escape(key)}`)] as const) : []
+  const propertyChecks = properties
+    ? Object.entries(properties).map(
+        ([key, child]) =>
+          [key, escape(key), compile(child, `${path}/properties/${escape(key)}`)] as const,
+      )
+    : []
   const known = new Set(properties ? Object.keys(properties) : [])
   const required = Array.isArray(s.required) ? (s.required as string[]) : []
   const additional = s.additionalProperties
-  const additionalCheck = additional !== undefined && additional !== true && additional !== false ? compile(additional, `${path}/additionalProperties`) : null
-  const propertyNames = s.propertyNames !== undefined ? compile(s.propertyNames, `${path}/propertyNames`) : null
+  const additionalCheck =
+    additional !== undefined && additional !== true && additional !== false
+      ? compile(additional, `${path}/additionalProperties`)
+      : null
+  const propertyNames =
+    s.propertyNames !== undefined ? compile(s.propertyNames, `${path}/propertyNames`) : null
   if (propertyChecks.length || required.length || additional !== undefined || propertyNames) {
     checks.push((v, base, own, errors) => {
       if (v === null || typeof v !== 'object' || Array.isArray(v)) return
       const location = at(base, own)
       const object = v as Record<string, unknown>
       for (const key of required) {
-        if (!Object.hasOwn(object, key)) errors.push({ instanceLocation: location, keyword: 'required', keywordLocation: `${path}/required`, error: `Instance does not have required property "${key}".` })
+        if (!Object.hasOwn(object, key))
+          errors.push({
+            instanceLocation: location,
+            keyword: 'required',
+            keywordLocation: `${path}/required`,
+            error: `Instance does not have required property "${key}".`,
+          })
       }
       for (const [key, escaped, check] of propertyChecks) {
         if (Object.hasOwn(object, key)) check(object[key], location, escaped, errors)
@@ -147,11 +225,22 @@ function compile(schema: unknown, path: string): Check {
           if (propertyNames) {
             const before = errors.length
             propertyNames(key, location, null, errors)
-            if (errors.length > before) errors.push({ instanceLocation: location, keyword: 'propertyNames', keywordLocation: `${path}/propertyNames`, error: `Property name "${key}" does not match schema.` })
+            if (errors.length > before)
+              errors.push({
+                instanceLocation: location,
+                keyword: 'propertyNames',
+                keywordLocation: `${path}/propertyNames`,
+                error: `Property name "${key}" does not match schema.`,
+              })
           }
           if (known.has(key)) continue
           if (additional === false) {
-            errors.push({ instanceLocation: location, keyword: 'additionalProperties', keywordLocation: `${path}/additionalProperties`, error: `Property "${key}" does not match additional properties schema.` })
+            errors.push({
+              instanceLocation: location,
+              keyword: 'additionalProperties',
+              keywordLocation: `${path}/additionalProperties`,
+              error: `Property "${key}" does not match additional properties schema.`,
+            })
           } else if (additionalCheck) {
             additionalCheck(object[key], location, escape(key), errors)
           }
@@ -160,7 +249,12 @@ function compile(schema: unknown, path: string): Check {
     })
   }
 
-  if (s.items !== undefined || s.minItems !== undefined || s.maxItems !== undefined || s.uniqueItems === true) {
+  if (
+    s.items !== undefined ||
+    s.minItems !== undefined ||
+    s.maxItems !== undefined ||
+    s.uniqueItems === true
+  ) {
     if (Array.isArray(s.items)) throw new Unsupported()
     const items = s.items !== undefined ? compile(s.items, `${path}/items`) : null
     const min = s.minItems as number | undefined
@@ -168,9 +262,12 @@ function compile(schema: unknown, path: string): Check {
     const unique = s.uniqueItems === true
     checks.push((v, base, key, errors) => {
       if (!Array.isArray(v)) return
-      if (min !== undefined && v.length < min) fail('minItems', `Array has too few items (${v.length} < ${min}).`, base, key, errors)
-      if (max !== undefined && v.length > max) fail('maxItems', `Array has too many items (${v.length} > ${max}).`, base, key, errors)
-      if (unique && new Set(v.map((x) => JSON.stringify(x))).size !== v.length) fail('uniqueItems', 'Array items are not unique.', base, key, errors)
+      if (min !== undefined && v.length < min)
+        fail('minItems', `Array has too few items (${v.length} < ${min}).`, base, key, errors)
+      if (max !== undefined && v.length > max)
+        fail('maxItems', `Array has too many items (${v.length} > ${max}).`, base, key, errors)
+      if (unique && new Set(v.map((x) => JSON.stringify(x))).size !== v.length)
+        fail('uniqueItems', 'Array items are not unique.', base, key, errors)
       if (items) {
         const location = at(base, key)
         for (let i = 0; i < v.length; i++) items(v[i], location, i, errors)
@@ -180,7 +277,9 @@ function compile(schema: unknown, path: string): Check {
 
   for (const keyword of ['anyOf', 'oneOf'] as const) {
     if (!Array.isArray(s[keyword])) continue
-    const options = (s[keyword] as unknown[]).map((option, i) => compile(option, `${path}/${keyword}/${i}`))
+    const options = (s[keyword] as unknown[]).map((option, i) =>
+      compile(option, `${path}/${keyword}/${i}`),
+    )
     checks.push((v, base, key, errors) => {
       let matched = 0
       for (const option of options) {
@@ -189,7 +288,15 @@ function compile(schema: unknown, path: string): Check {
         if (scratch.length === 0) matched++
       }
       if (keyword === 'anyOf' ? matched === 0 : matched !== 1) {
-        fail(keyword, keyword === 'anyOf' ? 'Instance does not match any subschemas.' : `Instance does not match exactly one subschema (${matched} matches).`, base, key, errors)
+        fail(
+          keyword,
+          keyword === 'anyOf'
+            ? 'Instance does not match any subschemas.'
+            : `Instance does not match exactly one subschema (${matched} matches).`,
+          base,
+          key,
+          errors,
+        )
       }
     })
   }

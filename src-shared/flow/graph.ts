@@ -8,7 +8,10 @@ export class CycleError extends Error {
 }
 
 /** Kahn's algorithm. Throws CycleError naming the nodes on a cycle. Edges to unknown nodes are ignored. */
-export function topologicalOrder(nodeIds: readonly string[], edges: readonly { source: string; target: string }[]): string[] {
+export function topologicalOrder(
+  nodeIds: readonly string[],
+  edges: readonly { source: string; target: string }[],
+): string[] {
   const known = new Set(nodeIds)
   const indegree = new Map<string, number>(nodeIds.map((id) => [id, 0]))
   const next = new Map<string, string[]>()
@@ -30,7 +33,13 @@ export function topologicalOrder(nodeIds: readonly string[], edges: readonly { s
       if (d === 0) queue.push(target)
     }
   }
-  if (order.length < known.size) throw new CycleError(findCycle(nodeIds.filter((id) => indegree.get(id)! > 0), next))
+  if (order.length < known.size)
+    throw new CycleError(
+      findCycle(
+        nodeIds.filter((id) => indegree.get(id)! > 0),
+        next,
+      ),
+    )
   return order
 }
 
@@ -43,7 +52,8 @@ function findCycle(remaining: string[], next: Map<string, string[]>): string[] {
   const prev = new Map<string, string>()
   for (const [source, targets] of next) {
     if (!left.has(source)) continue
-    for (const target of targets) if (left.has(target) && !prev.has(target)) prev.set(target, source)
+    for (const target of targets)
+      if (left.has(target) && !prev.has(target)) prev.set(target, source)
   }
   const path: string[] = []
   const index = new Map<string, number>()
@@ -58,7 +68,10 @@ function findCycle(remaining: string[], next: Map<string, string[]>): string[] {
 }
 
 /** Ids of the nodes reachable from the given start nodes. */
-export function reachableFrom(starts: readonly string[], edges: readonly { source: string; target: string }[]): Set<string> {
+export function reachableFrom(
+  starts: readonly string[],
+  edges: readonly { source: string; target: string }[],
+): Set<string> {
   const next = new Map<string, string[]>()
   for (const edge of edges) {
     const list = next.get(edge.source)

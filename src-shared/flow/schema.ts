@@ -23,7 +23,10 @@ export const NODE_SCHEMA = {
     join: { enum: ['each', 'all'] },
     retry: {
       type: 'object',
-      properties: { maxAttempts: { type: 'integer', minimum: 1, maximum: 20 }, backoffMs: { type: 'integer', minimum: 0, maximum: 600000 } },
+      properties: {
+        maxAttempts: { type: 'integer', minimum: 1, maximum: 20 },
+        backoffMs: { type: 'integer', minimum: 0, maximum: 600000 },
+      },
       required: ['maxAttempts'],
       additionalProperties: false,
     },

@@ -36,7 +36,11 @@ export interface EnvironmentNames {
 const TOP_LEVEL_SCHEMA = {
   ...(FLOW_SCHEMA as Record<string, unknown>),
   // Nodes and edges are checked one by one below, so a problem names its node or edge.
-  properties: { ...((FLOW_SCHEMA as { properties: Record<string, unknown> }).properties), nodes: { type: 'array' }, edges: { type: 'array' } },
+  properties: {
+    ...(FLOW_SCHEMA as { properties: Record<string, unknown> }).properties,
+    nodes: { type: 'array' },
+    edges: { type: 'array' },
+  },
 }
 
 interface SchemaCheck {
@@ -58,13 +62,24 @@ function checkerFor(schema: unknown): SchemaCheck {
   } catch (error) {
     // A schema whose pattern the linear engine cannot run: every config fails, saying why.
     const message = (error as Error).message
-    return { validate: () => ({ valid: false, errors: [{ keyword: 'pattern', keywordLocation: '#', instanceLocation: '#', error: message }] }) }
+    return {
+      validate: () => ({
+        valid: false,
+        errors: [
+          { keyword: 'pattern', keywordLocation: '#', instanceLocation: '#', error: message },
+        ],
+      }),
+    }
   }
 }
 
 let validators: { top: SchemaCheck; node: SchemaCheck; edge: SchemaCheck } | null = null
 function schemaValidators() {
-  validators ??= { top: checkerFor(TOP_LEVEL_SCHEMA), node: checkerFor(NODE_SCHEMA), edge: checkerFor(EDGE_SCHEMA) }
+  validators ??= {
+    top: checkerFor(TOP_LEVEL_SCHEMA),
+    node: checkerFor(NODE_SCHEMA),
+    edge: checkerFor(EDGE_SCHEMA),
+  }
   return validators
 }
 
@@ -80,7 +95,26 @@ function configValidator(plugin: PluginMeta): SchemaCheck | null {
   return validator
 }
 
-const WRAPPER_KEYWORDS = new Set(['properties', 'items', 'prefixItems', '$ref', 'allOf', 'anyOf', 'oneOf', 'false', 'additionalItems', 'unevaluatedProperties', 'unevaluatedItems', 'dependentSchemas', 'if', 'then', 'else', 'contains', 'propertyNames', 'patternProperties'])
+const WRAPPER_KEYWORDS = new Set([
+  'properties',
+  'items',
+  'prefixItems',
+  '$ref',
+  'allOf',
+  'anyOf',
+  'oneOf',
+  'false',
+  'additionalItems',
+  'unevaluatedProperties',
+  'unevaluatedItems',
+  'dependentSchemas',
+  'if',
+  'then',
+  'else',
+  'contains',
+  'propertyNames',
+  'patternProperties',
+])
 
 function pointer(base: string, instanceLocation: string): string {
   const rest = instanceLocation.replace(/^#/, '')
@@ -110,14 +144,22 @@ function schemaProblems(
   for (const error of errors) {
     const path = pointer(base, error.instanceLocation)
     if (error.keyword === 'additionalProperties') {
-      const field = /Property "(.*)" does not match additional properties schema/.exec(error.error)?.[1]
+      const field = /Property "(.*)" does not match additional properties schema/.exec(
+        error.error,
+      )?.[1]
       if (field === undefined) continue
       const fieldPath = `${path}/${field.replace(/~/g, '~0').replace(/\//g, '~1')}`
       const message =
         code === 'invalid-config'
           ? `Node "${where.nodeId}" config has an unknown field "${field}"`
           : `Unknown field "${field}" in ${describe(path)}; flows may carry only the documented fields (free data goes in "metadata")`
-      add({ code: code === 'invalid-config' ? 'invalid-config' : 'unknown-field', severity: 'error', message, path: fieldPath, ...where })
+      add({
+        code: code === 'invalid-config' ? 'invalid-config' : 'unknown-field',
+        severity: 'error',
+        message,
+        path: fieldPath,
+        ...where,
+      })
       continue
     }
     if (WRAPPER_KEYWORDS.has(error.keyword)) continue
@@ -128,7 +170,13 @@ function schemaProblems(
   if (problems.length === 0 && errors.length > 0) {
     const first = errors.find((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf') ?? errors[0]!
     const path = pointer(base, first.instanceLocation)
-    add({ code, severity: 'error', message: `${code === 'invalid-config' ? `Node "${where.nodeId}" config` : describe(path)}: ${first.error}`, path, ...where })
+    add({
+      code,
+      severity: 'error',
+      message: `${code === 'invalid-config' ? `Node "${where.nodeId}" config` : describe(path)}: ${first.error}`,
+      path,
+      ...where,
+    })
   }
   return problems
 }
@@ -165,7 +213,14 @@ function expressionProblems(node: UsableNode, problems: Problem[]): void {
     const path = `/nodes/${node.index}/config/${field.field}`
     if (field.kind === 'expression') {
       const error = checkExpression(value)
-      if (error) problems.push({ code: 'invalid-expression', severity: 'error', message: `Node "${node.id}" ${field.field}: ${error.message}`, nodeId: node.id, path })
+      if (error)
+        problems.push({
+          code: 'invalid-expression',
+          severity: 'error',
+          message: `Node "${node.id}" ${field.field}: ${error.message}`,
+          nodeId: node.id,
+          path,
+        })
     } else {
       templateProblems(node, value, path, `${field.field}`, problems)
     }
@@ -176,7 +231,8 @@ function expressionProblems(node: UsableNode, problems: Problem[]): void {
   const visit = (value: unknown, depth: number) => {
     if (depth > 20) return
     if (typeof value === 'string') {
-      if (value.includes('{{') && templateErrors(value).length > 0) templateProblems(node, value, configPath(node.index, keys), configLabel(keys), problems)
+      if (value.includes('{{') && templateErrors(value).length > 0)
+        templateProblems(node, value, configPath(node.index, keys), configLabel(keys), problems)
     } else if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
         keys.push(i)
@@ -197,14 +253,16 @@ function expressionProblems(node: UsableNode, problems: Problem[]): void {
 
 function configPath(index: number, keys: readonly (string | number)[]): string {
   let path = `/nodes/${index}/config`
-  for (const key of keys) path += typeof key === 'number' ? `/${key}` : `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`
+  for (const key of keys)
+    path += typeof key === 'number' ? `/${key}` : `/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`
   return path
 }
 
 /** `values.a[0].b`: list positions (numbers) in brackets. */
 function configLabel(keys: readonly (string | number)[]): string {
   let label = ''
-  for (const key of keys) label = typeof key === 'number' ? `${label}[${key}]` : label ? `${label}.${key}` : key
+  for (const key of keys)
+    label = typeof key === 'number' ? `${label}[${key}]` : label ? `${label}.${key}` : key
   return label
 }
 
@@ -226,7 +284,13 @@ function templateErrors(text: string): { start: number; error: ExpressionError }
   return errors
 }
 
-function templateProblems(node: UsableNode, text: string, path: string, label: string, problems: Problem[]): void {
+function templateProblems(
+  node: UsableNode,
+  text: string,
+  path: string,
+  label: string,
+  problems: Problem[],
+): void {
   for (const { start, error } of templateErrors(text)) {
     const reason = error.message.replace(/ at position \d+$/, '')
     problems.push({
@@ -244,13 +308,27 @@ export function validateFlow(input: unknown, options: ValidateOptions): Problem[
     return validate(input, options)
   } catch (error) {
     // The validator must answer, never crash; an internal failure is still an answer.
-    return [{ code: 'invalid-flow', severity: 'error', message: `The flow could not be checked: ${(error as Error).message}`, path: '' }]
+    return [
+      {
+        code: 'invalid-flow',
+        severity: 'error',
+        message: `The flow could not be checked: ${(error as Error).message}`,
+        path: '',
+      },
+    ]
   }
 }
 
 function validate(input: unknown, { plugins, environment }: ValidateOptions): Problem[] {
   if (!isObject(input)) {
-    return [{ code: 'invalid-flow', severity: 'error', message: `A flow must be a JSON object, not ${Array.isArray(input) ? 'a list' : input === null ? 'null' : typeof input}`, path: '' }]
+    return [
+      {
+        code: 'invalid-flow',
+        severity: 'error',
+        message: `A flow must be a JSON object, not ${Array.isArray(input) ? 'a list' : input === null ? 'null' : typeof input}`,
+        path: '',
+      },
+    ]
   }
   const { top, node: nodeValidator, edge: edgeValidator } = schemaValidators()
   const problems: Problem[] = []
@@ -266,23 +344,63 @@ function validate(input: unknown, { plugins, environment }: ValidateOptions): Pr
   rawNodes.forEach((raw, index) => {
     const nodeId = isObject(raw) && typeof raw.id === 'string' ? raw.id : undefined
     const result = nodeValidator.validate(raw)
-    if (!result.valid) problems.push(...schemaProblems(result.errors, `/nodes/${index}`, nodeId ? { nodeId } : {}, 'invalid-flow'))
-    if (!isObject(raw) || typeof raw.id !== 'string' || raw.id === '' || typeof raw.plugin !== 'string') return
+    if (!result.valid)
+      problems.push(
+        ...schemaProblems(
+          result.errors,
+          `/nodes/${index}`,
+          nodeId ? { nodeId } : {},
+          'invalid-flow',
+        ),
+      )
+    if (
+      !isObject(raw) ||
+      typeof raw.id !== 'string' ||
+      raw.id === '' ||
+      typeof raw.plugin !== 'string'
+    )
+      return
     if (nodeById.has(raw.id)) {
-      problems.push({ code: 'duplicate-id', severity: 'error', message: `Two nodes have the id "${raw.id}"`, nodeId: raw.id, path: `/nodes/${index}/id` })
+      problems.push({
+        code: 'duplicate-id',
+        severity: 'error',
+        message: `Two nodes have the id "${raw.id}"`,
+        nodeId: raw.id,
+        path: `/nodes/${index}/id`,
+      })
       return
     }
-    const usable: UsableNode = { id: raw.id, plugin: raw.plugin, index, config: raw.config, meta: plugins.get(raw.plugin) }
+    const usable: UsableNode = {
+      id: raw.id,
+      plugin: raw.plugin,
+      index,
+      config: raw.config,
+      meta: plugins.get(raw.plugin),
+    }
     nodes.push(usable)
     nodeById.set(raw.id, usable)
     if (!usable.meta) {
-      problems.push({ code: 'unknown-plugin', severity: 'error', message: `Node "${raw.id}" uses the plugin "${raw.plugin}", which is not installed`, nodeId: raw.id, path: `/nodes/${index}/plugin` })
+      problems.push({
+        code: 'unknown-plugin',
+        severity: 'error',
+        message: `Node "${raw.id}" uses the plugin "${raw.plugin}", which is not installed`,
+        nodeId: raw.id,
+        path: `/nodes/${index}/plugin`,
+      })
       return
     }
     if (isObject(raw.config)) {
       const validator = configValidator(usable.meta)
       const configResult = validator?.validate(raw.config)
-      if (configResult && !configResult.valid) problems.push(...schemaProblems(configResult.errors, `/nodes/${index}/config`, { nodeId: raw.id }, 'invalid-config'))
+      if (configResult && !configResult.valid)
+        problems.push(
+          ...schemaProblems(
+            configResult.errors,
+            `/nodes/${index}/config`,
+            { nodeId: raw.id },
+            'invalid-config',
+          ),
+        )
       expressionProblems(usable, problems)
     }
   })
@@ -295,10 +413,30 @@ function validate(input: unknown, { plugins, environment }: ValidateOptions): Pr
   rawEdges.forEach((raw, index) => {
     const edgeId = isObject(raw) && typeof raw.id === 'string' ? raw.id : undefined
     const result = edgeValidator.validate(raw)
-    if (!result.valid) problems.push(...schemaProblems(result.errors, `/edges/${index}`, edgeId ? { edgeId } : {}, 'invalid-flow'))
-    if (!isObject(raw) || typeof raw.id !== 'string' || typeof raw.source !== 'string' || typeof raw.target !== 'string') return
+    if (!result.valid)
+      problems.push(
+        ...schemaProblems(
+          result.errors,
+          `/edges/${index}`,
+          edgeId ? { edgeId } : {},
+          'invalid-flow',
+        ),
+      )
+    if (
+      !isObject(raw) ||
+      typeof raw.id !== 'string' ||
+      typeof raw.source !== 'string' ||
+      typeof raw.target !== 'string'
+    )
+      return
     if (edgeIds.has(raw.id)) {
-      problems.push({ code: 'duplicate-id', severity: 'error', message: `Two edges have the id "${raw.id}"`, edgeId: raw.id, path: `/edges/${index}/id` })
+      problems.push({
+        code: 'duplicate-id',
+        severity: 'error',
+        message: `Two edges have the id "${raw.id}"`,
+        edgeId: raw.id,
+        path: `/edges/${index}/id`,
+      })
       return
     }
     edgeIds.add(raw.id)
@@ -306,33 +444,88 @@ function validate(input: unknown, { plugins, environment }: ValidateOptions): Pr
     const targetPort = typeof raw.targetPort === 'string' ? raw.targetPort : ''
     const source = nodeById.get(raw.source)
     const target = nodeById.get(raw.target)
-    if (!source) problems.push({ code: 'dangling-edge', severity: 'error', message: `Edge "${raw.id}" starts at "${raw.source}", which is not a node of this flow`, edgeId: raw.id, path: `/edges/${index}/source` })
-    if (!target) problems.push({ code: 'dangling-edge', severity: 'error', message: `Edge "${raw.id}" ends at "${raw.target}", which is not a node of this flow`, edgeId: raw.id, path: `/edges/${index}/target` })
+    if (!source)
+      problems.push({
+        code: 'dangling-edge',
+        severity: 'error',
+        message: `Edge "${raw.id}" starts at "${raw.source}", which is not a node of this flow`,
+        edgeId: raw.id,
+        path: `/edges/${index}/source`,
+      })
+    if (!target)
+      problems.push({
+        code: 'dangling-edge',
+        severity: 'error',
+        message: `Edge "${raw.id}" ends at "${raw.target}", which is not a node of this flow`,
+        edgeId: raw.id,
+        path: `/edges/${index}/target`,
+      })
     if (!source || !target) return
     if (source.meta && sourcePort) {
       const ports = outputPortsOf(source.meta, source.config)
       if (!ports.includes(sourcePort)) {
-        problems.push({ code: 'unknown-port', severity: 'error', message: `Edge "${raw.id}": node "${source.id}" has no output port "${sourcePort}" (it has ${ports.join(', ')})`, edgeId: raw.id, nodeId: source.id, path: `/edges/${index}/sourcePort` })
+        problems.push({
+          code: 'unknown-port',
+          severity: 'error',
+          message: `Edge "${raw.id}": node "${source.id}" has no output port "${sourcePort}" (it has ${ports.join(', ')})`,
+          edgeId: raw.id,
+          nodeId: source.id,
+          path: `/edges/${index}/sourcePort`,
+        })
       }
     }
     if (target.meta && targetPort && !target.meta.inputs.includes(targetPort)) {
-      const has = target.meta.inputs.length ? `it has ${target.meta.inputs.join(', ')}` : 'it is a trigger and takes no input'
-      problems.push({ code: 'unknown-port', severity: 'error', message: `Edge "${raw.id}": node "${target.id}" has no input port "${targetPort}" (${has})`, edgeId: raw.id, nodeId: target.id, path: `/edges/${index}/targetPort` })
+      const has = target.meta.inputs.length
+        ? `it has ${target.meta.inputs.join(', ')}`
+        : 'it is a trigger and takes no input'
+      problems.push({
+        code: 'unknown-port',
+        severity: 'error',
+        message: `Edge "${raw.id}": node "${target.id}" has no input port "${targetPort}" (${has})`,
+        edgeId: raw.id,
+        nodeId: target.id,
+        path: `/edges/${index}/targetPort`,
+      })
     }
-    edges.push({ id: raw.id, source: raw.source, sourcePort, target: raw.target, targetPort, index })
+    edges.push({
+      id: raw.id,
+      source: raw.source,
+      sourcePort,
+      target: raw.target,
+      targetPort,
+      index,
+    })
   })
 
   // Entry points: exactly one trigger.
-  const triggers = nodes.filter((n) => (n.meta ? isTriggerPlugin(n.meta) : n.plugin.startsWith('trigger.')))
+  const triggers = nodes.filter((n) =>
+    n.meta ? isTriggerPlugin(n.meta) : n.plugin.startsWith('trigger.'),
+  )
   if (triggers.length === 0 && nodes.length > 0) {
-    problems.push({ code: 'no-entrypoint', severity: 'error', message: 'The flow has no trigger node to start it (add e.g. "Manual start")', path: '/nodes' })
+    problems.push({
+      code: 'no-entrypoint',
+      severity: 'error',
+      message: 'The flow has no trigger node to start it (add e.g. "Manual start")',
+      path: '/nodes',
+    })
   } else if (triggers.length === 0) {
-    problems.push({ code: 'no-entrypoint', severity: 'error', message: 'The flow is empty: add a trigger node to start it', path: '/nodes' })
+    problems.push({
+      code: 'no-entrypoint',
+      severity: 'error',
+      message: 'The flow is empty: add a trigger node to start it',
+      path: '/nodes',
+    })
   }
   if (triggers.length > 1) {
     const names = triggers.map((t) => `"${t.id}"`).join(', ')
     for (const extra of triggers.slice(1)) {
-      problems.push({ code: 'multiple-entrypoints', severity: 'error', message: `A flow has exactly one trigger; this one has ${triggers.length}: ${names}`, nodeId: extra.id, path: `/nodes/${extra.index}` })
+      problems.push({
+        code: 'multiple-entrypoints',
+        severity: 'error',
+        message: `A flow has exactly one trigger; this one has ${triggers.length}: ${names}`,
+        nodeId: extra.id,
+        path: `/nodes/${extra.index}`,
+      })
     }
   }
 
@@ -345,7 +538,13 @@ function validate(input: unknown, { plugins, environment }: ValidateOptions): Pr
   } catch (error) {
     if (!(error instanceof CycleError)) throw error
     const first = nodeById.get(error.nodeIds[0]!)
-    problems.push({ code: 'cycle', severity: 'error', message: error.message, nodeId: error.nodeIds[0], path: first ? `/nodes/${first.index}` : '/edges' })
+    problems.push({
+      code: 'cycle',
+      severity: 'error',
+      message: error.message,
+      nodeId: error.nodeIds[0],
+      path: first ? `/nodes/${first.index}` : '/edges',
+    })
   }
 
   // Reachability (a warning: such nodes never run).
@@ -356,25 +555,54 @@ function validate(input: unknown, { plugins, environment }: ValidateOptions): Pr
     )
     for (const node of nodes) {
       if (!reachable.has(node.id)) {
-        problems.push({ code: 'unreachable-node', severity: 'warning', message: `Node "${node.id}" cannot be reached from the trigger, so it never runs`, nodeId: node.id, path: `/nodes/${node.index}` })
+        problems.push({
+          code: 'unreachable-node',
+          severity: 'warning',
+          message: `Node "${node.id}" cannot be reached from the trigger, so it never runs`,
+          nodeId: node.id,
+          path: `/nodes/${node.index}`,
+        })
       }
     }
   }
   return problems
 }
 
-function environmentProblems(flow: unknown, plugins: PluginLookup, environment: EnvironmentNames): Problem[] {
+function environmentProblems(
+  flow: unknown,
+  plugins: PluginLookup,
+  environment: EnvironmentNames,
+): Problem[] {
   const problems: Problem[] = []
   const vars = new Set(environment.vars)
   for (const ref of environmentRefs(flow, plugins)) {
     const where = { nodeId: ref.nodeId, path: ref.path }
     if (ref.kind === 'secret') {
-      const fields = Object.hasOwn(environment.secrets, ref.name) ? environment.secrets[ref.name] : undefined
+      const fields = Object.hasOwn(environment.secrets, ref.name)
+        ? environment.secrets[ref.name]
+        : undefined
       const shown = ref.field ? `secrets.${ref.name}.${ref.field}` : `secrets.${ref.name}`
-      if (!fields) problems.push({ code: 'unknown-secret', severity: 'error', message: `Node "${ref.nodeId}" reads ${shown}, but the environment "${environment.name}" has no secret "${ref.name}"`, ...where })
-      else if (ref.field && !fields.includes(ref.field)) problems.push({ code: 'unknown-secret', severity: 'error', message: `Node "${ref.nodeId}" reads ${shown}, but the secret "${ref.name}" has no field "${ref.field}" (it has ${fields.join(', ') || 'none'})`, ...where })
+      if (!fields)
+        problems.push({
+          code: 'unknown-secret',
+          severity: 'error',
+          message: `Node "${ref.nodeId}" reads ${shown}, but the environment "${environment.name}" has no secret "${ref.name}"`,
+          ...where,
+        })
+      else if (ref.field && !fields.includes(ref.field))
+        problems.push({
+          code: 'unknown-secret',
+          severity: 'error',
+          message: `Node "${ref.nodeId}" reads ${shown}, but the secret "${ref.name}" has no field "${ref.field}" (it has ${fields.join(', ') || 'none'})`,
+          ...where,
+        })
     } else if (!vars.has(ref.name)) {
-      problems.push({ code: 'unknown-variable', severity: 'warning', message: `Node "${ref.nodeId}" reads vars.${ref.name}, which the environment "${environment.name}" does not define (it reads as null)`, ...where })
+      problems.push({
+        code: 'unknown-variable',
+        severity: 'warning',
+        message: `Node "${ref.nodeId}" reads vars.${ref.name}, which the environment "${environment.name}" does not define (it reads as null)`,
+        ...where,
+      })
     }
   }
   return problems
@@ -388,5 +616,15 @@ export function hasErrors(problems: readonly Problem[]): boolean {
 export function parseFlowJson(text: string): { flow: unknown; problems: Problem[] } {
   const parsed = parseJsonText(text)
   if (parsed.ok) return { flow: parsed.value, problems: [] }
-  return { flow: undefined, problems: [{ code: 'invalid-json', severity: 'error', message: `The flow is not valid JSON: ${parsed.message}`, path: '' }] }
+  return {
+    flow: undefined,
+    problems: [
+      {
+        code: 'invalid-json',
+        severity: 'error',
+        message: `The flow is not valid JSON: ${parsed.message}`,
+        path: '',
+      },
+    ],
+  }
 }

@@ -81,7 +81,10 @@ export const app = {
   once: (event, listener) => (state().appEvents.once(event, listener), app),
   emit: (event, ...args) => state().appEvents.emit(event, ...args),
   quit: () => state().quit.resolve(),
-  requestSingleInstanceLock: () => (state().singleInstanceLockRequests++, state().options.singleInstanceLock),
+  requestSingleInstanceLock: () => (
+    state().singleInstanceLockRequests++,
+    state().options.singleInstanceLock
+  ),
   addRecentDocument: (file) => void state().recentDocuments.push(file),
 }
 
@@ -140,7 +143,10 @@ function nextDialogAnswer(kind, options) {
 }
 
 export const dialog = {
-  showMessageBox: async (windowOrOptions, maybeOptions) => (state().messageBoxes.push(maybeOptions ?? windowOrOptions), { response: 0 }),
+  showMessageBox: async (windowOrOptions, maybeOptions) => (
+    state().messageBoxes.push(maybeOptions ?? windowOrOptions),
+    { response: 0 }
+  ),
   // (window, options) or (options), as Electron accepts both.
   showMessageBoxSync: (windowOrOptions, maybeOptions) => {
     state().messageBoxes.push(maybeOptions ?? windowOrOptions)
@@ -148,11 +154,15 @@ export const dialog = {
   },
   showOpenDialog: async (windowOrOptions, maybeOptions) => {
     const answer = nextDialogAnswer('open', maybeOptions ?? windowOrOptions)
-    return answer === null ? { canceled: true, filePaths: [] } : { canceled: false, filePaths: [answer] }
+    return answer === null
+      ? { canceled: true, filePaths: [] }
+      : { canceled: false, filePaths: [answer] }
   },
   showSaveDialog: async (windowOrOptions, maybeOptions) => {
     const answer = nextDialogAnswer('save', maybeOptions ?? windowOrOptions)
-    return answer === null ? { canceled: true, filePath: '' } : { canceled: false, filePath: answer }
+    return answer === null
+      ? { canceled: true, filePath: '' }
+      : { canceled: false, filePath: answer }
   },
 }
 
@@ -163,7 +173,10 @@ export const shell = {
 /** Seals reversibly and visibly, so a test can tell the key file went through it. */
 export const safeStorage = {
   isEncryptionAvailable: () => true,
-  encryptString: (text) => (state().sealed++, Buffer.from(`keychain:${Buffer.from(text).toString('hex')}`)),
+  encryptString: (text) => (
+    state().sealed++,
+    Buffer.from(`keychain:${Buffer.from(text).toString('hex')}`)
+  ),
   decryptString: (data) => Buffer.from(data.toString().slice('keychain:'.length), 'hex').toString(),
 }
 
@@ -258,5 +271,17 @@ export class BrowserWindow extends EventEmitter {
   }
 }
 
-const electron = { app, protocol, session, ipcMain, Menu, dialog, shell, screen, BrowserWindow, safeStorage, utilityProcess }
+const electron = {
+  app,
+  protocol,
+  session,
+  ipcMain,
+  Menu,
+  dialog,
+  shell,
+  screen,
+  BrowserWindow,
+  safeStorage,
+  utilityProcess,
+}
 export default electron

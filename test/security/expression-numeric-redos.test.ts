@@ -9,14 +9,22 @@ import { testRegistry } from '../fixtures/plugins'
 import { Engine } from '../../src-main/engine/runner'
 import { compare, isNumericString, toNumber } from '../../src-shared/expr/values'
 
-const hostile = ['1'.repeat(80_000) + 'x', ' '.repeat(80_000) + '1 x', '1.' + '1'.repeat(80_000) + 'e']
+const hostile = [
+  '1'.repeat(80_000) + 'x',
+  ' '.repeat(80_000) + '1 x',
+  '1.' + '1'.repeat(80_000) + 'e',
+]
 
 describe('numeric text in the expression language', () => {
   it('a flow comparing an 80 KB field with a number answers at once', async () => {
     const flow = buildFlow(
       [
         ['start', 'trigger.manual'],
-        ['check', 'flow.if', { condition: 'event.properties.code > 5 || event.properties.code == 7' }],
+        [
+          'check',
+          'flow.if',
+          { condition: 'event.properties.code > 5 || event.properties.code == 7' },
+        ],
       ],
       ['start.payload -> check'],
     )
@@ -38,7 +46,20 @@ describe('numeric text in the expression language', () => {
       expect(isNumericString(text), text).toBe(true)
       expect(toNumber(text)).toBe(Number(text))
     }
-    for (const text of ['', ' ', '.', '-', '1e', '1e+', '1x', 'x1', '1 2', '0x10', 'Infinity', '1..2']) {
+    for (const text of [
+      '',
+      ' ',
+      '.',
+      '-',
+      '1e',
+      '1e+',
+      '1x',
+      'x1',
+      '1 2',
+      '0x10',
+      'Infinity',
+      '1..2',
+    ]) {
       expect(isNumericString(text), text).toBe(false)
     }
     expect(compare(10, '9')).toBeGreaterThan(0)

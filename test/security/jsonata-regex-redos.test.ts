@@ -13,7 +13,12 @@ const engine = new Engine({ plugins: PluginRegistry.withBuiltins() })
 describe('regexes in data.transform', () => {
   it('a catastrophic regex literal answers at once', async () => {
     // Warm: the first run compiles JSONata and loads the regex engine.
-    await runNode(engine, 'data.transform', { expression: '$contains("aaa", /(a+)+$/)' }, { event: {} })
+    await runNode(
+      engine,
+      'data.transform',
+      { expression: '$contains("aaa", /(a+)+$/)' },
+      { event: {} },
+    )
     const started = performance.now()
     const { node } = await runNode(
       engine,
@@ -37,11 +42,21 @@ describe('regexes in data.transform', () => {
       { event: {} },
     )
     expect(node.status).toBe('ok')
-    expect(node.outputs[0]?.value).toEqual({ m: ['1', '22', '333'], r: 'Hell0 W0rld', s: ['a', 'b', 'c'], i: true })
+    expect(node.outputs[0]?.value).toEqual({
+      m: ['1', '22', '333'],
+      r: 'Hell0 W0rld',
+      s: ['a', 'b', 'c'],
+      i: true,
+    })
   })
 
   it('a regex the linear engine cannot run fails the node, saying why', async () => {
-    const { node } = await runNode(engine, 'data.transform', { expression: '$contains("aa", /(a)\\1/)' }, { event: {} })
+    const { node } = await runNode(
+      engine,
+      'data.transform',
+      { expression: '$contains("aa", /(a)\\1/)' },
+      { event: {} },
+    )
     expect(node.status).toBe('error')
     expect(node.error?.message).toMatch(/linear-time engine/)
   })

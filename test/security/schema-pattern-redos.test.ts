@@ -62,14 +62,29 @@ describe('patterns in plugin schemas', () => {
         ],
         ['start.payload -> x'],
       )
-      validateFlow(buildFlow([['start', 'trigger.manual'], ['x', id, { name: 'warm' }]], ['start.payload -> x']), { plugins: registry })
+      validateFlow(
+        buildFlow(
+          [
+            ['start', 'trigger.manual'],
+            ['x', id, { name: 'warm' }],
+          ],
+          ['start.payload -> x'],
+        ),
+        { plugins: registry },
+      )
       const { value: problems, ms } = timed(() => validateFlow(flow, { plugins: registry }))
       expect(ms).toBeLessThan(50)
       const problem = problems.find((p) => p.code === 'invalid-config')
       expect(problem?.nodeId).toBe('x')
       expect(problem?.message).toContain(EVIL)
       const ok = validateFlow(
-        buildFlow([['start', 'trigger.manual'], ['x', id, { name: 'aaa' }]], ['start.payload -> x']),
+        buildFlow(
+          [
+            ['start', 'trigger.manual'],
+            ['x', id, { name: 'aaa' }],
+          ],
+          ['start.payload -> x'],
+        ),
         { plugins: registry },
       )
       expect(ok.filter((p) => p.code === 'invalid-config')).toEqual([])

@@ -6,7 +6,14 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { cli, markerBundle, markerPlugin, markerText, tempDir, writeBundle } from './bundle-fixtures'
+import {
+  cli,
+  markerBundle,
+  markerPlugin,
+  markerText,
+  tempDir,
+  writeBundle,
+} from './bundle-fixtures'
 
 describe('serving a bundle that carries plugin code', () => {
   it('refuses without --trust-plugins: code listed, not run, nothing installed', async () => {

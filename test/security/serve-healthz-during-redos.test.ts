@@ -16,10 +16,22 @@ const flow: Flow = {
   id: 'stock',
   name: 'stock',
   nodes: [
-    { id: 'hook', plugin: 'trigger.webhook', position: { x: 0, y: 0 }, config: { path: 'stock', waitForRun: false } },
-    { id: 'low', plugin: 'flow.if', position: { x: 240, y: 0 }, config: { condition: 'event.properties.stock < 5' } },
+    {
+      id: 'hook',
+      plugin: 'trigger.webhook',
+      position: { x: 0, y: 0 },
+      config: { path: 'stock', waitForRun: false },
+    },
+    {
+      id: 'low',
+      plugin: 'flow.if',
+      position: { x: 240, y: 0 },
+      config: { condition: 'event.properties.stock < 5' },
+    },
   ],
-  edges: [{ id: 'e1', source: 'hook', sourcePort: 'payload', target: 'low', targetPort: 'payload' }],
+  edges: [
+    { id: 'e1', source: 'hook', sourcePort: 'payload', target: 'low', targetPort: 'payload' },
+  ],
 }
 
 let server: Server
@@ -27,7 +39,13 @@ let store: Store
 
 beforeAll(async () => {
   store = Store.open(tempDir('fb-sec-redos-serve-'))
-  server = await serve({ flows: [{ flow, revision: 1 }], store, plugins: PluginRegistry.withBuiltins(), port: 0, log: () => {} })
+  server = await serve({
+    flows: [{ flow, revision: 1 }],
+    store,
+    plugins: PluginRegistry.withBuiltins(),
+    port: 0,
+    log: () => {},
+  })
   await healthzMs(server.port)
 })
 afterAll(async () => {
@@ -39,7 +57,12 @@ describe('serve while hostile numeric text is compared', () => {
   it('keeps answering /healthz within 50 ms and runs every event', async () => {
     const body = JSON.stringify({ stock: '1'.repeat(80_000) + 'x' })
     const posts = Array.from({ length: 8 }, () =>
-      raw(server.port, { method: 'POST', path: '/hooks/stock', headers: { 'content-type': 'application/json' }, body }),
+      raw(server.port, {
+        method: 'POST',
+        path: '/hooks/stock',
+        headers: { 'content-type': 'application/json' },
+        body,
+      }),
     )
     // Acknowledged once journaled; the runs — the attack — happen after, in the worker.
     for (const res of await Promise.all(posts)) expect(res.status).toBe(202)
