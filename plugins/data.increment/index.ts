@@ -28,6 +28,7 @@ export default definePlugin<{ path: string; by?: number | string }>({
     outputs: { payload: 'The payload (with any payload@ writes).' },
   },
   testTemplate: { config: { path: 'payload@count', by: 2 }, payload: { count: 1 }, expect: { port: 'payload', value: { count: 3 } } },
+  reusable: true,
   create: () => {
     let config: { path: string; by?: number | string }
     return {

@@ -54,6 +54,7 @@ export default definePlugin<Config>({
     payload: { priority: 'low' },
     expect: { port: 'low' },
   },
+  reusable: true,
   create: () => {
     let config: Config
     return {

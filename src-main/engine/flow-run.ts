@@ -336,12 +336,32 @@ export class FlowRun {
     let context = this.contexts[node.index]
     if (!context) {
       context = new NodeContext(this, node.id)
+      this.contexts[node.index] = context
+      const shared = node.shared
+      if (shared) {
+        this.actionsByNode[node.index] = shared
+        return this.invoke(node, shared, context, value, record)
+      }
       context.record = record
       context.payload = value
       const action = node.definition.create()
-      this.actions.push(action)
-      this.contexts[node.index] = context
       this.actionsByNode[node.index] = action
+      if (node.definition.reusable && !action.close) {
+        if (action.setUp) {
+          record.attempts = 1
+          const setting = action.setUp(node.config, context)
+          // An asynchronous set-up is not shared: the action then lives for this run only.
+          if (setting instanceof Promise) {
+            this.actions.push(action)
+            const ready = context
+            return setting.then(() => this.invoke(node, action, ready, value, record))
+          }
+        }
+        // Shared only once set up: a set-up that throws is tried again by the next run.
+        node.shared = action
+        return this.invoke(node, action, context, value, record)
+      }
+      this.actions.push(action)
       if (action.setUp) {
         record.attempts = 1
         const setting = action.setUp(node.config, context)

@@ -4,7 +4,7 @@
  * facts a run would otherwise look up again for every event (label, policy, join mode).
  */
 import type { JoinMode } from '../../src-shared/flow/types'
-import type { PluginDefinition } from '../../src-shared/plugin-sdk'
+import type { PluginAction, PluginDefinition } from '../../src-shared/plugin-sdk'
 import type { LoadedEdge, LoadedFlow, LoadedNode } from './load'
 
 export interface PlanNode {
@@ -30,6 +30,8 @@ export interface PlanNode {
   outputPorts: Set<string>
   /** The port a joined payload arrives on. */
   joinPort: string
+  /** A reusable plugin's action, set up with this node's config: shared by every run of the plan. */
+  shared: PluginAction | null
 }
 
 export interface RunPlan {
@@ -72,6 +74,7 @@ function compilePlan(loaded: LoadedFlow): RunPlan {
       outEdges,
       outputPorts: node.outputPorts,
       joinPort: node.definition.inputs[0] ?? 'payload',
+      shared: null,
     }
   })
   return { order, entry: order.find((node) => node.isEntry)!, edges: loaded.edges }
