@@ -7,7 +7,7 @@
  * given the document itself (through `ctx.state`) may change anything, so that copies it all.
  */
 import type { Change } from '../../src-shared/engine/report'
-import { cloneJson, diffJson } from './json'
+import { cloneJson, diffJson, escapePointer } from './json'
 
 export class BeforeImage {
   private image: Record<string, unknown> | null = null
@@ -42,7 +42,32 @@ export class BeforeImage {
     this.whole = true
   }
 
-  changes(doc: unknown): Change[] {
-    return this.image ? diffJson(this.image, doc) : []
+  changes(doc: Record<string, unknown>): Change[] {
+    const image = this.image
+    if (!image) return []
+    const copied = this.copied
+    if (this.whole || !copied) return diffJson(image, doc)
+    // Only the entries a write went into can differ: every other one is the document's own.
+    const out: Change[] = []
+    if (copied.size === 1) {
+      for (const key of copied) diffEntry(image, doc, key, out)
+      for (const key of copied) if (!Object.hasOwn(image, key) && Object.hasOwn(doc, key)) out.push({ op: 'add', path: `/${escapePointer(key)}`, value: doc[key] })
+      return out
+    }
+    // In the order a whole diff gives: removed and changed entries as the image lists them, then added ones.
+    for (const key of Object.keys(image)) if (copied.has(key)) diffEntry(image, doc, key, out)
+    for (const key of Object.keys(doc)) if (copied.has(key) && !Object.hasOwn(image, key)) out.push({ op: 'add', path: `/${escapePointer(key)}`, value: doc[key] })
+    return out
   }
+}
+
+function diffEntry(image: Record<string, unknown>, doc: Record<string, unknown>, key: string, out: Change[]): void {
+  if (!Object.hasOwn(image, key)) return
+  if (!Object.hasOwn(doc, key)) {
+    out.push({ op: 'remove', path: `/${escapePointer(key)}`, oldValue: image[key] })
+    return
+  }
+  const was = image[key]
+  const is = doc[key]
+  if (was !== is) diffJson(was, is, `/${escapePointer(key)}`, out)
 }

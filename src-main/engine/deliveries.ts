@@ -51,6 +51,7 @@ export class Deliveries {
   private readonly firstSeqs: number[]
   private readonly more: (Delivery[] | undefined)[]
   private seq = 0
+  private hasMore = false
 
   constructor(private readonly plan: RunPlan) {
     const n = plan.edges.length
@@ -73,9 +74,19 @@ export class Deliveries {
         const list = this.more[index]
         if (list) list.push({ seq, value })
         else this.more[index] = [{ seq, value }]
+        this.hasMore = true
       }
       this.counts[index] = count + 1
     }
+  }
+
+  /** Forgets every delivery, for the next run. */
+  reset(): void {
+    this.counts.fill(0)
+    this.firstValues.fill(undefined)
+    if (this.hasMore) this.more.fill(undefined)
+    this.hasMore = false
+    this.seq = 0
   }
 
   /** How many deliveries an edge carried. */
@@ -121,12 +132,16 @@ export class Deliveries {
     return arrived.map((a) => ({ port: a.port, edgeId: a.edgeId, value: a.value }))
   }
 
-  /** Active when something crossed the edge; inactive when its source settled without sending on it. */
-  edgeStatuses(settled: readonly boolean[]): Record<string, EdgeStatus> {
+  /**
+   * Active when something crossed the edge; inactive when its source settled without sending
+   * on it. Nodes settle in the plan's order: those placed before `settledUpTo` have.
+   */
+  edgeStatuses(settledUpTo: number): Record<string, EdgeStatus> {
     const edges: Record<string, EdgeStatus> = {}
+    const positions = this.plan.positions
     for (const edge of this.plan.edges) {
       if (this.counts[edge.index]! > 0) edges[edge.id] = 'active'
-      else edges[edge.id] = settled[edge.sourceIndex] ? 'inactive' : 'unreached'
+      else edges[edge.id] = positions[edge.sourceIndex]! < settledUpTo ? 'inactive' : 'unreached'
     }
     return edges
   }

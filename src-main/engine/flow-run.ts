@@ -14,7 +14,9 @@ import type { RunEnvironment } from '../../src-shared/engine/environment'
 import type { EventRecord, PluginAction, PortResult, ProfileRecord, RunResult, RunState, SessionRecord } from '../../src-shared/plugin-sdk'
 import { ERROR_PORT } from '../../src-shared/plugin-sdk'
 import type { Invocation } from './deliveries'
-import { checkResults, Deliveries } from './deliveries'
+import type { Deliveries } from './deliveries'
+import { checkResults } from './deliveries'
+import { RunFrame } from './frame'
 import type { Engine, RunOptions } from './engine'
 import { errorCode, errorMessage, NodeFailure, RunCancelled } from './errors'
 import { BeforeImage } from './changes'
@@ -62,18 +64,20 @@ export class FlowRun {
   private readonly trace: TraceLevel
   private readonly full: boolean
   private readonly records: NodeRunRecord[] = []
+  /** Deliveries, contexts, actions and node outputs; back to the plan's pool when the run ends. */
+  private frame: RunFrame | null
   private readonly deliveries: Deliveries
-  private readonly settled: boolean[]
-  /** Per node index: its context and action, made at its first invocation in this run. */
-  private readonly contexts: (NodeContext | undefined)[]
-  private readonly actionsByNode: (PluginAction | undefined)[]
-  /** Actions in the order they were created: closed in reverse. */
+  /** Nodes placed before this in the plan's order have settled. */
+  private settledUpTo = 0
+  /** Whether `state.nodes` has been built from the frame (it then takes every output itself). */
+  private nodesBuilt = false
+  /** Actions made for this run only, in the order they were created: closed in reverse. */
   private readonly actions: PluginAction[] = []
   private sequence = 0
   private result: unknown = undefined
   private resultSet = false
-  /** What event, profile and session looked like before the run first changed each (changes.ts). */
-  private readonly before = { event: new BeforeImage(), profile: new BeforeImage(), session: new BeforeImage() }
+  /** What event, profile and session looked like before the run first changed each (changes.ts); made at the first change. */
+  private readonly before: Record<TrackedState, BeforeImage | null> = { event: null, profile: null, session: null }
   /**
    * Trace `full` copies each node's input and outputs. A node's input is usually the value the
    * node before it just sent, unchanged, so the last copy is reused while no plugin code (or
@@ -101,11 +105,8 @@ export class FlowRun {
     this.trace = options.trace ?? 'full'
     this.full = this.trace === 'full'
     this.signal = options.signal ?? NEVER_ABORTED
-    const nodeCount = loaded.order.length
-    this.deliveries = new Deliveries(this.plan)
-    this.settled = new Array(nodeCount).fill(false)
-    this.contexts = new Array(nodeCount)
-    this.actionsByNode = new Array(nodeCount)
+    this.frame = RunFrame.take(this.plan)
+    this.deliveries = this.frame.deliveries
     this.state = child
       ? child.state
       : { event: undefined as unknown as EventRecord, profile: undefined as unknown as ProfileRecord, session: undefined as unknown as SessionRecord, flow: {}, nodes: {} }
@@ -139,7 +140,7 @@ export class FlowRun {
           failure = await failure
           this.pluginEpoch++
         }
-        this.settled[node.index] = true
+        this.settledUpTo = i + 1
         if (failure) {
           status = 'failed'
           errors.push({ nodeId: failure.nodeId, message: failure.message, code: failure.code })
@@ -178,7 +179,11 @@ export class FlowRun {
     const before = this.before
     const changes = this.child
       ? { profile: [], session: [], event: [] }
-      : { profile: before.profile.changes(this.state.profile), session: before.session.changes(this.state.session), event: before.event.changes(this.state.event) }
+      : {
+          profile: before.profile ? before.profile.changes(this.state.profile) : [],
+          session: before.session ? before.session.changes(this.state.session) : [],
+          event: before.event ? before.event.changes(this.state.event) : [],
+        }
 
     let durationMs = performance.now() - t0
     if (status === 'succeeded' && !this.child) {
@@ -219,13 +224,33 @@ export class FlowRun {
       state: { event: this.state.event, profile: this.state.profile, session: this.state.session, flow: this.state.flow },
       changes,
       nodes: this.records,
-      edges: this.deliveries.edgeStatuses(this.settled),
+      edges: this.deliveries.edgeStatuses(this.settledUpTo),
       errors,
     }
+    this.releaseFrame()
     if (this.child) report.result = this.resultSet ? this.result : this.state.flow
     const out = redactor ? redactor.value(report) : report
     onEvent?.({ type: 'runFinished', runId: this.runId, report: out })
     return out
+  }
+
+  private releaseFrame(): void {
+    const frame = this.frame
+    if (!frame) return
+    // A plugin still holding its context after the run (a timed-out one) must not read another run's outputs.
+    if (!this.nodesBuilt) this.state.nodes = {}
+    this.nodesBuilt = true
+    this.frame = null
+    frame.release()
+  }
+
+  /** `nodes`: what each node sent so far, built at the first read (most runs never read it). */
+  nodeOutputs(): RunState['nodes'] {
+    if (!this.nodesBuilt) {
+      this.state.nodes = this.frame!.nodeOutputs()
+      this.nodesBuilt = true
+    }
+    return this.state.nodes
   }
 
   redactor(): Redactor {
@@ -333,19 +358,20 @@ export class FlowRun {
       for (const port of node.outputPorts) if (port !== ERROR_PORT) results.push({ port, value })
       return results
     }
-    let context = this.contexts[node.index]
+    const frame = this.frame!
+    let context = frame.contexts[node.index]
     if (!context) {
       context = new NodeContext(this, node.id)
-      this.contexts[node.index] = context
+      frame.contexts[node.index] = context
       const shared = node.shared
       if (shared) {
-        this.actionsByNode[node.index] = shared
+        frame.actions[node.index] = shared
         return this.invoke(node, shared, context, value, record)
       }
       context.record = record
       context.payload = value
       const action = node.definition.create()
-      this.actionsByNode[node.index] = action
+      frame.actions[node.index] = action
       if (node.definition.reusable && !action.close) {
         if (action.setUp) {
           record.attempts = 1
@@ -371,7 +397,7 @@ export class FlowRun {
         }
       }
     }
-    return this.invoke(node, this.actionsByNode[node.index]!, context, value, record)
+    return this.invoke(node, frame.actions[node.index]!, context, value, record)
   }
 
   /** The common case — one attempt, no time limit, a synchronous plugin — stays synchronous. */
@@ -425,12 +451,16 @@ export class FlowRun {
   private deliver(node: PlanNode, port: string, value: unknown, record: NodeRunRecord): void {
     if (value === null || value === undefined) return
     record.outputs.push(this.full ? { port, value: this.snapshot(value) } : { port })
-    const nodes = this.state.nodes
-    let outputs = nodes[node.id]
-    if (!outputs) outputs = nodes[node.id] = { outputs: {} }
-    outputs.outputs[port] = value
-    const edges = node.outEdges.get(port)
-    if (edges) this.deliveries.send(edges, value)
+    const out = node.outPorts.get(port)!
+    if (this.nodesBuilt) {
+      const nodes = this.state.nodes
+      let outputs = nodes[node.id]
+      if (!outputs) outputs = nodes[node.id] = { outputs: {} }
+      outputs.outputs[port] = value
+    } else {
+      this.frame!.setOutput(out.slot, value)
+    }
+    if (out.edges) this.deliveries.send(out.edges, value)
   }
 
   /** A copy of a value for the trace, shared with the last one when it cannot have changed since. */
@@ -451,14 +481,14 @@ export class FlowRun {
   touch(kind: TrackedState): void {
     if (this.child) return this.child.parent.touch(kind)
     if (kind === 'event' && this.eventShared) return this.ownEvent()
-    this.before[kind].noteAll(this.state[kind])
+    ;(this.before[kind] ??= new BeforeImage()).noteAll(this.state[kind])
   }
 
   /** Called before a write or delete under `key` of event, profile or session. */
   touchKey(kind: TrackedState, key: string): void {
     if (this.child) return this.child.parent.touchKey(kind, key)
     if (kind === 'event' && this.eventShared) return this.ownEvent()
-    this.before[kind].noteKey(this.state[kind], key)
+    ;(this.before[kind] ??= new BeforeImage()).noteKey(this.state[kind], key)
   }
 
   /**
@@ -470,7 +500,7 @@ export class FlowRun {
     if (!this.eventShared) return
     this.eventShared = false
     const event = this.state.event
-    this.before.event.adopt({ ...event })
+    ;(this.before.event ??= new BeforeImage()).adopt({ ...event })
     for (const key of Object.keys(event)) {
       const value = event[key]
       if (value !== null && typeof value === 'object') event[key] = cloneJson(value)

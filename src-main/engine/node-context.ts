@@ -27,7 +27,6 @@ export class RunScope implements Scope {
   session: unknown
   flow: unknown
   node: unknown = undefined
-  nodes: unknown
   payload: unknown = undefined
   vars: unknown
 
@@ -40,8 +39,11 @@ export class RunScope implements Scope {
     this.profile = state.profile
     this.session = state.session
     this.flow = state.flow
-    this.nodes = state.nodes
     this.vars = environment.vars
+  }
+
+  get nodes(): unknown {
+    return this.run.nodeOutputs()
   }
 
   get secrets(): unknown {
@@ -71,7 +73,7 @@ class StateView implements RunState {
   get nodes(): RunState['nodes'] {
     // Node outputs hold the event and what was read from it.
     this.run.ownEvent()
-    return this.run.state.nodes
+    return this.run.nodeOutputs()
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { JoinMode } from '../../src-shared/flow/types'
 import type { PluginAction, PluginDefinition } from '../../src-shared/plugin-sdk'
+import type { RunFrame } from './frame'
 import type { LoadedEdge, LoadedFlow, LoadedNode } from './load'
 
 export interface PlanNode {
@@ -25,8 +26,8 @@ export interface PlanNode {
   inEdges: LoadedEdge[]
   /** The one inbound edge of a `join: "each"` node that has exactly one: the common chain step. */
   single: LoadedEdge | null
-  /** Port → indexes of the edges leaving it. */
-  outEdges: Map<string, number[]>
+  /** Port → indexes of the edges leaving it, and its slot in a run's node outputs (frame.ts). */
+  outPorts: Map<string, OutPort>
   outputPorts: Set<string>
   /** The port a joined payload arrives on. */
   joinPort: string
@@ -34,10 +35,21 @@ export interface PlanNode {
   shared: PluginAction | null
 }
 
+export interface OutPort {
+  edges: number[] | null
+  slot: number
+}
+
 export interface RunPlan {
   order: PlanNode[]
   entry: PlanNode
   edges: LoadedEdge[]
+  /** Per node index, its place in `order`: nodes before a run's current place have settled. */
+  positions: number[]
+  /** Every output port of every node, numbered. */
+  slots: { nodeId: string; port: string }[]
+  /** Frames of runs that ended, ready for the next run (frame.ts). */
+  frames: RunFrame[]
 }
 
 const plans = new WeakMap<LoadedFlow, RunPlan>()
@@ -53,9 +65,14 @@ export function planOf(loaded: LoadedFlow): RunPlan {
 }
 
 function compilePlan(loaded: LoadedFlow): RunPlan {
+  const slots: RunPlan['slots'] = []
   const order = loaded.order.map((node): PlanNode => {
-    const outEdges = new Map<string, number[]>()
-    for (const [port, edges] of node.outEdges) outEdges.set(port, edges.map((edge) => edge.index))
+    const outPorts = new Map<string, OutPort>()
+    for (const port of node.outputPorts) {
+      const edges = node.outEdges.get(port)
+      outPorts.set(port, { edges: edges ? edges.map((edge) => edge.index) : null, slot: slots.length })
+      slots.push({ nodeId: node.id, port })
+    }
     return {
       id: node.id,
       index: node.index,
@@ -71,11 +88,13 @@ function compilePlan(loaded: LoadedFlow): RunPlan {
       hasErrorEdge: node.hasErrorEdge,
       inEdges: node.inEdges,
       single: node.inEdges.length === 1 && node.join === 'each' ? node.inEdges[0]! : null,
-      outEdges,
+      outPorts,
       outputPorts: node.outputPorts,
       joinPort: node.definition.inputs[0] ?? 'payload',
       shared: null,
     }
   })
-  return { order, entry: order.find((node) => node.isEntry)!, edges: loaded.edges }
+  const positions = new Array<number>(order.length)
+  order.forEach((node, position) => (positions[node.index] = position))
+  return { order, entry: order.find((node) => node.isEntry)!, edges: loaded.edges, positions, slots, frames: [] }
 }
