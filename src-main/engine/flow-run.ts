@@ -69,6 +69,9 @@ export class FlowRun {
   private readonly deliveries: Deliveries
   /** Nodes placed before this in the plan's order have settled. */
   private settledUpTo = 0
+  private lateNodeObjects: Record<string, unknown>[] | null = null
+  /** The context the nodes of reusable plugins share in this run. */
+  private sharedContext: NodeContext | null = null
   /** Whether `state.nodes` has been built from the frame (it then takes every output itself). */
   private nodesBuilt = false
   /** Actions made for this run only, in the order they were created: closed in reverse. */
@@ -244,6 +247,13 @@ export class FlowRun {
     frame.release()
   }
 
+  /** A node's node-level context. Once the run has ended, a plugin that kept its context gets one of its own. */
+  nodeObject(nodeIndex: number): Record<string, unknown> {
+    const frame = this.frame
+    if (frame) return frame.nodeObject(nodeIndex)
+    return (this.lateNodeObjects ??= [])[nodeIndex] ??= {}
+  }
+
   /** `nodes`: what each node sent so far, built at the first read (most runs never read it). */
   nodeOutputs(): RunState['nodes'] {
     if (!this.nodesBuilt) {
@@ -358,16 +368,19 @@ export class FlowRun {
       for (const port of node.outputPorts) if (port !== ERROR_PORT) results.push({ port, value })
       return results
     }
+    const shared = node.shared
+    if (shared) {
+      // A reusable plugin hands its context back when run returns: one context serves them all.
+      let context = this.sharedContext
+      if (!context) context = this.sharedContext = new NodeContext(this, node.id, node.index)
+      else context.bind(node.id, node.index)
+      return this.invoke(node, shared, context, value, record)
+    }
     const frame = this.frame!
     let context = frame.contexts[node.index]
     if (!context) {
-      context = new NodeContext(this, node.id)
+      context = new NodeContext(this, node.id, node.index)
       frame.contexts[node.index] = context
-      const shared = node.shared
-      if (shared) {
-        frame.actions[node.index] = shared
-        return this.invoke(node, shared, context, value, record)
-      }
       context.record = record
       context.payload = value
       const action = node.definition.create()

@@ -20,6 +20,9 @@ export class RunFrame {
   /** Per node index: its context and action, made at its first invocation in the run. */
   readonly contexts: (NodeContext | undefined)[]
   readonly actions: (PluginAction | undefined)[]
+  /** Per node index: its node-level context (`node`), made when first used. */
+  readonly nodeObjects: (Record<string, unknown> | undefined)[]
+  private nodeObjectsUsed = false
   /** Per output slot (a node's port, plan.slots): the last value sent on it. */
   private readonly outputs: unknown[]
   /** Slots in the order they were first sent on: the key order of `nodes` and its `outputs`. */
@@ -30,6 +33,7 @@ export class RunFrame {
     this.deliveries = new Deliveries(plan)
     this.contexts = new Array<NodeContext | undefined>(nodeCount).fill(undefined)
     this.actions = new Array<PluginAction | undefined>(nodeCount).fill(undefined)
+    this.nodeObjects = new Array<Record<string, unknown> | undefined>(nodeCount).fill(undefined)
     this.outputs = new Array<unknown>(plan.slots.length).fill(UNSET)
   }
 
@@ -42,10 +46,21 @@ export class RunFrame {
     this.deliveries.reset()
     this.contexts.fill(undefined)
     this.actions.fill(undefined)
+    if (this.nodeObjectsUsed) this.nodeObjects.fill(undefined)
+    this.nodeObjectsUsed = false
     const sent = this.sent
     for (let i = 0; i < sent.length; i++) this.outputs[sent[i]!] = UNSET
     sent.length = 0
     if (this.plan.frames.length < POOL_LIMIT) this.plan.frames.push(this)
+  }
+
+  nodeObject(nodeIndex: number): Record<string, unknown> {
+    let object = this.nodeObjects[nodeIndex]
+    if (!object) {
+      object = this.nodeObjects[nodeIndex] = {}
+      this.nodeObjectsUsed = true
+    }
+    return object
   }
 
   /** A node sent a value on a port: `nodes[nodeId].outputs[port]` reads it from now on. */

@@ -20,15 +20,18 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
-/** The names expressions read. `secrets` is a getter: reading one marks the run for redaction. */
+/**
+ * The names expressions read. `secrets` is a getter: reading one marks the run for redaction;
+ * `node` and `payload` are the calling node's.
+ */
 export class RunScope implements Scope {
   event: unknown
   profile: unknown
   session: unknown
   flow: unknown
-  node: unknown = undefined
-  payload: unknown = undefined
   vars: unknown
+  /** The node whose plugin is evaluating. */
+  context: NodeContext | null = null
 
   constructor(
     private readonly run: FlowRun,
@@ -40,6 +43,14 @@ export class RunScope implements Scope {
     this.session = state.session
     this.flow = state.flow
     this.vars = environment.vars
+  }
+
+  get node(): unknown {
+    return this.context ? this.context.node : undefined
+  }
+
+  get payload(): unknown {
+    return this.context ? this.context.payload : undefined
   }
 
   get nodes(): unknown {
@@ -77,11 +88,16 @@ class StateView implements RunState {
   }
 }
 
-/** The PluginContext of one node in one run. */
+/**
+ * The PluginContext of a node in one run. A plugin that may keep its context (not reusable)
+ * gets one of its own per node; the nodes of reusable plugins, which hand it back when `run`
+ * returns, take turns with one per run (`bind`).
+ */
 export class NodeContext implements PluginContext {
-  readonly nodeId: string
+  nodeId: string
+  /** Index of the node in the flow's node list. */
+  private nodeIndex: number
   readonly flowId: string
-  readonly node: Record<string, unknown> = {}
   readonly testing: boolean
   signal: AbortSignal
   payload: unknown = undefined
@@ -92,11 +108,24 @@ export class NodeContext implements PluginContext {
   constructor(
     private readonly run: FlowRun,
     nodeId: string,
+    nodeIndex: number,
   ) {
     this.nodeId = nodeId
+    this.nodeIndex = nodeIndex
     this.flowId = run.loaded.flow.id
     this.testing = run.options.testing ?? false
     this.signal = run.signal
+  }
+
+  /** Points a run's shared context at the node about to be invoked. */
+  bind(nodeId: string, nodeIndex: number): void {
+    this.nodeId = nodeId
+    this.nodeIndex = nodeIndex
+  }
+
+  /** Node-level context: private to the node for the whole run, made when first used. */
+  get node(): Record<string, unknown> {
+    return this.run.nodeObject(this.nodeIndex)
   }
 
   /** The state as plugins see it: handing out event, profile or session may lead to changes, so it is noted. */
@@ -106,8 +135,7 @@ export class NodeContext implements PluginContext {
 
   private currentScope(): RunScope {
     const scope = this.run.scope
-    scope.node = this.node
-    scope.payload = this.payload
+    scope.context = this
     return scope
   }
 
