@@ -8,7 +8,7 @@
  * and reads no clock when the trace is `summary`; the clock is read once at the start and
  * once at the end of such a run.
  */
-import { randomUUID } from 'node:crypto'
+import { newId } from './ids'
 import type { ExecutionReport, NodeError, NodeRunRecord, RunStatus, TraceLevel } from '../../src-shared/engine/report'
 import type { RunEnvironment } from '../../src-shared/engine/environment'
 import type { EventRecord, PluginAction, PortResult, ProfileRecord, RunResult, RunState, SessionRecord } from '../../src-shared/plugin-sdk'
@@ -102,7 +102,7 @@ export class FlowRun {
     private readonly child: ChildRunSetup | null,
   ) {
     this.plan = planOf(loaded)
-    this.runId = options.runId ?? randomUUID()
+    this.runId = options.runId ?? newId()
     this.root = child ? child.parent.root : this
     this.environment = child ? child.parent.environment : engine.environmentFor(options)
     this.trace = options.trace ?? 'full'

@@ -1,5 +1,5 @@
 /** The documents a run starts from (design §3): the event as given, profile and session loaded or created. */
-import { randomUUID } from 'node:crypto'
+import { newId } from './ids'
 import type { EventRecord, ProfileRecord, SessionRecord } from '../../src-shared/plugin-sdk'
 import { RunInputError } from './errors'
 import { cloneJson } from './json'
@@ -23,7 +23,7 @@ export function normalizeEvent(input: unknown, now: string): EventRecord {
   const context = input.context ?? {}
   if (!isPlainObject(context)) throw new RunInputError('The event\'s "context" must be an object')
   const event: EventRecord = {
-    id: optionalString(input.id, 'id') ?? randomUUID(),
+    id: optionalString(input.id, 'id') ?? newId(),
     type: optionalString(input.type, 'type') ?? 'manual',
     source: optionalString(input.source, 'source') ?? 'flowbench',
     time: optionalString(input.time, 'time') ?? now,
@@ -97,7 +97,7 @@ export function startingState(store: StateStore, input: StateInput, now: string)
   const event = normalizeEvent(input.event, now)
   let session: SessionRecord | null = null
   if (input.session !== undefined) {
-    session = normalizeSession(cloneJson(input.session), event.sessionId ?? randomUUID(), event.profileId ?? '', now)
+    session = normalizeSession(cloneJson(input.session), event.sessionId ?? newId(), event.profileId ?? '', now)
   } else if (event.sessionId) {
     const loading = store.loadSession(event.sessionId)
     if (loading instanceof Promise) return loading.then((loaded) => withProfile(store, input, event, loaded, now))
@@ -108,7 +108,7 @@ export function startingState(store: StateStore, input: StateInput, now: string)
 
 function withProfile(store: StateStore, input: StateInput, event: EventRecord, session: SessionRecord | null, now: string): StartingState | Promise<StartingState> {
   if (input.profile !== undefined) {
-    const profile = normalizeProfile(cloneJson(input.profile), event.profileId ?? session?.profileId ?? randomUUID(), now)
+    const profile = normalizeProfile(cloneJson(input.profile), event.profileId ?? session?.profileId ?? newId(), now)
     return finish(event, profile, session, now)
   }
   const profileId = event.profileId ?? (session?.profileId || null)
@@ -117,7 +117,7 @@ function withProfile(store: StateStore, input: StateInput, event: EventRecord, s
     if (loading instanceof Promise) return loading.then((profile) => finish(event, profile ?? normalizeProfile({}, profileId, now), session, now))
     if (loading) return finish(event, loading, session, now)
   }
-  return finish(event, normalizeProfile({}, profileId ?? randomUUID(), now), session, now)
+  return finish(event, normalizeProfile({}, profileId ?? newId(), now), session, now)
 }
 
 function finish(event: EventRecord, profile: ProfileRecord, session: SessionRecord | null, now: string): StartingState {
@@ -125,7 +125,7 @@ function finish(event: EventRecord, profile: ProfileRecord, session: SessionReco
   let persistSession = true
   if (!session) {
     persistSession = event.sessionId !== null
-    session = normalizeSession({}, event.sessionId ?? randomUUID(), profile.id, now)
+    session = normalizeSession({}, event.sessionId ?? newId(), profile.id, now)
   } else if (!session.profileId) {
     session.profileId = profile.id
   }
