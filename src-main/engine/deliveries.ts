@@ -51,7 +51,6 @@ export class Deliveries {
   private readonly firstSeqs: number[]
   private readonly more: (Delivery[] | undefined)[]
   private seq = 0
-  private hasMore = false
 
   constructor(private readonly plan: RunPlan) {
     const n = plan.edges.length
@@ -74,7 +73,6 @@ export class Deliveries {
         const list = this.more[index]
         if (list) list.push({ seq, value })
         else this.more[index] = [{ seq, value }]
-        this.hasMore = true
       }
       this.counts[index] = count + 1
     }
@@ -82,10 +80,13 @@ export class Deliveries {
 
   /** Forgets every delivery, for the next run. */
   reset(): void {
-    this.counts.fill(0)
-    this.firstValues.fill(undefined)
-    if (this.hasMore) this.more.fill(undefined)
-    this.hasMore = false
+    const counts = this.counts
+    for (let i = 0; i < counts.length; i++) {
+      if (counts[i] === 0) continue
+      counts[i] = 0
+      this.firstValues[i] = undefined
+      this.more[i] = undefined
+    }
     this.seq = 0
   }
 

@@ -381,6 +381,7 @@ export class FlowRun {
     if (!context) {
       context = new NodeContext(this, node.id, node.index)
       frame.contexts[node.index] = context
+      frame.perNodeUsed = true
       context.record = record
       context.payload = value
       const action = node.definition.create()

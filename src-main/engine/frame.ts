@@ -22,7 +22,8 @@ export class RunFrame {
   readonly actions: (PluginAction | undefined)[]
   /** Per node index: its node-level context (`node`), made when first used. */
   readonly nodeObjects: (Record<string, unknown> | undefined)[]
-  private nodeObjectsUsed = false
+  /** Whether a context, action or node object was set: most runs of reusable plugins set none. */
+  perNodeUsed = false
   /** Per output slot (a node's port, plan.slots): the last value sent on it. */
   private readonly outputs: unknown[]
   /** Slots in the order they were first sent on: the key order of `nodes` and its `outputs`. */
@@ -44,10 +45,14 @@ export class RunFrame {
   /** Gives the frame back once its run has ended: nothing of the run stays reachable from it. */
   release(): void {
     this.deliveries.reset()
-    this.contexts.fill(undefined)
-    this.actions.fill(undefined)
-    if (this.nodeObjectsUsed) this.nodeObjects.fill(undefined)
-    this.nodeObjectsUsed = false
+    if (this.perNodeUsed) {
+      for (let i = 0; i < this.contexts.length; i++) {
+        this.contexts[i] = undefined
+        this.actions[i] = undefined
+        this.nodeObjects[i] = undefined
+      }
+      this.perNodeUsed = false
+    }
     const sent = this.sent
     for (let i = 0; i < sent.length; i++) this.outputs[sent[i]!] = UNSET
     sent.length = 0
@@ -58,7 +63,7 @@ export class RunFrame {
     let object = this.nodeObjects[nodeIndex]
     if (!object) {
       object = this.nodeObjects[nodeIndex] = {}
-      this.nodeObjectsUsed = true
+      this.perNodeUsed = true
     }
     return object
   }

@@ -3,7 +3,7 @@
  * view that notes which documents may change, and the scope expressions read. One scope
  * serves every node of a run; the node's own context and payload are set on it per call.
  */
-import type { Scope } from '../../src-shared/expr'
+import type { RefSource, Scope } from '../../src-shared/expr'
 import { deletePath, parseRef, readPath, writePath } from '../../src-shared/expr'
 import type { LogEntry, NodeRunRecord } from '../../src-shared/engine/report'
 import type { RunEnvironment } from '../../src-shared/engine/environment'
@@ -181,9 +181,29 @@ export class NodeContext implements PluginContext {
     const parsed = parseRef(ref)
     if (!parsed) throw new NodeFailure('invalid-reference', `"${ref}" is not a reference like profile@traits.email`)
     if (parsed.source === 'payload') return readPath(this.payload, parsed.path)
-    const scope = this.currentScope()
-    if (parsed.source === 'secret') return readPath(scope.secrets, parsed.path)
-    return readPath(scope[parsed.source], parsed.path)
+    if (parsed.source === 'secret') return readPath(this.currentScope().secrets, parsed.path)
+    return readPath(this.root(parsed.source), parsed.path)
+  }
+
+  /** What a reference's source names, read straight from the run (a switch, not a lookup by name). */
+  private root(source: Exclude<RefSource, 'payload' | 'secret'>): unknown {
+    const state = this.run.state
+    switch (source) {
+      case 'flow':
+        return state.flow
+      case 'profile':
+        return state.profile
+      case 'event':
+        return state.event
+      case 'session':
+        return state.session
+      case 'node':
+        return this.node
+      case 'nodes':
+        return this.run.nodeOutputs()
+      case 'vars':
+        return this.run.scope.vars
+    }
   }
 
   write(ref: string, value: unknown): void {
@@ -203,8 +223,9 @@ export class NodeContext implements PluginContext {
       return
     }
     if (parsed.path.length === 0) throw new NodeFailure('invalid-reference', `Cannot replace the whole ${parsed.source}; write to a path inside it`)
-    if (parsed.source === 'event' || parsed.source === 'profile' || parsed.source === 'session') this.run.touchKey(parsed.source, parsed.path[0]!)
-    writeState(this.currentScope()[parsed.source as WritableSource] as Record<string, unknown>, parsed.path, value, ref)
+    const source = parsed.source as Exclude<WritableSource, 'payload'>
+    if (source === 'event' || source === 'profile' || source === 'session') this.run.touchKey(source, parsed.path[0]!)
+    writeState(this.root(source) as Record<string, unknown>, parsed.path, value, ref)
   }
 
   remove(ref: string): void {
@@ -217,8 +238,9 @@ export class NodeContext implements PluginContext {
       deletePath(this.payload, parsed.path)
       return
     }
-    if (parsed.source === 'event' || parsed.source === 'profile' || parsed.source === 'session') this.run.touchKey(parsed.source, parsed.path[0]!)
-    deletePath(this.currentScope()[parsed.source as WritableSource], parsed.path)
+    const source = parsed.source as Exclude<WritableSource, 'payload'>
+    if (source === 'event' || source === 'profile' || source === 'session') this.run.touchKey(source, parsed.path[0]!)
+    deletePath(this.root(source), parsed.path)
   }
 
   resolve(value: unknown): unknown {
