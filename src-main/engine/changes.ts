@@ -24,6 +24,31 @@ export class BeforeImage {
     copied.add(key)
   }
 
+  /**
+   * Like noteKey, for a document whose entries are someone else's objects (a stored profile):
+   * the entry is copied in the document, and the untouched original is the image's.
+   */
+  noteKeyShared(doc: Record<string, unknown>, key: string): void {
+    const copied = (this.copied ??= new Set())
+    if (this.whole || copied.has(key)) return
+    this.image ??= { ...doc }
+    const value = doc[key]
+    if (value !== null && typeof value === 'object' && Object.hasOwn(doc, key)) doc[key] = cloneJson(value)
+    copied.add(key)
+  }
+
+  /** The entries noteKeyShared has not copied yet are copied now: the document is the run's own from here on. */
+  ownShared(doc: Record<string, unknown>): void {
+    if (this.whole) return
+    this.image ??= { ...doc }
+    for (const key of Object.keys(doc)) {
+      if (this.copied?.has(key)) continue
+      const value = doc[key]
+      if (value !== null && typeof value === 'object') doc[key] = cloneJson(value)
+    }
+    this.whole = true
+  }
+
   /** Called before the whole document is handed out. */
   noteAll(doc: Record<string, unknown>): void {
     if (this.whole) return

@@ -58,6 +58,8 @@ export class FlowRun {
    * take hold of one. Kept on the top-level run; child runs share its event.
    */
   eventShared = false
+  /** Likewise for the profile's entries while they are the store's objects (kept on the top-level run). */
+  profileShared = false
   /** What expressions read; made once the state is loaded. */
   scope!: RunScope
   private readonly plan: RunPlan
@@ -277,6 +279,7 @@ export class FlowRun {
     this.eventShared = true
     this.state.profile = starting.profile
     this.state.session = starting.session
+    this.profileShared = starting.profileShared
     return starting.persistSession
   }
 
@@ -495,6 +498,7 @@ export class FlowRun {
   touch(kind: TrackedState): void {
     if (this.child) return this.child.parent.touch(kind)
     if (kind === 'event' && this.eventShared) return this.ownEvent()
+    if (kind === 'profile' && this.profileShared) return this.ownProfile()
     ;(this.before[kind] ??= new BeforeImage()).noteAll(this.state[kind])
   }
 
@@ -502,6 +506,7 @@ export class FlowRun {
   touchKey(kind: TrackedState, key: string): void {
     if (this.child) return this.child.parent.touchKey(kind, key)
     if (kind === 'event' && this.eventShared) return this.ownEvent()
+    if (kind === 'profile' && this.profileShared) return (this.before.profile ??= new BeforeImage()).noteKeyShared(this.state.profile, key)
     ;(this.before[kind] ??= new BeforeImage()).noteKey(this.state[kind], key)
   }
 
@@ -519,6 +524,14 @@ export class FlowRun {
       const value = event[key]
       if (value !== null && typeof value === 'object') event[key] = cloneJson(value)
     }
+  }
+
+  /** Copies the store's objects inside the profile (in place), before one could be handed out. */
+  ownProfile(): void {
+    if (this.child) return this.child.parent.ownProfile()
+    if (!this.profileShared) return
+    this.profileShared = false
+    ;(this.before.profile ??= new BeforeImage()).ownShared(this.state.profile)
   }
 
   depth(): number {

@@ -159,15 +159,16 @@ export class NodeContext implements PluginContext {
   }
 
   /**
-   * While the event's fields are still the caller's objects, a plugin must not get hold of one
-   * (it could change it, or write it somewhere that later changes): an object read then makes
-   * the run copy the event first, and the caller asks again.
+   * While the event's fields are still the caller's objects (or the profile's the store's), a
+   * plugin must not get hold of one (it could change it, or write it somewhere that later
+   * changes): an object read then makes the run copy them first, and the caller asks again.
    */
   private mayHoldCallersObject(value: unknown): boolean {
     if (value === null || typeof value !== 'object') return false
     const root = this.run.root
-    if (!root.eventShared) return false
+    if (!root.eventShared && !root.profileShared) return false
     root.ownEvent()
+    root.ownProfile()
     return true
   }
 

@@ -78,6 +78,8 @@ export interface StartingState {
   session: SessionRecord
   /** Whether the session is saved even if unchanged: the event named it, or it was given. */
   persistSession: boolean
+  /** The profile's entries are the store's own objects (StateStore.loadProfileShared): copy before changing or handing out. */
+  profileShared: boolean
 }
 
 interface StateInput {
@@ -112,6 +114,11 @@ function withProfile(store: StateStore, input: StateInput, event: EventRecord, s
     return finish(event, profile, session, now)
   }
   const profileId = event.profileId ?? (session?.profileId || null)
+  if (profileId && store.loadProfileShared) {
+    const stored = store.loadProfileShared(profileId)
+    // A stored "__proto__" entry is left to the copying path, which has always dropped it.
+    if (stored && !Object.hasOwn(stored, '__proto__')) return finish(event, { ...stored }, session, now, true)
+  }
   if (profileId) {
     const loading = store.loadProfile(profileId)
     if (loading instanceof Promise) return loading.then((profile) => finish(event, profile ?? normalizeProfile({}, profileId, now), session, now))
@@ -120,7 +127,7 @@ function withProfile(store: StateStore, input: StateInput, event: EventRecord, s
   return finish(event, normalizeProfile({}, profileId ?? newId(), now), session, now)
 }
 
-function finish(event: EventRecord, profile: ProfileRecord, session: SessionRecord | null, now: string): StartingState {
+function finish(event: EventRecord, profile: ProfileRecord, session: SessionRecord | null, now: string, profileShared = false): StartingState {
   event.profileId = profile.id
   let persistSession = true
   if (!session) {
@@ -129,5 +136,5 @@ function finish(event: EventRecord, profile: ProfileRecord, session: SessionReco
   } else if (!session.profileId) {
     session.profileId = profile.id
   }
-  return { event, profile, session, persistSession }
+  return { event, profile, session, persistSession, profileShared }
 }
