@@ -26,8 +26,9 @@ export class RunFrame {
   perNodeUsed = false
   /** Per output slot (a node's port, plan.slots): the last value sent on it. */
   private readonly outputs: unknown[]
-  /** Slots in the order they were first sent on: the key order of `nodes` and its `outputs`. */
+  /** Slots in the order they were first sent on (the key order of `nodes` and its `outputs`): the first `sentCount`. */
   private readonly sent: number[] = []
+  private sentCount = 0
 
   constructor(private readonly plan: RunPlan) {
     const nodeCount = plan.order.length
@@ -54,8 +55,8 @@ export class RunFrame {
       this.perNodeUsed = false
     }
     const sent = this.sent
-    for (let i = 0; i < sent.length; i++) this.outputs[sent[i]!] = UNSET
-    sent.length = 0
+    for (let i = 0; i < this.sentCount; i++) this.outputs[sent[i]!] = UNSET
+    this.sentCount = 0
     if (this.plan.frames.length < POOL_LIMIT) this.plan.frames.push(this)
   }
 
@@ -70,7 +71,7 @@ export class RunFrame {
 
   /** A node sent a value on a port: `nodes[nodeId].outputs[port]` reads it from now on. */
   setOutput(slot: number, value: unknown): void {
-    if (this.outputs[slot] === UNSET) this.sent.push(slot)
+    if (this.outputs[slot] === UNSET) this.sent[this.sentCount++] = slot
     this.outputs[slot] = value
   }
 
@@ -78,7 +79,7 @@ export class RunFrame {
   nodeOutputs(): RunState['nodes'] {
     const nodes: RunState['nodes'] = {}
     const slots = this.plan.slots
-    for (let i = 0; i < this.sent.length; i++) {
+    for (let i = 0; i < this.sentCount; i++) {
       const slot = this.sent[i]!
       const { nodeId, port } = slots[slot]!
       const entry = (nodes[nodeId] ??= { outputs: {} })

@@ -5,7 +5,7 @@
  */
 import { randomFillSync } from 'node:crypto'
 
-const BATCH = 1024
+const BATCH = 4096
 const bytes = Buffer.alloc(16 * BATCH)
 let hex = ''
 let offset = 32 * BATCH

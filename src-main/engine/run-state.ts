@@ -33,7 +33,8 @@ export function normalizeEvent(input: unknown, now: string): EventRecord {
     sessionId: optionalString(input.sessionId, 'sessionId'),
   }
   // Extra event fields (tags, metadata…) are kept as they are.
-  for (const key in input) if (!Object.hasOwn(event, key) && Object.hasOwn(input, key)) event[key] = input[key]
+  const keys = Object.keys(input)
+  for (let i = 0; i < keys.length; i++) if (!Object.hasOwn(event, keys[i]!)) event[keys[i]!] = input[keys[i]!]
   return event
 }
 
@@ -132,7 +133,8 @@ function finish(event: EventRecord, profile: ProfileRecord, session: SessionReco
   let persistSession = true
   if (!session) {
     persistSession = event.sessionId !== null
-    session = normalizeSession({}, event.sessionId ?? newId(), profile.id, now)
+    // What normalizeSession({}, …) gives, without checking an empty object.
+    session = { id: event.sessionId ?? newId(), profileId: profile.id, context: {}, createdAt: now, updatedAt: now }
   } else if (!session.profileId) {
     session.profileId = profile.id
   }
