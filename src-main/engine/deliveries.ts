@@ -138,11 +138,13 @@ export class Deliveries {
    * on it. Nodes settle in the plan's order: those placed before `settledUpTo` have.
    */
   edgeStatuses(settledUpTo: number): Record<string, EdgeStatus> {
-    const edges: Record<string, EdgeStatus> = {}
+    // A copy of the plan's all-active record has every key in place: only the other edges are set.
+    const edges = { ...this.plan.allActive }
     const positions = this.plan.positions
-    for (const edge of this.plan.edges) {
-      if (this.counts[edge.index]! > 0) edges[edge.id] = 'active'
-      else edges[edge.id] = positions[edge.sourceIndex]! < settledUpTo ? 'inactive' : 'unreached'
+    const list = this.plan.edges
+    for (let i = 0; i < list.length; i++) {
+      const edge = list[i]!
+      if (this.counts[edge.index]! === 0) edges[edge.id] = positions[edge.sourceIndex]! < settledUpTo ? 'inactive' : 'unreached'
     }
     return edges
   }

@@ -226,7 +226,8 @@ export class NodeContext implements PluginContext {
     if (parsed.path.length === 0) throw new NodeFailure('invalid-reference', `Cannot replace the whole ${parsed.source}; write to a path inside it`)
     const source = parsed.source as Exclude<WritableSource, 'payload'>
     if (source === 'event' || source === 'profile' || source === 'session') this.run.touchKey(source, parsed.path[0]!)
-    writeState(this.root(source) as Record<string, unknown>, parsed.path, value, ref)
+    const root = this.root(source) as Record<string, unknown>
+    if (!writeExisting(root, parsed.path, value)) writeState(root, parsed.path, value, ref)
   }
 
   remove(ref: string): void {
@@ -277,6 +278,29 @@ export class NodeContext implements PluginContext {
     }
     this.payloadCopied = true
   }
+}
+
+const ObjectProto = Object.prototype
+
+/**
+ * The common write — through plain objects that are already there, no forbidden key — done
+ * without writePath's checks. False, having changed nothing, for anything else: writePath then
+ * creates what is missing or refuses the write, exactly as it always has.
+ */
+function writeExisting(root: unknown, path: readonly string[], value: unknown): boolean {
+  let current = root
+  const last = path.length - 1
+  for (let i = 0; i <= last; i++) {
+    if (typeof current !== 'object' || current === null || Object.getPrototypeOf(current) !== ObjectProto) return false
+    const key = path[i]!
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') return false
+    if (i === last) {
+      ;(current as Record<string, unknown>)[key] = value
+      return true
+    }
+    current = Object.hasOwn(current, key) ? (current as Record<string, unknown>)[key] : undefined
+  }
+  return false
 }
 
 function writeState(root: Record<string, unknown>, path: string[], value: unknown, ref: string): void {

@@ -3,6 +3,7 @@
  * node's inbound edges and its outbound edges per port as edge indexes, and the per-node
  * facts a run would otherwise look up again for every event (label, policy, join mode).
  */
+import type { EdgeStatus } from '../../src-shared/engine/report'
 import type { JoinMode } from '../../src-shared/flow/types'
 import type { PluginAction, PluginDefinition } from '../../src-shared/plugin-sdk'
 import type { RunFrame } from './frame'
@@ -50,6 +51,8 @@ export interface RunPlan {
   slots: { nodeId: string; port: string }[]
   /** Frames of runs that ended, ready for the next run (frame.ts). */
   frames: RunFrame[]
+  /** Edge id → 'active' for every edge, in edge order: what a run's edge statuses start from. */
+  allActive: Record<string, EdgeStatus>
 }
 
 const plans = new WeakMap<LoadedFlow, RunPlan>()
@@ -96,5 +99,7 @@ function compilePlan(loaded: LoadedFlow): RunPlan {
   })
   const positions = new Array<number>(order.length)
   order.forEach((node, position) => (positions[node.index] = position))
-  return { order, entry: order.find((node) => node.isEntry)!, edges: loaded.edges, positions, slots, frames: [] }
+  const allActive: Record<string, EdgeStatus> = {}
+  for (const edge of loaded.edges) allActive[edge.id] = 'active'
+  return { order, entry: order.find((node) => node.isEntry)!, edges: loaded.edges, positions, slots, frames: [], allActive }
 }
