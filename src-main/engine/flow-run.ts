@@ -31,6 +31,9 @@ import { Redactor, secretValues } from './redact'
 import type { StartingState } from './run-state'
 import { startingState } from './run-state'
 
+/** `state.nodes` until it is built from the frame (nodeOutputs); never handed out. */
+const NOT_BUILT: RunState['nodes'] = Object.freeze({}) as RunState['nodes']
+
 export interface ChildRunSetup {
   depth: number
   state: RunState
@@ -77,7 +80,7 @@ export class FlowRun {
   /** Whether `state.nodes` has been built from the frame (it then takes every output itself). */
   private nodesBuilt = false
   /** Actions made for this run only, in the order they were created: closed in reverse. */
-  private readonly actions: PluginAction[] = []
+  private actions: PluginAction[] | null = null
   private sequence = 0
   private result: unknown = undefined
   private resultSet = false
@@ -114,7 +117,7 @@ export class FlowRun {
     this.deliveries = this.frame.deliveries
     this.state = child
       ? child.state
-      : { event: undefined as unknown as EventRecord, profile: undefined as unknown as ProfileRecord, session: undefined as unknown as SessionRecord, flow: {}, nodes: {} }
+      : { event: undefined as unknown as EventRecord, profile: undefined as unknown as ProfileRecord, session: undefined as unknown as SessionRecord, flow: {}, nodes: NOT_BUILT }
   }
 
   async execute(): Promise<ExecutionReport> {
@@ -161,9 +164,10 @@ export class FlowRun {
         errors.push({ nodeId: '', message: errorMessage(error), code: errorCode(error) })
       }
     } finally {
-      for (let i = this.actions.length - 1; i >= 0; i--) {
+      const actions = this.actions
+      for (let i = actions ? actions.length - 1 : -1; i >= 0; i--) {
         try {
-          const closing = this.actions[i]!.close?.()
+          const closing = actions![i]!.close?.()
           if (closing) await closing
         } catch {
           // A failing close must not hide the run's outcome; the other actions still close.
@@ -243,8 +247,6 @@ export class FlowRun {
     const frame = this.frame
     if (!frame) return
     // A plugin still holding its context after the run (a timed-out one) must not read another run's outputs.
-    if (!this.nodesBuilt) this.state.nodes = {}
-    this.nodesBuilt = true
     this.frame = null
     frame.release()
   }
@@ -259,7 +261,7 @@ export class FlowRun {
   /** `nodes`: what each node sent so far, built at the first read (most runs never read it). */
   nodeOutputs(): RunState['nodes'] {
     if (!this.nodesBuilt) {
-      this.state.nodes = this.frame!.nodeOutputs()
+      this.state.nodes = this.frame ? this.frame.nodeOutputs() : {}
       this.nodesBuilt = true
     }
     return this.state.nodes
@@ -395,7 +397,7 @@ export class FlowRun {
           const setting = action.setUp(node.config, context)
           // An asynchronous set-up is not shared: the action then lives for this run only.
           if (setting instanceof Promise) {
-            this.actions.push(action)
+            ;(this.actions ??= []).push(action)
             const ready = context
             return setting.then(() => this.invoke(node, action, ready, value, record))
           }
@@ -404,7 +406,7 @@ export class FlowRun {
         node.shared = action
         return this.invoke(node, action, context, value, record)
       }
-      this.actions.push(action)
+      ;(this.actions ??= []).push(action)
       if (action.setUp) {
         record.attempts = 1
         const setting = action.setUp(node.config, context)
