@@ -184,4 +184,25 @@ describe('the stored profile and session', () => {
     expect(JSON.stringify(first.state.profile)).toBe(shown)
     expect(first.state.profile).toMatchObject({ traits: { orders: 2, address: { city: 'Bonn' } } })
   })
+
+  it('report every entry a run writes, however many, and stay unchanged when the run fails', async () => {
+    const store = storeWithAnn()
+    const before = snapshot(store)
+    const engine = new Engine({ plugins: registry, store })
+    const values: Record<string, unknown> = { 'profile@traits.orders': 5 }
+    for (let i = 0; i < 20; i++) values[`profile@extra${i}.n`] = i
+    const flow = (fail: boolean) =>
+      buildFlow(
+        [['start', 'trigger.manual'], ['set', 'data.set', { values }], ...(fail ? [['boom', 'flow.throw', { message: 'stop' }] as [string, string, Record<string, unknown>]] : [])],
+        ['start.payload -> set', ...(fail ? ['set.payload -> boom'] : [])],
+      )
+    const failed = await engine.run(engine.load(flow(true)), { event: { profileId: 'ann' } })
+    expect(failed.status).toBe('failed')
+    expect(snapshot(store)).toBe(before)
+    const report = await engine.run(engine.load(flow(false)), { event: { profileId: 'ann' } })
+    expect(report.changes.profile).toEqual([
+      { op: 'replace', path: '/traits/orders', value: 5, oldValue: 1 },
+      ...Array.from({ length: 20 }, (_, i) => ({ op: 'add', path: `/extra${i}`, value: { n: i } })),
+    ])
+  })
 })
