@@ -3,7 +3,7 @@
  * view that notes which documents may change, and the scope expressions read. One scope
  * serves every node of a run; the node's own context and payload are set on it per call.
  */
-import type { RefSource, Scope } from '../../src-shared/expr'
+import type { Ref, RefSource, Scope } from '../../src-shared/expr'
 import { deletePath, parseRef, readPath, writePath } from '../../src-shared/expr'
 import type { LogEntry, NodeRunRecord } from '../../src-shared/engine/report'
 import type { RunEnvironment } from '../../src-shared/engine/environment'
@@ -173,14 +173,18 @@ export class NodeContext implements PluginContext {
   }
 
   read(ref: string): unknown {
-    const value = this.readOnce(ref)
-    if (!this.mayHoldCallersObject(value)) return value
-    return this.readOnce(ref)
-  }
-
-  private readOnce(ref: string): unknown {
     const parsed = parseRef(ref)
     if (!parsed) throw new NodeFailure('invalid-reference', `"${ref}" is not a reference like profile@traits.email`)
+    return this.readRef(parsed)
+  }
+
+  private readRef(parsed: Ref): unknown {
+    const value = this.readOnce(parsed)
+    if (!this.mayHoldCallersObject(value)) return value
+    return this.readOnce(parsed)
+  }
+
+  private readOnce(parsed: Ref): unknown {
     if (parsed.source === 'payload') return readPath(this.payload, parsed.path)
     if (parsed.source === 'secret') return readPath(this.currentScope().secrets, parsed.path)
     return readPath(this.root(parsed.source), parsed.path)
@@ -247,7 +251,8 @@ export class NodeContext implements PluginContext {
 
   resolve(value: unknown): unknown {
     if (typeof value === 'string') {
-      if (value.includes('@') && parseRef(value)) return this.read(value)
+      const parsed = value.includes('@') ? parseRef(value) : null
+      if (parsed) return this.readRef(parsed)
       if (value.includes('{{')) return this.template(value)
       return value
     }
