@@ -22,12 +22,13 @@ export class BeforeImage {
 
   /** Called before a write or delete under `key` of the document. */
   noteKey(doc: Record<string, unknown>, key: string): void {
-    const copied = (this.copied ??= [])
-    if (this.whole || copied.includes(key)) return
-    if (copied.length >= MAX_COPIED) return this.noteAll(doc)
+    const copied = this.copied
+    if (this.whole || copied?.includes(key)) return
+    if (copied && copied.length >= MAX_COPIED) return this.noteAll(doc)
     const image = (this.image ??= { ...doc })
     if (Object.hasOwn(doc, key)) image[key] = cloneJson(doc[key])
-    copied.push(key)
+    if (copied) copied.push(key)
+    else this.copied = [key]
   }
 
   /**
@@ -35,13 +36,14 @@ export class BeforeImage {
    * the entry is copied in the document, and the untouched original is the image's.
    */
   noteKeyShared(doc: Record<string, unknown>, key: string): void {
-    const copied = (this.copied ??= [])
-    if (this.whole || copied.includes(key)) return
-    if (copied.length >= MAX_COPIED) return this.ownShared(doc)
+    const copied = this.copied
+    if (this.whole || copied?.includes(key)) return
+    if (copied && copied.length >= MAX_COPIED) return this.ownShared(doc)
     this.image ??= { ...doc }
     const value = doc[key]
     if (value !== null && typeof value === 'object' && Object.hasOwn(doc, key)) doc[key] = cloneJson(value)
-    copied.push(key)
+    if (copied) copied.push(key)
+    else this.copied = [key]
   }
 
   /** The entries noteKeyShared has not copied yet are copied now: the document is the run's own from here on. */

@@ -469,7 +469,10 @@ export class FlowRun {
 
   private deliver(node: PlanNode, port: string, value: unknown, record: NodeRunRecord): void {
     if (value === null || value === undefined) return
-    record.outputs.push(this.full ? { port, value: this.snapshot(value) } : { port })
+    const output = this.full ? { port, value: this.snapshot(value) } : { port }
+    // A list made with its one entry holds one slot; the first push onto [] reserves sixteen.
+    if (record.outputs.length === 0) record.outputs = [output]
+    else record.outputs.push(output)
     const out = node.outPorts.get(port)!
     if (this.nodesBuilt) {
       const nodes = this.state.nodes
