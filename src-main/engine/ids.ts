@@ -7,13 +7,26 @@ import { randomFillSync } from 'node:crypto'
 
 const BATCH = 4096
 const ID_LENGTH = 36
-const bytes = Buffer.alloc(16 * BATCH)
+const bytes = new Uint8Array(16 * BATCH)
 const text = Buffer.alloc(ID_LENGTH * BATCH)
-const HEX = Buffer.from('0123456789abcdef', 'latin1')
-/** Where each byte of an id goes in its text: two hex digits, with dashes after bytes 3, 5, 7 and 9. */
-const AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34]
+const chars = new Uint8Array(text.buffer, text.byteOffset, text.length)
+/** The two hex digits of each byte value, as character codes. */
+const HIGH = new Uint8Array(256)
+const LOW = new Uint8Array(256)
+for (let i = 0; i < 256; i++) {
+  HIGH[i] = '0123456789abcdef'.charCodeAt(i >> 4)
+  LOW[i] = '0123456789abcdef'.charCodeAt(i & 15)
+}
+const DASH = 45
 let ids = ''
 let next = BATCH
+
+/** Writes byte `b` of the id at `t` in the text, at `at`. */
+function hex(b: number, t: number, at: number): void {
+  const byte = bytes[b]!
+  chars[t + at] = HIGH[byte]!
+  chars[t + at + 1] = LOW[byte]!
+}
 
 function refill(): void {
   randomFillSync(bytes)
@@ -22,12 +35,21 @@ function refill(): void {
     const t = id * ID_LENGTH
     bytes[b + 6] = (bytes[b + 6]! & 0x0f) | 0x40 // version 4
     bytes[b + 8] = (bytes[b + 8]! & 0x3f) | 0x80 // RFC 4122 variant
-    for (let i = 0; i < 16; i++) {
-      const byte = bytes[b + i]!
-      text[t + AT[i]!] = HEX[byte >> 4]!
-      text[t + AT[i]! + 1] = HEX[byte & 0x0f]!
-    }
-    text[t + 8] = text[t + 13] = text[t + 18] = text[t + 23] = 0x2d // '-'
+    hex(b, t, 0)
+    hex(b + 1, t, 2)
+    hex(b + 2, t, 4)
+    hex(b + 3, t, 6)
+    chars[t + 8] = DASH
+    hex(b + 4, t, 9)
+    hex(b + 5, t, 11)
+    chars[t + 13] = DASH
+    hex(b + 6, t, 14)
+    hex(b + 7, t, 16)
+    chars[t + 18] = DASH
+    hex(b + 8, t, 19)
+    hex(b + 9, t, 21)
+    chars[t + 23] = DASH
+    for (let i = 10; i < 16; i++) hex(b + i, t, 4 + i * 2)
   }
   ids = text.toString('latin1')
   next = 0
