@@ -246,7 +246,9 @@ export class FlowRun {
   private releaseFrame(): void {
     const frame = this.frame
     if (!frame) return
-    // A plugin still holding its context after the run (a timed-out one) must not read another run's outputs.
+    // A plugin still holding its context after the run (a timed-out one) must not read another
+    // run's outputs; it keeps its node-level context.
+    if (frame.perNodeUsed) this.lateNodeObjects = frame.nodeObjects.slice() as Record<string, unknown>[]
     this.frame = null
     frame.release()
   }
