@@ -247,8 +247,12 @@ export class FlowRun {
     const frame = this.frame
     if (!frame) return
     // A plugin still holding its context after the run (a timed-out one) must not read another
-    // run's outputs; it keeps its node-level context.
-    if (frame.perNodeUsed) this.lateNodeObjects = frame.nodeObjects.slice() as Record<string, unknown>[]
+    // run's outputs: it keeps this run's, and its node-level context. Only plugins that are not
+    // reusable may hold their context, and only they set per-node entries.
+    if (frame.perNodeUsed) {
+      this.nodeOutputs()
+      this.lateNodeObjects = frame.nodeObjects.slice() as Record<string, unknown>[]
+    }
     this.frame = null
     frame.release()
   }

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { buildFlow } from '../../test/fixtures/flows'
 import { lifecycle, testRegistry } from '../../test/fixtures/plugins'
 import { definePlugin } from '../../src-shared/plugin-sdk'
+import type { PluginContext } from '../../src-shared/plugin-sdk'
 import { PluginRegistry } from '../plugins-host/registry'
 import { Engine } from './runner'
 
@@ -129,5 +130,41 @@ describe('reusable actions (built-in plugins whose action keeps nothing between 
     await engine.run(loaded, { event: {} })
     await engine.run(loaded, { event: {} })
     expect(lifecycle.filter((l) => l.startsWith('create'))).toHaveLength(2)
+  })
+})
+
+describe('a context kept past the end of its run', () => {
+  it('still reads its own node-level context and its run’s node outputs, not a later run’s', async () => {
+    const kept: PluginContext[] = []
+    const registry = PluginRegistry.withBuiltins()
+    registry.register(
+      definePlugin({
+        id: 'test.keeper',
+        version: '1.0.0',
+        name: 'Keeper',
+        description: 'Keeps its context',
+        group: 'Test',
+        inputs: ['payload'],
+        outputs: ['payload'],
+        configSchema: { type: 'object' },
+        defaultConfig: {},
+        docs: { markdown: 'test plugin' },
+        testTemplate: {},
+        create: () => ({
+          run(payload, ctx) {
+            ctx.node.seen = (payload as { properties: { n: number } }).properties.n
+            kept.push(ctx)
+            return { port: 'payload', value: payload }
+          },
+        }),
+      }),
+      'user',
+    )
+    const engine = new Engine({ plugins: registry })
+    const loaded = engine.load(buildFlow([['start', 'trigger.manual'], ['keep', 'test.keeper']], ['start.payload -> keep']))
+    await engine.run(loaded, { event: { properties: { n: 1 } } })
+    await engine.run(loaded, { event: { properties: { n: 2 } } })
+    expect(kept.map((ctx) => ctx.node.seen)).toEqual([1, 2])
+    expect(kept.map((ctx) => (ctx.state.nodes.start!.outputs.payload as { properties: { n: number } }).properties.n)).toEqual([1, 2])
   })
 })
