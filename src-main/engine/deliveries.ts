@@ -28,7 +28,8 @@ function checkResult(item: unknown, node: PlanNode): void {
   if (!isPlainObject(item) || typeof item.port !== 'string') {
     throw new NodeFailure('invalid-result', `Plugin ${node.pluginId} returned something that is not { port, value }`)
   }
-  if (item.port === ERROR_PORT || !node.outputPorts.has(item.port)) {
+  // The node's first port (what most plugins send on) needs no lookup.
+  if (item.port !== node.mainPort && (item.port === ERROR_PORT || !node.outputPorts.has(item.port))) {
     throw new NodeFailure('unknown-port', `Plugin ${node.pluginId} sent a value on port "${item.port}", which node "${node.id}" does not have`)
   }
 }

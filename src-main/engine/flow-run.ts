@@ -479,7 +479,7 @@ export class FlowRun {
     // A list made with its one entry holds one slot; the first push onto [] reserves sixteen.
     if (record.outputs.length === 0) record.outputs = [output]
     else record.outputs.push(output)
-    const out = node.outPorts.get(port)!
+    const out = port === node.mainPort ? node.mainOut! : node.outPorts.get(port)!
     if (this.nodesBuilt) {
       const nodes = this.state.nodes
       let outputs = nodes[node.id]

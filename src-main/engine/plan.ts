@@ -6,6 +6,7 @@
 import type { EdgeStatus } from '../../src-shared/engine/report'
 import type { JoinMode } from '../../src-shared/flow/types'
 import type { PluginAction, PluginDefinition } from '../../src-shared/plugin-sdk'
+import { ERROR_PORT } from '../../src-shared/plugin-sdk'
 import type { RunFrame } from './frame'
 import type { LoadedEdge, LoadedFlow, LoadedNode } from './load'
 
@@ -29,6 +30,9 @@ export interface PlanNode {
   single: LoadedEdge | null
   /** Port → indexes of the edges leaving it, and its slot in a run's node outputs (frame.ts). */
   outPorts: Map<string, OutPort>
+  /** The node's first output port and its entry in outPorts: most results go there. */
+  mainPort: string | null
+  mainOut: OutPort | null
   outputPorts: Set<string>
   /** The port a joined payload arrives on. */
   joinPort: string
@@ -76,6 +80,8 @@ function compilePlan(loaded: LoadedFlow): RunPlan {
       outPorts.set(port, { edges: edges ? edges.map((edge) => edge.index) : null, slot: slots.length })
       slots.push({ nodeId: node.id, port })
     }
+    const first = node.definition.outputs[0]
+    const main = first !== undefined && outPorts.has(first) && first !== ERROR_PORT ? first : null
     return {
       id: node.id,
       index: node.index,
@@ -92,6 +98,8 @@ function compilePlan(loaded: LoadedFlow): RunPlan {
       inEdges: node.inEdges,
       single: node.inEdges.length === 1 && node.join === 'each' ? node.inEdges[0]! : null,
       outPorts,
+      mainPort: main,
+      mainOut: main === null ? null : outPorts.get(main)!,
       outputPorts: node.outputPorts,
       joinPort: node.definition.inputs[0] ?? 'payload',
       shared: null,
