@@ -30,6 +30,7 @@ export default definePlugin<{ to: string; value: unknown; unique?: boolean }>({
     outputs: { payload: 'The payload (with any payload@ writes).' },
   },
   testTemplate: { config: { to: 'payload@list', value: 3 }, payload: { list: [1, 2] }, expect: { port: 'payload', value: { list: [1, 2, 3] } } },
+  reusable: true,
   create: () => ({
     run(_payload, ctx, config) {
       const current = ctx.read(config.to)

@@ -24,6 +24,7 @@ export default definePlugin<{ from: string; to: string }>({
     outputs: { payload: 'The payload (with any payload@ writes).' },
   },
   testTemplate: { config: { from: 'payload@a', to: 'payload@b' }, payload: { a: 1 }, expect: { port: 'payload', value: { a: 1, b: 1 } } },
+  reusable: true,
   create: () => ({
     run(_payload, ctx, config) {
       const value = ctx.read(config.from)

@@ -24,6 +24,7 @@ export default definePlugin<{ paths: string[] }>({
     outputs: { payload: 'The payload (without deleted payload@ values).' },
   },
   testTemplate: { config: { paths: ['payload@a'] }, payload: { a: 1, b: 2 }, expect: { port: 'payload', value: { b: 2 } } },
+  reusable: true,
   create: () => {
     let paths: string[] = []
     return {

@@ -39,6 +39,7 @@ export default definePlugin<Config>({
     payload: { email: 'ann@example.com' },
     expect: { port: 'payload', value: { email: '71d4f55f72fa128dfb468a1a3901507c804b74316488744d769d7f4b16696476' } },
   },
+  reusable: true,
   create: () => ({
     run(_payload, ctx, config) {
       for (const ref of config.paths) {

@@ -1,5 +1,5 @@
 import { definePlugin } from '../../src-shared/plugin-sdk'
-import { resolveValue } from '../data.set'
+import { needsResolving } from '../data.set'
 import { REF_SCHEMA } from '../shared/schemas'
 
 export default definePlugin<{ path: string; by?: number | string }>({
@@ -28,18 +28,29 @@ export default definePlugin<{ path: string; by?: number | string }>({
     outputs: { payload: 'The payload (with any payload@ writes).' },
   },
   testTemplate: { config: { path: 'payload@count', by: 2 }, payload: { count: 1 }, expect: { port: 'payload', value: { count: 3 } } },
-  create: () => ({
-    run(_payload, ctx, config) {
-      const current = ctx.read(config.path)
-      const by = resolveValue(config.by ?? 1, ctx)
-      if (typeof by !== 'number' || !Number.isFinite(by)) {
-        throw Object.assign(new Error(`"By" must be a number, got ${JSON.stringify(by)}`), { code: 'not-a-number' })
-      }
-      if (current !== null && (typeof current !== 'number' || !Number.isFinite(current))) {
-        throw Object.assign(new Error(`${config.path} holds ${JSON.stringify(current)}, not a number`), { code: 'not-a-number' })
-      }
-      ctx.write(config.path, (current ?? 0) + by)
-      return { port: 'payload', value: ctx.payload }
-    },
-  }),
+  reusable: true,
+  create: () => {
+    let config: { path: string; by?: number | string }
+    let by: unknown = 1
+    let byIsDynamic = false
+    return {
+      setUp(c) {
+        config = c
+        by = c.by ?? 1
+        byIsDynamic = needsResolving(by)
+      },
+      run(_payload, ctx) {
+        const current = ctx.read(config.path)
+        const amount = byIsDynamic ? ctx.resolve(by) : by
+        if (typeof amount !== 'number' || !Number.isFinite(amount)) {
+          throw Object.assign(new Error(`"By" must be a number, got ${JSON.stringify(amount)}`), { code: 'not-a-number' })
+        }
+        if (current !== null && (typeof current !== 'number' || !Number.isFinite(current))) {
+          throw Object.assign(new Error(`${config.path} holds ${JSON.stringify(current)}, not a number`), { code: 'not-a-number' })
+        }
+        ctx.write(config.path, (current ?? 0) + amount)
+        return { port: 'payload', value: ctx.payload }
+      },
+    }
+  },
 })

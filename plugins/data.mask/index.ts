@@ -44,6 +44,7 @@ export default definePlugin<Config>({
     outputs: { payload: 'The payload (with any payload@ values masked).' },
   },
   testTemplate: { config: { paths: ['payload@card', 'payload@email'], keepEnd: 4 }, payload: { card: '4111111111111111', email: 'ann@example.com' }, expect: { port: 'payload', value: { card: '************1111', email: 'a***@example.com' } } },
+  reusable: true,
   create: () => ({
     run(_payload, ctx, config) {
       for (const ref of config.paths) {

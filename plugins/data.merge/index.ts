@@ -49,6 +49,7 @@ export default definePlugin<Config>({
     outputs: { payload: 'The payload (with any payload@ writes).' },
   },
   testTemplate: { config: { into: 'payload@a', from: { y: 2 }, deep: true }, payload: { a: { x: 1 } }, expect: { port: 'payload', value: { a: { x: 1, y: 2 } } } },
+  reusable: true,
   create: () => ({
     run(_payload, ctx, config) {
       const from = resolveValue(config.from, ctx)

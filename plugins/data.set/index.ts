@@ -46,6 +46,7 @@ export default definePlugin<{ values: Record<string, unknown> }>({
     payload: { total: 4 },
     expect: { port: 'payload', value: { total: 4, tier: 'gold', double: 8 } },
   },
+  reusable: true,
   create: () => {
     let entries: { target: string; value: unknown; dynamic: boolean }[] = []
     return {

@@ -28,6 +28,7 @@ export default definePlugin<{ template: string; to?: string }>({
     outputs: { payload: '`{ "text": "…" }`' },
   },
   testTemplate: { config: { template: 'Total: {{ payload.total }}' }, payload: { total: 7 }, expect: { port: 'payload', value: { text: 'Total: 7' } } },
+  reusable: true,
   create: () => ({
     run(_payload, ctx, config) {
       const rendered = ctx.template(config.template)

@@ -23,6 +23,7 @@ export default definePlugin<{ result?: string }>({
     inputs: { payload: 'Any value.' },
   },
   testTemplate: { config: { result: 'payload.total' }, payload: { total: 5 }, expect: { port: null } },
+  reusable: true,
   create: () => {
     let result: string | undefined
     return {

@@ -26,6 +26,7 @@ export default definePlugin<{ items: string }>({
     outputs: { item: 'Each element of the list, one at a time.', done: 'The input payload, after every element.' },
   },
   testTemplate: { config: { items: 'payload.list' }, payload: { list: [1, 2] }, expect: { port: 'item', value: 1 } },
+  reusable: true,
   create: () => {
     let items = ''
     return {

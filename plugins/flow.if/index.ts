@@ -29,6 +29,7 @@ export default definePlugin<{ condition: string }>({
     payload: { total: 150 },
     expect: { port: 'true', value: { total: 150 } },
   },
+  reusable: true,
   create: () => {
     let condition = ''
     return {

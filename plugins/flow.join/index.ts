@@ -18,6 +18,7 @@ export default definePlugin({
     outputs: { payload: 'An object keyed by the id of each node that delivered.' },
   },
   testTemplate: { config: {}, payload: { a: 1, b: 2 }, expect: { port: 'payload' } },
+  reusable: true,
   create: () => ({
     run: (payload) => ({ port: 'payload', value: payload }),
   }),

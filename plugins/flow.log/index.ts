@@ -28,6 +28,7 @@ export default definePlugin<{ level: LogLevel; message: string }>({
     outputs: { payload: 'The payload, unchanged.' },
   },
   testTemplate: { config: { message: 'total {{ payload.total }}' }, payload: { total: 3 }, expect: { port: 'payload', value: { total: 3 } } },
+  reusable: true,
   create: () => ({
     run(payload, ctx, config) {
       const text = ctx.template(config.message)

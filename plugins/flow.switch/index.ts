@@ -54,6 +54,7 @@ export default definePlugin<Config>({
     payload: { priority: 'low' },
     expect: { port: 'low' },
   },
+  reusable: true,
   create: () => ({
     run(payload, ctx, config) {
       const value = ctx.evaluate(config.value)

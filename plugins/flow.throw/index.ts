@@ -26,6 +26,7 @@ export default definePlugin<{ message: string; code?: string }>({
     inputs: { payload: 'Any value.' },
   },
   testTemplate: { config: { message: 'boom' }, payload: {}, expect: { port: 'error' } },
+  reusable: true,
   create: () => ({
     run(_payload, ctx, config) {
       const message = ctx.template(config.message)

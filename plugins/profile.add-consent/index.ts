@@ -33,6 +33,7 @@ export default definePlugin<Config>({
     outputs: { payload: 'The payload, unchanged.' },
   },
   testTemplate: { config: { consent: 'marketing', granted: true }, payload: { a: 1 }, expect: { port: 'payload', value: { a: 1 } } },
+  reusable: true,
   create: () => ({
     run(payload, ctx, config) {
       const name = ctx.resolve(config.consent)

@@ -32,6 +32,7 @@ export default definePlugin<Config>({
     outputs: { payload: 'The payload, unchanged.' },
   },
   testTemplate: { config: { traits: { tier: 'gold' } }, payload: { a: 1 }, expect: { port: 'payload', value: { a: 1 } } },
+  reusable: true,
   create: () => ({
     run(payload, ctx, config) {
       for (const [name, raw] of Object.entries(config.traits)) {

@@ -38,6 +38,7 @@ export function segmentPlugin(spec: SegmentPlugin): PluginDefinition<{ segment: 
     form: [{ title: 'Segment', fields: [{ field: 'segment', widget: 'template' }] }],
     docs: { markdown: spec.docs.markdown, inputs: { payload: 'Any value.' }, outputs: spec.docs.outputs },
     testTemplate: { config: { segment: 'vip' }, payload: { a: 1 }, expect: { port: spec.expectPort, value: { a: 1 } } },
+    reusable: true,
     create: () => ({
       run: (payload, ctx, config) =>
         spec.act(ctx.state.profile.segments, segmentName(config, ctx), payload),

@@ -41,6 +41,7 @@ export default definePlugin<Config>({
     state: { event: { type: 'purchase' } },
     expect: { port: 'payload' },
   },
+  reusable: true,
   create: () => {
     let types: Set<string>
     return {

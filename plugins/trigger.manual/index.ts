@@ -17,6 +17,7 @@ export default definePlugin({
     outputs: { payload: 'The event that started the run.' },
   },
   testTemplate: { config: {}, payload: { type: 'manual', properties: { total: 10 } }, expect: { port: 'payload' } },
+  reusable: true,
   create: () => ({
     run: (payload) => ({ port: 'payload', value: payload }),
   }),

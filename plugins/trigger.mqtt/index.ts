@@ -80,6 +80,7 @@ export default definePlugin<MqttTriggerConfig>({
     payload: { type: 'mqtt', properties: { topic: 'sensors/a/temperature', message: { c: 21 } } },
     expect: { port: 'payload' },
   },
+  reusable: true,
   create: () => ({
     run: (payload) => ({ port: 'payload', value: payload }),
   }),

@@ -33,6 +33,7 @@ export default definePlugin({
     outputs: { payload: 'The scheduled event.' },
   },
   testTemplate: { config: { intervalMs: 60000 }, payload: { type: 'schedule', properties: {} }, expect: { port: 'payload' } },
+  reusable: true,
   create: () => ({
     run: (payload) => ({ port: 'payload', value: payload }),
   }),

@@ -26,6 +26,7 @@ export default definePlugin({
     outputs: { payload: 'The input the calling flow sent (or the event when run directly).' },
   },
   testTemplate: { config: {}, payload: { type: 'subflow', properties: { sku: 'A-1' } }, expect: { port: 'payload' } },
+  reusable: true,
   create: () => ({
     run: (payload) => ({ port: 'payload', value: payload }),
   }),

@@ -71,6 +71,7 @@ export default definePlugin({
     outputs: { payload: 'The event built from the request.' },
   },
   testTemplate: { config: { path: 'orders' }, payload: { type: 'webhook', properties: { id: 1 } }, expect: { port: 'payload' } },
+  reusable: true,
   create: () => ({
     run: (payload) => ({ port: 'payload', value: payload }),
   }),

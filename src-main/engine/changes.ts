@@ -7,21 +7,55 @@
  * given the document itself (through `ctx.state`) may change anything, so that copies it all.
  */
 import type { Change } from '../../src-shared/engine/report'
-import { cloneJson, diffJson } from './json'
+import { cloneJson, diffJson, escapePointer } from './json'
+
+const MAX_COPIED = 16
 
 export class BeforeImage {
   private image: Record<string, unknown> | null = null
-  /** Top-level keys whose entry in the image is a deep copy (or that were absent). */
-  private copied: Set<string> | null = null
+  /**
+   * Top-level keys whose entry in the image is a deep copy (or that were absent). A list, cheaper
+   * than a Set for the few a run writes; past MAX_COPIED the whole document is copied instead.
+   */
+  private copied: string[] | null = null
   private whole = false
 
   /** Called before a write or delete under `key` of the document. */
   noteKey(doc: Record<string, unknown>, key: string): void {
-    const copied = (this.copied ??= new Set())
-    if (this.whole || copied.has(key)) return
+    const copied = this.copied
+    if (this.whole || copied?.includes(key)) return
+    if (copied && copied.length >= MAX_COPIED) return this.noteAll(doc)
     const image = (this.image ??= { ...doc })
     if (Object.hasOwn(doc, key)) image[key] = cloneJson(doc[key])
-    copied.add(key)
+    if (copied) copied.push(key)
+    else this.copied = [key]
+  }
+
+  /**
+   * Like noteKey, for a document whose entries are someone else's objects (a stored profile):
+   * the entry is copied in the document, and the untouched original is the image's.
+   */
+  noteKeyShared(doc: Record<string, unknown>, key: string): void {
+    const copied = this.copied
+    if (this.whole || copied?.includes(key)) return
+    if (copied && copied.length >= MAX_COPIED) return this.ownShared(doc)
+    this.image ??= { ...doc }
+    const value = doc[key]
+    if (value !== null && typeof value === 'object' && Object.hasOwn(doc, key)) doc[key] = cloneJson(value)
+    if (copied) copied.push(key)
+    else this.copied = [key]
+  }
+
+  /** The entries noteKeyShared has not copied yet are copied now: the document is the run's own from here on. */
+  ownShared(doc: Record<string, unknown>): void {
+    if (this.whole) return
+    this.image ??= { ...doc }
+    for (const key of Object.keys(doc)) {
+      if (this.copied?.includes(key)) continue
+      const value = doc[key]
+      if (value !== null && typeof value === 'object') doc[key] = cloneJson(value)
+    }
+    this.whole = true
   }
 
   /** Called before the whole document is handed out. */
@@ -33,7 +67,7 @@ export class BeforeImage {
       return
     }
     // Entries not yet copied are still the document's own, unchanged: copy them now.
-    for (const key of Object.keys(this.image)) if (!this.copied?.has(key)) this.image[key] = cloneJson(this.image[key])
+    for (const key of Object.keys(this.image)) if (!this.copied?.includes(key)) this.image[key] = cloneJson(this.image[key])
   }
 
   /** A before-image made elsewhere, of objects nobody will change. */
@@ -42,7 +76,33 @@ export class BeforeImage {
     this.whole = true
   }
 
-  changes(doc: unknown): Change[] {
-    return this.image ? diffJson(this.image, doc) : []
+  changes(doc: Record<string, unknown>): Change[] {
+    const image = this.image
+    if (!image) return []
+    const copied = this.copied
+    if (this.whole || !copied) return diffJson(image, doc)
+    // Only the entries a write went into can differ: every other one is the document's own.
+    const out: Change[] = []
+    if (copied.length === 1) {
+      const key = copied[0]!
+      diffEntry(image, doc, key, out)
+      if (!Object.hasOwn(image, key) && Object.hasOwn(doc, key)) out.push({ op: 'add', path: `/${escapePointer(key)}`, value: doc[key] })
+      return out
+    }
+    // In the order a whole diff gives: removed and changed entries as the image lists them, then added ones.
+    for (const key of Object.keys(image)) if (copied.includes(key)) diffEntry(image, doc, key, out)
+    for (const key of Object.keys(doc)) if (copied.includes(key) && !Object.hasOwn(image, key)) out.push({ op: 'add', path: `/${escapePointer(key)}`, value: doc[key] })
+    return out
   }
+}
+
+function diffEntry(image: Record<string, unknown>, doc: Record<string, unknown>, key: string, out: Change[]): void {
+  if (!Object.hasOwn(image, key)) return
+  if (!Object.hasOwn(doc, key)) {
+    out.push({ op: 'remove', path: `/${escapePointer(key)}`, oldValue: image[key] })
+    return
+  }
+  const was = image[key]
+  const is = doc[key]
+  if (was !== is) diffJson(was, is, `/${escapePointer(key)}`, out)
 }

@@ -145,4 +145,64 @@ describe('the stored profile and session', () => {
     expect(store.profiles.get('ann')).toMatchObject({ traits: { orders: 2, address: { city: 'Köln' } }, segments: ['new'] })
     expect(store.sessions.get('s1')).toMatchObject({ context: { page: '/cart' } })
   })
+
+  it('are unchanged by a plugin that changes in place what it read from the profile, in a run that then fails', async () => {
+    const store = storeWithAnn()
+    const before = snapshot(store)
+    const engine = new Engine({ plugins: registry, store })
+    const flow = buildFlow(
+      [
+        ['start', 'trigger.manual'],
+        ['push', 'test.push-in-place', { from: 'profile@segments' }],
+        ['boom', 'flow.throw', { message: 'stop' }],
+      ],
+      ['start.payload -> push', 'push.payload -> boom'],
+    )
+    const report = await engine.run(engine.load(flow), { event: { profileId: 'ann', properties: { customer: {} } } })
+    expect(report.status).toBe('failed')
+    expect(report.state.profile).toMatchObject({ segments: ['new', { sku: 'B' }] })
+    expect(snapshot(store)).toBe(before)
+  })
+
+  it('leave an earlier run’s report as it was when a later run changes them', async () => {
+    const store = storeWithAnn()
+    const engine = new Engine({ plugins: registry, store })
+    const loaded = engine.load(
+      buildFlow(
+        [
+          ['start', 'trigger.manual'],
+          ['count', 'data.increment', { path: 'profile@traits.orders' }],
+          ['move', 'data.set', { values: { 'profile@traits.address.city': 'Bonn' } }],
+        ],
+        ['start.payload -> count', 'count.payload -> move'],
+      ),
+    )
+    const first = await engine.run(loaded, { event: { profileId: 'ann' } })
+    const shown = JSON.stringify(first.state.profile)
+    const second = await engine.run(loaded, { event: { profileId: 'ann' } })
+    expect(second.changes.profile).toEqual([{ op: 'replace', path: '/traits/orders', value: 3, oldValue: 2 }])
+    expect(JSON.stringify(first.state.profile)).toBe(shown)
+    expect(first.state.profile).toMatchObject({ traits: { orders: 2, address: { city: 'Bonn' } } })
+  })
+
+  it('report every entry a run writes, however many, and stay unchanged when the run fails', async () => {
+    const store = storeWithAnn()
+    const before = snapshot(store)
+    const engine = new Engine({ plugins: registry, store })
+    const values: Record<string, unknown> = { 'profile@traits.orders': 5 }
+    for (let i = 0; i < 20; i++) values[`profile@extra${i}.n`] = i
+    const flow = (fail: boolean) =>
+      buildFlow(
+        [['start', 'trigger.manual'], ['set', 'data.set', { values }], ...(fail ? [['boom', 'flow.throw', { message: 'stop' }] as [string, string, Record<string, unknown>]] : [])],
+        ['start.payload -> set', ...(fail ? ['set.payload -> boom'] : [])],
+      )
+    const failed = await engine.run(engine.load(flow(true)), { event: { profileId: 'ann' } })
+    expect(failed.status).toBe('failed')
+    expect(snapshot(store)).toBe(before)
+    const report = await engine.run(engine.load(flow(false)), { event: { profileId: 'ann' } })
+    expect(report.changes.profile).toEqual([
+      { op: 'replace', path: '/traits/orders', value: 5, oldValue: 1 },
+      ...Array.from({ length: 20 }, (_, i) => ({ op: 'add', path: `/extra${i}`, value: { n: i } })),
+    ])
+  })
 })

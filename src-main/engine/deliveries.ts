@@ -28,7 +28,8 @@ function checkResult(item: unknown, node: PlanNode): void {
   if (!isPlainObject(item) || typeof item.port !== 'string') {
     throw new NodeFailure('invalid-result', `Plugin ${node.pluginId} returned something that is not { port, value }`)
   }
-  if (item.port === ERROR_PORT || !node.outputPorts.has(item.port)) {
+  // The node's first port (what most plugins send on) needs no lookup.
+  if (item.port !== node.mainPort && (item.port === ERROR_PORT || !node.outputPorts.has(item.port))) {
     throw new NodeFailure('unknown-port', `Plugin ${node.pluginId} sent a value on port "${item.port}", which node "${node.id}" does not have`)
   }
 }
@@ -78,6 +79,18 @@ export class Deliveries {
     }
   }
 
+  /** Forgets every delivery, for the next run. */
+  reset(): void {
+    const counts = this.counts
+    for (let i = 0; i < counts.length; i++) {
+      if (counts[i] === 0) continue
+      counts[i] = 0
+      this.firstValues[i] = undefined
+      this.more[i] = undefined
+    }
+    this.seq = 0
+  }
+
   /** How many deliveries an edge carried. */
   count(edgeIndex: number): number {
     return this.counts[edgeIndex]!
@@ -121,12 +134,18 @@ export class Deliveries {
     return arrived.map((a) => ({ port: a.port, edgeId: a.edgeId, value: a.value }))
   }
 
-  /** Active when something crossed the edge; inactive when its source settled without sending on it. */
-  edgeStatuses(settled: readonly boolean[]): Record<string, EdgeStatus> {
-    const edges: Record<string, EdgeStatus> = {}
-    for (const edge of this.plan.edges) {
-      if (this.counts[edge.index]! > 0) edges[edge.id] = 'active'
-      else edges[edge.id] = settled[edge.sourceIndex] ? 'inactive' : 'unreached'
+  /**
+   * Active when something crossed the edge; inactive when its source settled without sending
+   * on it. Nodes settle in the plan's order: those placed before `settledUpTo` have.
+   */
+  edgeStatuses(settledUpTo: number): Record<string, EdgeStatus> {
+    // A copy of the plan's all-active record has every key in place: only the other edges are set.
+    const edges = { ...this.plan.allActive }
+    const positions = this.plan.positions
+    const list = this.plan.edges
+    for (let i = 0; i < list.length; i++) {
+      const edge = list[i]!
+      if (this.counts[edge.index]! === 0) edges[edge.id] = positions[edge.sourceIndex]! < settledUpTo ? 'inactive' : 'unreached'
     }
     return edges
   }

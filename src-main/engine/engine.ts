@@ -57,6 +57,7 @@ export class Engine {
   private readonly maxDepth: number
   private readonly loadedChildren = new WeakMap<Flow, LoadedFlow>()
   private readonly environment: EngineOptions['environment']
+  private noEnvironment: RunEnvironment | null = null
 
   constructor(options: EngineOptions) {
     this.environment = options.environment
@@ -82,7 +83,8 @@ export class Engine {
 
   /** @internal the environment one run reads: the engine's, with the run's own values laid over. */
   environmentFor(options: RunOptions): RunEnvironment {
-    const base = typeof this.environment === 'function' ? this.environment() : (this.environment ?? emptyEnvironment())
+    // Runs only read the environment: an engine without one gives all its runs the same empty one.
+    const base = typeof this.environment === 'function' ? this.environment() : (this.environment ?? (this.noEnvironment ??= emptyEnvironment()))
     const own = options.environment
     if (!own) return base
     return { name: base.name, vars: { ...base.vars, ...own.vars }, secrets: { ...base.secrets, ...own.secrets } }

@@ -8,13 +8,15 @@
  * and reads no clock when the trace is `summary`; the clock is read once at the start and
  * once at the end of such a run.
  */
-import { randomUUID } from 'node:crypto'
+import { newId } from './ids'
 import type { ExecutionReport, NodeError, NodeRunRecord, RunStatus, TraceLevel } from '../../src-shared/engine/report'
 import type { RunEnvironment } from '../../src-shared/engine/environment'
 import type { EventRecord, PluginAction, PortResult, ProfileRecord, RunResult, RunState, SessionRecord } from '../../src-shared/plugin-sdk'
 import { ERROR_PORT } from '../../src-shared/plugin-sdk'
 import type { Invocation } from './deliveries'
-import { checkResults, Deliveries } from './deliveries'
+import type { Deliveries } from './deliveries'
+import { checkResults } from './deliveries'
+import { RunFrame } from './frame'
 import type { Engine, RunOptions } from './engine'
 import { errorCode, errorMessage, NodeFailure, RunCancelled } from './errors'
 import { BeforeImage } from './changes'
@@ -28,6 +30,9 @@ import { isoAt, nodeRecord, round, skippedRecord } from './records'
 import { Redactor, secretValues } from './redact'
 import type { StartingState } from './run-state'
 import { startingState } from './run-state'
+
+/** `state.nodes` until it is built from the frame (nodeOutputs); never handed out. */
+const NOT_BUILT: RunState['nodes'] = Object.freeze({}) as RunState['nodes']
 
 export interface ChildRunSetup {
   depth: number
@@ -56,24 +61,31 @@ export class FlowRun {
    * take hold of one. Kept on the top-level run; child runs share its event.
    */
   eventShared = false
+  /** Likewise for the profile's entries while they are the store's objects (kept on the top-level run). */
+  profileShared = false
   /** What expressions read; made once the state is loaded. */
   scope!: RunScope
   private readonly plan: RunPlan
   private readonly trace: TraceLevel
   private readonly full: boolean
   private readonly records: NodeRunRecord[] = []
+  /** Deliveries, contexts, actions and node outputs; back to the plan's pool when the run ends. */
+  private frame: RunFrame | null
   private readonly deliveries: Deliveries
-  private readonly settled: boolean[]
-  /** Per node index: its context and action, made at its first invocation in this run. */
-  private readonly contexts: (NodeContext | undefined)[]
-  private readonly actionsByNode: (PluginAction | undefined)[]
-  /** Actions in the order they were created: closed in reverse. */
-  private readonly actions: PluginAction[] = []
+  /** Nodes placed before this in the plan's order have settled. */
+  private settledUpTo = 0
+  private lateNodeObjects: Record<string, unknown>[] | null = null
+  /** The context the nodes of reusable plugins share in this run. */
+  private sharedContext: NodeContext | null = null
+  /** Whether `state.nodes` has been built from the frame (it then takes every output itself). */
+  private nodesBuilt = false
+  /** Actions made for this run only, in the order they were created: closed in reverse. */
+  private actions: PluginAction[] | null = null
   private sequence = 0
   private result: unknown = undefined
   private resultSet = false
-  /** What event, profile and session looked like before the run first changed each (changes.ts). */
-  private readonly before = { event: new BeforeImage(), profile: new BeforeImage(), session: new BeforeImage() }
+  /** What event, profile and session looked like before the run first changed each (changes.ts); made at the first change. */
+  private readonly before: Record<TrackedState, BeforeImage | null> = { event: null, profile: null, session: null }
   /**
    * Trace `full` copies each node's input and outputs. A node's input is usually the value the
    * node before it just sent, unchanged, so the last copy is reused while no plugin code (or
@@ -95,20 +107,17 @@ export class FlowRun {
     private readonly child: ChildRunSetup | null,
   ) {
     this.plan = planOf(loaded)
-    this.runId = options.runId ?? randomUUID()
+    this.runId = options.runId ?? newId()
     this.root = child ? child.parent.root : this
     this.environment = child ? child.parent.environment : engine.environmentFor(options)
     this.trace = options.trace ?? 'full'
     this.full = this.trace === 'full'
     this.signal = options.signal ?? NEVER_ABORTED
-    const nodeCount = loaded.order.length
-    this.deliveries = new Deliveries(this.plan)
-    this.settled = new Array(nodeCount).fill(false)
-    this.contexts = new Array(nodeCount)
-    this.actionsByNode = new Array(nodeCount)
+    this.frame = RunFrame.take(this.plan)
+    this.deliveries = this.frame.deliveries
     this.state = child
       ? child.state
-      : { event: undefined as unknown as EventRecord, profile: undefined as unknown as ProfileRecord, session: undefined as unknown as SessionRecord, flow: {}, nodes: {} }
+      : { event: undefined as unknown as EventRecord, profile: undefined as unknown as ProfileRecord, session: undefined as unknown as SessionRecord, flow: {}, nodes: NOT_BUILT }
   }
 
   async execute(): Promise<ExecutionReport> {
@@ -139,7 +148,7 @@ export class FlowRun {
           failure = await failure
           this.pluginEpoch++
         }
-        this.settled[node.index] = true
+        this.settledUpTo = i + 1
         if (failure) {
           status = 'failed'
           errors.push({ nodeId: failure.nodeId, message: failure.message, code: failure.code })
@@ -155,9 +164,10 @@ export class FlowRun {
         errors.push({ nodeId: '', message: errorMessage(error), code: errorCode(error) })
       }
     } finally {
-      for (let i = this.actions.length - 1; i >= 0; i--) {
+      const actions = this.actions
+      for (let i = actions ? actions.length - 1 : -1; i >= 0; i--) {
         try {
-          const closing = this.actions[i]!.close?.()
+          const closing = actions![i]!.close?.()
           if (closing) await closing
         } catch {
           // A failing close must not hide the run's outcome; the other actions still close.
@@ -178,7 +188,11 @@ export class FlowRun {
     const before = this.before
     const changes = this.child
       ? { profile: [], session: [], event: [] }
-      : { profile: before.profile.changes(this.state.profile), session: before.session.changes(this.state.session), event: before.event.changes(this.state.event) }
+      : {
+          profile: before.profile ? before.profile.changes(this.state.profile) : [],
+          session: before.session ? before.session.changes(this.state.session) : [],
+          event: before.event ? before.event.changes(this.state.event) : [],
+        }
 
     let durationMs = performance.now() - t0
     if (status === 'succeeded' && !this.child) {
@@ -219,13 +233,44 @@ export class FlowRun {
       state: { event: this.state.event, profile: this.state.profile, session: this.state.session, flow: this.state.flow },
       changes,
       nodes: this.records,
-      edges: this.deliveries.edgeStatuses(this.settled),
+      edges: this.deliveries.edgeStatuses(this.settledUpTo),
       errors,
     }
+    this.releaseFrame()
     if (this.child) report.result = this.resultSet ? this.result : this.state.flow
     const out = redactor ? redactor.value(report) : report
     onEvent?.({ type: 'runFinished', runId: this.runId, report: out })
     return out
+  }
+
+  private releaseFrame(): void {
+    const frame = this.frame
+    if (!frame) return
+    // A plugin still holding its context after the run (a timed-out one) must not read another
+    // run's outputs: it keeps this run's, and its node-level context. Only plugins that are not
+    // reusable may hold their context, and only they set per-node entries.
+    if (frame.perNodeUsed) {
+      this.nodeOutputs()
+      this.lateNodeObjects = frame.nodeObjects.slice() as Record<string, unknown>[]
+    }
+    this.frame = null
+    frame.release()
+  }
+
+  /** A node's node-level context. Once the run has ended, a plugin that kept its context gets one of its own. */
+  nodeObject(nodeIndex: number): Record<string, unknown> {
+    const frame = this.frame
+    if (frame) return frame.nodeObject(nodeIndex)
+    return (this.lateNodeObjects ??= [])[nodeIndex] ??= {}
+  }
+
+  /** `nodes`: what each node sent so far, built at the first read (most runs never read it). */
+  nodeOutputs(): RunState['nodes'] {
+    if (!this.nodesBuilt) {
+      this.state.nodes = this.frame ? this.frame.nodeOutputs() : {}
+      this.nodesBuilt = true
+    }
+    return this.state.nodes
   }
 
   redactor(): Redactor {
@@ -242,6 +287,7 @@ export class FlowRun {
     this.eventShared = true
     this.state.profile = starting.profile
     this.state.session = starting.session
+    this.profileShared = starting.profileShared
     return starting.persistSession
   }
 
@@ -333,15 +379,40 @@ export class FlowRun {
       for (const port of node.outputPorts) if (port !== ERROR_PORT) results.push({ port, value })
       return results
     }
-    let context = this.contexts[node.index]
+    const shared = node.shared
+    if (shared) {
+      // A reusable plugin hands its context back when run returns: one context serves them all.
+      let context = this.sharedContext
+      if (!context) context = this.sharedContext = new NodeContext(this, node.id, node.index)
+      else context.bind(node.id, node.index)
+      return this.invoke(node, shared, context, value, record)
+    }
+    const frame = this.frame!
+    let context = frame.contexts[node.index]
     if (!context) {
-      context = new NodeContext(this, node.id)
+      context = new NodeContext(this, node.id, node.index)
+      frame.contexts[node.index] = context
+      frame.perNodeUsed = true
       context.record = record
       context.payload = value
       const action = node.definition.create()
-      this.actions.push(action)
-      this.contexts[node.index] = context
-      this.actionsByNode[node.index] = action
+      frame.actions[node.index] = action
+      if (node.definition.reusable && !action.close) {
+        if (action.setUp) {
+          record.attempts = 1
+          const setting = action.setUp(node.config, context)
+          // An asynchronous set-up is not shared: the action then lives for this run only.
+          if (setting instanceof Promise) {
+            ;(this.actions ??= []).push(action)
+            const ready = context
+            return setting.then(() => this.invoke(node, action, ready, value, record))
+          }
+        }
+        // Shared only once set up: a set-up that throws is tried again by the next run.
+        node.shared = action
+        return this.invoke(node, action, context, value, record)
+      }
+      ;(this.actions ??= []).push(action)
       if (action.setUp) {
         record.attempts = 1
         const setting = action.setUp(node.config, context)
@@ -351,7 +422,7 @@ export class FlowRun {
         }
       }
     }
-    return this.invoke(node, this.actionsByNode[node.index]!, context, value, record)
+    return this.invoke(node, frame.actions[node.index]!, context, value, record)
   }
 
   /** The common case — one attempt, no time limit, a synchronous plugin — stays synchronous. */
@@ -404,13 +475,20 @@ export class FlowRun {
 
   private deliver(node: PlanNode, port: string, value: unknown, record: NodeRunRecord): void {
     if (value === null || value === undefined) return
-    record.outputs.push(this.full ? { port, value: this.snapshot(value) } : { port })
-    const nodes = this.state.nodes
-    let outputs = nodes[node.id]
-    if (!outputs) outputs = nodes[node.id] = { outputs: {} }
-    outputs.outputs[port] = value
-    const edges = node.outEdges.get(port)
-    if (edges) this.deliveries.send(edges, value)
+    const output = this.full ? { port, value: this.snapshot(value) } : { port }
+    // A list made with its one entry holds one slot; the first push onto [] reserves sixteen.
+    if (record.outputs.length === 0) record.outputs = [output]
+    else record.outputs.push(output)
+    const out = port === node.mainPort ? node.mainOut! : node.outPorts.get(port)!
+    if (this.nodesBuilt) {
+      const nodes = this.state.nodes
+      let outputs = nodes[node.id]
+      if (!outputs) outputs = nodes[node.id] = { outputs: {} }
+      outputs.outputs[port] = value
+    } else {
+      this.frame!.setOutput(out.slot, value)
+    }
+    if (out.edges) this.deliveries.send(out.edges, value)
   }
 
   /** A copy of a value for the trace, shared with the last one when it cannot have changed since. */
@@ -431,14 +509,16 @@ export class FlowRun {
   touch(kind: TrackedState): void {
     if (this.child) return this.child.parent.touch(kind)
     if (kind === 'event' && this.eventShared) return this.ownEvent()
-    this.before[kind].noteAll(this.state[kind])
+    if (kind === 'profile' && this.profileShared) return this.ownProfile()
+    ;(this.before[kind] ??= new BeforeImage()).noteAll(this.state[kind])
   }
 
   /** Called before a write or delete under `key` of event, profile or session. */
   touchKey(kind: TrackedState, key: string): void {
     if (this.child) return this.child.parent.touchKey(kind, key)
     if (kind === 'event' && this.eventShared) return this.ownEvent()
-    this.before[kind].noteKey(this.state[kind], key)
+    if (kind === 'profile' && this.profileShared) return (this.before.profile ??= new BeforeImage()).noteKeyShared(this.state.profile, key)
+    ;(this.before[kind] ??= new BeforeImage()).noteKey(this.state[kind], key)
   }
 
   /**
@@ -450,11 +530,19 @@ export class FlowRun {
     if (!this.eventShared) return
     this.eventShared = false
     const event = this.state.event
-    this.before.event.adopt({ ...event })
+    ;(this.before.event ??= new BeforeImage()).adopt({ ...event })
     for (const key of Object.keys(event)) {
       const value = event[key]
       if (value !== null && typeof value === 'object') event[key] = cloneJson(value)
     }
+  }
+
+  /** Copies the store's objects inside the profile (in place), before one could be handed out. */
+  ownProfile(): void {
+    if (this.child) return this.child.parent.ownProfile()
+    if (!this.profileShared) return
+    this.profileShared = false
+    ;(this.before.profile ??= new BeforeImage()).ownShared(this.state.profile)
   }
 
   depth(): number {

@@ -31,7 +31,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
-function escapePointer(key: string): string {
+export function escapePointer(key: string): string {
   if (!key.includes('~') && !key.includes('/')) return key
   return key.replace(/~/g, '~0').replace(/\//g, '~1')
 }
@@ -56,25 +56,33 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return true
 }
 
+const hasOwn = Object.hasOwn
+
 /** What changed from `before` to `after`, as JSON-pointer changes. Arrays are compared whole. */
 export function diffJson(before: unknown, after: unknown, path = '', out: Change[] = []): Change[] {
   if (before === after) return out
   if (isPlainObject(before) && isPlainObject(after)) {
-    for (const key in before) {
-      if (!Object.hasOwn(before, key)) continue
-      if (!Object.hasOwn(after, key)) {
+    // Own keys in order, as for…in with hasOwn gives them, without walking the prototype chain.
+    const beforeKeys = Object.keys(before)
+    let kept = 0
+    for (let i = 0; i < beforeKeys.length; i++) {
+      const key = beforeKeys[i]!
+      if (!hasOwn(after, key)) {
         out.push({ op: 'remove', path: `${path}/${escapePointer(key)}`, oldValue: before[key] })
         continue
       }
+      kept++
       // Untouched entries are the same value: no path to build, nothing to compare.
       const was = before[key]
       const is = after[key]
       if (was !== is) diffJson(was, is, `${path}/${escapePointer(key)}`, out)
     }
-    for (const key in after) {
-      if (Object.hasOwn(after, key) && !Object.hasOwn(before, key)) {
-        out.push({ op: 'add', path: `${path}/${escapePointer(key)}`, value: after[key] })
-      }
+    const afterKeys = Object.keys(after)
+    // Every key of `after` is one of `before`'s kept ones: nothing was added.
+    if (afterKeys.length === kept) return out
+    for (let i = 0; i < afterKeys.length; i++) {
+      const key = afterKeys[i]!
+      if (!hasOwn(before, key)) out.push({ op: 'add', path: `${path}/${escapePointer(key)}`, value: after[key] })
     }
     return out
   }

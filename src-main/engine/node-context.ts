@@ -3,7 +3,7 @@
  * view that notes which documents may change, and the scope expressions read. One scope
  * serves every node of a run; the node's own context and payload are set on it per call.
  */
-import type { Scope } from '../../src-shared/expr'
+import type { Ref, RefSource, Scope } from '../../src-shared/expr'
 import { deletePath, parseRef, readPath, writePath } from '../../src-shared/expr'
 import type { LogEntry, NodeRunRecord } from '../../src-shared/engine/report'
 import type { RunEnvironment } from '../../src-shared/engine/environment'
@@ -20,16 +20,18 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
-/** The names expressions read. `secrets` is a getter: reading one marks the run for redaction. */
+/**
+ * The names expressions read. `secrets` is a getter: reading one marks the run for redaction;
+ * `node` and `payload` are the calling node's.
+ */
 export class RunScope implements Scope {
   event: unknown
   profile: unknown
   session: unknown
   flow: unknown
-  node: unknown = undefined
-  nodes: unknown
-  payload: unknown = undefined
   vars: unknown
+  /** The node whose plugin is evaluating. */
+  context: NodeContext | null = null
 
   constructor(
     private readonly run: FlowRun,
@@ -40,8 +42,19 @@ export class RunScope implements Scope {
     this.profile = state.profile
     this.session = state.session
     this.flow = state.flow
-    this.nodes = state.nodes
     this.vars = environment.vars
+  }
+
+  get node(): unknown {
+    return this.context ? this.context.node : undefined
+  }
+
+  get payload(): unknown {
+    return this.context ? this.context.payload : undefined
+  }
+
+  get nodes(): unknown {
+    return this.run.nodeOutputs()
   }
 
   get secrets(): unknown {
@@ -71,15 +84,20 @@ class StateView implements RunState {
   get nodes(): RunState['nodes'] {
     // Node outputs hold the event and what was read from it.
     this.run.ownEvent()
-    return this.run.state.nodes
+    return this.run.nodeOutputs()
   }
 }
 
-/** The PluginContext of one node in one run. */
+/**
+ * The PluginContext of a node in one run. A plugin that may keep its context (not reusable)
+ * gets one of its own per node; the nodes of reusable plugins, which hand it back when `run`
+ * returns, take turns with one per run (`bind`).
+ */
 export class NodeContext implements PluginContext {
-  readonly nodeId: string
+  nodeId: string
+  /** Index of the node in the flow's node list. */
+  private nodeIndex: number
   readonly flowId: string
-  readonly node: Record<string, unknown> = {}
   readonly testing: boolean
   signal: AbortSignal
   payload: unknown = undefined
@@ -90,11 +108,24 @@ export class NodeContext implements PluginContext {
   constructor(
     private readonly run: FlowRun,
     nodeId: string,
+    nodeIndex: number,
   ) {
     this.nodeId = nodeId
+    this.nodeIndex = nodeIndex
     this.flowId = run.loaded.flow.id
     this.testing = run.options.testing ?? false
     this.signal = run.signal
+  }
+
+  /** Points a run's shared context at the node about to be invoked. */
+  bind(nodeId: string, nodeIndex: number): void {
+    this.nodeId = nodeId
+    this.nodeIndex = nodeIndex
+  }
+
+  /** Node-level context: private to the node for the whole run, made when first used. */
+  get node(): Record<string, unknown> {
+    return this.run.nodeObject(this.nodeIndex)
   }
 
   /** The state as plugins see it: handing out event, profile or session may lead to changes, so it is noted. */
@@ -104,8 +135,7 @@ export class NodeContext implements PluginContext {
 
   private currentScope(): RunScope {
     const scope = this.run.scope
-    scope.node = this.node
-    scope.payload = this.payload
+    scope.context = this
     return scope
   }
 
@@ -129,31 +159,56 @@ export class NodeContext implements PluginContext {
   }
 
   /**
-   * While the event's fields are still the caller's objects, a plugin must not get hold of one
-   * (it could change it, or write it somewhere that later changes): an object read then makes
-   * the run copy the event first, and the caller asks again.
+   * While the event's fields are still the caller's objects (or the profile's the store's), a
+   * plugin must not get hold of one (it could change it, or write it somewhere that later
+   * changes): an object read then makes the run copy them first, and the caller asks again.
    */
   private mayHoldCallersObject(value: unknown): boolean {
     if (value === null || typeof value !== 'object') return false
     const root = this.run.root
-    if (!root.eventShared) return false
+    if (!root.eventShared && !root.profileShared) return false
     root.ownEvent()
+    root.ownProfile()
     return true
   }
 
   read(ref: string): unknown {
-    const value = this.readOnce(ref)
-    if (!this.mayHoldCallersObject(value)) return value
-    return this.readOnce(ref)
-  }
-
-  private readOnce(ref: string): unknown {
     const parsed = parseRef(ref)
     if (!parsed) throw new NodeFailure('invalid-reference', `"${ref}" is not a reference like profile@traits.email`)
+    return this.readRef(parsed)
+  }
+
+  private readRef(parsed: Ref): unknown {
+    const value = this.readOnce(parsed)
+    if (!this.mayHoldCallersObject(value)) return value
+    return this.readOnce(parsed)
+  }
+
+  private readOnce(parsed: Ref): unknown {
     if (parsed.source === 'payload') return readPath(this.payload, parsed.path)
-    const scope = this.currentScope()
-    if (parsed.source === 'secret') return readPath(scope.secrets, parsed.path)
-    return readPath(scope[parsed.source], parsed.path)
+    if (parsed.source === 'secret') return readPath(this.currentScope().secrets, parsed.path)
+    return readPath(this.root(parsed.source), parsed.path)
+  }
+
+  /** What a reference's source names, read straight from the run (a switch, not a lookup by name). */
+  private root(source: Exclude<RefSource, 'payload' | 'secret'>): unknown {
+    const state = this.run.state
+    switch (source) {
+      case 'flow':
+        return state.flow
+      case 'profile':
+        return state.profile
+      case 'event':
+        return state.event
+      case 'session':
+        return state.session
+      case 'node':
+        return this.node
+      case 'nodes':
+        return this.run.nodeOutputs()
+      case 'vars':
+        return this.run.scope.vars
+    }
   }
 
   write(ref: string, value: unknown): void {
@@ -173,8 +228,10 @@ export class NodeContext implements PluginContext {
       return
     }
     if (parsed.path.length === 0) throw new NodeFailure('invalid-reference', `Cannot replace the whole ${parsed.source}; write to a path inside it`)
-    if (parsed.source === 'event' || parsed.source === 'profile' || parsed.source === 'session') this.run.touchKey(parsed.source, parsed.path[0]!)
-    writeState(this.currentScope()[parsed.source as WritableSource] as Record<string, unknown>, parsed.path, value, ref)
+    const source = parsed.source as Exclude<WritableSource, 'payload'>
+    if (source === 'event' || source === 'profile' || source === 'session') this.run.touchKey(source, parsed.path[0]!)
+    const root = this.root(source) as Record<string, unknown>
+    if (!writeExisting(root, parsed.path, value)) writeState(root, parsed.path, value, ref)
   }
 
   remove(ref: string): void {
@@ -187,13 +244,15 @@ export class NodeContext implements PluginContext {
       deletePath(this.payload, parsed.path)
       return
     }
-    if (parsed.source === 'event' || parsed.source === 'profile' || parsed.source === 'session') this.run.touchKey(parsed.source, parsed.path[0]!)
-    deletePath(this.currentScope()[parsed.source as WritableSource], parsed.path)
+    const source = parsed.source as Exclude<WritableSource, 'payload'>
+    if (source === 'event' || source === 'profile' || source === 'session') this.run.touchKey(source, parsed.path[0]!)
+    deletePath(this.root(source), parsed.path)
   }
 
   resolve(value: unknown): unknown {
     if (typeof value === 'string') {
-      if (value.includes('@') && parseRef(value)) return this.read(value)
+      const parsed = value.includes('@') ? parseRef(value) : null
+      if (parsed) return this.readRef(parsed)
       if (value.includes('{{')) return this.template(value)
       return value
     }
@@ -224,6 +283,29 @@ export class NodeContext implements PluginContext {
     }
     this.payloadCopied = true
   }
+}
+
+const ObjectProto = Object.prototype
+
+/**
+ * The common write — through plain objects that are already there, no forbidden key — done
+ * without writePath's checks. False, having changed nothing, for anything else: writePath then
+ * creates what is missing or refuses the write, exactly as it always has.
+ */
+function writeExisting(root: unknown, path: readonly string[], value: unknown): boolean {
+  let current = root
+  const last = path.length - 1
+  for (let i = 0; i <= last; i++) {
+    if (typeof current !== 'object' || current === null || Object.getPrototypeOf(current) !== ObjectProto) return false
+    const key = path[i]!
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') return false
+    if (i === last) {
+      ;(current as Record<string, unknown>)[key] = value
+      return true
+    }
+    current = Object.hasOwn(current, key) ? (current as Record<string, unknown>)[key] : undefined
+  }
+  return false
 }
 
 function writeState(root: Record<string, unknown>, path: string[], value: unknown, ref: string): void {

@@ -3,8 +3,11 @@
  * node's inbound edges and its outbound edges per port as edge indexes, and the per-node
  * facts a run would otherwise look up again for every event (label, policy, join mode).
  */
+import type { EdgeStatus } from '../../src-shared/engine/report'
 import type { JoinMode } from '../../src-shared/flow/types'
-import type { PluginDefinition } from '../../src-shared/plugin-sdk'
+import type { PluginAction, PluginDefinition } from '../../src-shared/plugin-sdk'
+import { ERROR_PORT } from '../../src-shared/plugin-sdk'
+import type { RunFrame } from './frame'
 import type { LoadedEdge, LoadedFlow, LoadedNode } from './load'
 
 export interface PlanNode {
@@ -25,17 +28,35 @@ export interface PlanNode {
   inEdges: LoadedEdge[]
   /** The one inbound edge of a `join: "each"` node that has exactly one: the common chain step. */
   single: LoadedEdge | null
-  /** Port → indexes of the edges leaving it. */
-  outEdges: Map<string, number[]>
+  /** Port → indexes of the edges leaving it, and its slot in a run's node outputs (frame.ts). */
+  outPorts: Map<string, OutPort>
+  /** The node's first output port and its entry in outPorts: most results go there. */
+  mainPort: string | null
+  mainOut: OutPort | null
   outputPorts: Set<string>
   /** The port a joined payload arrives on. */
   joinPort: string
+  /** A reusable plugin's action, set up with this node's config: shared by every run of the plan. */
+  shared: PluginAction | null
+}
+
+export interface OutPort {
+  edges: number[] | null
+  slot: number
 }
 
 export interface RunPlan {
   order: PlanNode[]
   entry: PlanNode
   edges: LoadedEdge[]
+  /** Per node index, its place in `order`: nodes before a run's current place have settled. */
+  positions: number[]
+  /** Every output port of every node, numbered. */
+  slots: { nodeId: string; port: string }[]
+  /** Frames of runs that ended, ready for the next run (frame.ts). */
+  frames: RunFrame[]
+  /** Edge id → 'active' for every edge, in edge order: what a run's edge statuses start from. */
+  allActive: Record<string, EdgeStatus>
 }
 
 const plans = new WeakMap<LoadedFlow, RunPlan>()
@@ -51,9 +72,16 @@ export function planOf(loaded: LoadedFlow): RunPlan {
 }
 
 function compilePlan(loaded: LoadedFlow): RunPlan {
+  const slots: RunPlan['slots'] = []
   const order = loaded.order.map((node): PlanNode => {
-    const outEdges = new Map<string, number[]>()
-    for (const [port, edges] of node.outEdges) outEdges.set(port, edges.map((edge) => edge.index))
+    const outPorts = new Map<string, OutPort>()
+    for (const port of node.outputPorts) {
+      const edges = node.outEdges.get(port)
+      outPorts.set(port, { edges: edges ? edges.map((edge) => edge.index) : null, slot: slots.length })
+      slots.push({ nodeId: node.id, port })
+    }
+    const first = node.definition.outputs[0]
+    const main = first !== undefined && outPorts.has(first) && first !== ERROR_PORT ? first : null
     return {
       id: node.id,
       index: node.index,
@@ -69,10 +97,17 @@ function compilePlan(loaded: LoadedFlow): RunPlan {
       hasErrorEdge: node.hasErrorEdge,
       inEdges: node.inEdges,
       single: node.inEdges.length === 1 && node.join === 'each' ? node.inEdges[0]! : null,
-      outEdges,
+      outPorts,
+      mainPort: main,
+      mainOut: main === null ? null : outPorts.get(main)!,
       outputPorts: node.outputPorts,
       joinPort: node.definition.inputs[0] ?? 'payload',
+      shared: null,
     }
   })
-  return { order, entry: order.find((node) => node.isEntry)!, edges: loaded.edges }
+  const positions = new Array<number>(order.length)
+  order.forEach((node, position) => (positions[node.index] = position))
+  const allActive: Record<string, EdgeStatus> = {}
+  for (const edge of loaded.edges) allActive[edge.id] = 'active'
+  return { order, entry: order.find((node) => node.isEntry)!, edges: loaded.edges, positions, slots, frames: [], allActive }
 }

@@ -1,5 +1,5 @@
 /** The documents a run starts from (design §3): the event as given, profile and session loaded or created. */
-import { randomUUID } from 'node:crypto'
+import { newId } from './ids'
 import type { EventRecord, ProfileRecord, SessionRecord } from '../../src-shared/plugin-sdk'
 import { RunInputError } from './errors'
 import { cloneJson } from './json'
@@ -23,7 +23,7 @@ export function normalizeEvent(input: unknown, now: string): EventRecord {
   const context = input.context ?? {}
   if (!isPlainObject(context)) throw new RunInputError('The event\'s "context" must be an object')
   const event: EventRecord = {
-    id: optionalString(input.id, 'id') ?? randomUUID(),
+    id: optionalString(input.id, 'id') ?? newId(),
     type: optionalString(input.type, 'type') ?? 'manual',
     source: optionalString(input.source, 'source') ?? 'flowbench',
     time: optionalString(input.time, 'time') ?? now,
@@ -33,7 +33,8 @@ export function normalizeEvent(input: unknown, now: string): EventRecord {
     sessionId: optionalString(input.sessionId, 'sessionId'),
   }
   // Extra event fields (tags, metadata…) are kept as they are.
-  for (const key in input) if (!Object.hasOwn(event, key) && Object.hasOwn(input, key)) event[key] = input[key]
+  const keys = Object.keys(input)
+  for (let i = 0; i < keys.length; i++) if (!Object.hasOwn(event, keys[i]!)) event[keys[i]!] = input[keys[i]!]
   return event
 }
 
@@ -78,6 +79,8 @@ export interface StartingState {
   session: SessionRecord
   /** Whether the session is saved even if unchanged: the event named it, or it was given. */
   persistSession: boolean
+  /** The profile's entries are the store's own objects (StateStore.loadProfileShared): copy before changing or handing out. */
+  profileShared: boolean
 }
 
 interface StateInput {
@@ -97,7 +100,7 @@ export function startingState(store: StateStore, input: StateInput, now: string)
   const event = normalizeEvent(input.event, now)
   let session: SessionRecord | null = null
   if (input.session !== undefined) {
-    session = normalizeSession(cloneJson(input.session), event.sessionId ?? randomUUID(), event.profileId ?? '', now)
+    session = normalizeSession(cloneJson(input.session), event.sessionId ?? newId(), event.profileId ?? '', now)
   } else if (event.sessionId) {
     const loading = store.loadSession(event.sessionId)
     if (loading instanceof Promise) return loading.then((loaded) => withProfile(store, input, event, loaded, now))
@@ -108,26 +111,32 @@ export function startingState(store: StateStore, input: StateInput, now: string)
 
 function withProfile(store: StateStore, input: StateInput, event: EventRecord, session: SessionRecord | null, now: string): StartingState | Promise<StartingState> {
   if (input.profile !== undefined) {
-    const profile = normalizeProfile(cloneJson(input.profile), event.profileId ?? session?.profileId ?? randomUUID(), now)
+    const profile = normalizeProfile(cloneJson(input.profile), event.profileId ?? session?.profileId ?? newId(), now)
     return finish(event, profile, session, now)
   }
   const profileId = event.profileId ?? (session?.profileId || null)
+  if (profileId && store.loadProfileShared) {
+    const stored = store.loadProfileShared(profileId)
+    // A stored "__proto__" entry is left to the copying path, which has always dropped it.
+    if (stored && !Object.hasOwn(stored, '__proto__')) return finish(event, { ...stored }, session, now, true)
+  }
   if (profileId) {
     const loading = store.loadProfile(profileId)
     if (loading instanceof Promise) return loading.then((profile) => finish(event, profile ?? normalizeProfile({}, profileId, now), session, now))
     if (loading) return finish(event, loading, session, now)
   }
-  return finish(event, normalizeProfile({}, profileId ?? randomUUID(), now), session, now)
+  return finish(event, normalizeProfile({}, profileId ?? newId(), now), session, now)
 }
 
-function finish(event: EventRecord, profile: ProfileRecord, session: SessionRecord | null, now: string): StartingState {
+function finish(event: EventRecord, profile: ProfileRecord, session: SessionRecord | null, now: string, profileShared = false): StartingState {
   event.profileId = profile.id
   let persistSession = true
   if (!session) {
     persistSession = event.sessionId !== null
-    session = normalizeSession({}, event.sessionId ?? randomUUID(), profile.id, now)
+    // What normalizeSession({}, …) gives, without checking an empty object.
+    session = { id: event.sessionId ?? newId(), profileId: profile.id, context: {}, createdAt: now, updatedAt: now }
   } else if (!session.profileId) {
     session.profileId = profile.id
   }
-  return { event, profile, session, persistSession }
+  return { event, profile, session, persistSession, profileShared }
 }

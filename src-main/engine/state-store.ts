@@ -20,6 +20,12 @@ export interface RunCommit {
 export interface StateStore {
   loadProfile(id: string): ProfileRecord | null | Promise<ProfileRecord | null>
   loadSession(id: string): SessionRecord | null | Promise<SessionRecord | null>
+  /**
+   * The stored profile itself, not a copy, for a store that keeps profiles as objects. The
+   * engine never changes it: a run copies an entry before its first write into it and the
+   * whole profile before any part of it could be handed out.
+   */
+  loadProfileShared?(id: string): ProfileRecord | null
   /** Called once, at the end of a successful run only, with everything the run changed. */
   commit(commit: RunCommit): void | Promise<void>
 }
@@ -34,6 +40,10 @@ export class MemoryStateStore implements StateStore {
   loadProfile(id: string): ProfileRecord | null {
     const profile = this.profiles.get(id)
     return profile ? cloneJson(profile) : null
+  }
+
+  loadProfileShared(id: string): ProfileRecord | null {
+    return this.profiles.get(id) ?? null
   }
 
   loadSession(id: string): SessionRecord | null {

@@ -68,7 +68,9 @@ export class PluginRegistry implements PluginSource {
     const id = candidate && typeof candidate === 'object' && typeof (candidate as { id?: unknown }).id === 'string' ? (candidate as { id: string }).id : '(no id)'
     const problems = checkPluginDefinition(candidate)
     if (problems.length > 0) throw new PluginRefusedError(id, `Plugin ${id} is invalid: ${problems.join('; ')}`)
-    const definition = candidate as PluginDefinition
+    // Only built-ins may share one action between runs: a user plugin keeps the per-run lifecycle.
+    const given = candidate as PluginDefinition
+    const definition = origin === 'user' && given.reusable ? { ...given, reusable: false } : given
     const existing = this.plugins.get(definition.id)
     if (existing) {
       throw new PluginRefusedError(
@@ -101,7 +103,7 @@ export class PluginRegistry implements PluginSource {
   /** Metadata without code, for the renderer and `plugins list --json`. */
   describe(): (PluginMeta & { origin: PluginOrigin })[] {
     return [...this.plugins.values()].map(({ definition, origin }) => {
-      const { create: _create, ...meta } = definition
+      const { create: _create, reusable: _reusable, ...meta } = definition
       return { ...meta, origin }
     })
   }

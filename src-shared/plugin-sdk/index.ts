@@ -162,6 +162,12 @@ export interface PluginDefinition<Config = Record<string, unknown>> {
   form?: FormGroup[]
   docs: PluginDocs
   testTemplate: TestTemplate
+  /**
+   * The action keeps nothing from one `run` to the next, `setUp` reads only the config, and
+   * there is no `close`: the engine may then create and set up one action per node of a loaded
+   * flow and use it in every run instead of one per run. Honoured for built-in plugins only.
+   */
+  reusable?: boolean
   create(): PluginAction<Config>
 }
 
@@ -175,7 +181,7 @@ export function definePlugin<Config = Record<string, unknown>>(
 export const ERROR_PORT = 'error'
 
 /** The metadata of a plugin without its code: what the registry sends to the renderer. */
-export type PluginMeta = Omit<PluginDefinition, 'create'>
+export type PluginMeta = Omit<PluginDefinition, 'create' | 'reusable'>
 
 /** Where the validator and the engine look plugins up. */
 export interface PluginLookup {

@@ -1,0 +1,62 @@
+/**
+ * Random (version 4) UUIDs for runs, events and sessions: a run makes up to three. Random bytes
+ * are drawn and written out as UUID text a few thousand ids at a time, so an id is one slice of
+ * that text rather than a call into the crypto library and thirty-six characters put together.
+ */
+import { randomFillSync } from 'node:crypto'
+
+const BATCH = 4096
+const ID_LENGTH = 36
+const bytes = new Uint8Array(16 * BATCH)
+const text = Buffer.alloc(ID_LENGTH * BATCH)
+const chars = new Uint8Array(text.buffer, text.byteOffset, text.length)
+/** The two hex digits of each byte value, as character codes. */
+const HIGH = new Uint8Array(256)
+const LOW = new Uint8Array(256)
+for (let i = 0; i < 256; i++) {
+  HIGH[i] = '0123456789abcdef'.charCodeAt(i >> 4)
+  LOW[i] = '0123456789abcdef'.charCodeAt(i & 15)
+}
+const DASH = 45
+let ids = ''
+let next = BATCH
+
+/** Writes byte `b` of the id at `t` in the text, at `at`. */
+function hex(b: number, t: number, at: number): void {
+  const byte = bytes[b]!
+  chars[t + at] = HIGH[byte]!
+  chars[t + at + 1] = LOW[byte]!
+}
+
+function refill(): void {
+  randomFillSync(bytes)
+  for (let id = 0; id < BATCH; id++) {
+    const b = id * 16
+    const t = id * ID_LENGTH
+    bytes[b + 6] = (bytes[b + 6]! & 0x0f) | 0x40 // version 4
+    bytes[b + 8] = (bytes[b + 8]! & 0x3f) | 0x80 // RFC 4122 variant
+    hex(b, t, 0)
+    hex(b + 1, t, 2)
+    hex(b + 2, t, 4)
+    hex(b + 3, t, 6)
+    chars[t + 8] = DASH
+    hex(b + 4, t, 9)
+    hex(b + 5, t, 11)
+    chars[t + 13] = DASH
+    hex(b + 6, t, 14)
+    hex(b + 7, t, 16)
+    chars[t + 18] = DASH
+    hex(b + 8, t, 19)
+    hex(b + 9, t, 21)
+    chars[t + 23] = DASH
+    for (let i = 10; i < 16; i++) hex(b + i, t, 4 + i * 2)
+  }
+  ids = text.toString('latin1')
+  next = 0
+}
+
+export function newId(): string {
+  if (next === BATCH) refill()
+  const start = next++ * ID_LENGTH
+  return ids.slice(start, start + ID_LENGTH)
+}
