@@ -252,23 +252,19 @@ describe("the analyst's loop", () => {
           : n,
       ),
     }
-    await page
-      .getByTestId('import-flow-input')
-      .setInputFiles({
-        name: 'vip-tagging.flow.json',
-        mimeType: 'application/json',
-        buffer: Buffer.from(JSON.stringify(changed)),
-      })
+    await page.getByTestId('import-flow-input').setInputFiles({
+      name: 'vip-tagging.flow.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(changed)),
+    })
     await page.getByTestId('flow-conflict').waitFor()
     await page.keyboard.press('Escape')
     await page.getByTestId('flow-conflict').waitFor({ state: 'detached' })
-    await page
-      .getByTestId('import-flow-input')
-      .setInputFiles({
-        name: 'vip-tagging.flow.json',
-        mimeType: 'application/json',
-        buffer: Buffer.from(JSON.stringify(changed)),
-      })
+    await page.getByTestId('import-flow-input').setInputFiles({
+      name: 'vip-tagging.flow.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(changed)),
+    })
     await page.getByTestId('conflict-replace').click()
     await page
       .getByTestId('flow-title')

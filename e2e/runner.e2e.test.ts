@@ -71,13 +71,11 @@ describe('bundles and the local runner in the app', () => {
     await page.getByTestId('toast').getByText('Imported orders-hook').waitFor()
     expect(app.app.store.history('orders-hook').length).toBe(2)
 
-    await page
-      .getByTestId('import-flow-input')
-      .setInputFiles({
-        name: 'broken.flowbundle',
-        mimeType: 'application/zip',
-        buffer: bytes.subarray(0, 100),
-      })
+    await page.getByTestId('import-flow-input').setInputFiles({
+      name: 'broken.flowbundle',
+      mimeType: 'application/zip',
+      buffer: bytes.subarray(0, 100),
+    })
     await page.getByTestId('toast-error').getByText('not a readable zip').waitFor()
   })
 

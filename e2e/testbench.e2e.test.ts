@@ -34,13 +34,11 @@ describe('test bench', () => {
     const { page } = app
     await page.getByTestId('tab-tests').click()
     await page.getByTestId('import-events').click()
-    await page
-      .getByTestId('import-file')
-      .setInputFiles({
-        name: 'purchases.csv',
-        mimeType: 'text/csv',
-        buffer: Buffer.from(purchasesCsv()),
-      })
+    await page.getByTestId('import-file').setInputFiles({
+      name: 'purchases.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(purchasesCsv()),
+    })
     await page.getByTestId('import-count').getByText('100 events in purchases.csv').waitFor()
     expect(await page.getByTestId('import-preview').locator('tbody tr').count()).toBe(5)
     await page.getByTestId('import-confirm').click()
@@ -79,15 +77,13 @@ describe('test bench', () => {
     const { page } = app
     await page.getByTestId('tab-tests').click()
     await page.getByTestId('import-events').click()
-    await page
-      .getByTestId('import-file')
-      .setInputFiles({
-        name: 'bad.ndjson',
-        mimeType: 'application/x-ndjson',
-        buffer: Buffer.from(
-          '{"type":"purchase","properties":{"total":5}}\n{oops\n{"type":"purchase","properties":{"total":6}}\n',
-        ),
-      })
+    await page.getByTestId('import-file').setInputFiles({
+      name: 'bad.ndjson',
+      mimeType: 'application/x-ndjson',
+      buffer: Buffer.from(
+        '{"type":"purchase","properties":{"total":5}}\n{oops\n{"type":"purchase","properties":{"total":6}}\n',
+      ),
+    })
     await page.getByTestId('import-errors').getByText('Line 2').waitFor()
     await page.getByTestId('import-count').getByText('2 events').waitFor()
     await page.getByTestId('import-confirm').click()

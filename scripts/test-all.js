@@ -54,6 +54,7 @@ function suite(name, config) {
 check('type check (node side)', bin('tsc'), ['-p', 'tsconfig.node.json', '--noEmit'])
 check('type check (web side)', bin('tsc'), ['-p', 'tsconfig.web.json', '--noEmit'])
 check('lint', bin('eslint'), ['.', '--max-warnings=0'])
+check('format (prettier --check)', bin('prettier'), ['--check', '.', '--log-level', 'warn'])
 // The desktop app's bundles (main, preload, renderer) as `npm run dist` packages them; the
 // installers themselves need Electron's binaries and are built by .github/workflows/release.yml.
 // Into its own folder: out/renderer is the browser build the e2e tests serve.

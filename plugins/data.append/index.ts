@@ -23,19 +23,35 @@ export default definePlugin<{ to: string; value: unknown; unique?: boolean }>({
     additionalProperties: false,
   },
   defaultConfig: { to: 'profile@traits.purchases', value: 'event@properties.sku' },
-  form: [{ title: 'Append', fields: [{ field: 'to', widget: 'ref' }, { field: 'value', widget: 'json' }, { field: 'unique', widget: 'checkbox' }] }],
+  form: [
+    {
+      title: 'Append',
+      fields: [
+        { field: 'to', widget: 'ref' },
+        { field: 'value', widget: 'json' },
+        { field: 'unique', widget: 'checkbox' },
+      ],
+    },
+  ],
   docs: {
-    markdown: 'Appends **Value** (resolved like in Set values) to the list at **List**. A missing list is created; a value that is not a list is an error.',
+    markdown:
+      'Appends **Value** (resolved like in Set values) to the list at **List**. A missing list is created; a value that is not a list is an error.',
     inputs: { payload: 'Any value.' },
     outputs: { payload: 'The payload (with any payload@ writes).' },
   },
-  testTemplate: { config: { to: 'payload@list', value: 3 }, payload: { list: [1, 2] }, expect: { port: 'payload', value: { list: [1, 2, 3] } } },
+  testTemplate: {
+    config: { to: 'payload@list', value: 3 },
+    payload: { list: [1, 2] },
+    expect: { port: 'payload', value: { list: [1, 2, 3] } },
+  },
   reusable: true,
   create: () => ({
     run(_payload, ctx, config) {
       const current = ctx.read(config.to)
       if (current !== null && !Array.isArray(current)) {
-        throw Object.assign(new Error(`${config.to} holds ${typeof current}, not a list`), { code: 'not-a-list' })
+        throw Object.assign(new Error(`${config.to} holds ${typeof current}, not a list`), {
+          code: 'not-a-list',
+        })
       }
       const value = resolveValue(config.value, ctx)
       const list = current ? [...current] : []

@@ -17,18 +17,34 @@ export default definePlugin<{ from: string; to: string }>({
     additionalProperties: false,
   },
   defaultConfig: { from: 'event@properties.email', to: 'profile@traits.email' },
-  form: [{ title: 'Copy', fields: [{ field: 'from', widget: 'ref' }, { field: 'to', widget: 'ref' }] }],
+  form: [
+    {
+      title: 'Copy',
+      fields: [
+        { field: 'from', widget: 'ref' },
+        { field: 'to', widget: 'ref' },
+      ],
+    },
+  ],
   docs: {
-    markdown: 'Reads **From** and writes a copy of the value to **To**. A missing value copies as `null`.',
+    markdown:
+      'Reads **From** and writes a copy of the value to **To**. A missing value copies as `null`.',
     inputs: { payload: 'Any value.' },
     outputs: { payload: 'The payload (with any payload@ writes).' },
   },
-  testTemplate: { config: { from: 'payload@a', to: 'payload@b' }, payload: { a: 1 }, expect: { port: 'payload', value: { a: 1, b: 1 } } },
+  testTemplate: {
+    config: { from: 'payload@a', to: 'payload@b' },
+    payload: { a: 1 },
+    expect: { port: 'payload', value: { a: 1, b: 1 } },
+  },
   reusable: true,
   create: () => ({
     run(_payload, ctx, config) {
       const value = ctx.read(config.from)
-      ctx.write(config.to, value === null || typeof value !== 'object' ? value : structuredClone(value))
+      ctx.write(
+        config.to,
+        value === null || typeof value !== 'object' ? value : structuredClone(value),
+      )
       return { port: 'payload', value: ctx.payload }
     },
   }),

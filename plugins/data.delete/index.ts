@@ -23,7 +23,11 @@ export default definePlugin<{ paths: string[] }>({
     inputs: { payload: 'Any value.' },
     outputs: { payload: 'The payload (without deleted payload@ values).' },
   },
-  testTemplate: { config: { paths: ['payload@a'] }, payload: { a: 1, b: 2 }, expect: { port: 'payload', value: { b: 2 } } },
+  testTemplate: {
+    config: { paths: ['payload@a'] },
+    payload: { a: 1, b: 2 },
+    expect: { port: 'payload', value: { b: 2 } },
+  },
   reusable: true,
   create: () => {
     let paths: string[] = []

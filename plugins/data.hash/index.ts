@@ -28,16 +28,29 @@ export default definePlugin<Config>({
     additionalProperties: false,
   },
   defaultConfig: { paths: ['profile@traits.email'], algorithm: 'sha256' },
-  form: [{ title: 'Hash', fields: [{ field: 'paths', widget: 'list' }, { field: 'algorithm', widget: 'select' }, { field: 'salt' }] }],
+  form: [
+    {
+      title: 'Hash',
+      fields: [
+        { field: 'paths', widget: 'list' },
+        { field: 'algorithm', widget: 'select' },
+        { field: 'salt' },
+      ],
+    },
+  ],
   docs: {
-    markdown: 'Replaces the value at each reference with its hex hash (**Salt** prepended). Text is hashed as is, other values as JSON. Missing values are left missing.',
+    markdown:
+      'Replaces the value at each reference with its hex hash (**Salt** prepended). Text is hashed as is, other values as JSON. Missing values are left missing.',
     inputs: { payload: 'Any value.' },
     outputs: { payload: 'The payload (with any payload@ values hashed).' },
   },
   testTemplate: {
     config: { paths: ['payload@email'], algorithm: 'sha256' },
     payload: { email: 'ann@example.com' },
-    expect: { port: 'payload', value: { email: '71d4f55f72fa128dfb468a1a3901507c804b74316488744d769d7f4b16696476' } },
+    expect: {
+      port: 'payload',
+      value: { email: '71d4f55f72fa128dfb468a1a3901507c804b74316488744d769d7f4b16696476' },
+    },
   },
   reusable: true,
   create: () => ({
@@ -46,7 +59,12 @@ export default definePlugin<Config>({
         const value = ctx.read(ref)
         if (value === null) continue
         const text = typeof value === 'string' ? value : JSON.stringify(value)
-        ctx.write(ref, createHash(config.algorithm ?? 'sha256').update((config.salt ?? '') + text).digest('hex'))
+        ctx.write(
+          ref,
+          createHash(config.algorithm ?? 'sha256')
+            .update((config.salt ?? '') + text)
+            .digest('hex'),
+        )
       }
       return { port: 'payload', value: ctx.payload }
     },

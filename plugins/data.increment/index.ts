@@ -15,7 +15,11 @@ export default definePlugin<{ path: string; by?: number | string }>({
     type: 'object',
     properties: {
       path: { ...REF_SCHEMA, title: 'Counter' },
-      by: { title: 'By', description: 'A number, or a reference / {{ template }} giving one', anyOf: [{ type: 'number' }, { type: 'string', minLength: 1 }] },
+      by: {
+        title: 'By',
+        description: 'A number, or a reference / {{ template }} giving one',
+        anyOf: [{ type: 'number' }, { type: 'string', minLength: 1 }],
+      },
     },
     required: ['path'],
     additionalProperties: false,
@@ -23,11 +27,16 @@ export default definePlugin<{ path: string; by?: number | string }>({
   defaultConfig: { path: 'profile@traits.purchases', by: 1 },
   form: [{ title: 'Increment', fields: [{ field: 'path', widget: 'ref' }, { field: 'by' }] }],
   docs: {
-    markdown: 'Adds **By** (default 1; negative to decrement) to the number at **Counter**. A missing value counts as 0; a value that is not a number is an error.',
+    markdown:
+      'Adds **By** (default 1; negative to decrement) to the number at **Counter**. A missing value counts as 0; a value that is not a number is an error.',
     inputs: { payload: 'Any value.' },
     outputs: { payload: 'The payload (with any payload@ writes).' },
   },
-  testTemplate: { config: { path: 'payload@count', by: 2 }, payload: { count: 1 }, expect: { port: 'payload', value: { count: 3 } } },
+  testTemplate: {
+    config: { path: 'payload@count', by: 2 },
+    payload: { count: 1 },
+    expect: { port: 'payload', value: { count: 3 } },
+  },
   reusable: true,
   create: () => {
     let config: { path: string; by?: number | string }
@@ -43,10 +52,15 @@ export default definePlugin<{ path: string; by?: number | string }>({
         const current = ctx.read(config.path)
         const amount = byIsDynamic ? ctx.resolve(by) : by
         if (typeof amount !== 'number' || !Number.isFinite(amount)) {
-          throw Object.assign(new Error(`"By" must be a number, got ${JSON.stringify(amount)}`), { code: 'not-a-number' })
+          throw Object.assign(new Error(`"By" must be a number, got ${JSON.stringify(amount)}`), {
+            code: 'not-a-number',
+          })
         }
         if (current !== null && (typeof current !== 'number' || !Number.isFinite(current))) {
-          throw Object.assign(new Error(`${config.path} holds ${JSON.stringify(current)}, not a number`), { code: 'not-a-number' })
+          throw Object.assign(
+            new Error(`${config.path} holds ${JSON.stringify(current)}, not a number`),
+            { code: 'not-a-number' },
+          )
         }
         ctx.write(config.path, (current ?? 0) + amount)
         return { port: 'payload', value: ctx.payload }

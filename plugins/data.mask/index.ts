@@ -11,9 +11,14 @@ interface Config {
 /** Masks text, keeping its ends; an e-mail keeps its first letter and its domain. */
 export function mask(text: string, keepStart: number, keepEnd: number, char: string): string {
   const at = text.indexOf('@')
-  if (at > 0 && at === text.lastIndexOf('@')) return text[0] + char.repeat(Math.max(3, at - 1)) + text.slice(at)
+  if (at > 0 && at === text.lastIndexOf('@'))
+    return text[0] + char.repeat(Math.max(3, at - 1)) + text.slice(at)
   if (text.length <= keepStart + keepEnd) return char.repeat(text.length)
-  return text.slice(0, keepStart) + char.repeat(text.length - keepStart - keepEnd) + (keepEnd > 0 ? text.slice(-keepEnd) : '')
+  return (
+    text.slice(0, keepStart) +
+    char.repeat(text.length - keepStart - keepEnd) +
+    (keepEnd > 0 ? text.slice(-keepEnd) : '')
+  )
 }
 
 export default definePlugin<Config>({
@@ -37,13 +42,28 @@ export default definePlugin<Config>({
     additionalProperties: false,
   },
   defaultConfig: { paths: ['event@properties.cardNumber'], keepStart: 0, keepEnd: 4, char: '*' },
-  form: [{ title: 'Mask', fields: [{ field: 'paths', widget: 'list' }, { field: 'keepStart', widget: 'number' }, { field: 'keepEnd', widget: 'number' }, { field: 'char' }] }],
+  form: [
+    {
+      title: 'Mask',
+      fields: [
+        { field: 'paths', widget: 'list' },
+        { field: 'keepStart', widget: 'number' },
+        { field: 'keepEnd', widget: 'number' },
+        { field: 'char' },
+      ],
+    },
+  ],
   docs: {
-    markdown: 'Replaces the value at each reference with a masked copy that keeps **Keep at the start** and **Keep at the end** characters. E-mail addresses keep their first letter and their domain (`a***@example.com`). Numbers are masked as text; missing values stay missing.',
+    markdown:
+      'Replaces the value at each reference with a masked copy that keeps **Keep at the start** and **Keep at the end** characters. E-mail addresses keep their first letter and their domain (`a***@example.com`). Numbers are masked as text; missing values stay missing.',
     inputs: { payload: 'Any value.' },
     outputs: { payload: 'The payload (with any payload@ values masked).' },
   },
-  testTemplate: { config: { paths: ['payload@card', 'payload@email'], keepEnd: 4 }, payload: { card: '4111111111111111', email: 'ann@example.com' }, expect: { port: 'payload', value: { card: '************1111', email: 'a***@example.com' } } },
+  testTemplate: {
+    config: { paths: ['payload@card', 'payload@email'], keepEnd: 4 },
+    payload: { card: '4111111111111111', email: 'ann@example.com' },
+    expect: { port: 'payload', value: { card: '************1111', email: 'a***@example.com' } },
+  },
   reusable: true,
   create: () => ({
     run(_payload, ctx, config) {

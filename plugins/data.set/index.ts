@@ -34,7 +34,18 @@ export default definePlugin<{ values: Record<string, unknown> }>({
     additionalProperties: false,
   },
   defaultConfig: { values: { 'flow@total': 'event@properties.total' } },
-  form: [{ title: 'Values', fields: [{ field: 'values', widget: 'key-value', help: 'Left: where to write (profile@traits.tier). Right: a value, a reference or a {{ template }}.' }] }],
+  form: [
+    {
+      title: 'Values',
+      fields: [
+        {
+          field: 'values',
+          widget: 'key-value',
+          help: 'Left: where to write (profile@traits.tier). Right: a value, a reference or a {{ template }}.',
+        },
+      ],
+    },
+  ],
   docs: {
     markdown:
       'For each entry, writes the value to the target reference. A value that is a reference (`event@properties.total`) is read from the state, a string with `{{ }}` is rendered, anything else is written as is. Writing to `payload@…` changes the payload sent on.',
@@ -51,10 +62,15 @@ export default definePlugin<{ values: Record<string, unknown> }>({
     let entries: { target: string; value: unknown; dynamic: boolean }[] = []
     return {
       setUp(config) {
-        entries = Object.entries(config.values).map(([target, value]) => ({ target, value, dynamic: needsResolving(value) }))
+        entries = Object.entries(config.values).map(([target, value]) => ({
+          target,
+          value,
+          dynamic: needsResolving(value),
+        }))
       },
       run(_payload, ctx) {
-        for (const entry of entries) ctx.write(entry.target, entry.dynamic ? ctx.resolve(entry.value) : entry.value)
+        for (const entry of entries)
+          ctx.write(entry.target, entry.dynamic ? ctx.resolve(entry.value) : entry.value)
         return { port: 'payload', value: ctx.payload }
       },
     }

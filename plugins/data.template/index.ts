@@ -14,25 +14,49 @@ export default definePlugin<{ template: string; to?: string }>({
   configSchema: {
     type: 'object',
     properties: {
-      template: { type: 'string', title: 'Template', description: 'Text with {{ expression }} parts' },
+      template: {
+        type: 'string',
+        title: 'Template',
+        description: 'Text with {{ expression }} parts',
+      },
       to: { ...REF_SCHEMA, title: 'Also write to' },
     },
     required: ['template'],
     additionalProperties: false,
   },
   defaultConfig: { template: 'Hello {{ profile.traits.name }}' },
-  form: [{ title: 'Template', fields: [{ field: 'template', widget: 'template' }, { field: 'to', widget: 'ref' }] }],
+  form: [
+    {
+      title: 'Template',
+      fields: [
+        { field: 'template', widget: 'template' },
+        { field: 'to', widget: 'ref' },
+      ],
+    },
+  ],
   docs: {
-    markdown: 'Renders **Template** (values are inserted as text; lists and objects as JSON) and sends `{ text }`. With **Also write to**, the text is written there too.',
+    markdown:
+      'Renders **Template** (values are inserted as text; lists and objects as JSON) and sends `{ text }`. With **Also write to**, the text is written there too.',
     inputs: { payload: 'Any value.' },
     outputs: { payload: '`{ "text": "…" }`' },
   },
-  testTemplate: { config: { template: 'Total: {{ payload.total }}' }, payload: { total: 7 }, expect: { port: 'payload', value: { text: 'Total: 7' } } },
+  testTemplate: {
+    config: { template: 'Total: {{ payload.total }}' },
+    payload: { total: 7 },
+    expect: { port: 'payload', value: { text: 'Total: 7' } },
+  },
   reusable: true,
   create: () => ({
     run(_payload, ctx, config) {
       const rendered = ctx.template(config.template)
-      const text = typeof rendered === 'string' ? rendered : rendered === null ? '' : typeof rendered === 'object' ? JSON.stringify(rendered) : String(rendered)
+      const text =
+        typeof rendered === 'string'
+          ? rendered
+          : rendered === null
+            ? ''
+            : typeof rendered === 'object'
+              ? JSON.stringify(rendered)
+              : String(rendered)
       if (config.to) ctx.write(config.to, text)
       return { port: 'payload', value: { text } }
     },

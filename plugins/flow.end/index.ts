@@ -12,17 +12,23 @@ export default definePlugin<{ result?: string }>({
   expressionFields: [{ field: 'result', kind: 'expression' }],
   configSchema: {
     type: 'object',
-    properties: { result: { type: 'string', title: 'Result', description: 'An expression (optional)' } },
+    properties: {
+      result: { type: 'string', title: 'Result', description: 'An expression (optional)' },
+    },
     additionalProperties: false,
   },
   defaultConfig: {},
   form: [{ title: 'Result', fields: [{ field: 'result', widget: 'expression' }] }],
   docs: {
     markdown:
-      'Ends this branch. In a flow run by **Run subflow**, the value of **Result** becomes the child flow\'s result (without it, the child\'s `flow` context is the result).',
+      "Ends this branch. In a flow run by **Run subflow**, the value of **Result** becomes the child flow's result (without it, the child's `flow` context is the result).",
     inputs: { payload: 'Any value.' },
   },
-  testTemplate: { config: { result: 'payload.total' }, payload: { total: 5 }, expect: { port: null } },
+  testTemplate: {
+    config: { result: 'payload.total' },
+    payload: { total: 5 },
+    expect: { port: null },
+  },
   reusable: true,
   create: () => {
     let result: string | undefined

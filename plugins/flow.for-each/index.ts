@@ -13,7 +13,14 @@ export default definePlugin<{ items: string }>({
   expressionFields: [{ field: 'items', kind: 'expression' }],
   configSchema: {
     type: 'object',
-    properties: { items: { type: 'string', title: 'Items', minLength: 1, description: 'An expression that gives a list' } },
+    properties: {
+      items: {
+        type: 'string',
+        title: 'Items',
+        minLength: 1,
+        description: 'An expression that gives a list',
+      },
+    },
     required: ['items'],
     additionalProperties: false,
   },
@@ -23,9 +30,16 @@ export default definePlugin<{ items: string }>({
     markdown:
       'Evaluates **Items** and sends each element on `item` (the nodes after it run once per element, in order), then sends the input payload on `done`. A missing list counts as empty; anything else that is not a list is an error.',
     inputs: { payload: 'Any value.' },
-    outputs: { item: 'Each element of the list, one at a time.', done: 'The input payload, after every element.' },
+    outputs: {
+      item: 'Each element of the list, one at a time.',
+      done: 'The input payload, after every element.',
+    },
   },
-  testTemplate: { config: { items: 'payload.list' }, payload: { list: [1, 2] }, expect: { port: 'item', value: 1 } },
+  testTemplate: {
+    config: { items: 'payload.list' },
+    payload: { list: [1, 2] },
+    expect: { port: 'item', value: 1 },
+  },
   reusable: true,
   create: () => {
     let items = ''
@@ -35,7 +49,10 @@ export default definePlugin<{ items: string }>({
       },
       run(payload, ctx) {
         const list = ctx.evaluate(items)
-        if (list !== null && !Array.isArray(list)) throw Object.assign(new Error(`"${items}" is not a list (got ${typeof list})`), { code: 'not-a-list' })
+        if (list !== null && !Array.isArray(list))
+          throw Object.assign(new Error(`"${items}" is not a list (got ${typeof list})`), {
+            code: 'not-a-list',
+          })
         const results: PortResult[] = (list ?? []).map((value) => ({ port: 'item', value }))
         results.push({ port: 'done', value: payload })
         return results

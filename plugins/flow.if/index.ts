@@ -12,7 +12,14 @@ export default definePlugin<{ condition: string }>({
   expressionFields: [{ field: 'condition', kind: 'expression' }],
   configSchema: {
     type: 'object',
-    properties: { condition: { type: 'string', title: 'Condition', minLength: 1, description: 'An expression, e.g. event.properties.total > 100' } },
+    properties: {
+      condition: {
+        type: 'string',
+        title: 'Condition',
+        minLength: 1,
+        description: 'An expression, e.g. event.properties.total > 100',
+      },
+    },
     required: ['condition'],
     additionalProperties: false,
   },
@@ -22,7 +29,10 @@ export default definePlugin<{ condition: string }>({
     markdown:
       'Evaluates **Condition** and sends the payload to `true` when the result is truthy, otherwise to `false`. Missing values read as `null`, so `profile.traits.vip == true` is false for a new profile.',
     inputs: { payload: 'Any value; passed on unchanged.' },
-    outputs: { true: 'The payload, when the condition holds.', false: 'The payload, when it does not.' },
+    outputs: {
+      true: 'The payload, when the condition holds.',
+      false: 'The payload, when it does not.',
+    },
   },
   testTemplate: {
     config: { condition: 'payload.total > 100' },

@@ -15,19 +15,36 @@ export default definePlugin<{ level: LogLevel; message: string }>({
     type: 'object',
     properties: {
       level: { enum: ['debug', 'info', 'warn', 'error'], title: 'Level' },
-      message: { type: 'string', title: 'Message', description: 'Text with {{ expression }} parts' },
+      message: {
+        type: 'string',
+        title: 'Message',
+        description: 'Text with {{ expression }} parts',
+      },
     },
     required: ['message'],
     additionalProperties: false,
   },
   defaultConfig: { level: 'info', message: 'Received {{ event.type }}' },
-  form: [{ title: 'Log', fields: [{ field: 'level', widget: 'select' }, { field: 'message', widget: 'template' }] }],
+  form: [
+    {
+      title: 'Log',
+      fields: [
+        { field: 'level', widget: 'select' },
+        { field: 'message', widget: 'template' },
+      ],
+    },
+  ],
   docs: {
-    markdown: 'Renders **Message** and adds it to the run report at **Level**, then sends the payload on.',
+    markdown:
+      'Renders **Message** and adds it to the run report at **Level**, then sends the payload on.',
     inputs: { payload: 'Any value.' },
     outputs: { payload: 'The payload, unchanged.' },
   },
-  testTemplate: { config: { message: 'total {{ payload.total }}' }, payload: { total: 3 }, expect: { port: 'payload', value: { total: 3 } } },
+  testTemplate: {
+    config: { message: 'total {{ payload.total }}' },
+    payload: { total: 3 },
+    expect: { port: 'payload', value: { total: 3 } },
+  },
   reusable: true,
   create: () => ({
     run(payload, ctx, config) {

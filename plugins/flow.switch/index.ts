@@ -23,14 +23,24 @@ export default definePlugin<Config>({
   configSchema: {
     type: 'object',
     properties: {
-      value: { type: 'string', title: 'Value', minLength: 1, description: 'An expression whose result is compared with each case' },
+      value: {
+        type: 'string',
+        title: 'Value',
+        minLength: 1,
+        description: 'An expression whose result is compared with each case',
+      },
       cases: {
         type: 'array',
         title: 'Cases',
         items: {
           type: 'object',
           properties: {
-            port: { type: 'string', title: 'Port', pattern: '^[A-Za-z_][A-Za-z0-9_-]*$', not: { enum: ['default', 'error'] } },
+            port: {
+              type: 'string',
+              title: 'Port',
+              pattern: '^[A-Za-z_][A-Za-z0-9_-]*$',
+              not: { enum: ['default', 'error'] },
+            },
             equals: { title: 'Equals' },
           },
           required: ['port', 'equals'],
@@ -42,7 +52,15 @@ export default definePlugin<Config>({
     additionalProperties: false,
   },
   defaultConfig: { value: 'event.properties.priority', cases: [{ port: 'high', equals: 'high' }] },
-  form: [{ title: 'Routing', fields: [{ field: 'value', widget: 'expression' }, { field: 'cases', widget: 'list' }] }],
+  form: [
+    {
+      title: 'Routing',
+      fields: [
+        { field: 'value', widget: 'expression' },
+        { field: 'cases', widget: 'list' },
+      ],
+    },
+  ],
   docs: {
     markdown:
       'Evaluates **Value** once and sends the payload to the port of the first case whose `equals` matches it exactly (same type and value). When no case matches, the payload goes to `default`. Each case adds an output port named by its `port`.',
@@ -50,7 +68,13 @@ export default definePlugin<Config>({
     outputs: { default: 'The payload, when no case matches.' },
   },
   testTemplate: {
-    config: { value: 'payload.priority', cases: [{ port: 'high', equals: 'high' }, { port: 'low', equals: 'low' }] },
+    config: {
+      value: 'payload.priority',
+      cases: [
+        { port: 'high', equals: 'high' },
+        { port: 'low', equals: 'low' },
+      ],
+    },
     payload: { priority: 'low' },
     expect: { port: 'low' },
   },

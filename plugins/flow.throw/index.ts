@@ -13,7 +13,12 @@ export default definePlugin<{ message: string; code?: string }>({
   configSchema: {
     type: 'object',
     properties: {
-      message: { type: 'string', title: 'Message', minLength: 1, description: 'Text with {{ expression }} parts' },
+      message: {
+        type: 'string',
+        title: 'Message',
+        minLength: 1,
+        description: 'Text with {{ expression }} parts',
+      },
       code: { type: 'string', title: 'Error code', pattern: '^[a-z0-9][a-z0-9-]*$' },
     },
     required: ['message'],
@@ -22,7 +27,8 @@ export default definePlugin<{ message: string; code?: string }>({
   defaultConfig: { message: 'Stopped: {{ event.type }}' },
   form: [{ title: 'Error', fields: [{ field: 'message', widget: 'template' }, { field: 'code' }] }],
   docs: {
-    markdown: 'Always ends in an error with **Message**. Connect its `error` port to handle it; otherwise the run fails and nothing it changed is saved.',
+    markdown:
+      'Always ends in an error with **Message**. Connect its `error` port to handle it; otherwise the run fails and nothing it changed is saved.',
     inputs: { payload: 'Any value.' },
   },
   testTemplate: { config: { message: 'boom' }, payload: {}, expect: { port: 'error' } },
@@ -30,7 +36,10 @@ export default definePlugin<{ message: string; code?: string }>({
   create: () => ({
     run(_payload, ctx, config) {
       const message = ctx.template(config.message)
-      throw Object.assign(new Error(typeof message === 'string' ? message : JSON.stringify(message)), { code: config.code ?? 'thrown' })
+      throw Object.assign(
+        new Error(typeof message === 'string' ? message : JSON.stringify(message)),
+        { code: config.code ?? 'thrown' },
+      )
     },
   }),
 })

@@ -18,20 +18,40 @@ export default definePlugin<Config>({
   configSchema: {
     type: 'object',
     properties: {
-      traits: { type: 'object', title: 'Traits', description: 'Trait name → value, reference or {{ template }}' },
+      traits: {
+        type: 'object',
+        title: 'Traits',
+        description: 'Trait name → value, reference or {{ template }}',
+      },
       strategy: { enum: ['overwrite', 'keep-existing'], title: 'When a trait already has a value' },
     },
     required: ['traits'],
     additionalProperties: false,
   },
-  defaultConfig: { traits: { email: 'event@properties.email', name: 'event@properties.name' }, strategy: 'overwrite' },
-  form: [{ title: 'Traits', fields: [{ field: 'traits', widget: 'key-value' }, { field: 'strategy', widget: 'select' }] }],
+  defaultConfig: {
+    traits: { email: 'event@properties.email', name: 'event@properties.name' },
+    strategy: 'overwrite',
+  },
+  form: [
+    {
+      title: 'Traits',
+      fields: [
+        { field: 'traits', widget: 'key-value' },
+        { field: 'strategy', widget: 'select' },
+      ],
+    },
+  ],
   docs: {
-    markdown: 'For each entry, sets `profile.traits.<name>` to the value (references and `{{ }}` are resolved; a missing value is skipped). With **keep-existing**, traits that already have a value are left alone.',
+    markdown:
+      'For each entry, sets `profile.traits.<name>` to the value (references and `{{ }}` are resolved; a missing value is skipped). With **keep-existing**, traits that already have a value are left alone.',
     inputs: { payload: 'Any value.' },
     outputs: { payload: 'The payload, unchanged.' },
   },
-  testTemplate: { config: { traits: { tier: 'gold' } }, payload: { a: 1 }, expect: { port: 'payload', value: { a: 1 } } },
+  testTemplate: {
+    config: { traits: { tier: 'gold' } },
+    payload: { a: 1 },
+    expect: { port: 'payload', value: { a: 1 } },
+  },
   reusable: true,
   create: () => ({
     run(payload, ctx, config) {

@@ -5,7 +5,10 @@ import { SEGMENT_SCHEMA } from './schemas'
 export function segmentName(config: { segment: string }, ctx: PluginContext): string {
   const value = config.segment.includes('{{') ? ctx.template(config.segment) : config.segment
   if (typeof value !== 'string' || value.trim() === '') {
-    throw Object.assign(new Error(`The segment name must be non-empty text, got ${JSON.stringify(value)}`), { code: 'invalid-segment' })
+    throw Object.assign(
+      new Error(`The segment name must be non-empty text, got ${JSON.stringify(value)}`),
+      { code: 'invalid-segment' },
+    )
   }
   return value.trim()
 }
@@ -33,11 +36,24 @@ export function segmentPlugin(spec: SegmentPlugin): PluginDefinition<{ segment: 
     icon: spec.icon,
     inputs: ['payload'],
     outputs: spec.outputs,
-    configSchema: { type: 'object', properties: { segment: SEGMENT_SCHEMA }, required: ['segment'], additionalProperties: false },
+    configSchema: {
+      type: 'object',
+      properties: { segment: SEGMENT_SCHEMA },
+      required: ['segment'],
+      additionalProperties: false,
+    },
     defaultConfig: { segment: 'vip' },
     form: [{ title: 'Segment', fields: [{ field: 'segment', widget: 'template' }] }],
-    docs: { markdown: spec.docs.markdown, inputs: { payload: 'Any value.' }, outputs: spec.docs.outputs },
-    testTemplate: { config: { segment: 'vip' }, payload: { a: 1 }, expect: { port: spec.expectPort, value: { a: 1 } } },
+    docs: {
+      markdown: spec.docs.markdown,
+      inputs: { payload: 'Any value.' },
+      outputs: spec.docs.outputs,
+    },
+    testTemplate: {
+      config: { segment: 'vip' },
+      payload: { a: 1 },
+      expect: { port: spec.expectPort, value: { a: 1 } },
+    },
     reusable: true,
     create: () => ({
       run: (payload, ctx, config) =>

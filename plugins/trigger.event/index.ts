@@ -29,7 +29,9 @@ export default definePlugin<Config>({
     additionalProperties: false,
   },
   defaultConfig: { eventTypes: ['purchase'] },
-  form: [{ title: 'Events', fields: [{ field: 'eventTypes', widget: 'list', label: 'Event types' }] }],
+  form: [
+    { title: 'Events', fields: [{ field: 'eventTypes', widget: 'list', label: 'Event types' }] },
+  ],
   docs: {
     markdown:
       'Sends the event on only when its `type` is one of **Event types**. Any other event ends the run as succeeded with nothing done. An empty list accepts every event.',
@@ -50,7 +52,10 @@ export default definePlugin<Config>({
       },
       run(payload, ctx) {
         if (types.size > 0 && !types.has(ctx.state.event.type)) {
-          ctx.log('info', `Event type "${ctx.state.event.type}" is not one of: ${[...types].join(', ')}`)
+          ctx.log(
+            'info',
+            `Event type "${ctx.state.event.type}" is not one of: ${[...types].join(', ')}`,
+          )
           return
         }
         return { port: 'payload', value: payload }

@@ -13,10 +13,15 @@ export default definePlugin({
   configSchema: { type: 'object', properties: {}, additionalProperties: false },
   defaultConfig: {},
   docs: {
-    markdown: 'The entry point for flows run by hand, from the test bench, the CLI or the API. It sends the event on.',
+    markdown:
+      'The entry point for flows run by hand, from the test bench, the CLI or the API. It sends the event on.',
     outputs: { payload: 'The event that started the run.' },
   },
-  testTemplate: { config: {}, payload: { type: 'manual', properties: { total: 10 } }, expect: { port: 'payload' } },
+  testTemplate: {
+    config: {},
+    payload: { type: 'manual', properties: { total: 10 } },
+    expect: { port: 'payload' },
+  },
   reusable: true,
   create: () => ({
     run: (payload) => ({ port: 'payload', value: payload }),

@@ -41,7 +41,8 @@ export class BeforeImage {
     if (copied && copied.length >= MAX_COPIED) return this.ownShared(doc)
     this.image ??= { ...doc }
     const value = doc[key]
-    if (value !== null && typeof value === 'object' && Object.hasOwn(doc, key)) doc[key] = cloneJson(value)
+    if (value !== null && typeof value === 'object' && Object.hasOwn(doc, key))
+      doc[key] = cloneJson(value)
     if (copied) copied.push(key)
     else this.copied = [key]
   }
@@ -67,7 +68,8 @@ export class BeforeImage {
       return
     }
     // Entries not yet copied are still the document's own, unchanged: copy them now.
-    for (const key of Object.keys(this.image)) if (!this.copied?.includes(key)) this.image[key] = cloneJson(this.image[key])
+    for (const key of Object.keys(this.image))
+      if (!this.copied?.includes(key)) this.image[key] = cloneJson(this.image[key])
   }
 
   /** A before-image made elsewhere, of objects nobody will change. */
@@ -86,17 +88,25 @@ export class BeforeImage {
     if (copied.length === 1) {
       const key = copied[0]!
       diffEntry(image, doc, key, out)
-      if (!Object.hasOwn(image, key) && Object.hasOwn(doc, key)) out.push({ op: 'add', path: `/${escapePointer(key)}`, value: doc[key] })
+      if (!Object.hasOwn(image, key) && Object.hasOwn(doc, key))
+        out.push({ op: 'add', path: `/${escapePointer(key)}`, value: doc[key] })
       return out
     }
     // In the order a whole diff gives: removed and changed entries as the image lists them, then added ones.
     for (const key of Object.keys(image)) if (copied.includes(key)) diffEntry(image, doc, key, out)
-    for (const key of Object.keys(doc)) if (copied.includes(key) && !Object.hasOwn(image, key)) out.push({ op: 'add', path: `/${escapePointer(key)}`, value: doc[key] })
+    for (const key of Object.keys(doc))
+      if (copied.includes(key) && !Object.hasOwn(image, key))
+        out.push({ op: 'add', path: `/${escapePointer(key)}`, value: doc[key] })
     return out
   }
 }
 
-function diffEntry(image: Record<string, unknown>, doc: Record<string, unknown>, key: string, out: Change[]): void {
+function diffEntry(
+  image: Record<string, unknown>,
+  doc: Record<string, unknown>,
+  key: string,
+  out: Change[],
+): void {
   if (!Object.hasOwn(image, key)) return
   if (!Object.hasOwn(doc, key)) {
     out.push({ op: 'remove', path: `/${escapePointer(key)}`, oldValue: image[key] })

@@ -44,7 +44,11 @@ registry.register(
 const engine = new Engine({ plugins: registry })
 
 function callerEvent() {
-  return { type: 'purchase', properties: { total: 150, lines: [{ sku: 'A', qty: 1 }], customer: { name: 'Ann' } }, context: { page: '/cart' } }
+  return {
+    type: 'purchase',
+    properties: { total: 150, lines: [{ sku: 'A', qty: 1 }], customer: { name: 'Ann' } },
+    context: { page: '/cart' },
+  }
 }
 
 async function run(nodes: Parameters<typeof buildFlow>[0]) {
@@ -60,24 +64,50 @@ describe('the caller’s event under copy on write', () => {
   it('stays as given when the flow writes into the event, and the change is reported', async () => {
     const report = await run([
       ['start', 'trigger.manual'],
-      ['set', 'data.set', { values: { 'event@properties.total': 99, 'event@properties.lines.0.qty': 5 } }],
+      [
+        'set',
+        'data.set',
+        { values: { 'event@properties.total': 99, 'event@properties.lines.0.qty': 5 } },
+      ],
     ])
-    expect(report.state.event).toMatchObject({ properties: { total: 99, lines: [{ sku: 'A', qty: 5 }] } })
+    expect(report.state.event).toMatchObject({
+      properties: { total: 99, lines: [{ sku: 'A', qty: 5 }] },
+    })
     expect(report.changes.event).toEqual([
       { op: 'replace', path: '/properties/total', value: 99, oldValue: 150 },
-      { op: 'replace', path: '/properties/lines', value: [{ sku: 'A', qty: 5 }], oldValue: [{ sku: 'A', qty: 1 }] },
+      {
+        op: 'replace',
+        path: '/properties/lines',
+        value: [{ sku: 'A', qty: 5 }],
+        oldValue: [{ sku: 'A', qty: 1 }],
+      },
     ])
   })
 
   it('stays as given when a part of the event is copied elsewhere and then changed there', async () => {
     const report = await run([
       ['start', 'trigger.manual'],
-      ['grab', 'data.set', { values: { 'flow@customer': 'event@properties.customer', 'profile@traits.lines': 'payload@properties.lines' } }],
-      ['change', 'data.set', { values: { 'flow@customer.name': 'Bob', 'profile@traits.lines.0.qty': 9 } }],
+      [
+        'grab',
+        'data.set',
+        {
+          values: {
+            'flow@customer': 'event@properties.customer',
+            'profile@traits.lines': 'payload@properties.lines',
+          },
+        },
+      ],
+      [
+        'change',
+        'data.set',
+        { values: { 'flow@customer.name': 'Bob', 'profile@traits.lines.0.qty': 9 } },
+      ],
       ['more', 'data.append', { to: 'flow@customer.tags', value: 'x' }],
     ])
     expect(report.state.flow).toEqual({ customer: { name: 'Bob', tags: ['x'] } })
-    expect((report.state.profile as { traits: unknown }).traits).toEqual({ lines: [{ sku: 'A', qty: 9 }] })
+    expect((report.state.profile as { traits: unknown }).traits).toEqual({
+      lines: [{ sku: 'A', qty: 9 }],
+    })
   })
 
   it('stays as given when a plugin changes in place what it read from the event', async () => {
@@ -85,7 +115,12 @@ describe('the caller’s event under copy on write', () => {
       ['start', 'trigger.manual'],
       ['push', 'test.push-in-place', { from: 'event@properties.lines' }],
     ])
-    expect(report.state.event).toMatchObject({ properties: { lines: [{ sku: 'A', qty: 1 }, { sku: 'B' }], customer: { name: 'Ann', vip: true } } })
+    expect(report.state.event).toMatchObject({
+      properties: {
+        lines: [{ sku: 'A', qty: 1 }, { sku: 'B' }],
+        customer: { name: 'Ann', vip: true },
+      },
+    })
   })
 
   it('stays as given when a plugin is handed the whole state', async () => {
@@ -102,11 +137,26 @@ describe('the caller’s event under copy on write', () => {
 describe('the stored profile and session', () => {
   function storeWithAnn() {
     const store = new MemoryStateStore()
-    store.profiles.set('ann', { id: 'ann', traits: { orders: 1, address: { city: 'Köln' } }, segments: ['new'], interests: {}, consents: {}, createdAt: 't', updatedAt: 't' })
-    store.sessions.set('s1', { id: 's1', profileId: 'ann', context: { page: '/' }, createdAt: 't', updatedAt: 't' })
+    store.profiles.set('ann', {
+      id: 'ann',
+      traits: { orders: 1, address: { city: 'Köln' } },
+      segments: ['new'],
+      interests: {},
+      consents: {},
+      createdAt: 't',
+      updatedAt: 't',
+    })
+    store.sessions.set('s1', {
+      id: 's1',
+      profileId: 'ann',
+      context: { page: '/' },
+      createdAt: 't',
+      updatedAt: 't',
+    })
     return store
   }
-  const snapshot = (store: MemoryStateStore) => JSON.stringify([store.profiles.get('ann'), store.sessions.get('s1')])
+  const snapshot = (store: MemoryStateStore) =>
+    JSON.stringify([store.profiles.get('ann'), store.sessions.get('s1')])
 
   it('are unchanged by a run that changes them and then fails', async () => {
     const store = storeWithAnn()
@@ -116,15 +166,29 @@ describe('the stored profile and session', () => {
       [
         ['start', 'trigger.manual'],
         ['count', 'data.increment', { path: 'profile@traits.orders' }],
-        ['move', 'data.set', { values: { 'profile@traits.address.city': 'Bonn', 'session@context.page': '/cart' } }],
+        [
+          'move',
+          'data.set',
+          { values: { 'profile@traits.address.city': 'Bonn', 'session@context.page': '/cart' } },
+        ],
         ['tag', 'profile.add-segment', { segment: 'vip' }],
         ['boom', 'flow.throw', { message: 'stop' }],
       ],
-      ['start.payload -> count', 'count.payload -> move', 'move.payload -> tag', 'tag.payload -> boom'],
+      [
+        'start.payload -> count',
+        'count.payload -> move',
+        'move.payload -> tag',
+        'tag.payload -> boom',
+      ],
     )
-    const report = await engine.run(engine.load(flow), { event: { profileId: 'ann', sessionId: 's1' } })
+    const report = await engine.run(engine.load(flow), {
+      event: { profileId: 'ann', sessionId: 's1' },
+    })
     expect(report.status).toBe('failed')
-    expect(report.state.profile).toMatchObject({ traits: { orders: 2, address: { city: 'Bonn' } }, segments: ['new', 'vip'] })
+    expect(report.state.profile).toMatchObject({
+      traits: { orders: 2, address: { city: 'Bonn' } },
+      segments: ['new', 'vip'],
+    })
     expect(snapshot(store)).toBe(before)
   })
 
@@ -139,10 +203,19 @@ describe('the stored profile and session', () => {
       ],
       ['start.payload -> count', 'count.payload -> move'],
     )
-    const report = await engine.run(engine.load(flow), { event: { profileId: 'ann', sessionId: 's1' } })
-    expect(report.changes.profile).toEqual([{ op: 'replace', path: '/traits/orders', value: 2, oldValue: 1 }])
-    expect(report.changes.session).toEqual([{ op: 'replace', path: '/context/page', value: '/cart', oldValue: '/' }])
-    expect(store.profiles.get('ann')).toMatchObject({ traits: { orders: 2, address: { city: 'Köln' } }, segments: ['new'] })
+    const report = await engine.run(engine.load(flow), {
+      event: { profileId: 'ann', sessionId: 's1' },
+    })
+    expect(report.changes.profile).toEqual([
+      { op: 'replace', path: '/traits/orders', value: 2, oldValue: 1 },
+    ])
+    expect(report.changes.session).toEqual([
+      { op: 'replace', path: '/context/page', value: '/cart', oldValue: '/' },
+    ])
+    expect(store.profiles.get('ann')).toMatchObject({
+      traits: { orders: 2, address: { city: 'Köln' } },
+      segments: ['new'],
+    })
     expect(store.sessions.get('s1')).toMatchObject({ context: { page: '/cart' } })
   })
 
@@ -158,7 +231,9 @@ describe('the stored profile and session', () => {
       ],
       ['start.payload -> push', 'push.payload -> boom'],
     )
-    const report = await engine.run(engine.load(flow), { event: { profileId: 'ann', properties: { customer: {} } } })
+    const report = await engine.run(engine.load(flow), {
+      event: { profileId: 'ann', properties: { customer: {} } },
+    })
     expect(report.status).toBe('failed')
     expect(report.state.profile).toMatchObject({ segments: ['new', { sku: 'B' }] })
     expect(snapshot(store)).toBe(before)
@@ -180,7 +255,9 @@ describe('the stored profile and session', () => {
     const first = await engine.run(loaded, { event: { profileId: 'ann' } })
     const shown = JSON.stringify(first.state.profile)
     const second = await engine.run(loaded, { event: { profileId: 'ann' } })
-    expect(second.changes.profile).toEqual([{ op: 'replace', path: '/traits/orders', value: 3, oldValue: 2 }])
+    expect(second.changes.profile).toEqual([
+      { op: 'replace', path: '/traits/orders', value: 3, oldValue: 2 },
+    ])
     expect(JSON.stringify(first.state.profile)).toBe(shown)
     expect(first.state.profile).toMatchObject({ traits: { orders: 2, address: { city: 'Bonn' } } })
   })
@@ -193,7 +270,19 @@ describe('the stored profile and session', () => {
     for (let i = 0; i < 20; i++) values[`profile@extra${i}.n`] = i
     const flow = (fail: boolean) =>
       buildFlow(
-        [['start', 'trigger.manual'], ['set', 'data.set', { values }], ...(fail ? [['boom', 'flow.throw', { message: 'stop' }] as [string, string, Record<string, unknown>]] : [])],
+        [
+          ['start', 'trigger.manual'],
+          ['set', 'data.set', { values }],
+          ...(fail
+            ? [
+                ['boom', 'flow.throw', { message: 'stop' }] as [
+                  string,
+                  string,
+                  Record<string, unknown>,
+                ],
+              ]
+            : []),
+        ],
         ['start.payload -> set', ...(fail ? ['set.payload -> boom'] : [])],
       )
     const failed = await engine.run(engine.load(flow(true)), { event: { profileId: 'ann' } })

@@ -26,11 +26,20 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 function checkResult(item: unknown, node: PlanNode): void {
   if (!isPlainObject(item) || typeof item.port !== 'string') {
-    throw new NodeFailure('invalid-result', `Plugin ${node.pluginId} returned something that is not { port, value }`)
+    throw new NodeFailure(
+      'invalid-result',
+      `Plugin ${node.pluginId} returned something that is not { port, value }`,
+    )
   }
   // The node's first port (what most plugins send on) needs no lookup.
-  if (item.port !== node.mainPort && (item.port === ERROR_PORT || !node.outputPorts.has(item.port))) {
-    throw new NodeFailure('unknown-port', `Plugin ${node.pluginId} sent a value on port "${item.port}", which node "${node.id}" does not have`)
+  if (
+    item.port !== node.mainPort &&
+    (item.port === ERROR_PORT || !node.outputPorts.has(item.port))
+  ) {
+    throw new NodeFailure(
+      'unknown-port',
+      `Plugin ${node.pluginId} sent a value on port "${item.port}", which node "${node.id}" does not have`,
+    )
   }
 }
 
@@ -104,7 +113,9 @@ export class Deliveries {
   private listOf(edgeIndex: number): Delivery[] {
     const count = this.counts[edgeIndex]!
     if (count === 0) return []
-    const list: Delivery[] = [{ seq: this.firstSeqs[edgeIndex]!, value: this.firstValues[edgeIndex] }]
+    const list: Delivery[] = [
+      { seq: this.firstSeqs[edgeIndex]!, value: this.firstValues[edgeIndex] },
+    ]
     if (count > 1) list.push(...this.more[edgeIndex]!)
     return list
   }
@@ -117,7 +128,14 @@ export class Deliveries {
       const delivered = this.listOf(edge.index)
       if (delivered.length === 0) continue
       edgesWithDeliveries++
-      for (const d of delivered) arrived.push({ seq: d.seq, value: d.value, edgeId: edge.id, port: edge.targetPort, source: edge.source })
+      for (const d of delivered)
+        arrived.push({
+          seq: d.seq,
+          value: d.value,
+          edgeId: edge.id,
+          port: edge.targetPort,
+          source: edge.source,
+        })
     }
     if (arrived.length === 0) return []
     if (edgesWithDeliveries > 1) arrived.sort((a, b) => a.seq - b.seq)
@@ -126,7 +144,11 @@ export class Deliveries {
       const counts = new Map<string, number>()
       for (const a of arrived) counts.set(a.source, (counts.get(a.source) ?? 0) + 1)
       for (const a of arrived) {
-        if (counts.get(a.source)! > 1) ((joined[a.source] as unknown[] | undefined) ?? ((joined[a.source] = [] as unknown[]) as unknown[])).push(a.value)
+        if (counts.get(a.source)! > 1)
+          (
+            (joined[a.source] as unknown[] | undefined) ??
+            ((joined[a.source] = [] as unknown[]) as unknown[])
+          ).push(a.value)
         else joined[a.source] = a.value
       }
       return [{ port: node.joinPort, edgeId: null, value: joined }]
@@ -145,7 +167,8 @@ export class Deliveries {
     const list = this.plan.edges
     for (let i = 0; i < list.length; i++) {
       const edge = list[i]!
-      if (this.counts[edge.index]! === 0) edges[edge.id] = positions[edge.sourceIndex]! < settledUpTo ? 'inactive' : 'unreached'
+      if (this.counts[edge.index]! === 0)
+        edges[edge.id] = positions[edge.sourceIndex]! < settledUpTo ? 'inactive' : 'unreached'
     }
     return edges
   }

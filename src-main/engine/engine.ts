@@ -84,18 +84,37 @@ export class Engine {
   /** @internal the environment one run reads: the engine's, with the run's own values laid over. */
   environmentFor(options: RunOptions): RunEnvironment {
     // Runs only read the environment: an engine without one gives all its runs the same empty one.
-    const base = typeof this.environment === 'function' ? this.environment() : (this.environment ?? (this.noEnvironment ??= emptyEnvironment()))
+    const base =
+      typeof this.environment === 'function'
+        ? this.environment()
+        : (this.environment ?? (this.noEnvironment ??= emptyEnvironment()))
     const own = options.environment
     if (!own) return base
-    return { name: base.name, vars: { ...base.vars, ...own.vars }, secrets: { ...base.secrets, ...own.secrets } }
+    return {
+      name: base.name,
+      vars: { ...base.vars, ...own.vars },
+      secrets: { ...base.secrets, ...own.secrets },
+    }
   }
 
   /** @internal used by FlowRun for `flow.subflow`. */
-  async runChild(flowId: string, parent: FlowRun, options: SubflowOptions, depth: number): Promise<SubflowOutcome> {
+  async runChild(
+    flowId: string,
+    parent: FlowRun,
+    options: SubflowOptions,
+    depth: number,
+  ): Promise<SubflowOutcome> {
     if (depth > this.maxDepth) {
-      throw new NodeFailure('subflow-depth', `Subflows nest deeper than ${this.maxDepth} levels (runaway recursion?)`)
+      throw new NodeFailure(
+        'subflow-depth',
+        `Subflows nest deeper than ${this.maxDepth} levels (runaway recursion?)`,
+      )
     }
-    if (!this.resolveFlow) throw new NodeFailure('unknown-flow', `Cannot run subflow "${flowId}": no flows are available here`)
+    if (!this.resolveFlow)
+      throw new NodeFailure(
+        'unknown-flow',
+        `Cannot run subflow "${flowId}": no flows are available here`,
+      )
     const flow = await this.resolveFlow(flowId)
     if (!flow) throw new NodeFailure('unknown-flow', `Subflow "${flowId}" was not found`)
     let loaded = this.loadedChildren.get(flow)
@@ -103,7 +122,10 @@ export class Engine {
       try {
         loaded = this.load(flow)
       } catch (error) {
-        throw new NodeFailure('invalid-subflow', `Subflow "${flowId}" cannot run: ${(error as Error).message}`)
+        throw new NodeFailure(
+          'invalid-subflow',
+          `Subflow "${flowId}" cannot run: ${(error as Error).message}`,
+        )
       }
       this.loadedChildren.set(flow, loaded)
     }
@@ -114,12 +136,17 @@ export class Engine {
       flow: options.inheritContext ? cloneJson(parent.state.flow) : {},
       nodes: {},
     }
-    const child = new FlowRun(this, loaded, { ...parent.options, runId: undefined, onEvent: undefined }, {
-      depth,
-      state,
-      input: options.input,
-      parent,
-    })
+    const child = new FlowRun(
+      this,
+      loaded,
+      { ...parent.options, runId: undefined, onEvent: undefined },
+      {
+        depth,
+        state,
+        input: options.input,
+        parent,
+      },
+    )
     const report = await child.execute()
     parent.options.onSubflowReport?.(report)
     return { status: report.status, result: report.result, errors: report.errors }

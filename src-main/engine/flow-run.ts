@@ -9,9 +9,23 @@
  * once at the end of such a run.
  */
 import { newId } from './ids'
-import type { ExecutionReport, NodeError, NodeRunRecord, RunStatus, TraceLevel } from '../../src-shared/engine/report'
+import type {
+  ExecutionReport,
+  NodeError,
+  NodeRunRecord,
+  RunStatus,
+  TraceLevel,
+} from '../../src-shared/engine/report'
 import type { RunEnvironment } from '../../src-shared/engine/environment'
-import type { EventRecord, PluginAction, PortResult, ProfileRecord, RunResult, RunState, SessionRecord } from '../../src-shared/plugin-sdk'
+import type {
+  EventRecord,
+  PluginAction,
+  PortResult,
+  ProfileRecord,
+  RunResult,
+  RunState,
+  SessionRecord,
+} from '../../src-shared/plugin-sdk'
 import { ERROR_PORT } from '../../src-shared/plugin-sdk'
 import type { Invocation } from './deliveries'
 import type { Deliveries } from './deliveries'
@@ -85,7 +99,11 @@ export class FlowRun {
   private result: unknown = undefined
   private resultSet = false
   /** What event, profile and session looked like before the run first changed each (changes.ts); made at the first change. */
-  private readonly before: Record<TrackedState, BeforeImage | null> = { event: null, profile: null, session: null }
+  private readonly before: Record<TrackedState, BeforeImage | null> = {
+    event: null,
+    profile: null,
+    session: null,
+  }
   /**
    * Trace `full` copies each node's input and outputs. A node's input is usually the value the
    * node before it just sent, unchanged, so the last copy is reused while no plugin code (or
@@ -117,7 +135,13 @@ export class FlowRun {
     this.deliveries = this.frame.deliveries
     this.state = child
       ? child.state
-      : { event: undefined as unknown as EventRecord, profile: undefined as unknown as ProfileRecord, session: undefined as unknown as SessionRecord, flow: {}, nodes: NOT_BUILT }
+      : {
+          event: undefined as unknown as EventRecord,
+          profile: undefined as unknown as ProfileRecord,
+          session: undefined as unknown as SessionRecord,
+          flow: {},
+          nodes: NOT_BUILT,
+        }
   }
 
   async execute(): Promise<ExecutionReport> {
@@ -211,7 +235,11 @@ export class FlowRun {
         if (committing) await committing
       } catch (error) {
         status = 'failed'
-        errors.push({ nodeId: '', message: `Saving the run's changes failed: ${errorMessage(error)}`, code: 'store' })
+        errors.push({
+          nodeId: '',
+          message: `Saving the run's changes failed: ${errorMessage(error)}`,
+          code: 'store',
+        })
       }
       durationMs = performance.now() - t0
     }
@@ -227,10 +255,20 @@ export class FlowRun {
       finishedAt: isoAt(startedEpoch + durationMs),
       durationMs: round(durationMs),
       trigger: this.options.trigger
-        ? { ...this.options.trigger, type: this.child ? 'subflow' : this.options.trigger.type, nodeId: entry.id, plugin: entry.pluginId }
+        ? {
+            ...this.options.trigger,
+            type: this.child ? 'subflow' : this.options.trigger.type,
+            nodeId: entry.id,
+            plugin: entry.pluginId,
+          }
         : { type: this.child ? 'subflow' : 'manual', nodeId: entry.id, plugin: entry.pluginId },
       trace: this.trace,
-      state: { event: this.state.event, profile: this.state.profile, session: this.state.session, flow: this.state.flow },
+      state: {
+        event: this.state.event,
+        profile: this.state.profile,
+        session: this.state.session,
+        flow: this.state.flow,
+      },
       changes,
       nodes: this.records,
       edges: this.deliveries.edgeStatuses(this.settledUpTo),
@@ -261,7 +299,7 @@ export class FlowRun {
   nodeObject(nodeIndex: number): Record<string, unknown> {
     const frame = this.frame
     if (frame) return frame.nodeObject(nodeIndex)
-    return (this.lateNodeObjects ??= [])[nodeIndex] ??= {}
+    return ((this.lateNodeObjects ??= [])[nodeIndex] ??= {})
   }
 
   /** `nodes`: what each node sent so far, built at the first read (most runs never read it). */
@@ -296,12 +334,19 @@ export class FlowRun {
    * synchronous while the plugin does, so a flow of synchronous nodes costs no promise turns.
    */
   private runNode(node: PlanNode): Outcome {
-    if (node.isEntry) return this.runInvocation(node, null, null, this.child ? this.child.input : this.state.event)
+    if (node.isEntry)
+      return this.runInvocation(node, null, null, this.child ? this.child.input : this.state.event)
     const single = node.single
     if (single) {
       const count = this.deliveries.count(single.index)
       if (count === 0) return this.skip(node)
-      if (count === 1) return this.runInvocation(node, single.targetPort, single.id, this.deliveries.first(single.index))
+      if (count === 1)
+        return this.runInvocation(
+          node,
+          single.targetPort,
+          single.id,
+          this.deliveries.first(single.index),
+        )
     }
     const invocations = this.deliveries.invocationsFor(node)
     if (invocations.length === 0) return this.skip(node)
@@ -319,7 +364,12 @@ export class FlowRun {
     return null
   }
 
-  private async finishNode(node: PlanNode, invocations: Invocation[], from: number, pending: Promise<NodeError | null>): Promise<NodeError | null> {
+  private async finishNode(
+    node: PlanNode,
+    invocations: Invocation[],
+    from: number,
+    pending: Promise<NodeError | null>,
+  ): Promise<NodeError | null> {
     const first = await pending
     if (first) return first
     for (let i = from + 1; i < invocations.length; i++) {
@@ -331,7 +381,12 @@ export class FlowRun {
     return null
   }
 
-  private runInvocation(node: PlanNode, port: string | null, edgeId: string | null, value: unknown): Outcome {
+  private runInvocation(
+    node: PlanNode,
+    port: string | null,
+    edgeId: string | null,
+    value: unknown,
+  ): Outcome {
     if (this.signal.aborted) throw new RunCancelled()
     const sequence = ++this.sequence
     const onEvent = this.options.onEvent
@@ -339,7 +394,11 @@ export class FlowRun {
     const full = this.full
     const started = full ? performance.now() : 0
     const record = full
-      ? nodeRecord(node, sequence, isoAt(this.epochAtT0 + started), { port, value: this.snapshot(value), edgeId })
+      ? nodeRecord(node, sequence, isoAt(this.epochAtT0 + started), {
+          port,
+          value: this.snapshot(value),
+          edgeId,
+        })
       : nodeRecord(node, sequence, this.startedAt, { port, edgeId })
     let produced: RunResult | PortResult[] | Promise<RunResult | PortResult[]>
     try {
@@ -357,24 +416,39 @@ export class FlowRun {
   }
 
   /** What the node sends: a mock, the input on every port when disabled, or the plugin's results. */
-  private produce(node: PlanNode, value: unknown, record: NodeRunRecord): RunResult | PortResult[] | Promise<RunResult | PortResult[]> {
+  private produce(
+    node: PlanNode,
+    value: unknown,
+    record: NodeRunRecord,
+  ): RunResult | PortResult[] | Promise<RunResult | PortResult[]> {
     const mocks = this.options.mocks
     const mock = mocks ? mocks[node.id] : undefined
     if (mock) {
       record.attempts = 1
-      record.logs.push({ level: 'info', message: 'Mocked: the node did not run', at: record.startedAt! })
+      record.logs.push({
+        level: 'info',
+        message: 'Mocked: the node did not run',
+        at: record.startedAt!,
+      })
       const results = Array.isArray(mock) ? mock : [mock]
       // A mock on the error port stands for the node failing with that error.
       const failure = results.find((r) => r.port === ERROR_PORT)
       if (failure) {
         const error = (failure.value ?? {}) as { message?: unknown; code?: unknown }
-        throw new NodeFailure(typeof error.code === 'string' ? error.code : 'mocked-error', typeof error.message === 'string' ? error.message : 'Mocked error')
+        throw new NodeFailure(
+          typeof error.code === 'string' ? error.code : 'mocked-error',
+          typeof error.message === 'string' ? error.message : 'Mocked error',
+        )
       }
       return checkResults(results, node)
     }
     if (node.disabled) {
       record.attempts = 1
-      record.logs.push({ level: 'info', message: 'Disabled: the input was passed through', at: record.startedAt! })
+      record.logs.push({
+        level: 'info',
+        message: 'Disabled: the input was passed through',
+        at: record.startedAt!,
+      })
       const results: PortResult[] = []
       for (const port of node.outputPorts) if (port !== ERROR_PORT) results.push({ port, value })
       return results
@@ -426,19 +500,35 @@ export class FlowRun {
   }
 
   /** The common case — one attempt, no time limit, a synchronous plugin — stays synchronous. */
-  private invoke(node: PlanNode, action: PluginAction, context: NodeContext, value: unknown, record: NodeRunRecord): RunResult | Promise<RunResult> {
+  private invoke(
+    node: PlanNode,
+    action: PluginAction,
+    context: NodeContext,
+    value: unknown,
+    record: NodeRunRecord,
+  ): RunResult | Promise<RunResult> {
     context.record = record
     if (node.hasPolicy) return invokeWithPolicy(node, action, context, value, this.signal)
     record.attempts = 1
     context.payload = value
     context.payloadCopied = false
     const outcome = action.run(value, context, node.config)
-    if (isThenable(outcome)) return untilCancelled(outcome as Promise<RunResult>, this.signal).then((result) => checkResults(result, node))
+    if (isThenable(outcome))
+      return untilCancelled(outcome as Promise<RunResult>, this.signal).then((result) =>
+        checkResults(result, node),
+      )
     return checkResults(outcome as RunResult, node)
   }
 
   /** Records the outcome and sends results on; returns the error that fails the run, if any. */
-  private settle(node: PlanNode, input: unknown, record: NodeRunRecord, started: number, results: RunResult | PortResult[] | null, error: unknown): NodeError | null {
+  private settle(
+    node: PlanNode,
+    input: unknown,
+    record: NodeRunRecord,
+    started: number,
+    results: RunResult | PortResult[] | null,
+    error: unknown,
+  ): NodeError | null {
     // Plugin code ran since the input was copied: it may have changed anything it holds.
     this.pluginEpoch++
     let failure: NodeError | null = null
@@ -446,7 +536,9 @@ export class FlowRun {
       if (error instanceof RunCancelled || this.signal.aborted) throw new RunCancelled()
       failure = { message: errorMessage(error), code: errorCode(error), nodeId: node.id, input }
       record.status = 'error'
-      record.error = this.full ? { ...failure, input: this.snapshot(input) } : { message: failure.message, code: failure.code, nodeId: node.id }
+      record.error = this.full
+        ? { ...failure, input: this.snapshot(input) }
+        : { message: failure.message, code: failure.code, nodeId: node.id }
     }
     if (this.full) record.durationMs = round(performance.now() - started)
     if (failure) {
@@ -457,7 +549,8 @@ export class FlowRun {
       this.deliver(node, ERROR_PORT, failure, record)
     } else if (results !== undefined) {
       if (Array.isArray(results)) {
-        for (let i = 0; i < results.length; i++) this.deliver(node, results[i]!.port, results[i]!.value, record)
+        for (let i = 0; i < results.length; i++)
+          this.deliver(node, results[i]!.port, results[i]!.value, record)
       } else {
         const result = results as PortResult
         this.deliver(node, result.port, result.value, record)
@@ -494,7 +587,8 @@ export class FlowRun {
   /** A copy of a value for the trace, shared with the last one when it cannot have changed since. */
   private snapshot(value: unknown): unknown {
     if (value === null || typeof value !== 'object') return value
-    if (value === this.snapshotOf && this.snapshotEpoch === this.pluginEpoch) return this.snapshotCopy
+    if (value === this.snapshotOf && this.snapshotEpoch === this.pluginEpoch)
+      return this.snapshotCopy
     this.snapshotOf = value
     this.snapshotEpoch = this.pluginEpoch
     return (this.snapshotCopy = cloneJson(value))
@@ -517,7 +611,8 @@ export class FlowRun {
   touchKey(kind: TrackedState, key: string): void {
     if (this.child) return this.child.parent.touchKey(kind, key)
     if (kind === 'event' && this.eventShared) return this.ownEvent()
-    if (kind === 'profile' && this.profileShared) return (this.before.profile ??= new BeforeImage()).noteKeyShared(this.state.profile, key)
+    if (kind === 'profile' && this.profileShared)
+      return (this.before.profile ??= new BeforeImage()).noteKeyShared(this.state.profile, key)
     ;(this.before[kind] ??= new BeforeImage()).noteKey(this.state[kind], key)
   }
 

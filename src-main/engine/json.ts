@@ -38,7 +38,8 @@ export function escapePointer(key: string): string {
 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return Number.isNaN(a) && Number.isNaN(b)
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object')
+    return Number.isNaN(a) && Number.isNaN(b)
   if (Array.isArray(a) !== Array.isArray(b)) return false
   if (Array.isArray(a)) {
     const bb = b as unknown[]
@@ -51,7 +52,8 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   if (ak.length !== bk.length) return false
   for (const key of ak) {
     if (!Object.hasOwn(b, key)) return false
-    if (!deepEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false
+    if (!deepEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]))
+      return false
   }
   return true
 }
@@ -82,10 +84,12 @@ export function diffJson(before: unknown, after: unknown, path = '', out: Change
     if (afterKeys.length === kept) return out
     for (let i = 0; i < afterKeys.length; i++) {
       const key = afterKeys[i]!
-      if (!hasOwn(before, key)) out.push({ op: 'add', path: `${path}/${escapePointer(key)}`, value: after[key] })
+      if (!hasOwn(before, key))
+        out.push({ op: 'add', path: `${path}/${escapePointer(key)}`, value: after[key] })
     }
     return out
   }
-  if (!deepEqual(before, after)) out.push({ op: 'replace', path: path || '/', value: after, oldValue: before })
+  if (!deepEqual(before, after))
+    out.push({ op: 'replace', path: path || '/', value: after, oldValue: before })
   return out
 }

@@ -22,7 +22,9 @@ describe('plugin lifecycle (create, setUp once, run per payload, close always)',
       ],
       ['start.payload -> loop', 'loop.item -> rec'],
     )
-    const report = await engine.run(engine.load(flow), { event: { properties: { list: [1, 2, 3] } } })
+    const report = await engine.run(engine.load(flow), {
+      event: { properties: { list: [1, 2, 3] } },
+    })
     expect(report.status).toBe('succeeded')
     expect(lifecycle).toEqual(['create', 'setUp:R', 'run:R:1', 'run:R:2', 'run:R:3', 'close:R'])
   })
@@ -42,7 +44,15 @@ describe('plugin lifecycle (create, setUp once, run per payload, close always)',
   })
 
   it('creates a fresh action for every run', async () => {
-    const loaded = engine.load(buildFlow([['start', 'trigger.manual'], ['rec', 'test.record', { tag: 'R' }]], ['start.payload -> rec']))
+    const loaded = engine.load(
+      buildFlow(
+        [
+          ['start', 'trigger.manual'],
+          ['rec', 'test.record', { tag: 'R' }],
+        ],
+        ['start.payload -> rec'],
+      ),
+    )
     await engine.run(loaded, { event: {} })
     await engine.run(loaded, { event: {} })
     expect(lifecycle.filter((l) => l === 'create')).toHaveLength(2)
@@ -161,10 +171,23 @@ describe('a context kept past the end of its run', () => {
       'user',
     )
     const engine = new Engine({ plugins: registry })
-    const loaded = engine.load(buildFlow([['start', 'trigger.manual'], ['keep', 'test.keeper']], ['start.payload -> keep']))
+    const loaded = engine.load(
+      buildFlow(
+        [
+          ['start', 'trigger.manual'],
+          ['keep', 'test.keeper'],
+        ],
+        ['start.payload -> keep'],
+      ),
+    )
     await engine.run(loaded, { event: { properties: { n: 1 } } })
     await engine.run(loaded, { event: { properties: { n: 2 } } })
     expect(kept.map((ctx) => ctx.node.seen)).toEqual([1, 2])
-    expect(kept.map((ctx) => (ctx.state.nodes.start!.outputs.payload as { properties: { n: number } }).properties.n)).toEqual([1, 2])
+    expect(
+      kept.map(
+        (ctx) =>
+          (ctx.state.nodes.start!.outputs.payload as { properties: { n: number } }).properties.n,
+      ),
+    ).toEqual([1, 2])
   })
 })

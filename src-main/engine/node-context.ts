@@ -7,14 +7,30 @@ import type { Ref, RefSource, Scope } from '../../src-shared/expr'
 import { deletePath, parseRef, readPath, writePath } from '../../src-shared/expr'
 import type { LogEntry, NodeRunRecord } from '../../src-shared/engine/report'
 import type { RunEnvironment } from '../../src-shared/engine/environment'
-import type { EventRecord, LogLevel, PluginContext, ProfileRecord, RunState, SessionRecord, SubflowOptions, SubflowOutcome } from '../../src-shared/plugin-sdk'
+import type {
+  EventRecord,
+  LogLevel,
+  PluginContext,
+  ProfileRecord,
+  RunState,
+  SessionRecord,
+  SubflowOptions,
+  SubflowOutcome,
+} from '../../src-shared/plugin-sdk'
 import { errorMessage, NodeFailure } from './errors'
 import type { FlowRun } from './flow-run'
 import { cloneJson } from './json'
 import { isoNow } from './records'
 
 type WritableSource = 'event' | 'profile' | 'session' | 'flow' | 'node' | 'payload'
-const WRITABLE: ReadonlySet<string> = new Set<WritableSource>(['event', 'profile', 'session', 'flow', 'node', 'payload'])
+const WRITABLE: ReadonlySet<string> = new Set<WritableSource>([
+  'event',
+  'profile',
+  'session',
+  'flow',
+  'node',
+  'payload',
+])
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
@@ -174,7 +190,11 @@ export class NodeContext implements PluginContext {
 
   read(ref: string): unknown {
     const parsed = parseRef(ref)
-    if (!parsed) throw new NodeFailure('invalid-reference', `"${ref}" is not a reference like profile@traits.email`)
+    if (!parsed)
+      throw new NodeFailure(
+        'invalid-reference',
+        `"${ref}" is not a reference like profile@traits.email`,
+      )
     return this.readRef(parsed)
   }
 
@@ -213,10 +233,19 @@ export class NodeContext implements PluginContext {
 
   write(ref: string, value: unknown): void {
     const parsed = parseRef(ref)
-    if (!parsed) throw new NodeFailure('invalid-reference', `"${ref}" is not a reference like profile@traits.email`)
-    if (!WRITABLE.has(parsed.source)) throw new NodeFailure('invalid-reference', `Cannot write to "${ref}": ${parsed.source} is read-only`)
+    if (!parsed)
+      throw new NodeFailure(
+        'invalid-reference',
+        `"${ref}" is not a reference like profile@traits.email`,
+      )
+    if (!WRITABLE.has(parsed.source))
+      throw new NodeFailure(
+        'invalid-reference',
+        `Cannot write to "${ref}": ${parsed.source} is read-only`,
+      )
     // An object a plugin took from its payload directly may be the caller's: the run keeps a copy.
-    if (this.run.root.eventShared && value !== null && typeof value === 'object') value = cloneJson(value)
+    if (this.run.root.eventShared && value !== null && typeof value === 'object')
+      value = cloneJson(value)
     if (parsed.source === 'payload') {
       if (parsed.path.length === 0) {
         this.payload = value
@@ -227,25 +256,40 @@ export class NodeContext implements PluginContext {
       writePath(this.payload as Record<string, unknown>, parsed.path, value)
       return
     }
-    if (parsed.path.length === 0) throw new NodeFailure('invalid-reference', `Cannot replace the whole ${parsed.source}; write to a path inside it`)
+    if (parsed.path.length === 0)
+      throw new NodeFailure(
+        'invalid-reference',
+        `Cannot replace the whole ${parsed.source}; write to a path inside it`,
+      )
     const source = parsed.source as Exclude<WritableSource, 'payload'>
-    if (source === 'event' || source === 'profile' || source === 'session') this.run.touchKey(source, parsed.path[0]!)
+    if (source === 'event' || source === 'profile' || source === 'session')
+      this.run.touchKey(source, parsed.path[0]!)
     const root = this.root(source) as Record<string, unknown>
     if (!writeExisting(root, parsed.path, value)) writeState(root, parsed.path, value, ref)
   }
 
   remove(ref: string): void {
     const parsed = parseRef(ref)
-    if (!parsed) throw new NodeFailure('invalid-reference', `"${ref}" is not a reference like profile@traits.email`)
-    if (!WRITABLE.has(parsed.source)) throw new NodeFailure('invalid-reference', `Cannot delete "${ref}": ${parsed.source} is read-only`)
-    if (parsed.path.length === 0) throw new NodeFailure('invalid-reference', `Cannot delete the whole ${parsed.source}`)
+    if (!parsed)
+      throw new NodeFailure(
+        'invalid-reference',
+        `"${ref}" is not a reference like profile@traits.email`,
+      )
+    if (!WRITABLE.has(parsed.source))
+      throw new NodeFailure(
+        'invalid-reference',
+        `Cannot delete "${ref}": ${parsed.source} is read-only`,
+      )
+    if (parsed.path.length === 0)
+      throw new NodeFailure('invalid-reference', `Cannot delete the whole ${parsed.source}`)
     if (parsed.source === 'payload') {
       this.ownPayload()
       deletePath(this.payload, parsed.path)
       return
     }
     const source = parsed.source as Exclude<WritableSource, 'payload'>
-    if (source === 'event' || source === 'profile' || source === 'session') this.run.touchKey(source, parsed.path[0]!)
+    if (source === 'event' || source === 'profile' || source === 'session')
+      this.run.touchKey(source, parsed.path[0]!)
     deletePath(this.root(source), parsed.path)
   }
 
@@ -296,7 +340,12 @@ function writeExisting(root: unknown, path: readonly string[], value: unknown): 
   let current = root
   const last = path.length - 1
   for (let i = 0; i <= last; i++) {
-    if (typeof current !== 'object' || current === null || Object.getPrototypeOf(current) !== ObjectProto) return false
+    if (
+      typeof current !== 'object' ||
+      current === null ||
+      Object.getPrototypeOf(current) !== ObjectProto
+    )
+      return false
     const key = path[i]!
     if (key === '__proto__' || key === 'constructor' || key === 'prototype') return false
     if (i === last) {
@@ -308,7 +357,12 @@ function writeExisting(root: unknown, path: readonly string[], value: unknown): 
   return false
 }
 
-function writeState(root: Record<string, unknown>, path: string[], value: unknown, ref: string): void {
+function writeState(
+  root: Record<string, unknown>,
+  path: string[],
+  value: unknown,
+  ref: string,
+): void {
   try {
     writePath(root, path, value)
   } catch (error) {

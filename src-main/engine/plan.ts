@@ -77,7 +77,10 @@ function compilePlan(loaded: LoadedFlow): RunPlan {
     const outPorts = new Map<string, OutPort>()
     for (const port of node.outputPorts) {
       const edges = node.outEdges.get(port)
-      outPorts.set(port, { edges: edges ? edges.map((edge) => edge.index) : null, slot: slots.length })
+      outPorts.set(port, {
+        edges: edges ? edges.map((edge) => edge.index) : null,
+        slot: slots.length,
+      })
       slots.push({ nodeId: node.id, port })
     }
     const first = node.definition.outputs[0]
@@ -109,5 +112,13 @@ function compilePlan(loaded: LoadedFlow): RunPlan {
   order.forEach((node, position) => (positions[node.index] = position))
   const allActive: Record<string, EdgeStatus> = {}
   for (const edge of loaded.edges) allActive[edge.id] = 'active'
-  return { order, entry: order.find((node) => node.isEntry)!, edges: loaded.edges, positions, slots, frames: [], allActive }
+  return {
+    order,
+    entry: order.find((node) => node.isEntry)!,
+    edges: loaded.edges,
+    positions,
+    slots,
+    frames: [],
+    allActive,
+  }
 }

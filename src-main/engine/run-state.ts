@@ -19,7 +19,8 @@ export function normalizeEvent(input: unknown, now: string): EventRecord {
   if (input === undefined || input === null) input = {}
   if (!isPlainObject(input)) throw new RunInputError('The event must be a JSON object')
   const properties = input.properties ?? {}
-  if (!isPlainObject(properties)) throw new RunInputError('The event\'s "properties" must be an object')
+  if (!isPlainObject(properties))
+    throw new RunInputError('The event\'s "properties" must be an object')
   const context = input.context ?? {}
   if (!isPlainObject(context)) throw new RunInputError('The event\'s "context" must be an object')
   const event: EventRecord = {
@@ -34,7 +35,8 @@ export function normalizeEvent(input: unknown, now: string): EventRecord {
   }
   // Extra event fields (tags, metadata…) are kept as they are.
   const keys = Object.keys(input)
-  for (let i = 0; i < keys.length; i++) if (!Object.hasOwn(event, keys[i]!)) event[keys[i]!] = input[keys[i]!]
+  for (let i = 0; i < keys.length; i++)
+    if (!Object.hasOwn(event, keys[i]!)) event[keys[i]!] = input[keys[i]!]
   return event
 }
 
@@ -45,7 +47,8 @@ export function normalizeProfile(input: unknown, fallbackId: string, now: string
     throw new RunInputError('The profile\'s "segments" must be a list of strings')
   }
   for (const key of ['traits', 'interests', 'consents'] as const) {
-    if (input[key] !== undefined && !isPlainObject(input[key])) throw new RunInputError(`The profile's "${key}" must be an object`)
+    if (input[key] !== undefined && !isPlainObject(input[key]))
+      throw new RunInputError(`The profile's "${key}" must be an object`)
   }
   return {
     ...input,
@@ -59,7 +62,12 @@ export function normalizeProfile(input: unknown, fallbackId: string, now: string
   }
 }
 
-export function normalizeSession(input: unknown, fallbackId: string, profileId: string, now: string): SessionRecord {
+export function normalizeSession(
+  input: unknown,
+  fallbackId: string,
+  profileId: string,
+  now: string,
+): SessionRecord {
   if (!isPlainObject(input)) throw new RunInputError('The session must be a JSON object')
   const context = input.context ?? {}
   if (!isPlainObject(context)) throw new RunInputError('The session\'s "context" must be an object')
@@ -93,48 +101,84 @@ interface StateInput {
  * Loads profile and session. Stays synchronous with a synchronous store (memory, SQLite), so
  * a run costs no promise turn before its first node.
  */
-export function startingState(store: StateStore, input: StateInput, now: string): StartingState | Promise<StartingState> {
+export function startingState(
+  store: StateStore,
+  input: StateInput,
+  now: string,
+): StartingState | Promise<StartingState> {
   // Runs change their state in place; the caller's event, profile and session stay as given.
   // The event's own fields are shared with the caller until the run first changes or hands out
   // one of them (FlowRun.ownEvent): a large payload that is only read is never copied.
   const event = normalizeEvent(input.event, now)
   let session: SessionRecord | null = null
   if (input.session !== undefined) {
-    session = normalizeSession(cloneJson(input.session), event.sessionId ?? newId(), event.profileId ?? '', now)
+    session = normalizeSession(
+      cloneJson(input.session),
+      event.sessionId ?? newId(),
+      event.profileId ?? '',
+      now,
+    )
   } else if (event.sessionId) {
     const loading = store.loadSession(event.sessionId)
-    if (loading instanceof Promise) return loading.then((loaded) => withProfile(store, input, event, loaded, now))
+    if (loading instanceof Promise)
+      return loading.then((loaded) => withProfile(store, input, event, loaded, now))
     session = loading
   }
   return withProfile(store, input, event, session, now)
 }
 
-function withProfile(store: StateStore, input: StateInput, event: EventRecord, session: SessionRecord | null, now: string): StartingState | Promise<StartingState> {
+function withProfile(
+  store: StateStore,
+  input: StateInput,
+  event: EventRecord,
+  session: SessionRecord | null,
+  now: string,
+): StartingState | Promise<StartingState> {
   if (input.profile !== undefined) {
-    const profile = normalizeProfile(cloneJson(input.profile), event.profileId ?? session?.profileId ?? newId(), now)
+    const profile = normalizeProfile(
+      cloneJson(input.profile),
+      event.profileId ?? session?.profileId ?? newId(),
+      now,
+    )
     return finish(event, profile, session, now)
   }
   const profileId = event.profileId ?? (session?.profileId || null)
   if (profileId && store.loadProfileShared) {
     const stored = store.loadProfileShared(profileId)
     // A stored "__proto__" entry is left to the copying path, which has always dropped it.
-    if (stored && !Object.hasOwn(stored, '__proto__')) return finish(event, { ...stored }, session, now, true)
+    if (stored && !Object.hasOwn(stored, '__proto__'))
+      return finish(event, { ...stored }, session, now, true)
   }
   if (profileId) {
     const loading = store.loadProfile(profileId)
-    if (loading instanceof Promise) return loading.then((profile) => finish(event, profile ?? normalizeProfile({}, profileId, now), session, now))
+    if (loading instanceof Promise)
+      return loading.then((profile) =>
+        finish(event, profile ?? normalizeProfile({}, profileId, now), session, now),
+      )
     if (loading) return finish(event, loading, session, now)
   }
   return finish(event, normalizeProfile({}, profileId ?? newId(), now), session, now)
 }
 
-function finish(event: EventRecord, profile: ProfileRecord, session: SessionRecord | null, now: string, profileShared = false): StartingState {
+function finish(
+  event: EventRecord,
+  profile: ProfileRecord,
+  session: SessionRecord | null,
+  now: string,
+  profileShared = false,
+): StartingState {
   event.profileId = profile.id
   let persistSession = true
   if (!session) {
     persistSession = event.sessionId !== null
     // What normalizeSession({}, …) gives, without checking an empty object.
-    session = { id: event.sessionId ?? newId(), profileId: profile.id, context: {}, createdAt: now, updatedAt: now }
+    session = {
+      id: event.sessionId ?? newId(),
+      profileId: profile.id,
+      context: {},
+      createdAt: now,
+      updatedAt: now,
+    }
   } else if (!session.profileId) {
     session.profileId = profile.id
   }

@@ -26,20 +26,32 @@ const PORT_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/
 
 /** Everything wrong with a plugin definition, as sentences. Empty when it is valid. */
 export function checkPluginDefinition(candidate: unknown): string[] {
-  if (!candidate || typeof candidate !== 'object') return ['the module does not export a plugin definition (use definePlugin)']
+  if (!candidate || typeof candidate !== 'object')
+    return ['the module does not export a plugin definition (use definePlugin)']
   const def = candidate as Partial<Record<keyof PluginDefinition, unknown>>
   const problems: string[] = []
-  if (typeof def.id !== 'string' || !ID_PATTERN.test(def.id)) problems.push(`"id" must look like "group.name" (got ${JSON.stringify(def.id)})`)
-  if (typeof def.version !== 'string' || !VERSION_PATTERN.test(def.version)) problems.push(`"version" must be a semantic version like 1.0.0 (got ${JSON.stringify(def.version)})`)
+  if (typeof def.id !== 'string' || !ID_PATTERN.test(def.id))
+    problems.push(`"id" must look like "group.name" (got ${JSON.stringify(def.id)})`)
+  if (typeof def.version !== 'string' || !VERSION_PATTERN.test(def.version))
+    problems.push(
+      `"version" must be a semantic version like 1.0.0 (got ${JSON.stringify(def.version)})`,
+    )
   for (const key of ['name', 'description', 'group'] as const) {
-    if (typeof def[key] !== 'string' || !(def[key] as string).trim()) problems.push(`"${key}" must be non-empty text`)
+    if (typeof def[key] !== 'string' || !(def[key] as string).trim())
+      problems.push(`"${key}" must be non-empty text`)
   }
   for (const key of ['inputs', 'outputs'] as const) {
     const ports = def[key]
-    if (!Array.isArray(ports) || ports.some((p) => typeof p !== 'string' || !PORT_PATTERN.test(p))) problems.push(`"${key}" must be a list of port names`)
-    else if (ports.includes('error')) problems.push(`"${key}" must not name the implicit "error" port`)
+    if (!Array.isArray(ports) || ports.some((p) => typeof p !== 'string' || !PORT_PATTERN.test(p)))
+      problems.push(`"${key}" must be a list of port names`)
+    else if (ports.includes('error'))
+      problems.push(`"${key}" must not name the implicit "error" port`)
   }
-  if (!def.configSchema || (typeof def.configSchema !== 'object' && typeof def.configSchema !== 'boolean')) problems.push('"configSchema" must be a JSON Schema')
+  if (
+    !def.configSchema ||
+    (typeof def.configSchema !== 'object' && typeof def.configSchema !== 'boolean')
+  )
+    problems.push('"configSchema" must be a JSON Schema')
   else {
     try {
       linearSchema(def.configSchema)
@@ -47,16 +59,22 @@ export function checkPluginDefinition(candidate: unknown): string[] {
       problems.push(`"configSchema": ${(error as Error).message}`)
     }
   }
-  if (!def.defaultConfig || typeof def.defaultConfig !== 'object') problems.push('"defaultConfig" must be an object')
+  if (!def.defaultConfig || typeof def.defaultConfig !== 'object')
+    problems.push('"defaultConfig" must be an object')
   const docs = def.docs as { markdown?: unknown } | undefined
   if (!docs || typeof docs.markdown !== 'string') problems.push('"docs.markdown" must be text')
-  if (!def.testTemplate || typeof def.testTemplate !== 'object') problems.push('"testTemplate" must be an object')
-  if (typeof def.create !== 'function') problems.push('"create" must be a function returning { setUp?, run, close? }')
+  if (!def.testTemplate || typeof def.testTemplate !== 'object')
+    problems.push('"testTemplate" must be an object')
+  if (typeof def.create !== 'function')
+    problems.push('"create" must be a function returning { setUp?, run, close? }')
   return problems
 }
 
 export class PluginRegistry implements PluginSource {
-  private readonly plugins = new Map<string, { definition: PluginDefinition; origin: PluginOrigin }>()
+  private readonly plugins = new Map<
+    string,
+    { definition: PluginDefinition; origin: PluginOrigin }
+  >()
 
   static withBuiltins(): PluginRegistry {
     const registry = new PluginRegistry()
@@ -65,9 +83,15 @@ export class PluginRegistry implements PluginSource {
   }
 
   register(candidate: unknown, origin: PluginOrigin): PluginDefinition {
-    const id = candidate && typeof candidate === 'object' && typeof (candidate as { id?: unknown }).id === 'string' ? (candidate as { id: string }).id : '(no id)'
+    const id =
+      candidate &&
+      typeof candidate === 'object' &&
+      typeof (candidate as { id?: unknown }).id === 'string'
+        ? (candidate as { id: string }).id
+        : '(no id)'
     const problems = checkPluginDefinition(candidate)
-    if (problems.length > 0) throw new PluginRefusedError(id, `Plugin ${id} is invalid: ${problems.join('; ')}`)
+    if (problems.length > 0)
+      throw new PluginRefusedError(id, `Plugin ${id} is invalid: ${problems.join('; ')}`)
     // Only built-ins may share one action between runs: a user plugin keeps the per-run lifecycle.
     const given = candidate as PluginDefinition
     const definition = origin === 'user' && given.reusable ? { ...given, reusable: false } : given

@@ -493,12 +493,10 @@ function DesignerLayout({
         ...(run.profile ? { profile: run.profile } : {}),
         ...(run.mocks ? { mocks: run.mocks } : {}),
       })) as unknown as ExecutionReport
-      useLastEvents
-        .getState()
-        .remember(state.flowId, {
-          event: run.event,
-          ...(run.profile ? { profile: run.profile } : {}),
-        })
+      useLastEvents.getState().remember(state.flowId, {
+        event: run.event,
+        ...(run.profile ? { profile: run.profile } : {}),
+      })
       showRun(report, run.title)
       setRunsKey((k) => k + 1)
     } catch (error) {

@@ -115,7 +115,19 @@ export interface PluginAction<Config = Record<string, unknown>> {
 
 export interface FormField {
   field: string
-  widget?: 'text' | 'textarea' | 'number' | 'checkbox' | 'select' | 'ref' | 'expression' | 'template' | 'code' | 'json' | 'key-value' | 'list'
+  widget?:
+    | 'text'
+    | 'textarea'
+    | 'number'
+    | 'checkbox'
+    | 'select'
+    | 'ref'
+    | 'expression'
+    | 'template'
+    | 'code'
+    | 'json'
+    | 'key-value'
+    | 'list'
   label?: string
   help?: string
   language?: 'javascript' | 'python' | 'jsonata'
@@ -135,7 +147,11 @@ export interface PluginDocs {
 export interface TestTemplate {
   config?: Record<string, unknown>
   payload?: unknown
-  state?: Partial<{ event: Record<string, unknown>; profile: Record<string, unknown>; flow: Record<string, unknown> }>
+  state?: Partial<{
+    event: Record<string, unknown>
+    profile: Record<string, unknown>
+    flow: Record<string, unknown>
+  }>
   expect?: { port?: string | null; value?: unknown }
 }
 
@@ -189,14 +205,20 @@ export interface PluginLookup {
 }
 
 /** Every output port of a node with this config, the implicit `error` port last. */
-export function outputPortsOf(meta: Pick<PluginMeta, 'outputs' | 'dynamicOutputs'>, config: unknown): string[] {
+export function outputPortsOf(
+  meta: Pick<PluginMeta, 'outputs' | 'dynamicOutputs'>,
+  config: unknown,
+): string[] {
   const ports = [...meta.outputs]
   const dynamic = meta.dynamicOutputs
   if (dynamic && config && typeof config === 'object') {
     const list = (config as Record<string, unknown>)[dynamic.list]
     if (Array.isArray(list)) {
       for (const entry of list) {
-        const port = entry && typeof entry === 'object' ? (entry as Record<string, unknown>)[dynamic.key] : undefined
+        const port =
+          entry && typeof entry === 'object'
+            ? (entry as Record<string, unknown>)[dynamic.key]
+            : undefined
         if (typeof port === 'string' && port && !ports.includes(port)) ports.push(port)
       }
     }
