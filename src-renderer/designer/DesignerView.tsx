@@ -348,9 +348,10 @@ function DesignerLayout({
       else if (command === 'about') onAbout?.()
       else if (command === 'run') void runOnce()
       else if (command === 'export-bundle') void exportBundle()
+      else if (command === 'run-with') setRunWithOpen(true)
       else {
         setBottomTab('tests')
-        // Run Tests is the test bench's own button; Run with… lets the user pick the case.
+        // Run Tests is the test bench's own button.
         if (command === 'run-tests')
           requestAnimationFrame(() =>
             document.querySelector<HTMLButtonElement>('[data-testid="run-all"]')?.click(),
