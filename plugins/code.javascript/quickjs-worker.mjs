@@ -567,8 +567,13 @@ function nextRequest() {
   return bytes >= 0 ? requestArea.toString('utf8', 0, bytes) : null
 }
 
+/** About 50 µs of polling. */
+const SPIN_CHECKS = 20000
 let handled = 0
 for (;;) {
+  // A warm caller sends the next call within microseconds: spin briefly before sleeping, as a
+  // futex wake-up costs more than the call itself.
+  for (let spin = 0; spin < SPIN_CHECKS && Atomics.load(control, REQUESTS) === handled; spin++);
   while (Atomics.load(control, REQUESTS) === handled) Atomics.wait(control, REQUESTS, handled)
   handled++
   const request = nextRequest()
