@@ -5,11 +5,12 @@ import { definePlugin } from '../../src-shared/plugin-sdk'
 import type { ConnectionSecret, Lease } from '../shared/connections'
 import {
   cleanMessage,
-  connectionSchema,
   ConnectionPools,
+  connectionSchema,
   endpoint,
   failure,
   readConnection,
+  refuseInTests,
   withTimeLimit,
 } from '../shared/connections'
 
@@ -186,11 +187,7 @@ export default definePlugin<Config>({
         config = c
       },
       async run(_payload, ctx) {
-        if (ctx.testing)
-          throw failure(
-            'no-mock',
-            `Node "${ctx.nodeId}" would send an email during a test; add a mock for it ({ "port": "sent", "value": … })`,
-          )
+        refuseInTests(ctx, 'send an email', '{ "port": "sent", "value": … }')
         const secret = readConnection(ctx, config.connection)
         const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
         const from = text(config.from === undefined ? secret.from : ctx.resolve(config.from))

@@ -2,10 +2,11 @@ import { definePlugin } from '../../src-shared/plugin-sdk'
 import type { Lease } from '../shared/connections'
 import {
   cleanMessage,
-  connectionSchema,
   ConnectionPools,
+  connectionSchema,
   failure,
   readConnection,
+  refuseInTests,
   withTimeLimit,
 } from '../shared/connections'
 import type { MqttClient } from '../shared/mqtt'
@@ -117,11 +118,7 @@ export default definePlugin<Config>({
         config = c
       },
       async run(payload, ctx) {
-        if (ctx.testing)
-          throw failure(
-            'no-mock',
-            `Node "${ctx.nodeId}" would publish to MQTT during a test; add a mock for it ({ "port": "payload", "value": … })`,
-          )
+        refuseInTests(ctx, 'publish to MQTT', '{ "port": "payload", "value": … }')
         const secret = readConnection(ctx, config.connection)
         const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
         const topicValue = ctx.template(config.topic)
@@ -133,20 +130,13 @@ export default definePlugin<Config>({
           )
         const value = config.message === undefined ? payload : ctx.resolve(config.message)
         const body = typeof value === 'string' ? value : JSON.stringify(value ?? null)
-        try {
-          lease ??= await pools.lease(
-            secret,
-            timeoutMs,
-            'Connecting to the MQTT broker',
-            ctx.signal,
-          )
-        } catch (error) {
-          const code = (error as { code?: unknown }).code
-          throw failure(
-            code === 'timeout' ? 'timeout' : 'connection-error',
-            `MQTT: ${cleanMessage(error, secret)}`,
-          )
-        }
+        lease ??= await pools.connect(
+          secret,
+          timeoutMs,
+          'Connecting to the MQTT broker',
+          'MQTT',
+          ctx.signal,
+        )
         const client = lease.resource
         try {
           await withTimeLimit(

@@ -5,6 +5,7 @@ import {
   connectionSchema,
   failure,
   readConnection,
+  refuseInTests,
   withTimeLimit,
 } from '../shared/connections'
 import type { Redis } from '../shared/redis'
@@ -152,26 +153,14 @@ export default definePlugin<Config>({
         config = c
       },
       async run(_payload, ctx) {
-        if (ctx.testing)
-          throw failure(
-            'no-mock',
-            `Node "${ctx.nodeId}" would call Redis during a test; add a mock for it ({ "port": "result", "value": { "key": …, "value": … } })`,
-          )
+        refuseInTests(ctx, 'call Redis', '{ "port": "result", "value": { "key": …, "value": … } }')
         const secret = readConnection(ctx, config.connection)
         const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
         const key = text(ctx.template(config.key))
         if (!key) throw failure('invalid-config', 'The key is empty')
         const field = config.field === undefined ? '' : text(ctx.template(config.field))
         const value = text(ctx.resolve(config.value))
-        try {
-          lease ??= await pools.lease(secret, timeoutMs, 'Connecting to Redis', ctx.signal)
-        } catch (error) {
-          const code = (error as { code?: unknown }).code
-          throw failure(
-            code === 'timeout' ? 'timeout' : 'connection-error',
-            `Redis: ${cleanMessage(error, secret)}`,
-          )
-        }
+        lease ??= await pools.connect(secret, timeoutMs, 'Connecting to Redis', 'Redis', ctx.signal)
         const client = lease.resource
         const send = (): Promise<unknown> => {
           switch (config.command) {

@@ -30,6 +30,18 @@ export function failure(code: string, message: string): Error {
   return Object.assign(new Error(message), { code })
 }
 
+/**
+ * A test run never reaches a real system: a connector node without a mock fails, saying what it
+ * would have done and which mock stands in for it.
+ */
+export function refuseInTests(ctx: PluginContext, wouldDo: string, mock: string): void {
+  if (ctx.testing)
+    throw failure(
+      'no-mock',
+      `Node "${ctx.nodeId}" would ${wouldDo} during a test; add a mock for it (${mock})`,
+    )
+}
+
 /** Reads the connection secret the config names; credentials never come from anywhere else. */
 export function readConnection(ctx: PluginContext, ref: unknown): ConnectionSecret {
   if (typeof ref !== 'string' || !new RegExp(CONNECTION_PATTERN).test(ref))
@@ -185,6 +197,28 @@ export class ConnectionPools<T> {
       .sort()
       .map((k) => [k, secret[k]])
     return createHash('sha256').update(JSON.stringify(sorted)).digest('hex')
+  }
+
+  /**
+   * A lease, or the error a node reports: `timeout`, or `connection-error` with the server's
+   * message under the service's name and the secret's password cut out.
+   */
+  async connect(
+    secret: ConnectionSecret,
+    timeoutMs: number,
+    what: string,
+    service: string,
+    signal?: AbortSignal,
+  ): Promise<Lease<T>> {
+    try {
+      return await this.lease(secret, timeoutMs, what, signal)
+    } catch (error) {
+      const code = (error as { code?: unknown }).code
+      throw failure(
+        code === 'timeout' ? 'timeout' : 'connection-error',
+        `${service}: ${cleanMessage(error, secret)}`,
+      )
+    }
   }
 
   async lease(

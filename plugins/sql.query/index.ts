@@ -5,11 +5,12 @@ import type { PluginContext } from '../../src-shared/plugin-sdk'
 import type { ConnectionSecret, Lease } from '../shared/connections'
 import {
   cleanMessage,
-  connectionSchema,
   ConnectionPools,
+  connectionSchema,
   endpoint,
   failure,
   readConnection,
+  refuseInTests,
   tlsMode,
   withTimeLimit,
 } from '../shared/connections'
@@ -276,11 +277,7 @@ export default definePlugin<Config>({
           )
       },
       async run(payload, ctx: PluginContext) {
-        if (ctx.testing)
-          throw failure(
-            'no-mock',
-            `Node "${ctx.nodeId}" would query a database during a test; add a mock for it ({ "port": "result", "value": … })`,
-          )
+        refuseInTests(ctx, 'query a database', '{ "port": "result", "value": … }')
         const secret = readConnection(ctx, config.connection)
         const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
         const resolved = ctx.resolve(config.params ?? [])
