@@ -7,15 +7,13 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { RunEnvironment } from '../../src-shared/engine/environment'
-import type { Flow } from '../../src-shared/flow/types'
-import type { PluginSource } from '../engine/load'
-import { Engine, RunInputError } from '../engine/runner'
+import { RunInputError } from '../engine/runner'
 import { decodeJson, formFields, isForm } from '../http/body'
 import { problem } from '../http/problem'
 import type { Log } from '../http/server'
 import { jsonBodies, requireToken, sendJson } from '../http/server'
-import type { Store } from '../store/store'
-import type { JournalWorker, ServedFlow } from './journal-worker'
+import type { ExecutionBackend } from './backend'
+import type { ServedFlow } from './journal-worker'
 import { redactCredentials } from './redact'
 import type { SignatureConfig } from './webhook-signature'
 import { signatureProblem, signatureSecretRef } from './webhook-signature'
@@ -28,11 +26,8 @@ export const MAX_EVENTS_PER_REQUEST = 1000
 export interface ServeRoutesContext {
   flows: Map<string, ServedFlow>
   hooks: Map<string, ServedFlow>
-  worker: JournalWorker
-  store: Store
-  plugins: PluginSource
+  backend: ExecutionBackend
   environment: () => RunEnvironment
-  resolveFlow: (id: string) => Flow | undefined
   log: Log
 }
 
@@ -96,7 +91,7 @@ function acceptedTypes(served: ServedFlow): string[] | null {
 }
 
 export function registerServeRoutes(app: FastifyInstance, ctx: ServeRoutesContext): void {
-  const { flows, hooks, worker, store, log } = ctx
+  const { flows, hooks, backend, log } = ctx
 
   /** The hook a request is for, or the reason it is refused before its body is read. */
   function hookOf(request: FastifyRequest): { path: string; served: ServedFlow } {
@@ -132,8 +127,8 @@ export function registerServeRoutes(app: FastifyInstance, ctx: ServeRoutesContex
   }
 
   /** The answer to a journaled API run: its report, once it has run (now or long ago). */
-  async function runAnswer(seq: number): Promise<Answer> {
-    const report = await worker.outcomeOf(seq)
+  async function runAnswer(id: string): Promise<Answer> {
+    const report = await backend.outcomeOf(id)
     if (report === undefined) return GONE
     if (!report)
       return { status: 400, body: { error: 'The event was refused (see the server log)' } }
@@ -155,8 +150,8 @@ export function registerServeRoutes(app: FastifyInstance, ctx: ServeRoutesContex
     return served
   }
 
-  app.get('/healthz', { config: { public: true } }, (_request, reply) =>
-    sendJson(reply, 200, { ok: true, flows: flows.size, pending: store.journal.pendingCount() }),
+  app.get('/healthz', { config: { public: true } }, async (_request, reply) =>
+    sendJson(reply, 200, { ok: true, flows: flows.size, pending: await backend.pending() }),
   )
 
   app.all('/hooks/*', {
@@ -196,16 +191,16 @@ export function registerServeRoutes(app: FastifyInstance, ctx: ServeRoutesContex
         sessionId: fieldOrHeader(request, properties, config.sessionIdField),
       }
       const key = scopedKey('hook', served.flow.id, idempotencyKey(request))
-      const { seq, duplicate } = worker.enqueue(served.flow.id, event, 'webhook', key)
+      const { id, duplicate } = await backend.submit(served.flow.id, event, 'webhook', key)
       if (!config.waitForRun)
-        return sendAnswer(reply, { status: 202, body: { accepted: true, seq } }, duplicate)
-      const report = await worker.outcomeOf(seq)
+        return sendAnswer(reply, { status: 202, body: { accepted: true, id } }, duplicate)
+      const report = await backend.outcomeOf(id)
       const answer: Answer =
         report === undefined
           ? GONE
           : {
               status: report?.success ? 200 : 500,
-              body: report ?? { accepted: true, seq, status: 'refused' },
+              body: report ?? { accepted: true, id, status: 'refused' },
             }
       return sendAnswer(reply, answer, duplicate)
     },
@@ -233,9 +228,9 @@ export function registerServeRoutes(app: FastifyInstance, ctx: ServeRoutesContex
     })
   })
 
-  app.get<{ Params: { id: string } }>('/api/flows/:id/stats', (request, reply) => {
+  app.get<{ Params: { id: string } }>('/api/flows/:id/stats', async (request, reply) => {
     const served = servedFlow(request.params.id)
-    return sendJson(reply, 200, store.journal.stats(served.flow.id))
+    return sendJson(reply, 200, await backend.stats(served.flow.id))
   })
 
   // The API's bodies are JSON, decoded (within the nesting limit) before its schemas check them;
@@ -249,7 +244,7 @@ export function registerServeRoutes(app: FastifyInstance, ctx: ServeRoutesContex
       const key = scopedKey('runs', served.flow.id, idempotencyKey(request))
       const earlier = key ? remembered.get(key) : undefined
       if (earlier) return earlier
-      const journaled = store.journal.seqOfKey(key)
+      const journaled = key ? await backend.submissionOfKey(key) : null
       return journaled === null ? null : runAnswer(journaled)
     }
 
@@ -272,22 +267,15 @@ export function registerServeRoutes(app: FastifyInstance, ctx: ServeRoutesContex
         const event = { ...(body.event as Record<string, unknown>) }
         if (body.profile || body.session) {
           // A given profile or session runs outside the journal: it is part of the request.
-          const direct = new Engine({
-            plugins: ctx.plugins,
-            store: store.state,
-            resolveFlow: ctx.resolveFlow,
-            environment: ctx.environment,
-          })
           const answer = (async (): Promise<Answer> => {
             try {
-              const report = await direct.run(served.loaded, {
+              const report = await backend.runDirect(served, {
                 event,
                 profile: body.profile,
                 session: body.session,
                 flowVersion: served.revision,
                 trigger: { type: 'api' },
               })
-              store.recordRun(report)
               return { status: 200, body: report }
             } catch (error) {
               if (error instanceof RunInputError)
@@ -302,8 +290,8 @@ export function registerServeRoutes(app: FastifyInstance, ctx: ServeRoutesContex
           }
           return sendAnswer(reply, await answer, false)
         }
-        const { seq, duplicate } = worker.enqueue(served.flow.id, event, 'api', key)
-        return sendAnswer(reply, await runAnswer(seq), duplicate)
+        const { id, duplicate } = await backend.submit(served.flow.id, event, 'api', key)
+        return sendAnswer(reply, await runAnswer(id), duplicate)
       },
     })
 
@@ -311,47 +299,49 @@ export function registerServeRoutes(app: FastifyInstance, ctx: ServeRoutesContex
     // type, as one journaled run per event and flow; the answer says where each went.
     api.post<{ Body: EventsBody }>('/api/events', {
       schema: { body: EVENTS_BODY },
-      handler: (request, reply) => {
+      handler: async (request, reply) => {
         const body = request.body
         const events = 'events' in body ? (body.events as Record<string, unknown>[]) : [body]
         const listeners = [...flows.values()]
           .map((served) => ({ served, types: acceptedTypes(served) }))
           .filter((l): l is { served: ServedFlow; types: string[] } => l.types !== null)
-        const results = events.map((given) => {
+        const results = []
+        for (const given of events) {
           const id = typeof given.id === 'string' ? given.id : randomUUID()
           const event: Record<string, unknown> = { ...given, id }
           const type = typeof event.type === 'string' ? event.type : undefined
           const to = listeners.filter(
             ({ types }) => types.length === 0 || (type !== undefined && types.includes(type)),
           )
-          const routed = to.map(({ served }) => ({
-            flowId: served.flow.id,
-            seq: worker.enqueue(served.flow.id, event, 'event', null).seq,
-          }))
-          return routed.length > 0
-            ? { id, type: type ?? null, flows: routed }
-            : {
-                id,
-                type: type ?? null,
-                flows: [],
-                note: `No served flow takes events of type "${type ?? ''}"`,
-              }
-        })
+          const routed = []
+          for (const { served } of to) {
+            const submission = await backend.submit(served.flow.id, event, 'event', null)
+            routed.push({ flowId: served.flow.id, submission: submission.id })
+          }
+          results.push(
+            routed.length > 0
+              ? { id, type: type ?? null, flows: routed }
+              : {
+                  id,
+                  type: type ?? null,
+                  flows: [],
+                  note: `No served flow takes events of type "${type ?? ''}"`,
+                },
+          )
+        }
         return sendJson(reply, 202, { accepted: true, events: results })
       },
     })
   })
 
-  app.get<{ Params: { id: string } }>('/api/runs/:id', (request, reply) => {
-    try {
-      return sendJson(reply, 200, store.getRun(request.params.id))
-    } catch {
-      throw problem(404, `Run "${request.params.id}" was not found`)
-    }
+  app.get<{ Params: { id: string } }>('/api/runs/:id', async (request, reply) => {
+    const report = await backend.run(request.params.id)
+    if (!report) throw problem(404, `Run "${request.params.id}" was not found`)
+    return sendJson(reply, 200, report)
   })
 
-  app.get<{ Params: { id: string } }>('/api/profiles/:id', (request, reply) => {
-    const profile = store.state.getProfile(request.params.id)
+  app.get<{ Params: { id: string } }>('/api/profiles/:id', async (request, reply) => {
+    const profile = await backend.profile(request.params.id)
     if (!profile) throw problem(404, `Profile "${request.params.id}" was not found`)
     return sendJson(reply, 200, profile)
   })

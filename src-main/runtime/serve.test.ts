@@ -180,7 +180,7 @@ describe('durability', () => {
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ customer: `c${i % 10}`, total: 1 }),
         })
-        if (res.status === 202) acked.push(((await res.json()) as { seq: number }).seq)
+        if (res.status === 202) acked.push(Number(((await res.json()) as { id: string }).id))
       } catch {
         // Refused or cut off by the kill: not acknowledged, so no promise was made.
       }

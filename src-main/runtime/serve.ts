@@ -16,7 +16,7 @@ import { createHttpServer, jsonLog } from '../http/server'
 import type { RunnerLock } from '../store/runner-lock'
 import type { Store } from '../store/store'
 import type { ServedFlow } from './journal-worker'
-import { JournalWorker } from './journal-worker'
+import { LocalBackend } from './local-backend'
 import { pythonHost } from '../../plugins/code.python/host'
 import type { MqttTriggers } from './mqtt-triggers'
 import { MQTT_TRIGGER, startMqttTriggers } from './mqtt-triggers'
@@ -122,7 +122,7 @@ async function startServing(
   const flows = new Map<string, ServedFlow>()
   const hooks = new Map<string, ServedFlow>()
   const resolveFlow = (id: string) => flows.get(id)?.flow
-  const worker = new JournalWorker({
+  const backend = new LocalBackend({
     store,
     plugins: options.plugins,
     environment,
@@ -131,7 +131,7 @@ async function startServing(
     log,
   })
   for (const { flow, revision } of options.flows) {
-    const served = { flow, revision, loaded: worker.engine.load(flow) }
+    const served = { flow, revision, loaded: backend.load(flow) }
     flows.set(flow.id, served)
     const entry = served.loaded.entry.node
     if (entry.plugin === 'trigger.webhook') {
@@ -143,7 +143,6 @@ async function startServing(
       hooks.set(path, served)
     }
   }
-  store.journal.preferSmallCheckpoints()
 
   let stopping = false
   const http = createHttpServer({
@@ -157,19 +156,14 @@ async function startServing(
     internalMessage: 'Internal error',
     unavailable: () => (stopping ? problem(503, 'Shutting down') : null),
   })
-  registerServeRoutes(http.app, {
-    flows,
-    hooks,
-    worker,
-    store,
-    plugins: options.plugins,
-    environment,
-    resolveFlow,
-    log,
+  registerServeRoutes(http.app, { flows, hooks, backend, environment, log })
+  const schedules = startSchedules(flows.values(), (flowId, event) => {
+    backend
+      .submit(flowId, event, 'schedule', null)
+      .catch((error: unknown) =>
+        log({ level: 'error', msg: 'schedule tick not journaled', flowId, reason: String(error) }),
+      )
   })
-  const schedules = startSchedules(flows.values(), (flowId, event) =>
-    worker.enqueue(flowId, event, 'schedule', null),
-  )
   // MQTT triggers: each message is journaled like a webhook call (see runtime/mqtt-triggers.ts).
   let mqttTriggers: MqttTriggers | null = null
   let port: number
@@ -181,14 +175,19 @@ async function startServing(
       mqttTriggers = await startMqttTriggers({
         flows: mqttFlows,
         secrets: () => environment().secrets,
-        submit: (flowId, event) => void worker.enqueue(flowId, event, 'mqtt', null),
+        submit: (flowId, event) =>
+          backend.submit(flowId, event, 'mqtt', null).then(
+            () => undefined,
+            (error: unknown) =>
+              log({ level: 'error', msg: 'message not journaled', flowId, reason: String(error) }),
+          ),
         log,
       })
     port = await http.listen()
   } catch (error) {
     schedules.stop()
     await mqttTriggers?.close()
-    await worker.stop()
+    await backend.close()
     throw error
   }
   log({
@@ -199,7 +198,7 @@ async function startServing(
     flows: [...flows.keys()],
     hooks: [...hooks.keys()].map((h) => `/hooks/${h}`),
   })
-  worker.wake() // Events a crash left pending run now, once each.
+  backend.start() // Events a crash left pending run now, once each.
   // Start the Python sandboxes now, so the first event of a flow with Python code does not wait.
   if ([...flows.values()].some((s) => s.flow.nodes.some((n) => n.plugin === 'code.python')))
     void pythonHost()
@@ -217,12 +216,12 @@ async function startServing(
         schedules: schedules.list(),
       }
     },
-    drained: () => worker.drained(),
+    drained: () => backend.drained(),
     async close() {
       stopping = true
       schedules.stop()
       await mqttTriggers?.close()
-      const finishing = worker.stop()
+      const finishing = backend.close()
       await http.close()
       await finishing
       lock.release()

@@ -1,0 +1,102 @@
+/**
+ * The local execution backend: the data directory's SQLite journal, and the journal worker
+ * running each accepted event in this process. What `serve` without `--queue` uses, and the
+ * app's runner.
+ */
+import type { RunEnvironment } from '../../src-shared/engine/environment'
+import type { ExecutionReport } from '../../src-shared/engine/report'
+import type { Flow } from '../../src-shared/flow/types'
+import type { ProfileRecord } from '../../src-shared/plugin-sdk'
+import type { PluginSource } from '../engine/load'
+import type { RunOptions } from '../engine/runner'
+import { Engine } from '../engine/runner'
+import type { Log } from '../http/server'
+import type { Store } from '../store/store'
+import type { ExecutionBackend, FlowStats, Submission } from './backend'
+import type { ServedFlow } from './journal-worker'
+import { JournalWorker } from './journal-worker'
+
+export interface LocalBackendOptions {
+  store: Store
+  plugins: PluginSource
+  environment: () => RunEnvironment
+  resolveFlow: (id: string) => Flow | undefined
+  served: (flowId: string) => ServedFlow | undefined
+  log: Log
+}
+
+export class LocalBackend implements ExecutionBackend {
+  private readonly worker: JournalWorker
+  private readonly store: Store
+
+  constructor(private readonly options: LocalBackendOptions) {
+    this.store = options.store
+    this.worker = new JournalWorker(options)
+    // The runner commits often and small: keeps each acknowledgement's write short.
+    this.store.journal.preferSmallCheckpoints()
+  }
+
+  /** Loads a flow the way this backend's runs will see it. */
+  load(flow: Flow): ServedFlow['loaded'] {
+    return this.worker.engine.load(flow)
+  }
+
+  submit(
+    flowId: string,
+    event: Record<string, unknown>,
+    source: string,
+    key: string | null,
+  ): Promise<Submission> {
+    const { seq, duplicate } = this.worker.enqueue(flowId, event, source, key)
+    return Promise.resolve({ id: String(seq), duplicate })
+  }
+
+  submissionOfKey(key: string): Promise<string | null> {
+    const seq = this.store.journal.seqOfKey(key)
+    return Promise.resolve(seq === null ? null : String(seq))
+  }
+
+  outcomeOf(id: string): Promise<ExecutionReport | null | undefined> {
+    return this.worker.outcomeOf(Number(id))
+  }
+
+  async runDirect(served: ServedFlow, input: RunOptions): Promise<ExecutionReport> {
+    const engine = new Engine({
+      plugins: this.options.plugins,
+      store: this.store.state,
+      resolveFlow: this.options.resolveFlow,
+      environment: this.options.environment,
+    })
+    const report = await engine.run(served.loaded, input)
+    this.store.recordRun(report)
+    return report
+  }
+
+  stats(flowId: string): Promise<FlowStats> {
+    return Promise.resolve(this.store.journal.stats(flowId))
+  }
+
+  run(runId: string): Promise<ExecutionReport | null> {
+    return Promise.resolve(this.store.findRun(runId))
+  }
+
+  profile(id: string): Promise<ProfileRecord | null> {
+    return Promise.resolve(this.store.state.getProfile(id))
+  }
+
+  pending(): Promise<number> {
+    return Promise.resolve(this.store.journal.pendingCount())
+  }
+
+  start(): void {
+    this.worker.wake()
+  }
+
+  drained(): Promise<void> {
+    return this.worker.drained()
+  }
+
+  close(): Promise<void> {
+    return this.worker.stop()
+  }
+}
