@@ -13,9 +13,10 @@ import type { ExecutionReport } from '../../src-shared/engine/report'
 import type { ProfileRecord } from '../../src-shared/plugin-sdk'
 import type { RunOptions } from '../engine/runner'
 import type { FlowStats } from '../store/journal'
+import type { RunSummary } from '../store/store'
 import type { ServedFlow } from './journal-worker'
 
-export type { FlowStats }
+export type { FlowStats, RunSummary }
 
 /** An accepted event: its submission id (one per event and flow) and whether it is a repeat. */
 export interface Submission {
@@ -51,6 +52,8 @@ export interface ExecutionBackend {
   stats(flowId: string): Promise<FlowStats>
   /** A recorded run, or null when there is none (or no longer). */
   run(runId: string): Promise<ExecutionReport | null>
+  /** A flow's latest runs, newest first (at most `limit`). */
+  recentRuns(flowId: string, limit: number): Promise<RunSummary[]>
   profile(id: string): Promise<ProfileRecord | null>
   /** Accepted events that have not finished yet. */
   pending(): Promise<number>

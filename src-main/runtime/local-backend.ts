@@ -12,7 +12,7 @@ import type { RunOptions } from '../engine/runner'
 import { Engine } from '../engine/runner'
 import type { Log } from '../http/server'
 import type { Store } from '../store/store'
-import type { ExecutionBackend, FlowStats, Submission } from './backend'
+import type { ExecutionBackend, FlowStats, RunSummary, Submission } from './backend'
 import type { ServedFlow } from './journal-worker'
 import { JournalWorker } from './journal-worker'
 
@@ -78,6 +78,10 @@ export class LocalBackend implements ExecutionBackend {
 
   run(runId: string): Promise<ExecutionReport | null> {
     return Promise.resolve(this.store.findRun(runId))
+  }
+
+  recentRuns(flowId: string, limit: number): Promise<RunSummary[]> {
+    return Promise.resolve(this.store.listRuns({ flowId, limit }).runs)
   }
 
   profile(id: string): Promise<ProfileRecord | null> {
