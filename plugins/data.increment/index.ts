@@ -39,16 +39,14 @@ export default definePlugin<{ path: string; by?: number | string }>({
   },
   reusable: true,
   create: () => {
-    let config: { path: string; by?: number | string }
     let by: unknown = 1
     let byIsDynamic = false
     return {
       setUp(c) {
-        config = c
         by = c.by ?? 1
         byIsDynamic = needsResolving(by)
       },
-      run(_payload, ctx) {
+      run(_payload, ctx, config) {
         const current = ctx.read(config.path)
         const amount = byIsDynamic ? ctx.resolve(by) : by
         if (typeof amount !== 'number' || !Number.isFinite(amount)) {

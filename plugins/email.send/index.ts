@@ -180,13 +180,9 @@ export default definePlugin<Config>({
     expect: { port: 'error' },
   },
   create: () => {
-    let config: Config
     let lease: Lease<Transporter> | null = null
     return {
-      setUp(c) {
-        config = c
-      },
-      async run(_payload, ctx) {
+      async run(_payload, ctx, config) {
         refuseInTests(ctx, 'send an email', '{ "port": "sent", "value": … }')
         const secret = readConnection(ctx, config.connection)
         const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS

@@ -111,13 +111,9 @@ export default definePlugin<Config>({
     expect: { port: 'error' },
   },
   create: () => {
-    let config: Config
     let lease: Lease<MqttClient> | null = null
     return {
-      setUp(c) {
-        config = c
-      },
-      async run(payload, ctx) {
+      async run(payload, ctx, config) {
         refuseInTests(ctx, 'publish to MQTT', '{ "port": "payload", "value": … }')
         const secret = readConnection(ctx, config.connection)
         const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS

@@ -146,13 +146,9 @@ export default definePlugin<Config>({
     expect: { port: 'error' },
   },
   create: () => {
-    let config: Config
     let lease: Lease<Redis> | null = null
     return {
-      setUp(c) {
-        config = c
-      },
-      async run(_payload, ctx) {
+      async run(_payload, ctx, config) {
         refuseInTests(ctx, 'call Redis', '{ "port": "result", "value": { "key": …, "value": … } }')
         const secret = readConnection(ctx, config.connection)
         const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS

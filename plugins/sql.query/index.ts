@@ -265,18 +265,16 @@ export default definePlugin<Config>({
     expect: { port: 'error' },
   },
   create: () => {
-    let config: Config
     let lease: Lease<pg.Pool> | Lease<Database.Database> | null = null
     return {
       setUp(c) {
-        config = c
         if (c.query.includes('{{'))
           throw failure(
             'invalid-config',
             'The query is sent as written and cannot hold {{ }}: put values in Parameters ($1, $2 …) instead',
           )
       },
-      async run(payload, ctx: PluginContext) {
+      async run(payload, ctx: PluginContext, config) {
         refuseInTests(ctx, 'query a database', '{ "port": "result", "value": … }')
         const secret = readConnection(ctx, config.connection)
         const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS
