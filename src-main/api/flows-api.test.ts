@@ -122,6 +122,41 @@ describe('flows and staging over the web host', () => {
     expect(after.production.flow.name).toBe('VIP v2')
   })
 
+  it("runs the draft's tests for the Deploy dialog and, when told to, refuses to deploy while one fails", async () => {
+    const created = (await call('flows.create', { flow: sampleFlow('vip-tagging'), id: 'gate' }))
+      .value
+    const id = created.summary.id
+    expect((await call('flows.testDraft', { id })).value).toMatchObject({
+      total: 3,
+      passed: 3,
+      failed: 0,
+      failing: [],
+    })
+    // The threshold moves: the "big purchase" case no longer makes a VIP.
+    const flow = structuredClone(created.draft.flow)
+    flow.nodes.find((n: { id: string }) => n.id === 'threshold').config.condition =
+      'profile.traits.totalSpent >= 5000'
+    await call('flows.saveDraft', { id, baseVersion: created.draft.version, flow })
+    const result = (await call('flows.testDraft', { id })).value
+    expect(result).toMatchObject({ total: 3, passed: 2, failed: 1 })
+    expect(result.failing[0]).toMatchObject({ index: 0, name: 'A big purchase makes a VIP' })
+    expect(result.failing[0].reason).toMatch(/tag/)
+
+    // The setting is off by default: a failing suite does not stop a deploy.
+    expect((await call('settings.deploy')).value).toEqual({ refuseFailingTests: false })
+    expect((await call('flows.deploy', { id })).value.revision).toBe(1)
+
+    expect((await call('settings.saveDeploy', { refuseFailingTests: true })).value).toEqual({
+      refuseFailingTests: true,
+    })
+    const refused = await call('flows.deploy', { id, note: 'should not land' })
+    expect(refused).toMatchObject({ ok: false, error: { code: 'tests-failing' } })
+    expect(refused.error!.message).toContain('A big purchase makes a VIP')
+    expect((await call('flows.history', { id })).value).toHaveLength(1)
+
+    await call('settings.saveDeploy', { refuseFailingTests: false })
+  })
+
   it('duplicates, deletes to the trash, restores and empties the trash', async () => {
     expect((await call('flows.duplicate', { id: 'vip-tagging' })).value.id).toBe('vip-tagging-copy')
     expect((await call('flows.delete', { id: 'vip-tagging-copy' })).ok).toBe(true)

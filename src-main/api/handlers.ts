@@ -8,6 +8,8 @@ import type { TestCase } from '../../src-shared/flow/types'
 import { FlowLoadError } from '../engine/load'
 import { RunInputError } from '../engine/runner'
 import { runFlowOnce } from '../app/flow-runs'
+import { deployDraft, deploySettings, saveDeploySettings, testDraft } from '../app/deploy'
+import type { DeployContext } from '../app/deploy'
 import { PluginRefusedError } from '../plugins-host/registry'
 import type { BundledPlugin, BundleFlow } from '../bundles/bundle'
 import { BundleError, createBundle, readBundle } from '../bundles/bundle'
@@ -54,6 +56,14 @@ export function createApiHandlers(app: AppContext, desktop?: DesktopServices): A
       throw error
     }
     return environments()
+  }
+
+  const deploying: DeployContext = {
+    store,
+    plugins: registry,
+    resolveFlow: app.resolveFlow,
+    environment: () => secrets.environment(),
+    validate,
   }
 
   /** In a browser the renderer keeps its file input and download; it reads `nativeFiles` to know. */
@@ -103,10 +113,13 @@ export function createApiHandlers(app: AppContext, desktop?: DesktopServices): A
       return { ...saved, problems: validate(draft) }
     },
     'flows.deploy': async (input) => {
-      const deployed = store.deploy(input!.id, { note: input!.note, validate })
+      const deployed = await deployDraft(deploying, input!.id, input!.note)
       await app.runner.refresh()
-      return { revision: deployed.revision, deployedAt: deployed.deployedAt }
+      return deployed
     },
+    'flows.testDraft': (input) => testDraft(deploying, input!.id, input!.flow),
+    'settings.deploy': () => deploySettings(store),
+    'settings.saveDeploy': (input) => saveDeploySettings(store, input!),
     'bundles.export': async (input) => {
       const flows: BundleFlow[] = []
       for (const id of input!.flowIds) {

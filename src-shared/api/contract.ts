@@ -8,6 +8,7 @@ import { ExecutionReport } from '../engine/report'
 import type { Flow } from '../flow/types'
 import type { Result } from './result'
 import { FlowCoverage } from '../testing/coverage'
+import { stagingMethods } from './staging-contract'
 
 const none = z.object({}).strict().optional()
 
@@ -504,6 +505,7 @@ export const contract = {
    * null when a newer wait replaced this one (the window reloaded).
    */
   'host.nextCommand': { input: none, output: HostCommand.nullable() },
+  ...stagingMethods,
 } as const
 
 export type Contract = typeof contract

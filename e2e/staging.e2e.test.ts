@@ -1,0 +1,77 @@
+/// <reference lib="dom" />
+/**
+ * Deploying with eyes open: the Deploy dialog shows the draft's test result and can refuse while
+ * a case fails; History shows and diffs a revision before reverting; Export names its revision.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { Flow } from '../src-shared/flow/types'
+import { openFlow, sampleFlow } from './designer-helpers'
+import { useAppPerTest } from './helpers'
+
+const getApp = useAppPerTest({
+  beforeAll,
+  afterAll,
+  beforeEach,
+  afterEach,
+  expectNoPageErrors: (errors) => expect(errors).toEqual([]),
+})
+
+/** vip-tagging with its threshold raised: the "big purchase" case no longer makes a VIP. */
+function vipWithRaisedThreshold(): Flow {
+  const flow = sampleFlow('vip-tagging') as unknown as Flow
+  flow.nodes.find((n) => n.id === 'threshold')!.config = {
+    condition: 'profile.traits.totalSpent >= 5000',
+  }
+  return flow
+}
+
+describe('deploy, history and export', () => {
+  it('shows the draft test result in the Deploy dialog and refuses to deploy while a case fails', async () => {
+    const app = getApp()
+    const { page } = app
+    app.app.store.createFlow(vipWithRaisedThreshold())
+    await page.reload()
+    await openFlow(page, 'vip-tagging')
+
+    await page.getByTestId('deploy-button').click()
+    const dialog = page.getByTestId('deploy-dialog')
+    await dialog.getByTestId('deploy-tests-summary').getByText('2 passed, 1 failed').waitFor()
+    await expect(dialog.getByTestId('deploy-failing-0').textContent()).resolves.toContain(
+      'A big purchase makes a VIP',
+    )
+    // Off by default: the user sees the failure and may still deploy.
+    expect(await dialog.getByTestId('deploy-confirm').isEnabled()).toBe(true)
+
+    await dialog.getByTestId('deploy-refuse-failing').check()
+    await dialog.getByTestId('deploy-tests-blocked').waitFor()
+    expect(await dialog.getByTestId('deploy-confirm').isDisabled()).toBe(true)
+    await page.keyboard.press('Escape')
+    await dialog.waitFor({ state: 'detached' })
+
+    // The setting is kept (in the app's database) and main enforces it too.
+    await page.reload()
+    await openFlow(page, 'vip-tagging')
+    await page.getByTestId('deploy-button').click()
+    await dialog.getByTestId('deploy-tests-blocked').waitFor()
+    expect(await dialog.getByTestId('deploy-refuse-failing').isChecked()).toBe(true)
+    await expect(
+      page.evaluate(async () => {
+        const response = await fetch('./api/flows.deploy', {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${sessionStorage.getItem('flowbench.token') ?? ''}`,
+          },
+          body: JSON.stringify({ id: 'vip-tagging' }),
+        })
+        return ((await response.json()) as { error?: { code: string } }).error?.code
+      }),
+    ).resolves.toBe('tests-failing')
+    expect(app.app.store.history('vip-tagging')).toEqual([])
+
+    await dialog.getByTestId('deploy-refuse-failing').uncheck()
+    await dialog.getByTestId('deploy-confirm').click()
+    await dialog.waitFor({ state: 'detached' })
+    expect(app.app.store.history('vip-tagging')).toHaveLength(1)
+  })
+})
