@@ -74,4 +74,57 @@ describe('deploy, history and export', () => {
     await dialog.waitFor({ state: 'detached' })
     expect(app.app.store.history('vip-tagging')).toHaveLength(1)
   })
+
+  it('views a revision in History and diffs it against the draft before reverting', async () => {
+    const app = getApp()
+    const { page } = app
+    const { store } = app.app
+    const deployed = sampleFlow('vip-tagging') as unknown as Flow
+    store.createFlow(deployed)
+    store.deploy('vip-tagging', { validate: () => [], note: 'launch' })
+    // Since r1 the draft lost its welcome message and raised the threshold.
+    const draft = vipWithRaisedThreshold()
+    draft.nodes = draft.nodes.filter((n) => n.id !== 'welcome')
+    draft.edges = draft.edges.filter((e) => e.target !== 'welcome')
+    store.saveDraft('vip-tagging', store.getFlow('vip-tagging').draft.version, draft)
+    await page.reload()
+    await openFlow(page, 'vip-tagging')
+
+    await page.getByTestId('history-button').click()
+    await page.getByTestId('view-1').click()
+    const view = page.getByTestId('revision-view')
+    const diff = view.getByTestId('revision-diff')
+    await expect(
+      diff.getByTestId('revision-diff-changed-threshold').textContent(),
+    ).resolves.toMatch(/threshold.*config\.condition/)
+    await expect(diff.getByTestId('revision-diff-removed-welcome').textContent()).resolves.toMatch(
+      /welcome/,
+    )
+    expect(await diff.textContent()).toContain('since.payload → welcome.payload')
+    await view.getByTestId('revision-tab-nodes').click()
+    expect(await view.getByTestId('revision-nodes').locator('tr').count()).toBe(
+      deployed.nodes.length,
+    )
+    await view.getByTestId('revision-tab-json').click()
+    expect(await view.getByTestId('revision-json').textContent()).toContain(
+      'profile.traits.totalSpent >= 1000',
+    )
+    // Viewing changed nothing; Escape closes the revision, then the drawer.
+    expect(store.getFlow('vip-tagging').draft.flow.nodes).toHaveLength(draft.nodes.length)
+    await page.keyboard.press('Escape')
+    await view.waitFor({ state: 'detached' })
+    await page.getByTestId('history').waitFor()
+
+    await page.getByTestId('view-1').click()
+    await view.getByTestId('revision-view-revert').click()
+    await view.waitFor({ state: 'detached' })
+    await expect
+      .poll(() => store.getFlow('vip-tagging').draft.flow.nodes.length)
+      .toBe(deployed.nodes.length)
+    await page.getByTestId('view-1').click()
+    await view.getByText('The draft is the same as r1').waitFor()
+    await page.keyboard.press('Escape')
+    await page.keyboard.press('Escape')
+    await page.getByTestId('history').waitFor({ state: 'detached' })
+  })
 })

@@ -191,6 +191,7 @@ export function createApiHandlers(app: AppContext, desktop?: DesktopServices): A
     'runner.status': () => app.runner.status(),
     'flows.history': (input) => store.history(input!.id),
     'flows.revert': (input) => store.revert(input!.id, input!.revision),
+    'flows.revision': (input) => store.revision(input!.id, input!.revision),
     'flows.duplicate': (input) =>
       store.duplicate(input!.id, input!.newId, input!.name) as FlowSummary,
     'flows.delete': (input) => {

@@ -4,6 +4,7 @@ import type { DeploySettings, DraftTestResult } from '../../src-shared/api/stagi
 import type { Problem } from '../../src-shared/flow/types'
 import { api, call } from '../api/client'
 import { useDesigner } from './DesignerContext'
+import { RevisionView } from './RevisionView'
 import type { FlowDiff } from './flow-diff'
 import { isEmptyDiff } from './flow-diff'
 import { useEscape } from '../shell/useEscape'
@@ -275,7 +276,9 @@ export function HistoryDrawer({
   const [revisions, setRevisions] = useState<Revision[] | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [confirming, setConfirming] = useState<number | null>(null)
-  useEscape(onClose)
+  const [viewing, setViewing] = useState<number | null>(null)
+  // Escape closes the open revision first, then the drawer.
+  useEscape(viewing === null ? onClose : () => setViewing(null))
   useEffect(() => {
     let live = true
     void api['flows.history']({ id: flowId }).then((result) => {
@@ -288,7 +291,7 @@ export function HistoryDrawer({
     }
   }, [flowId, refreshKey])
   return (
-    <aside className="drawer" data-testid="history">
+    <aside className={`drawer${viewing === null ? '' : ' wide'}`} data-testid="history">
       <header>
         <h3>History</h3>
         <button className="ghost small" onClick={onClose} aria-label="Close history">
@@ -296,6 +299,14 @@ export function HistoryDrawer({
         </button>
       </header>
       {error && <p className="error-text">{error}</p>}
+      {viewing !== null && (
+        <RevisionView
+          flowId={flowId}
+          revision={viewing}
+          onRevert={onRevert}
+          onClose={() => setViewing(null)}
+        />
+      )}
       {revisions && revisions.length === 0 && (
         <p className="empty">Nothing deployed yet. Deploy keeps every production revision here.</p>
       )}
@@ -326,13 +337,24 @@ export function HistoryDrawer({
                 </button>
               </span>
             ) : (
-              <button
-                className="small"
-                onClick={() => setConfirming(r.revision)}
-                data-testid={`revert-${r.revision}`}
-              >
-                Revert…
-              </button>
+              <span className="revision-actions">
+                <button
+                  className="small"
+                  onClick={() => setViewing(r.revision)}
+                  aria-pressed={viewing === r.revision}
+                  data-testid={`view-${r.revision}`}
+                  title={`Show r${r.revision} and what the draft changed since`}
+                >
+                  View
+                </button>
+                <button
+                  className="small"
+                  onClick={() => setConfirming(r.revision)}
+                  data-testid={`revert-${r.revision}`}
+                >
+                  Revert…
+                </button>
+              </span>
             )}
           </li>
         ))}

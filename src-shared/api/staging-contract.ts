@@ -43,4 +43,14 @@ export const stagingMethods = {
       .strict(),
     output: DraftTestResult,
   },
+  /** One deployed revision as it was deployed (History views and diffs it before a revert). */
+  'flows.revision': {
+    input: z.object({ id: FlowId, revision: z.number().int().positive() }).strict(),
+    output: z.object({
+      revision: z.number().int(),
+      flow: FlowDocument,
+      createdAt: z.string(),
+      note: z.string().nullable(),
+    }),
+  },
 } as const
