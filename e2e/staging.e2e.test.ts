@@ -3,6 +3,8 @@
  * Deploying with eyes open: the Deploy dialog shows the draft's test result and can refuse while
  * a case fails; History shows and diffs a revision before reverting; Export names its revision.
  */
+import { readFileSync } from 'node:fs'
+import { unzipSync } from 'fflate'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Flow } from '../src-shared/flow/types'
 import { openFlow, sampleFlow } from './designer-helpers'
@@ -126,5 +128,53 @@ describe('deploy, history and export', () => {
     await page.keyboard.press('Escape')
     await page.keyboard.press('Escape')
     await page.getByTestId('history').waitFor({ state: 'detached' })
+  })
+
+  it('names the revision an export ships, in the dialog, the file name and the manifest', async () => {
+    const app = getApp()
+    const { page } = app
+    app.app.store.createFlow(sampleFlow('vip-tagging') as unknown as Flow)
+    await page.reload()
+    await openFlow(page, 'vip-tagging')
+
+    // Never deployed: only the draft can ship, and the dialog says so.
+    await page.getByTestId('export-bundle').click()
+    const dialog = page.getByTestId('export-dialog')
+    await dialog.getByText('Production: never deployed').waitFor()
+    expect(await dialog.getByTestId('export-source-production').isDisabled()).toBe(true)
+    expect(await dialog.getByTestId('export-file-name').textContent()).toBe(
+      'vip-tagging-draft.flowbundle',
+    )
+    await page.keyboard.press('Escape')
+    await dialog.waitFor({ state: 'detached' })
+
+    await page.getByTestId('deploy-button').click()
+    await page.getByTestId('deploy-confirm').click()
+    await page.getByTestId('deploy-dialog').waitFor({ state: 'detached' })
+    await page.getByTestId('export-bundle').click()
+    await dialog.getByTestId('export-source-production').waitFor()
+    expect(await dialog.getByTestId('export-source-production').isChecked()).toBe(true)
+    expect(await dialog.getByTestId('export-file-name').textContent()).toBe(
+      'vip-tagging-r1.flowbundle',
+    )
+    expect(await dialog.getByTestId('export-confirm').textContent()).toBe('Export r1')
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      dialog.getByTestId('export-confirm').click(),
+    ])
+    expect(download.suggestedFilename()).toBe('vip-tagging-r1.flowbundle')
+    const entries = unzipSync(readFileSync((await download.path())!))
+    const manifest = JSON.parse(new TextDecoder().decode(entries['manifest.json'])) as {
+      flows: { id: string; revision: number | null }[]
+    }
+    expect(manifest.flows).toMatchObject([{ id: 'vip-tagging', revision: 1 }])
+
+    await page.getByTestId('export-bundle').click()
+    await dialog.getByTestId('export-source-draft').check()
+    const [draft] = await Promise.all([
+      page.waitForEvent('download'),
+      dialog.getByTestId('export-confirm').click(),
+    ])
+    expect(draft.suggestedFilename()).toBe('vip-tagging-draft.flowbundle')
   })
 })

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { unzipSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildFlow, sampleFlow } from '../../test/fixtures/flows'
 import type { AppContext } from '../app-context'
@@ -155,6 +156,25 @@ describe('flows and staging over the web host', () => {
     expect((await call('flows.history', { id })).value).toHaveLength(1)
 
     await call('settings.saveDeploy', { refuseFailingTests: false })
+  })
+
+  it('exports production revision N or the draft, and says which in the file name and manifest', async () => {
+    const manifestOf = (base64: string) =>
+      JSON.parse(
+        new TextDecoder().decode(unzipSync(Buffer.from(base64, 'base64'))['manifest.json']),
+      )
+    const production = (await call('bundles.export', { flowIds: ['gate'] })).value
+    expect(production.fileName).toBe('gate-r1.flowbundle')
+    expect(manifestOf(production.base64).flows[0]).toMatchObject({ id: 'gate', revision: 1 })
+    const draft = (await call('bundles.export', { flowIds: ['gate'], source: 'draft' })).value
+    expect(draft.fileName).toBe('gate-draft.flowbundle')
+    const flows = manifestOf(draft.base64).flows
+    expect(flows[0]).toMatchObject({ id: 'gate', revision: null })
+    // The draft is what ships: its raised threshold, not production's.
+    const shipped = unzipSync(Buffer.from(draft.base64, 'base64'))[flows[0].path]!
+    expect(new TextDecoder().decode(shipped)).toContain('>= 5000')
+    const refused = await call('bundles.export', { flowIds: ['my-first-flow'], source: 'draft' })
+    expect(refused).toMatchObject({ ok: false, error: { code: 'invalid-flow' } })
   })
 
   it('duplicates, deletes to the trash, restores and empties the trash', async () => {

@@ -35,6 +35,16 @@ function asApiFailure(error: unknown): never {
   throw error
 }
 
+/**
+ * What an exported bundle is called: one flow's names its revision (`orders-r3.flowbundle`, or
+ * `orders-draft.flowbundle` for an undeployed draft), so two exports never pass for each other.
+ */
+export function bundleFileName(flows: BundleFlow[]): string {
+  if (flows.length !== 1) return 'flows.flowbundle'
+  const { flow, revision } = flows[0]!
+  return `${flow.id}-${revision === null ? 'draft' : `r${revision}`}.flowbundle`
+}
+
 /** The one implementation of the API contract. */
 export function createApiHandlers(app: AppContext, desktop?: DesktopServices): ApiHandlers {
   const { store, registry } = app
@@ -122,7 +132,20 @@ export function createApiHandlers(app: AppContext, desktop?: DesktopServices): A
     'settings.saveDeploy': (input) => saveDeploySettings(store, input!),
     'bundles.export': async (input) => {
       const flows: BundleFlow[] = []
+      const fromDraft = input!.source === 'draft'
       for (const id of input!.flowIds) {
+        if (fromDraft) {
+          const draft = store.getFlow(id).draft.flow
+          const errors = validate(draft).filter((p) => p.severity === 'error')
+          if (errors.length > 0)
+            throw new ApiFailure(
+              'invalid-flow',
+              `Export refused: the draft of "${id}" has ${errors.length} error${errors.length === 1 ? '' : 's'} (first: ${errors[0]!.message})`,
+              errors,
+            )
+          flows.push({ flow: { ...draft, tests: store.listTestCases(id) }, revision: null })
+          continue
+        }
         const production = store.production(id)
         if (!production)
           throw new ApiFailure(
@@ -149,7 +172,7 @@ export function createApiHandlers(app: AppContext, desktop?: DesktopServices): A
             secrets.environments().map((e) => [e.name, { vars: e.vars }]),
           ),
         })
-        const fileName = `${flows.length === 1 ? flows[0]!.flow.id : 'flows'}.flowbundle`
+        const fileName = bundleFileName(flows)
         return { fileName, base64: Buffer.from(data).toString('base64'), size: data.length }
       } catch (error) {
         if (error instanceof BundleError) throw new ApiFailure('export-refused', error.message)
