@@ -21,6 +21,8 @@ import type { AppContext } from '../app-context'
 import { newFlowDocument } from '../flow-documents'
 import { SecretsError } from '../secrets/secrets'
 import type { ApiHandlers } from './dispatch'
+import { EventRouting } from '../../src-shared/api/runner-contract'
+import { readRemoteRunner } from '../runtime/remote-runner'
 import type { FileService } from '../files/file-service'
 import type { HostCommands } from '../files/host-commands'
 
@@ -212,6 +214,10 @@ export function createApiHandlers(app: AppContext, desktop?: DesktopServices): A
       }),
     'runner.stop': () => app.runner.stop(),
     'runner.status': () => app.runner.status(),
+    'runner.sendEvent': async (input) =>
+      EventRouting.parse(await app.runner.sendEvents(input!.event)),
+    'runner.remote': (input) =>
+      readRemoteRunner(input!.url, input!.token || undefined, input!.runs ?? 5),
     'flows.history': (input) => store.history(input!.id),
     'flows.revert': (input) => store.revert(input!.id, input!.revision),
     'flows.revision': (input) => store.revision(input!.id, input!.revision),

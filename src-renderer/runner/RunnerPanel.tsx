@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useState } from 'react'
 import type { RunnerStatus } from '../../src-shared/api/contract'
 import { call } from '../api/client'
+import { RemoteRunner } from './RemoteRunner'
+import { SendEventForm } from './SendEventForm'
 
 function time(iso: string | null): string {
   return iso ? new Date(iso).toLocaleTimeString() : '—'
@@ -92,13 +94,14 @@ export function RunnerPanel({
                 </li>
               ))}
             </ul>
+            <SendEventForm onSent={() => void refresh()} />
           </div>
           <div>
             <h5>Recent deliveries</h5>
             <table className="preview" data-testid="deliveries">
               <tbody>
                 {status.deliveries.map((d) => (
-                  <tr key={d.seq}>
+                  <tr key={d.seq} data-testid={`delivery-${d.seq}`}>
                     <td>{time(d.receivedAt)}</td>
                     <td>{d.flowId}</td>
                     <td>{d.source}</td>
@@ -113,6 +116,9 @@ export function RunnerPanel({
                     >
                       {d.status}
                     </td>
+                    <td className="mono muted" title={d.runId ?? undefined}>
+                      {d.runId ? `run ${d.runId.slice(0, 8)}` : ''}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -120,6 +126,7 @@ export function RunnerPanel({
           </div>
         </div>
       )}
+      <RemoteRunner />
     </div>
   )
 }

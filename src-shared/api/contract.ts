@@ -9,6 +9,7 @@ import type { Flow } from '../flow/types'
 import type { Result } from './result'
 import { FlowCoverage } from '../testing/coverage'
 import { stagingMethods } from './staging-contract'
+import { runnerMethods } from './runner-contract'
 
 const none = z.object({}).strict().optional()
 
@@ -514,6 +515,7 @@ export const contract = {
    */
   'host.nextCommand': { input: none, output: HostCommand.nullable() },
   ...stagingMethods,
+  ...runnerMethods,
 } as const
 
 export type Contract = typeof contract
