@@ -48,6 +48,12 @@ describe('the Runner tab', () => {
     const row = deliveries.locator('tr', { hasText: 'vip-tagging' }).first()
     await row.getByText('done').waitFor({ timeout: 10000 })
     expect(await row.textContent()).toMatch(/event.*run [0-9a-f-]{8}/)
+    // The run opens in the trace, painted on the canvas of the flow it ran.
+    await row.locator('[data-testid^="delivery-run-"]').click()
+    await page.getByTestId('trace-view').waitFor()
+    expect(await page.getByTestId('trace-status').textContent()).toBe('succeeded')
+    expect(await page.getByTestId('timeline-tag').getAttribute('class')).not.toContain('skipped')
+    await page.getByTestId('tab-runner').click()
     expect(app.app.store.state.loadProfile('ada')!.traits).toMatchObject({
       purchases: 1,
       totalSpent: 1200,

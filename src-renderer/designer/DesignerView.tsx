@@ -865,7 +865,7 @@ function DesignerLayout({
             ) : (
               <p className="empty">Open a flow to see its runs.</p>
             ))}
-          {bottomTab === 'runner' && <RunnerPanel onMessage={onMessage} />}
+          {bottomTab === 'runner' && <RunnerPanel onMessage={onMessage} onShowRun={showRun} />}
           {bottomTab === 'secrets' && <SecretsPanel onMessage={onMessage} />}
           {bottomTab === 'trace' && trace && (
             <TraceView
