@@ -181,8 +181,10 @@ export function DeployDialog({
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
   const tests = useDraftTests()
+  // While the suite runs the button waits; if it could not run, main checks again on deploy.
   const testsBlock =
-    !!tests.settings?.refuseFailingTests && (!tests.result || tests.result.failed > 0)
+    !!tests.settings?.refuseFailingTests &&
+    (tests.result ? tests.result.failed > 0 : tests.error === null)
   useEscape(onClose)
   return (
     <div className="modal-backdrop" onClick={onClose}>
