@@ -53,11 +53,12 @@ describe('bundles and the local runner in the app', () => {
     await page.getByTestId('deploy-button').click()
     await page.getByTestId('deploy-confirm').click()
     await page.getByTestId('diff-summary').getByText('Same as production').waitFor()
+    await page.getByTestId('export-bundle').click()
     const [download] = await Promise.all([
       page.waitForEvent('download'),
-      page.getByTestId('export-bundle').click(),
+      page.getByTestId('export-confirm').click(),
     ])
-    expect(download.suggestedFilename()).toBe('orders-hook.flowbundle')
+    expect(download.suggestedFilename()).toBe('orders-hook-r1.flowbundle')
     const bytes = readFileSync((await download.path())!)
     expect(bytes.subarray(0, 2).toString()).toBe('PK')
 

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { unzipSync } from 'fflate'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildFlow, sampleFlow } from '../../test/fixtures/flows'
 import type { AppContext } from '../app-context'
@@ -120,6 +121,60 @@ describe('flows and staging over the web host', () => {
     expect(after.draft.flow.name).toBe('VIP tagging')
     expect(after.production.revision).toBe(2)
     expect(after.production.flow.name).toBe('VIP v2')
+  })
+
+  it("runs the draft's tests for the Deploy dialog and, when told to, refuses to deploy while one fails", async () => {
+    const created = (await call('flows.create', { flow: sampleFlow('vip-tagging'), id: 'gate' }))
+      .value
+    const id = created.summary.id
+    expect((await call('flows.testDraft', { id })).value).toMatchObject({
+      total: 3,
+      passed: 3,
+      failed: 0,
+      failing: [],
+    })
+    // The threshold moves: the "big purchase" case no longer makes a VIP.
+    const flow = structuredClone(created.draft.flow)
+    flow.nodes.find((n: { id: string }) => n.id === 'threshold').config.condition =
+      'profile.traits.totalSpent >= 5000'
+    await call('flows.saveDraft', { id, baseVersion: created.draft.version, flow })
+    const result = (await call('flows.testDraft', { id })).value
+    expect(result).toMatchObject({ total: 3, passed: 2, failed: 1 })
+    expect(result.failing[0]).toMatchObject({ index: 0, name: 'A big purchase makes a VIP' })
+    expect(result.failing[0].reason).toMatch(/tag/)
+
+    // The setting is off by default: a failing suite does not stop a deploy.
+    expect((await call('settings.deploy')).value).toEqual({ refuseFailingTests: false })
+    expect((await call('flows.deploy', { id })).value.revision).toBe(1)
+
+    expect((await call('settings.saveDeploy', { refuseFailingTests: true })).value).toEqual({
+      refuseFailingTests: true,
+    })
+    const refused = await call('flows.deploy', { id, note: 'should not land' })
+    expect(refused).toMatchObject({ ok: false, error: { code: 'tests-failing' } })
+    expect(refused.error!.message).toContain('A big purchase makes a VIP')
+    expect((await call('flows.history', { id })).value).toHaveLength(1)
+
+    await call('settings.saveDeploy', { refuseFailingTests: false })
+  })
+
+  it('exports production revision N or the draft, and says which in the file name and manifest', async () => {
+    const manifestOf = (base64: string) =>
+      JSON.parse(
+        new TextDecoder().decode(unzipSync(Buffer.from(base64, 'base64'))['manifest.json']),
+      )
+    const production = (await call('bundles.export', { flowIds: ['gate'] })).value
+    expect(production.fileName).toBe('gate-r1.flowbundle')
+    expect(manifestOf(production.base64).flows[0]).toMatchObject({ id: 'gate', revision: 1 })
+    const draft = (await call('bundles.export', { flowIds: ['gate'], source: 'draft' })).value
+    expect(draft.fileName).toBe('gate-draft.flowbundle')
+    const flows = manifestOf(draft.base64).flows
+    expect(flows[0]).toMatchObject({ id: 'gate', revision: null })
+    // The draft is what ships: its raised threshold, not production's.
+    const shipped = unzipSync(Buffer.from(draft.base64, 'base64'))[flows[0].path]!
+    expect(new TextDecoder().decode(shipped)).toContain('>= 5000')
+    const refused = await call('bundles.export', { flowIds: ['my-first-flow'], source: 'draft' })
+    expect(refused).toMatchObject({ ok: false, error: { code: 'invalid-flow' } })
   })
 
   it('duplicates, deletes to the trash, restores and empties the trash', async () => {

@@ -8,6 +8,8 @@ import type { TestCase } from '../../src-shared/flow/types'
 import { FlowLoadError } from '../engine/load'
 import { RunInputError } from '../engine/runner'
 import { runFlowOnce } from '../app/flow-runs'
+import { deployDraft, deploySettings, saveDeploySettings, testDraft } from '../app/deploy'
+import type { DeployContext } from '../app/deploy'
 import { PluginRefusedError } from '../plugins-host/registry'
 import type { BundledPlugin, BundleFlow } from '../bundles/bundle'
 import { BundleError, createBundle, readBundle } from '../bundles/bundle'
@@ -19,6 +21,8 @@ import type { AppContext } from '../app-context'
 import { newFlowDocument } from '../flow-documents'
 import { SecretsError } from '../secrets/secrets'
 import type { ApiHandlers } from './dispatch'
+import { EventRouting } from '../../src-shared/api/runner-contract'
+import { readRemoteRunner } from '../runtime/remote-runner'
 import type { FileService } from '../files/file-service'
 import type { HostCommands } from '../files/host-commands'
 
@@ -31,6 +35,16 @@ export interface DesktopServices {
 function asApiFailure(error: unknown): never {
   if (error instanceof PluginRefusedError) throw new ApiFailure('plugin-refused', error.message)
   throw error
+}
+
+/**
+ * What an exported bundle is called: one flow's names its revision (`orders-r3.flowbundle`, or
+ * `orders-draft.flowbundle` for an undeployed draft), so two exports never pass for each other.
+ */
+export function bundleFileName(flows: BundleFlow[]): string {
+  if (flows.length !== 1) return 'flows.flowbundle'
+  const { flow, revision } = flows[0]!
+  return `${flow.id}-${revision === null ? 'draft' : `r${revision}`}.flowbundle`
 }
 
 /** The one implementation of the API contract. */
@@ -54,6 +68,14 @@ export function createApiHandlers(app: AppContext, desktop?: DesktopServices): A
       throw error
     }
     return environments()
+  }
+
+  const deploying: DeployContext = {
+    store,
+    plugins: registry,
+    resolveFlow: app.resolveFlow,
+    environment: () => secrets.environment(),
+    validate,
   }
 
   /** In a browser the renderer keeps its file input and download; it reads `nativeFiles` to know. */
@@ -103,13 +125,29 @@ export function createApiHandlers(app: AppContext, desktop?: DesktopServices): A
       return { ...saved, problems: validate(draft) }
     },
     'flows.deploy': async (input) => {
-      const deployed = store.deploy(input!.id, { note: input!.note, validate })
+      const deployed = await deployDraft(deploying, input!.id, input!.note)
       await app.runner.refresh()
-      return { revision: deployed.revision, deployedAt: deployed.deployedAt }
+      return deployed
     },
+    'flows.testDraft': (input) => testDraft(deploying, input!.id, input!.flow),
+    'settings.deploy': () => deploySettings(store),
+    'settings.saveDeploy': (input) => saveDeploySettings(store, input!),
     'bundles.export': async (input) => {
       const flows: BundleFlow[] = []
+      const fromDraft = input!.source === 'draft'
       for (const id of input!.flowIds) {
+        if (fromDraft) {
+          const draft = store.getFlow(id).draft.flow
+          const errors = validate(draft).filter((p) => p.severity === 'error')
+          if (errors.length > 0)
+            throw new ApiFailure(
+              'invalid-flow',
+              `Export refused: the draft of "${id}" has ${errors.length} error${errors.length === 1 ? '' : 's'} (first: ${errors[0]!.message})`,
+              errors,
+            )
+          flows.push({ flow: { ...draft, tests: store.listTestCases(id) }, revision: null })
+          continue
+        }
         const production = store.production(id)
         if (!production)
           throw new ApiFailure(
@@ -136,7 +174,7 @@ export function createApiHandlers(app: AppContext, desktop?: DesktopServices): A
             secrets.environments().map((e) => [e.name, { vars: e.vars }]),
           ),
         })
-        const fileName = `${flows.length === 1 ? flows[0]!.flow.id : 'flows'}.flowbundle`
+        const fileName = bundleFileName(flows)
         return { fileName, base64: Buffer.from(data).toString('base64'), size: data.length }
       } catch (error) {
         if (error instanceof BundleError) throw new ApiFailure('export-refused', error.message)
@@ -176,8 +214,13 @@ export function createApiHandlers(app: AppContext, desktop?: DesktopServices): A
       }),
     'runner.stop': () => app.runner.stop(),
     'runner.status': () => app.runner.status(),
+    'runner.sendEvent': async (input) =>
+      EventRouting.parse(await app.runner.sendEvents(input!.event)),
+    'runner.remote': (input) =>
+      readRemoteRunner(input!.url, input!.token || undefined, input!.runs ?? 5),
     'flows.history': (input) => store.history(input!.id),
     'flows.revert': (input) => store.revert(input!.id, input!.revision),
+    'flows.revision': (input) => store.revision(input!.id, input!.revision),
     'flows.duplicate': (input) =>
       store.duplicate(input!.id, input!.newId, input!.name) as FlowSummary,
     'flows.delete': (input) => {

@@ -1,4 +1,5 @@
 /** The runner inside the app: serves the deployed flows on 127.0.0.1 while the app is open. */
+import { ApiFailure } from '../../src-shared/api/result'
 import type { Flow } from '../../src-shared/flow/types'
 import type { PluginSource } from '../engine/load'
 import type { Delivery } from '../store/journal'
@@ -57,6 +58,23 @@ export class LocalRunner {
     this.server = null
     await server?.close()
     return this.status()
+  }
+
+  /**
+   * Sends events to the served flows through `POST /api/events`, as a tracker would: the answer
+   * says, per event, which flows it was routed to.
+   */
+  async sendEvents(body: Record<string, unknown>): Promise<unknown> {
+    if (!this.server) throw new ApiFailure('runner-stopped', 'Start the runner to send it events')
+    const response = await fetch(`${this.server.url}/api/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+    const answer = (await response.json()) as { error?: string }
+    if (!response.ok)
+      throw new ApiFailure('bad-event', answer.error ?? `The runner answered ${response.status}`)
+    return answer
   }
 
   status(): RunnerStatus {

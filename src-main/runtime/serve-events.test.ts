@@ -1,6 +1,6 @@
 /**
  * The routes design §8 adds on every backend: the track API (`POST /api/events`), per-flow stats
- * and stored profiles.
+ * and latest runs, and stored profiles.
  */
 import { mkdtempSync } from 'node:fs'
 import os from 'node:os'
@@ -148,6 +148,32 @@ describe('GET /api/flows/:id/stats', () => {
 
   it('is a 404 for a flow not served here', async () => {
     expect((await call('GET', '/api/flows/nope/stats')).status).toBe(404)
+  })
+})
+
+describe('GET /api/flows/:id/runs', () => {
+  it("lists the flow's latest runs, newest first, as many as the limit says", async () => {
+    await call('POST', '/api/events', { events: [{ type: 'purchase' }, { type: 'purchase' }] })
+    await server.drained()
+    const runs = async (url: string) =>
+      (
+        (await (await call('GET', url)).json()) as {
+          runs: { flowId: string; status: string; startedAt: string }[]
+        }
+      ).runs
+    const all = await runs('/api/flows/purchases/runs')
+    expect(all).toHaveLength(3)
+    expect(all.every((r) => r.flowId === 'purchases' && r.status === 'succeeded')).toBe(true)
+    expect([...all].sort((a, b) => b.startedAt.localeCompare(a.startedAt))).toEqual(all)
+    expect(await runs('/api/flows/purchases/runs?limit=2')).toEqual(all.slice(0, 2))
+    expect((await runs('/api/flows/failing/runs'))[0]).toMatchObject({ status: 'failed' })
+  })
+
+  it('refuses a bad limit and a flow not served here', async () => {
+    expect((await call('GET', '/api/flows/purchases/runs?limit=0')).status).toBe(400)
+    expect((await call('GET', '/api/flows/purchases/runs?limit=abc')).status).toBe(400)
+    expect((await call('GET', '/api/flows/nope/runs')).status).toBe(404)
+    expect((await fetch(`${server.url}/api/flows/purchases/runs`)).status).toBe(401)
   })
 })
 

@@ -1,6 +1,6 @@
 /**
  * The routes `serve` answers (design §8): webhooks at `/hooks/<path>`, the flows and runs API,
- * the track API (`POST /api/events`), per-flow stats, profiles and `/healthz`. Host, cross-site
+ * the track API (`POST /api/events`), per-flow stats and latest runs, profiles and `/healthz`. Host, cross-site
  * and server-token checks, body limits and error answers come from the shared HTTP stack
  * (src-main/http); what is here is only what these routes mean.
  */
@@ -22,6 +22,9 @@ import { signatureProblem, signatureSecretRef } from './webhook-signature'
 const MAX_REMEMBERED_ANSWERS = 10_000
 /** More events than this in one `POST /api/events` is a client to slow down, not a batch. */
 export const MAX_EVENTS_PER_REQUEST = 1000
+/** `GET /api/flows/:id/runs` answers this many runs unless `?limit=` says otherwise (at most the max). */
+const DEFAULT_RECENT_RUNS = 20
+const MAX_RECENT_RUNS = 500
 
 export interface ServeRoutesContext {
   flows: Map<string, ServedFlow>
@@ -232,6 +235,19 @@ export function registerServeRoutes(app: FastifyInstance, ctx: ServeRoutesContex
     const served = servedFlow(request.params.id)
     return sendJson(reply, 200, await backend.stats(served.flow.id))
   })
+
+  // The Runner tab (and any dashboard) lists a flow's latest runs, as the backend keeps them.
+  app.get<{ Params: { id: string }; Querystring: { limit?: string } }>(
+    '/api/flows/:id/runs',
+    async (request, reply) => {
+      const served = servedFlow(request.params.id)
+      const given = request.query.limit
+      const limit = given === undefined ? DEFAULT_RECENT_RUNS : Number(given)
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RECENT_RUNS)
+        throw problem(400, `limit must be a whole number from 1 to ${MAX_RECENT_RUNS}`)
+      return sendJson(reply, 200, { runs: await backend.recentRuns(served.flow.id, limit) })
+    },
+  )
 
   // The API's bodies are JSON, decoded (within the nesting limit) before its schemas check them;
   // the hooks above keep theirs raw for signatures and forms.

@@ -221,6 +221,10 @@ describe('deploy, history and revert', () => {
       expect(after.production!.revision).toBe(2)
       expect(store.history('f1')).toHaveLength(2)
       expect(expectFailure(() => store.revert('f1', 9), 'not-found').message).toMatch(/revision 9/)
+      // Each revision reads back as deployed, whatever the draft holds now.
+      expect(store.revision('f1', 2)).toMatchObject({ revision: 2, flow: { name: 'Second' } })
+      expect(store.revision('f1', 1).flow).toEqual(smallFlow())
+      expectFailure(() => store.revision('f1', 9), 'not-found')
     })
   })
 

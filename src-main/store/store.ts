@@ -490,6 +490,24 @@ export class Store {
     }))
   }
 
+  /** One deployed revision as it was deployed, for History to show and diff. */
+  revision(
+    id: string,
+    revision: number,
+  ): { revision: number; flow: Flow; createdAt: string; note: string | null } {
+    this.flowRow(id)
+    const row = this.sql(
+      'SELECT content, created_at, note FROM flow_revisions WHERE flow_id = ? AND revision = ?',
+    ).get(id, revision) as { content: string; created_at: string; note: string | null } | undefined
+    if (!row) throw new ApiFailure('not-found', `Flow "${id}" has no revision ${revision}`)
+    return {
+      revision,
+      flow: JSON.parse(row.content) as Flow,
+      createdAt: row.created_at,
+      note: row.note,
+    }
+  }
+
   /** Makes a revision the new draft; production changes only with the next deploy. */
   revert(id: string, revision: number): { version: number; savedAt: string } {
     return this.db.transaction(() => {

@@ -27,6 +27,8 @@ import { diffFlows } from './flow-diff'
 import { ProblemsPanel } from './ProblemsPanel'
 import { ShortcutSheet, useDesignerShortcuts } from './shortcuts'
 import { DeployDialog, DiffSummary, HistoryDrawer, SaveIndicator } from './Staging'
+import { ExportDialog } from './ExportDialog'
+import type { ExportSource } from './ExportDialog'
 import { useAutosave } from './useAutosave'
 import { RunnerPanel } from '../runner/RunnerPanel'
 import { SecretsPanel } from '../secrets/SecretsPanel'
@@ -99,6 +101,7 @@ function DesignerLayout({
   const [details, setDetails] = useState<FlowDetails | null>(null)
   const [bottomTab, setBottomTab] = useState<BottomTab>('problems')
   const [deployOpen, setDeployOpen] = useState(false)
+  const [exportOpen, setExportOpen] = useState(false)
   const [historyOpen, setHistoryOpen] = useState(false)
   const [historyKey, setHistoryKey] = useState(0)
   const [shortcutsOpen, setShortcutsOpen] = useState(false)
@@ -347,7 +350,7 @@ function DesignerLayout({
       if (command === 'new') void listActions.create('New flow')
       else if (command === 'about') onAbout?.()
       else if (command === 'run') void runOnce()
-      else if (command === 'export-bundle') void exportBundle()
+      else if (command === 'export-bundle') setExportOpen(true)
       else if (command === 'run-with') setRunWithOpen(true)
       else {
         setBottomTab('tests')
@@ -516,12 +519,12 @@ function DesignerLayout({
     })
   }
 
-  /** Downloads the production flow (and its tests and plugins) as a `.flowbundle`. */
-  const exportBundle = async () => {
+  /** Downloads production (or the draft), with its tests and plugins, as a `.flowbundle`. */
+  const exportBundle = async (source: ExportSource) => {
     const id = store.getState().flowId
     if (!id) return
     try {
-      const { fileName, base64 } = await call('bundles.export', { flowIds: [id] })
+      const { fileName, base64 } = await call('bundles.export', { flowIds: [id], source })
       if (await files.saveBundle(base64, fileName)) return
       const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
       download(new Blob([bytes], { type: 'application/zip' }), fileName)
@@ -641,8 +644,8 @@ function DesignerLayout({
             </button>
             <button
               className="ghost"
-              onClick={() => void exportBundle()}
-              title="Export the production flow as a .flowbundle"
+              onClick={() => setExportOpen(true)}
+              title="Export production (revision N) or the draft as a .flowbundle"
               data-testid="export-bundle"
             >
               Export
@@ -862,7 +865,7 @@ function DesignerLayout({
             ) : (
               <p className="empty">Open a flow to see its runs.</p>
             ))}
-          {bottomTab === 'runner' && <RunnerPanel onMessage={onMessage} />}
+          {bottomTab === 'runner' && <RunnerPanel onMessage={onMessage} onShowRun={showRun} />}
           {bottomTab === 'secrets' && <SecretsPanel onMessage={onMessage} />}
           {bottomTab === 'trace' && trace && (
             <TraceView
@@ -898,6 +901,13 @@ function DesignerLayout({
             )
             files.dismissBundle()
           }}
+        />
+      )}
+      {exportOpen && flow && (
+        <ExportDialog
+          flowId={store.getState().flowId!}
+          onExport={exportBundle}
+          onClose={() => setExportOpen(false)}
         />
       )}
       {deployOpen && (

@@ -1,7 +1,10 @@
 import { useEffect, useState } from 'react'
 import type { Revision } from '../../src-shared/api/contract'
+import type { DeploySettings, DraftTestResult } from '../../src-shared/api/staging-contract'
 import type { Problem } from '../../src-shared/flow/types'
-import { api } from '../api/client'
+import { api, call } from '../api/client'
+import { useDesigner } from './DesignerContext'
+import { RevisionView } from './RevisionView'
 import type { FlowDiff } from './flow-diff'
 import { isEmptyDiff } from './flow-diff'
 import { useEscape } from '../shell/useEscape'
@@ -70,6 +73,100 @@ export function DiffSummary({ diff, hasProduction }: { diff: FlowDiff; hasProduc
   )
 }
 
+/** The draft's test cases, run when the Deploy dialog opens, so nobody deploys blind. */
+function useDraftTests(): {
+  result: DraftTestResult | null
+  error: string | null
+  settings: DeploySettings | null
+  setRefuse: (refuse: boolean) => void
+} {
+  const flowId = useDesigner((s) => s.flowId)
+  const flow = useDesigner((s) => s.flow)
+  const [result, setResult] = useState<DraftTestResult | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const [settings, setSettings] = useState<DeploySettings | null>(null)
+  // The flow as it was when the dialog opened: edits cannot happen behind a modal.
+  const [opened] = useState(flow)
+  useEffect(() => {
+    let live = true
+    void call('settings.deploy').then((s) => live && setSettings(s))
+    if (flowId && opened)
+      call('flows.testDraft', { id: flowId, flow: opened }).then(
+        (r) => live && setResult(r),
+        (e: Error) => live && setError(`The tests could not run: ${e.message}`),
+      )
+    return () => {
+      live = false
+    }
+  }, [flowId, opened])
+  const setRefuse = (refuse: boolean) => {
+    // Shown at once; the saved value replaces it (and a failed save puts the old one back).
+    const before = settings
+    setSettings({ refuseFailingTests: refuse })
+    call('settings.saveDeploy', { refuseFailingTests: refuse }).then(setSettings, (e: Error) => {
+      setSettings(before)
+      setError(`The setting was not saved: ${e.message}`)
+    })
+  }
+  return { result, error, settings, setRefuse }
+}
+
+function DraftTests({ result, error, settings, setRefuse }: ReturnType<typeof useDraftTests>) {
+  const blocked = !!settings?.refuseFailingTests && !!result && result.failed > 0
+  return (
+    <section className="deploy-tests" data-testid="deploy-tests">
+      <h4>Test cases</h4>
+      {error ? (
+        <p className="error-text">{error}</p>
+      ) : !result ? (
+        <p className="muted" data-testid="deploy-tests-running">
+          Running the draft&apos;s test cases…
+        </p>
+      ) : result.total === 0 ? (
+        <p className="muted" data-testid="deploy-tests-summary">
+          The draft has no test cases.
+        </p>
+      ) : (
+        <>
+          <p
+            className={result.failed ? 'error-text' : 'pass-text'}
+            data-testid="deploy-tests-summary"
+            data-failed={result.failed}
+          >
+            {result.passed} passed, {result.failed} failed
+          </p>
+          {result.failing.length > 0 && (
+            <ul className="problems-list compact" data-testid="deploy-failing">
+              {result.failing.map((f) => (
+                <li key={f.index} data-testid={`deploy-failing-${f.index}`}>
+                  <strong>{f.name}</strong> <span className="muted">{f.reason}</span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+      <label className="switch">
+        <input
+          type="checkbox"
+          checked={settings?.refuseFailingTests ?? false}
+          disabled={!settings}
+          onChange={(e) => setRefuse(e.target.checked)}
+          data-testid="deploy-refuse-failing"
+        />
+        Refuse to deploy while tests fail
+      </label>
+      {blocked && (
+        <p className="error-text" data-testid="deploy-tests-blocked">
+          Deploy is blocked: {result.failed} test case{result.failed === 1 ? '' : 's'} fail
+          {result.failed === 1 ? 's' : ''}. Fix {result.failed === 1 ? 'it' : 'them'} in the Tests
+          tab, or turn off “Refuse to deploy while tests fail”.
+        </p>
+      )}
+    </section>
+  )
+}
+
 export function DeployDialog({
   problems,
   onDeploy,
@@ -83,6 +180,11 @@ export function DeployDialog({
   const [note, setNote] = useState('')
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
+  const tests = useDraftTests()
+  // While the suite runs the button waits; if it could not run, main checks again on deploy.
+  const testsBlock =
+    !!tests.settings?.refuseFailingTests &&
+    (tests.result ? tests.result.failed > 0 : tests.error === null)
   useEscape(onClose)
   return (
     <div className="modal-backdrop" onClick={onClose}>
@@ -126,6 +228,7 @@ export function DeployDialog({
             <p className="muted">
               The draft becomes the production flow. The current production is kept in the history.
             </p>
+            <DraftTests {...tests} />
             <label>
               Note (optional)
               <input
@@ -136,7 +239,11 @@ export function DeployDialog({
                 data-testid="deploy-note"
               />
             </label>
-            {error && <p className="error-text">{error}</p>}
+            {error && (
+              <p className="error-text" data-testid="deploy-error">
+                {error}
+              </p>
+            )}
             <div className="modal-actions">
               <button type="button" onClick={onClose}>
                 Cancel
@@ -144,7 +251,7 @@ export function DeployDialog({
               <button
                 type="submit"
                 className="primary"
-                disabled={busy}
+                disabled={busy || testsBlock}
                 data-testid="deploy-confirm"
               >
                 Deploy
@@ -171,7 +278,9 @@ export function HistoryDrawer({
   const [revisions, setRevisions] = useState<Revision[] | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [confirming, setConfirming] = useState<number | null>(null)
-  useEscape(onClose)
+  const [viewing, setViewing] = useState<number | null>(null)
+  // Escape closes the open revision first, then the drawer.
+  useEscape(viewing === null ? onClose : () => setViewing(null))
   useEffect(() => {
     let live = true
     void api['flows.history']({ id: flowId }).then((result) => {
@@ -184,7 +293,7 @@ export function HistoryDrawer({
     }
   }, [flowId, refreshKey])
   return (
-    <aside className="drawer" data-testid="history">
+    <aside className={`drawer${viewing === null ? '' : ' wide'}`} data-testid="history">
       <header>
         <h3>History</h3>
         <button className="ghost small" onClick={onClose} aria-label="Close history">
@@ -192,6 +301,14 @@ export function HistoryDrawer({
         </button>
       </header>
       {error && <p className="error-text">{error}</p>}
+      {viewing !== null && (
+        <RevisionView
+          flowId={flowId}
+          revision={viewing}
+          onRevert={onRevert}
+          onClose={() => setViewing(null)}
+        />
+      )}
       {revisions && revisions.length === 0 && (
         <p className="empty">Nothing deployed yet. Deploy keeps every production revision here.</p>
       )}
@@ -222,13 +339,24 @@ export function HistoryDrawer({
                 </button>
               </span>
             ) : (
-              <button
-                className="small"
-                onClick={() => setConfirming(r.revision)}
-                data-testid={`revert-${r.revision}`}
-              >
-                Revert…
-              </button>
+              <span className="revision-actions">
+                <button
+                  className="small"
+                  onClick={() => setViewing(r.revision)}
+                  aria-pressed={viewing === r.revision}
+                  data-testid={`view-${r.revision}`}
+                  title={`Show r${r.revision} and what the draft changed since`}
+                >
+                  View
+                </button>
+                <button
+                  className="small"
+                  onClick={() => setConfirming(r.revision)}
+                  data-testid={`revert-${r.revision}`}
+                >
+                  Revert…
+                </button>
+              </span>
             )}
           </li>
         ))}

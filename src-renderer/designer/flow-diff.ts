@@ -1,4 +1,7 @@
-/** What differs between the draft and production: nodes added, removed and changed (and edges). */
+/**
+ * What differs between two versions of a flow (production or any revision, and the draft): nodes
+ * added, removed and changed (and in what), connections, and flow-level settings.
+ */
 import type { Flow } from '../../src-shared/flow/types'
 
 export interface FlowDiff {
@@ -8,6 +11,10 @@ export interface FlowDiff {
   edgesAdded: number
   edgesRemoved: number
   settingsChanged: boolean
+  /** The connections added and removed, as `source.port → target.port`. */
+  edges: { added: string[]; removed: string[] }
+  /** For each changed node, what changed in it: `label`, `config.condition`, `retry`, … */
+  nodeFields: Record<string, string[]>
 }
 
 const stable = (value: unknown) =>
@@ -16,6 +23,26 @@ const stable = (value: unknown) =>
       ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
       : v,
   )
+
+/** The top-level fields of a node (and the keys of its config) that differ between a and b. */
+function changedFields(a: object, b: object): string[] {
+  const fields: string[] = []
+  const was = new Map(Object.entries(a))
+  const is = new Map(Object.entries(b))
+  for (const key of new Set([...was.keys(), ...is.keys()])) {
+    const before = was.get(key)
+    const after = is.get(key)
+    if (key === 'position' || stable(before) === stable(after)) continue
+    if (key === 'config' && isObject(before) && isObject(after)) {
+      for (const field of new Set([...Object.keys(before), ...Object.keys(after)]))
+        if (stable(before[field]) !== stable(after[field])) fields.push(`config.${field}`)
+    } else fields.push(key)
+  }
+  return fields
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
 
 export function diffFlows(production: Flow | null, draft: Flow): FlowDiff {
   const before = new Map((production?.nodes ?? []).map((n) => [n.id, n]))
@@ -30,15 +57,21 @@ export function diffFlows(production: Flow | null, draft: Flow): FlowDiff {
     return stable({ ...a, position: null }) !== stable({ ...b, position: null })
   })
   const edgeKey = (e: Flow['edges'][number]) =>
-    `${e.source}.${e.sourcePort}->${e.target}.${e.targetPort}`
+    `${e.source}.${e.sourcePort} → ${e.target}.${e.targetPort}`
   const beforeEdges = new Set((production?.edges ?? []).map(edgeKey))
   const afterEdges = new Set(draft.edges.map(edgeKey))
+  const edgesAdded = [...afterEdges].filter((k) => !beforeEdges.has(k))
+  const edgesRemoved = [...beforeEdges].filter((k) => !afterEdges.has(k))
   return {
     added,
     removed,
     changed,
-    edgesAdded: [...afterEdges].filter((k) => !beforeEdges.has(k)).length,
-    edgesRemoved: [...beforeEdges].filter((k) => !afterEdges.has(k)).length,
+    edgesAdded: edgesAdded.length,
+    edgesRemoved: edgesRemoved.length,
+    edges: { added: edgesAdded, removed: edgesRemoved },
+    nodeFields: Object.fromEntries(
+      changed.map((id) => [id, changedFields(before.get(id)!, after.get(id)!)]),
+    ),
     settingsChanged:
       !!production &&
       stable({ ...production, nodes: [], edges: [], tests: [] }) !==

@@ -1,6 +1,10 @@
 import { useCallback, useEffect, useState } from 'react'
 import type { RunnerStatus } from '../../src-shared/api/contract'
+import type { ExecutionReport } from '../../src-shared/engine/report'
+import { useDesigner } from '../designer/DesignerContext'
 import { call } from '../api/client'
+import { RemoteRunner } from './RemoteRunner'
+import { SendEventForm } from './SendEventForm'
 
 function time(iso: string | null): string {
   return iso ? new Date(iso).toLocaleTimeString() : '—'
@@ -9,9 +13,13 @@ function time(iso: string | null): string {
 /** The local runner: serve the deployed flows on 127.0.0.1 while the app is open. */
 export function RunnerPanel({
   onMessage,
+  onShowRun,
 }: {
   onMessage: (text: string, kind?: 'info' | 'error') => void
+  /** Opens a delivery's run in the trace (runs of the flow on the canvas only: it is painted there). */
+  onShowRun?: (report: ExecutionReport, title: string) => void
 }) {
+  const openFlowId = useDesigner((s) => s.flowId)
   const [status, setStatus] = useState<RunnerStatus | null>(null)
   const [busy, setBusy] = useState(false)
   const refresh = useCallback(
@@ -92,13 +100,14 @@ export function RunnerPanel({
                 </li>
               ))}
             </ul>
+            <SendEventForm onSent={() => void refresh()} />
           </div>
           <div>
             <h5>Recent deliveries</h5>
             <table className="preview" data-testid="deliveries">
               <tbody>
                 {status.deliveries.map((d) => (
-                  <tr key={d.seq}>
+                  <tr key={d.seq} data-testid={`delivery-${d.seq}`}>
                     <td>{time(d.receivedAt)}</td>
                     <td>{d.flowId}</td>
                     <td>{d.source}</td>
@@ -113,6 +122,27 @@ export function RunnerPanel({
                     >
                       {d.status}
                     </td>
+                    <td className="mono muted" title={d.runId ?? undefined}>
+                      {d.runId && onShowRun && d.flowId === openFlowId ? (
+                        <button
+                          className="ghost small mono"
+                          data-testid={`delivery-run-${d.seq}`}
+                          onClick={() =>
+                            call('runs.get', { runId: d.runId! }).then(
+                              (report) =>
+                                onShowRun(report, `Runner: ${d.source} at ${time(d.receivedAt)}`),
+                              (e: Error) => onMessage(e.message, 'error'),
+                            )
+                          }
+                        >
+                          run {d.runId.slice(0, 8)}
+                        </button>
+                      ) : d.runId ? (
+                        `run ${d.runId.slice(0, 8)}`
+                      ) : (
+                        ''
+                      )}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -120,6 +150,7 @@ export function RunnerPanel({
           </div>
         </div>
       )}
+      <RemoteRunner />
     </div>
   )
 }

@@ -8,6 +8,8 @@ import { ExecutionReport } from '../engine/report'
 import type { Flow } from '../flow/types'
 import type { Result } from './result'
 import { FlowCoverage } from '../testing/coverage'
+import { stagingMethods } from './staging-contract'
+import { runnerMethods } from './runner-contract'
 
 const none = z.object({}).strict().optional()
 
@@ -388,9 +390,17 @@ export const contract = {
     input: z.object({ jobId: z.string().min(1).max(100) }).strict(),
     output: z.object({ cancelled: z.boolean() }),
   },
-  /** A `.flowbundle` of the production revisions of these flows, as base64. */
+  /**
+   * A `.flowbundle` of the production revisions of these flows (or, with `source: "draft"`, their
+   * drafts, which must have no errors), as base64. Its file name and manifest name the revision.
+   */
   'bundles.export': {
-    input: z.object({ flowIds: z.array(FlowId).min(1).max(500) }).strict(),
+    input: z
+      .object({
+        flowIds: z.array(FlowId).min(1).max(500),
+        source: z.enum(['production', 'draft']).optional(),
+      })
+      .strict(),
     output: z.object({ fileName: z.string(), base64: z.string(), size: z.number().int() }),
   },
   /**
@@ -504,6 +514,8 @@ export const contract = {
    * null when a newer wait replaced this one (the window reloaded).
    */
   'host.nextCommand': { input: none, output: HostCommand.nullable() },
+  ...stagingMethods,
+  ...runnerMethods,
 } as const
 
 export type Contract = typeof contract
