@@ -1,0 +1,79 @@
+import { useCallback, useMemo, useState } from 'react'
+import type { ExecutionReport } from '../../src-shared/engine/report'
+import type { DesignerStoreApi } from './designer-store'
+import { caseFromReport, overlayOf, withMock } from './run-trace'
+
+export interface RunTrace {
+  report: ExecutionReport
+  title: string
+  /** The test case that made the run, if any: "Use as mock" pins outputs into it. */
+  caseIndex: number | null
+}
+
+/**
+ * The run shown on the canvas and in the Trace tab, and what the user can make of it: a node's
+ * output as a case's mock, or a new test case.
+ */
+export function useRunTrace({
+  store,
+  onMessage,
+  showTab,
+}: {
+  store: DesignerStoreApi
+  onMessage: (text: string, kind?: 'info' | 'error') => void
+  /** Brings a bottom-panel tab forward (the trace after a run, the tests after a new case). */
+  showTab: (tab: 'trace' | 'tests') => void
+}) {
+  const [trace, setTrace] = useState<RunTrace | null>(null)
+  const overlay = useMemo(() => (trace ? overlayOf(trace.report) : null), [trace])
+
+  const clear = useCallback(() => setTrace(null), [])
+
+  /** Shows a run on the canvas and opens its trace. */
+  const showRun = useCallback(
+    (report: ExecutionReport | null, title: string) => {
+      setTrace(report ? { report, title, caseIndex: null } : null)
+      if (report) showTab('trace')
+    },
+    [showTab],
+  )
+
+  /** From the test bench: paint the case's run on the canvas but stay on its explanation. */
+  const paintRun = useCallback(
+    (report: ExecutionReport | null, title: string, caseIndex?: number) =>
+      setTrace(report ? { report, title, caseIndex: caseIndex ?? null } : null),
+    [],
+  )
+
+  /** Pins a node's output from the shown run as its mock, in the case that made the run (or the first case). */
+  const pinAsMock = useCallback(
+    (nodeId: string, output: { port: string; value: unknown }) => {
+      const state = store.getState()
+      const { tests, caseName } = withMock(
+        state.flow?.tests ?? [],
+        trace?.caseIndex ?? 0,
+        nodeId,
+        output,
+      )
+      state.setTests(tests)
+      onMessage(`“${caseName}” now mocks ${nodeId} with its output on ${output.port}`)
+    },
+    [store, trace, onMessage],
+  )
+
+  /** A new test case from the shown run: its event, expecting what it did. */
+  const caseFromRun = useCallback(() => {
+    if (!trace) return
+    const report = trace.report
+    const state = store.getState()
+    const made = caseFromReport(
+      report,
+      `From run at ${new Date(report.startedAt).toLocaleTimeString()}`,
+    )
+    state.setTests([...(state.flow?.tests ?? []), made])
+    showTab('tests')
+    onMessage('Added a test case from this run')
+  }, [trace, store, onMessage, showTab])
+
+  return { trace, overlay, clear, showRun, paintRun, pinAsMock, caseFromRun }
+}
