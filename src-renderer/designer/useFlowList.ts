@@ -1,7 +1,6 @@
 import type { useReactFlow } from '@xyflow/react'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import type { FlowDetails, FlowSummary } from '../../src-shared/api/contract'
-import type { Flow } from '../../src-shared/flow/types'
 import { call } from '../api/client'
 import { asDistinctCopy, conflictingFlow } from '../flows/flow-documents'
 import { readFlowFile } from '../flows/FlowList'
@@ -53,7 +52,7 @@ export function useFlowList({
       try {
         const next = await call('flows.get', { id })
         if (openingRef.current !== id) return
-        store.getState().open(next.draft.flow as unknown as Flow)
+        store.getState().open(next.draft.flow)
         setDetails(next)
         onOpened()
         localStorage.setItem(LAST_FLOW_KEY, id)

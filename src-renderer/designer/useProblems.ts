@@ -13,7 +13,7 @@ import { useStructure } from './useStructure'
  */
 export function useProblems(flow: Flow | null, plugins: PluginSummary[]) {
   const lookup = useMemo(() => {
-    const byId = new Map(plugins.map((p) => [p.id, p as unknown as PluginMeta]))
+    const byId = new Map<string, PluginMeta>(plugins.map((p) => [p.id, p]))
     return { get: (id: string) => byId.get(id) }
   }, [plugins])
   const structure = useStructure(flow)

@@ -30,12 +30,12 @@ export function useRunWith({
       if (!state.flow || !state.flowId) return
       try {
         await flushSave()
-        const report = (await call('flows.run', {
+        const report = await call('flows.run', {
           id: state.flowId,
           event: run.event,
           ...(run.profile ? { profile: run.profile } : {}),
           ...(run.mocks ? { mocks: run.mocks } : {}),
-        })) as unknown as ExecutionReport
+        })
         useLastEvents.getState().remember(state.flowId, {
           event: run.event,
           ...(run.profile ? { profile: run.profile } : {}),

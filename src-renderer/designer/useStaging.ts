@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from 'react'
+import { useMemo, useState } from 'react'
 import type { FlowDetails } from '../../src-shared/api/contract'
 import type { Flow } from '../../src-shared/flow/types'
 import { call } from '../api/client'
@@ -7,7 +7,7 @@ import { diffFlows } from './flow-diff'
 import { useAutosave } from './useAutosave'
 
 /**
- * Draft and production: the draft's autosave, what differs from production, deploy, the History
+ * Draft and production: the draft's autosave (the draft's one writer; `flushSave` waits for it), what differs from production, deploy, the History
  * drawer and revert.
  */
 export function useStaging({
@@ -43,22 +43,7 @@ export function useStaging({
         : null,
     [details],
   )
-  const { status: saveStatus } = useAutosave(store, autosaveInitial)
-
-  /** Waits until the autosave has written the current draft, so deploy takes what the user sees. */
-  const flushSave = useCallback(async () => {
-    const id = store.getState().flowId
-    const current = store.getState().flow
-    if (!id || !current) return
-    const latest = await call('flows.get', { id })
-    if (JSON.stringify(latest.draft.flow) === JSON.stringify(current)) return
-    await call('flows.saveDraft', {
-      id,
-      baseVersion: latest.draft.version,
-      flow: current as unknown as Record<string, unknown>,
-    })
-    setDetails(await call('flows.get', { id }))
-  }, [store, setDetails])
+  const { status: saveStatus, flush: flushSave } = useAutosave(store, autosaveInitial)
 
   /** Deploys the draft; answers the reason when it was refused, for the dialog to show. */
   const deploy = async (note: string): Promise<string | null> => {
@@ -84,17 +69,14 @@ export function useStaging({
       await flushSave()
       await call('flows.revert', { id, revision })
       const next = await call('flows.get', { id })
-      store.getState().open(next.draft.flow as unknown as Flow)
+      store.getState().open(next.draft.flow)
       setDetails(next)
       onMessage(`The draft is now revision ${revision}. Deploy to make it production.`)
     })
   }
 
   const diff = useMemo(
-    () =>
-      structure
-        ? diffFlows((details?.production?.flow as unknown as Flow | undefined) ?? null, structure)
-        : null,
+    () => (structure ? diffFlows(details?.production?.flow ?? null, structure) : null),
     [structure, details],
   )
 
