@@ -6,7 +6,7 @@
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react'
 import '@xyflow/react/dist/style.css'
 import { useCallback, useEffect, useMemo, useState } from 'react'
-import type { ReactNode } from 'react'
+import type { MouseEvent as ReactMouseEvent, ReactNode } from 'react'
 import type { PluginSummary } from '../../src-shared/api/contract'
 import type { Flow, TestCase } from '../../src-shared/flow/types'
 import { CoverageBar } from '../coverage/CoverageBar'
@@ -29,7 +29,9 @@ import { createDesignerStore } from './designer-store'
 import type { DesignerStoreApi } from './designer-store'
 import { DesignerProvider, useDesigner, useHistoryState } from './DesignerContext'
 import { ProblemsPanel } from './ProblemsPanel'
-import { previewSamples } from './run-trace'
+import { NodeMenu } from './NodeMenu'
+import { pinOf } from './pins'
+import { lastOutputOf, previewSamples } from './run-trace'
 import { ShortcutSheet, useDesignerShortcuts } from './shortcuts'
 import { DeployDialog, HistoryDrawer } from './Staging'
 import { Topbar } from './Topbar'
@@ -78,6 +80,7 @@ function DesignerLayout({
 }: DesignerViewProps & { store: DesignerStoreApi }) {
   const [bottomTab, setBottomTab] = useState<BottomTab>('problems')
   const [shortcutsOpen, setShortcutsOpen] = useState(false)
+  const [nodeMenu, setNodeMenu] = useState<{ nodeId: string; x: number; y: number } | null>(null)
   const flow = useDesigner((s) => s.flow)
   const flowId = useDesigner((s) => s.flowId)
   const { canUndo, canRedo } = useHistoryState()
@@ -138,6 +141,18 @@ function DesignerLayout({
     },
   })
 
+  /** A right-click on a node opens its menu (Run to here, pin); elsewhere the browser's own. */
+  const openNodeMenu = (event: ReactMouseEvent) => {
+    const id = (event.target as Element).closest('.react-flow__node')?.getAttribute('data-id')
+    if (!id || !flow?.nodes.some((n) => n.id === id)) return
+    event.preventDefault()
+    setNodeMenu({ nodeId: id, x: event.clientX, y: event.clientY })
+  }
+  const labelOf = (nodeId: string) => flow?.nodes.find((n) => n.id === nodeId)?.label ?? nodeId
+  const runTarget = runs.dialog?.stopAfter ?? null
+  const menuOutput =
+    nodeMenu && trace.trace ? lastOutputOf(trace.trace.report, nodeMenu.nodeId) : undefined
+
   const onCanvasMessage = useCallback((text: string) => onMessage(text, 'error'), [onMessage])
   const { setDeployOpen } = staging
   useDesignerShortcuts({
@@ -167,7 +182,7 @@ function DesignerLayout({
           exportBundle: () => void exportBundle(),
           saveFile: saveToFile,
           run: () => void runs.runOnce(),
-          runWith: runs.openDialog,
+          runWith: () => runs.openDialog(),
           history: () => staging.setHistoryOpen((v) => !v),
           deploy: () => setDeployOpen(true),
           shortcuts: () => setShortcutsOpen(true),
@@ -190,7 +205,7 @@ function DesignerLayout({
         </section>
       </aside>
 
-      <main className="canvas-region" data-testid="canvas">
+      <main className="canvas-region" data-testid="canvas" onContextMenu={openNodeMenu}>
         <div
           className="resize-handle vertical"
           data-testid="inspector-resize"
@@ -238,6 +253,8 @@ function DesignerLayout({
           trace={trace.trace?.report ?? null}
           onUseAsMock={trace.pinAsMock}
           onCaseFromRun={trace.caseFromRun}
+          onRunToHere={runs.openDialog}
+          onPin={trace.setPin}
           samples={samples}
         />
       </aside>
@@ -295,9 +312,11 @@ function DesignerLayout({
           {bottomTab === 'secrets' && <SecretsPanel onMessage={onMessage} />}
           {bottomTab === 'trace' && trace.trace && (
             <TraceView
+              key={trace.trace.report.runId}
               report={trace.trace.report}
               title={trace.trace.title}
               nodes={flow?.nodes ?? NO_NODES}
+              focus={trace.trace.focus}
               onClose={() => (trace.clear(), setBottomTab('tests'))}
             />
           )}
@@ -336,12 +355,35 @@ function DesignerLayout({
           onClose={() => setDeployOpen(false)}
         />
       )}
-      {runs.dialogOpen && flow && (
+      {runs.dialog && flow && (
         <RunWithDialog
           cases={flow.tests ?? NO_TESTS}
           last={lastEvent}
-          onRun={runs.runDraft}
+          target={runTarget && labelOf(runTarget)}
+          onRun={(run) =>
+            runs.runDraft(
+              runTarget
+                ? {
+                    ...run,
+                    stopAfter: runTarget,
+                    title: `Run to “${labelOf(runTarget)}”: ${run.title}`,
+                  }
+                : run,
+            )
+          }
           onClose={runs.closeDialog}
+        />
+      )}
+      {nodeMenu && (
+        <NodeMenu
+          at={nodeMenu}
+          label={labelOf(nodeMenu.nodeId)}
+          pinned={pinOf(flow, nodeMenu.nodeId) !== undefined}
+          canPin={menuOutput !== undefined}
+          onRunToHere={() => runs.openDialog(nodeMenu.nodeId)}
+          onPin={() => menuOutput && trace.setPin(nodeMenu.nodeId, menuOutput)}
+          onUnpin={() => trace.setPin(nodeMenu.nodeId, null)}
+          onClose={() => setNodeMenu(null)}
         />
       )}
       {shortcutsOpen && <ShortcutSheet onClose={() => setShortcutsOpen(false)} />}

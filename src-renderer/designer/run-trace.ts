@@ -26,6 +26,17 @@ export function overlayOf(report: ExecutionReport): RunOverlay {
   return { nodes, edges: report.edges }
 }
 
+/** The last output a node sent in a run (what "Pin output" pins), if it sent any. */
+export function lastOutputOf(
+  report: ExecutionReport,
+  nodeId: string,
+): { port: string; value: unknown } | undefined {
+  const output = report.nodes
+    .findLast((n) => n.nodeId === nodeId && n.outputs.length > 0)
+    ?.outputs.at(-1)
+  return output ? { port: output.port, value: output.value } : undefined
+}
+
 /** A new test case from a run: its event, expecting the status it ended with and the nodes it reached. */
 export function caseFromReport(report: ExecutionReport, name: string): TestCase {
   const entry = report.nodes.find((n) => n.nodeId === report.trigger.nodeId)

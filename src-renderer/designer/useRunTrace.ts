@@ -1,6 +1,8 @@
 import { useCallback, useMemo, useState } from 'react'
 import type { ExecutionReport } from '../../src-shared/engine/report'
 import type { DesignerStoreApi } from './designer-store'
+import type { MockOutput } from '../../src-shared/flow/types'
+import { withPin } from './pins'
 import { caseFromReport, overlayOf, withMock } from './run-trace'
 
 export interface RunTrace {
@@ -8,6 +10,8 @@ export interface RunTrace {
   title: string
   /** The test case that made the run, if any: "Use as mock" pins outputs into it. */
   caseIndex: number | null
+  /** The node the trace opens on (the node of "Run to here", a failing case's cause). */
+  focus: string | null
 }
 
 /**
@@ -31,8 +35,8 @@ export function useRunTrace({
 
   /** Shows a run on the canvas and opens its trace. */
   const showRun = useCallback(
-    (report: ExecutionReport | null, title: string) => {
-      setTrace(report ? { report, title, caseIndex: null } : null)
+    (report: ExecutionReport | null, title: string, focus: string | null = null) => {
+      setTrace(report ? { report, title, caseIndex: null, focus } : null)
       if (report) showTab('trace')
     },
     [showTab],
@@ -40,8 +44,10 @@ export function useRunTrace({
 
   /** From the test bench: paint the case's run on the canvas but stay on its explanation. */
   const paintRun = useCallback(
-    (report: ExecutionReport | null, title: string, caseIndex?: number) =>
-      setTrace(report ? { report, title, caseIndex: caseIndex ?? null } : null),
+    (report: ExecutionReport | null, title: string, caseIndex?: number, focus?: string | null) =>
+      setTrace(
+        report ? { report, title, caseIndex: caseIndex ?? null, focus: focus ?? null } : null,
+      ),
     [],
   )
 
@@ -75,5 +81,20 @@ export function useRunTrace({
     onMessage('Added a test case from this run')
   }, [trace, store, onMessage, showTab])
 
-  return { trace, overlay, clear, showRun, paintRun, pinAsMock, caseFromRun }
+  /** Pins a node's output for designer runs, or unpins it (null); kept in the draft, one undo step. */
+  const setPin = useCallback(
+    (nodeId: string, pin: MockOutput | null) => {
+      const flow = store.getState().flow
+      if (!flow) return
+      store.getState().replaceFlow(withPin(flow, nodeId, pin))
+      onMessage(
+        pin
+          ? `Pinned ${nodeId}'s output on ${pin.port}: Run, Run with… and Run to here use it instead of running the node`
+          : `Unpinned ${nodeId}'s output`,
+      )
+    },
+    [store, onMessage],
+  )
+
+  return { trace, overlay, clear, showRun, paintRun, pinAsMock, caseFromRun, setPin }
 }

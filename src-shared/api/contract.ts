@@ -370,6 +370,13 @@ export const contract = {
         session: JsonObject.optional(),
         mocks: z.record(z.string(), z.object({ port: z.string(), value: z.unknown() })).optional(),
         production: z.boolean().optional(),
+        /** "Run to here": only this node and the nodes it depends on run. */
+        stopAfter: FlowId.optional(),
+        /**
+         * Outputs the user pinned in the designer (n8n's pinned data): a pinned node does not run,
+         * its pinned output is sent on. Unlike `mocks`, pins do not make the run a test run.
+         */
+        pinned: z.record(z.string(), z.object({ port: z.string(), value: z.unknown() })).optional(),
       })
       .strict(),
     output: ExecutionReport,
