@@ -288,20 +288,25 @@ function DesignerLayout({
             ) : (
               <p className="empty">Open a flow to see its problems.</p>
             ))}
-          {bottomTab === 'tests' &&
-            (flow && flowId ? (
+          {/* Kept mounted while another tab shows: going to a case's trace and back keeps the results. */}
+          {flow && flowId && (
+            <div style={{ display: bottomTab === 'tests' ? 'contents' : 'none' }}>
               <TestBench
                 flowId={flowId}
                 cases={flow.tests ?? NO_TESTS}
+                edges={flow.edges}
                 onCasesChange={(tests) => store.getState().setTests(tests)}
                 onShowRun={trace.paintRun}
+                onOpenTrace={() => setBottomTab('trace')}
                 beforeRun={staging.flushSave}
                 onMessage={onMessage}
                 onCoverage={coverage.setCoverage}
               />
-            ) : (
-              <p className="empty">Open a flow to see its test cases.</p>
-            ))}
+            </div>
+          )}
+          {bottomTab === 'tests' && !(flow && flowId) && (
+            <p className="empty">Open a flow to see its test cases.</p>
+          )}
           {bottomTab === 'runs' &&
             (flow && flowId ? (
               <RunHistory flowId={flowId} refreshKey={runs.runsKey} onShowRun={trace.showRun} />

@@ -1,51 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { ExecutionReport, NodeRunRecord } from '../../src-shared/engine/report'
 import type { TestCase } from '../../src-shared/flow/types'
+import { nodeRecord as record, reportOf as report } from '../../test/fixtures/reports'
 import { caseFromReport, firstCaseRun, overlayOf, previewSamples, withMock } from './run-trace'
-
-function record(
-  nodeId: string,
-  status: NodeRunRecord['status'],
-  sequence: number,
-  extra: Partial<NodeRunRecord> = {},
-): NodeRunRecord {
-  return {
-    nodeId,
-    plugin: 'data.set',
-    label: null,
-    status,
-    sequence,
-    attempts: status === 'skipped' ? 0 : 1,
-    startedAt: status === 'skipped' ? null : '2026-01-01T10:00:00.000Z',
-    durationMs: 1,
-    input: null,
-    outputs: [],
-    logs: [],
-    error: null,
-    ...extra,
-  }
-}
-
-function report(nodes: NodeRunRecord[], extra: Partial<ExecutionReport> = {}): ExecutionReport {
-  return {
-    runId: 'r1',
-    flowId: 'f',
-    flowVersion: 1,
-    status: 'succeeded',
-    success: true,
-    startedAt: '2026-01-01T10:00:00.000Z',
-    finishedAt: '2026-01-01T10:00:00.010Z',
-    durationMs: 10,
-    trigger: { type: 'manual', nodeId: 'start', plugin: 'trigger.manual' },
-    trace: 'full',
-    state: { event: { type: 'final' }, profile: {}, session: {}, flow: {} },
-    changes: { profile: [], session: [], event: [] },
-    nodes,
-    edges: { e1: 'active', e2: 'inactive' },
-    errors: [],
-    ...extra,
-  }
-}
 
 describe('the overlay a run paints on the canvas', () => {
   it('gives each node its first run order and marks it failed if any of its runs failed', () => {

@@ -44,11 +44,15 @@ export function useRunTrace({
 
   /** From the test bench: paint the case's run on the canvas but stay on its explanation. */
   const paintRun = useCallback(
-    (report: ExecutionReport | null, title: string, caseIndex?: number, focus?: string | null) =>
+    (report: ExecutionReport | null, title: string, caseIndex?: number, focus?: string | null) => {
       setTrace(
         report ? { report, title, caseIndex: caseIndex ?? null, focus: focus ?? null } : null,
-      ),
-    [],
+      )
+      // The node where a failing case went wrong: selected, so the inspector shows what it got.
+      if (report && focus && store.getState().flow?.nodes.some((n) => n.id === focus))
+        store.getState().select([focus])
+    },
+    [store],
   )
 
   /** Pins a node's output from the shown run as its mock, in the case that made the run (or the first case). */
