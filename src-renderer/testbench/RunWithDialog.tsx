@@ -196,7 +196,7 @@ export function RunWithDialog({
             onClick={() => void submit()}
             data-testid="run-with-confirm"
           >
-            Run
+            {target ? 'Run to here' : 'Run'}
           </button>
         </div>
       </div>

@@ -383,38 +383,36 @@ function CaseResultView({
           </button>
         </p>
       )}
-      <div className="unmet-scroll">
-        <table className="unmet">
-          <colgroup>
-            <col className="unmet-what" />
-            <col />
-            <col />
-          </colgroup>
-          <thead>
-            <tr>
-              <th>Expectation</th>
-              <th>Expected</th>
-              <th>Actual</th>
+      <table className="unmet">
+        <colgroup>
+          <col className="unmet-what" />
+          <col />
+          <col />
+        </colgroup>
+        <thead>
+          <tr>
+            <th>Expectation</th>
+            <th>Expected</th>
+            <th>Actual</th>
+          </tr>
+        </thead>
+        <tbody>
+          {result.unmet.map((u, i) => (
+            <tr key={i} data-testid={`unmet-${i}`}>
+              <td>
+                <div className="mono">{u.target}</div>
+                <div className="muted small">{u.message}</div>
+              </td>
+              <td>
+                <pre className="expected">{show(u.expected)}</pre>
+              </td>
+              <td>
+                <pre className="actual">{show(u.actual)}</pre>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {result.unmet.map((u, i) => (
-              <tr key={i} data-testid={`unmet-${i}`}>
-                <td>
-                  <div className="mono">{u.target}</div>
-                  <div className="muted small">{u.message}</div>
-                </td>
-                <td>
-                  <pre className="expected">{show(u.expected)}</pre>
-                </td>
-                <td>
-                  <pre className="actual">{show(u.actual)}</pre>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+          ))}
+        </tbody>
+      </table>
     </div>
   )
 }
