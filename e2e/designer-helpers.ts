@@ -195,3 +195,33 @@ export async function revealNode(page: Page, id: string): Promise<void> {
   }
   await page.getByTestId(`node-${id}`).waitFor()
 }
+
+/**
+ * "Run to here" on a node, from its right-click menu or the inspector's button: lets `choose` fill
+ * the Run with… dialog, runs, and waits for the run's trace.
+ */
+export async function runToHere(
+  page: Page,
+  nodeId: string,
+  via: 'menu' | 'inspector',
+  choose: (dialog: ReturnType<Page['getByTestId']>) => Promise<void>,
+): Promise<void> {
+  if (via === 'menu') {
+    await page.getByTestId(`node-${nodeId}`).locator('.fb-node-header').click({ button: 'right' })
+    await page.getByTestId('node-menu').getByTestId('menu-run-to-here').click()
+  } else {
+    await selectNode(page, nodeId)
+    await page.getByTestId('inspector').getByTestId('run-to-here').click()
+  }
+  const dialog = page.getByTestId('run-with-dialog')
+  await dialog.waitFor()
+  await choose(dialog)
+  const view = page.getByTestId('trace-view')
+  const before = (await view.count()) ? await view.getAttribute('data-run-id') : null
+  await dialog.getByTestId('run-with-confirm').click()
+  await dialog.waitFor({ state: 'detached' })
+  await page.waitForFunction((id) => {
+    const view = document.querySelector('[data-testid="trace-view"]')
+    return view !== null && view.getAttribute('data-run-id') !== id
+  }, before)
+}

@@ -21,7 +21,7 @@ function uniqueFlowId(base: string, taken: Set<string>): string {
 }
 
 export function newFlowDocument(
-  input: { flow?: Record<string, unknown>; id?: string; name?: string },
+  input: { flow?: Flow | Record<string, unknown>; id?: string; name?: string },
   taken: Set<string>,
 ): Flow {
   if (input.flow) {

@@ -5,6 +5,7 @@ import type {
   TestJobStatus,
 } from '../../src-shared/api/contract'
 import type { TestCase } from '../../src-shared/flow/types'
+import { flowUpTo } from '../../src-shared/flow/graph'
 import { FlowLoadError } from '../engine/load'
 import { RunInputError } from '../engine/runner'
 import { runFlowOnce } from '../app/flow-runs'
@@ -236,12 +237,15 @@ export function createApiHandlers(app: AppContext, desktop?: DesktopServices): A
         offset: input?.offset ?? 0,
       }),
     'flows.run': async (input) => {
-      const { id, event, profile, session, mocks, production } = input!
+      const { id, event, profile, session, mocks, production, stopAfter, pinned } = input!
       const source = production ? store.production(id) : null
       if (production && !source)
         throw new ApiFailure('not-deployed', `Flow "${id}" has no production revision yet`)
       const record = store.getFlow(id)
-      const flow = source ? source.flow : record.draft.flow
+      const whole = source ? source.flow : record.draft.flow
+      if (stopAfter && !whole.nodes.some((n) => n.id === stopAfter))
+        throw new ApiFailure('unknown-node', `Flow "${id}" has no node "${stopAfter}"`)
+      const flow = stopAfter ? flowUpTo(whole, stopAfter) : whole
       try {
         const report = await runFlowOnce(
           flow,
@@ -249,7 +253,7 @@ export function createApiHandlers(app: AppContext, desktop?: DesktopServices): A
             event,
             profile,
             session,
-            mocks,
+            mocks: pinned ? { ...mocks, ...pinned } : mocks,
             testing: !!mocks,
             flowVersion: source?.revision ?? null,
             trigger: { type: 'designer' },

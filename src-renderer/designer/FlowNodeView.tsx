@@ -4,7 +4,10 @@ import type { Node, NodeProps } from '@xyflow/react'
 import { memo } from 'react'
 import type { FlowNode } from '../../src-shared/flow/types'
 import type { PluginSummary } from '../../src-shared/api/contract'
+import { Pin } from 'lucide-react'
+import { useDesigner, useDesignerApi } from './DesignerContext'
 import { NODE_HEADER, PORT_ROW } from './node-size'
+import { pinOf, withPin } from './pins'
 
 export type NodeRunStatus = 'ok' | 'error' | 'skipped' | 'running'
 
@@ -29,6 +32,28 @@ export interface NodeCoverage {
 export type CanvasNode = Node<FlowNodeData, 'flowNode'>
 
 const HEADER = NODE_HEADER
+
+/** A pinned output: designer runs send it instead of running the node. A click unpins it. */
+function PinBadge({ nodeId }: { nodeId: string }) {
+  const api = useDesignerApi()
+  const pin = useDesigner((s) => pinOf(s.flow, nodeId))
+  if (!pin) return null
+  return (
+    <button
+      className="fb-badge pin nodrag"
+      title={`Output pinned on “${pin.port}”: Run, Run with… and Run to here use it instead of running this node. Click to unpin.`}
+      aria-label="Unpin output"
+      data-testid={`node-pin-${nodeId}`}
+      onClick={(e) => {
+        e.stopPropagation()
+        const flow = api.getState().flow
+        if (flow) api.getState().replaceFlow(withPin(flow, nodeId, null))
+      }}
+    >
+      <Pin size={10} aria-hidden />
+    </button>
+  )
+}
 
 function FlowNodeViewImpl({ data, selected }: NodeProps<CanvasNode>) {
   const { node, plugin, inputs, outputs, problems, run, coverage } = data
@@ -80,6 +105,7 @@ function FlowNodeViewImpl({ data, selected }: NodeProps<CanvasNode>) {
             </span>
           )}
           {node.disabled && <span className="fb-badge muted">off</span>}
+          <PinBadge nodeId={node.id} />
         </span>
       </div>
       {inputs.map((port, i) => (

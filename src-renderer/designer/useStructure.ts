@@ -30,6 +30,7 @@ export function useStructure(flow: Flow | null): Flow | null {
     flow.name === previous.name &&
     flow.description === previous.description &&
     flow.tests === previous.tests &&
+    flow.metadata === previous.metadata &&
     flow.nodes.length === previous.nodes.length &&
     flow.nodes.every((node, i) => sameExceptPosition(node, previous.nodes[i]!))
   ) {

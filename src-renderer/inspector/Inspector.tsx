@@ -1,12 +1,15 @@
 import Form from '@rjsf/core'
+import { Pin, Play } from 'lucide-react'
 import { PluginIcon } from '../shell/PluginIcon'
 import type { IChangeEvent } from '@rjsf/core'
 import { lazy, memo, Suspense, useMemo, useState } from 'react'
+import type { ReactNode } from 'react'
 import type { PluginSummary } from '../../src-shared/api/contract'
 import type { ExecutionReport } from '../../src-shared/engine/report'
-import type { Flow, FlowNode, Problem } from '../../src-shared/flow/types'
+import type { Flow, FlowNode, MockOutput, Problem } from '../../src-shared/flow/types'
 import { parseJsonText } from '../../src-shared/json-text'
 import { useDesigner, useDesignerApi } from '../designer/DesignerContext'
+import { pinOf } from '../designer/pins'
 import { uiSchemaFor } from './config-form'
 import { DocsView } from './DocsView'
 import { formValidator } from './form-validator'
@@ -67,6 +70,10 @@ export interface InspectorProps {
   trace: ExecutionReport | null
   onUseAsMock: (nodeId: string, output: { port: string; value: unknown }) => void
   onCaseFromRun: () => void
+  /** "Run to here": runs the flow up to this node with an event the user picks. */
+  onRunToHere: (nodeId: string) => void
+  /** Pins the node's output (designer runs use it instead of running the node), or unpins it (null). */
+  onPin: (nodeId: string, pin: MockOutput | null) => void
   /** Events the form's previews can be computed against: the test cases', then the last one used. */
   samples: PreviewSample[]
 }
@@ -77,6 +84,8 @@ export const Inspector = memo(function Inspector({
   trace,
   onUseAsMock,
   onCaseFromRun,
+  onRunToHere,
+  onPin,
   samples,
 }: InspectorProps) {
   const selected = useDesigner((s) => (s.selectedNodes.length === 1 ? s.selectedNodes[0]! : null))
@@ -100,6 +109,7 @@ export const Inspector = memo(function Inspector({
         .find((n) => n.nodeId === node.id && n.outputs.length > 0)
         ?.outputs.at(-1)
     : undefined
+  const pin = pinOf(structure, node.id)
   return (
     <>
       <NodeInspector
@@ -109,6 +119,31 @@ export const Inspector = memo(function Inspector({
         problems={problems.filter((p) => p.nodeId === node.id)}
         allNodes={allNodes}
         samples={samples}
+        actions={
+          <div className="node-run" data-testid="node-run">
+            <button
+              className="small"
+              onClick={() => onRunToHere(node.id)}
+              title="Run the flow up to this node with an event you pick, and show its input and output"
+              data-testid="run-to-here"
+            >
+              <Play size={12} aria-hidden /> Run to here…
+            </button>
+            {pin && (
+              <span className="pinned-note" data-testid="pinned-note">
+                <Pin size={12} aria-hidden /> Output pinned on{' '}
+                <span className="mono">{pin.port}</span>
+                <button
+                  className="ghost small"
+                  onClick={() => onPin(node.id, null)}
+                  data-testid="unpin-output"
+                >
+                  Unpin
+                </button>
+              </span>
+            )}
+          </div>
+        }
       />
       {trace && (
         <div className="from-run" data-testid="from-run">
@@ -124,6 +159,14 @@ export const Inspector = memo(function Inspector({
                 data-testid="use-as-mock"
               >
                 Use this output as the node’s mock
+              </button>
+              <button
+                className="small"
+                onClick={() => onPin(node.id, { port: lastOutput.port, value: lastOutput.value })}
+                title="Designer runs (Run, Run with…, Run to here) use this output instead of running the node; tests do not"
+                data-testid="pin-output"
+              >
+                <Pin size={12} aria-hidden /> Pin this output
               </button>
             </>
           ) : (
@@ -146,12 +189,15 @@ function NodeInspector({
   problems,
   allNodes,
   samples,
+  actions,
 }: {
   node: FlowNode
   plugin: PluginSummary | null
   problems: Problem[]
   allNodes: FlowNode[]
   samples: PreviewSample[]
+  /** Below the header: what can be done with the node as a whole (Run to here, its pin). */
+  actions?: ReactNode
 }) {
   const api = useDesignerApi()
   const [tab, setTab] = useState<Tab>('form')
@@ -180,6 +226,7 @@ function NodeInspector({
           </div>
         </div>
       </header>
+      {actions}
       {problems.length > 0 && (
         <ul className="inspector-problems">
           {problems.map((p, i) => (

@@ -9,6 +9,8 @@ type Source = 'case' | 'json' | 'last'
 export interface RunWith extends SampleRun {
   mocks?: TestCase['mocks']
   title: string
+  /** "Run to here": run only this node and what it depends on, and show it in the trace. */
+  stopAfter?: string
 }
 
 const pretty = (value: unknown) => (value === undefined ? '' : JSON.stringify(value, null, 2))
@@ -34,11 +36,14 @@ function readObject(
 export function RunWithDialog({
   cases,
   last,
+  target,
   onRun,
   onClose,
 }: {
   cases: TestCase[]
   last: SampleRun | null
+  /** For "Run to here": the node the run stops after, as the user knows it. */
+  target?: string | null
   onRun: (run: RunWith) => Promise<void>
   onClose: () => void
 }) {
@@ -99,7 +104,9 @@ export function RunWithDialog({
         data-testid="run-with-dialog"
         onClick={(e) => e.stopPropagation()}
       >
-        <h2>Run the draft with…</h2>
+        <h2 data-testid="run-with-title">
+          {target ? `Run to “${target}” with…` : 'Run the draft with…'}
+        </h2>
         <div className="run-with-sources" role="radiogroup" aria-label="Event">
           <label>
             <input
@@ -189,7 +196,7 @@ export function RunWithDialog({
             onClick={() => void submit()}
             data-testid="run-with-confirm"
           >
-            Run
+            {target ? 'Run to here' : 'Run'}
           </button>
         </div>
       </div>

@@ -1,12 +1,15 @@
 import { lazy, memo, Suspense, useCallback, useEffect, useRef, useState } from 'react'
 import type { CaseSummary, TestJobStatus } from '../../src-shared/api/contract'
 import type { ExecutionReport } from '../../src-shared/engine/report'
-import type { TestCase } from '../../src-shared/flow/types'
+import type { FlowEdge, TestCase } from '../../src-shared/flow/types'
 import { TEST_CASE_SCHEMA } from '../../src-shared/flow/schema'
 import { parseJsonText } from '../../src-shared/json-text'
 import { call } from '../api/client'
 import type { FlowCoverage } from '../../src-shared/testing/coverage'
 import { CoverageSummary } from '../coverage/CoverageSummary'
+import { expectationsFromRun } from './expectations-from-run'
+import type { FailureCause } from './failure-cause'
+import { failureCause } from './failure-cause'
 import { ImportEvents } from './ImportEvents'
 import { useEnvironments } from '../secrets/environments-store'
 
@@ -18,8 +21,17 @@ export interface TestBenchProps {
   flowId: string
   cases: TestCase[]
   onCasesChange: (cases: TestCase[]) => void
-  /** Shows a run on the canvas and in the trace view (null clears it). */
-  onShowRun: (report: ExecutionReport | null, title: string, caseIndex?: number) => void
+  /** The flow's edges: a failing case's cause is found along them. */
+  edges: readonly FlowEdge[]
+  /** Shows a run on the canvas and in the trace view (null clears it); `focus` is the node its trace opens on. */
+  onShowRun: (
+    report: ExecutionReport | null,
+    title: string,
+    caseIndex?: number,
+    focus?: string | null,
+  ) => void
+  /** Brings the shown run's trace forward. */
+  onOpenTrace: () => void
   /** Saves the draft first, so the main process runs what the user sees. */
   beforeRun: () => Promise<void>
   onMessage: (text: string, kind?: 'info' | 'error') => void
@@ -34,8 +46,10 @@ function show(value: unknown): string {
 export function TestBench({
   flowId,
   cases,
+  edges,
   onCasesChange,
   onShowRun,
+  onOpenTrace,
   beforeRun,
   onMessage,
   onCoverage,
@@ -44,6 +58,12 @@ export function TestBench({
   const [selected, setSelected] = useState<number | null>(null)
   const [editing, setEditing] = useState<number | null>(null)
   const [importing, setImporting] = useState(false)
+  /** The run of the picked result, and where it went wrong when it failed. */
+  const [shown, setShown] = useState<{
+    index: number
+    report: ExecutionReport
+    cause: FailureCause | null
+  } | null>(null)
   const poll = useRef<ReturnType<typeof setTimeout> | null>(null)
 
   useEffect(() => () => void (poll.current && clearTimeout(poll.current)), [])
@@ -51,6 +71,7 @@ export function TestBench({
     setJob(null)
     setSelected(null)
     setEditing(null)
+    setShown(null)
   }, [flowId])
 
   const running = job !== null && !job.finished
@@ -81,13 +102,28 @@ export function TestBench({
 
   const openResult = async (index: number) => {
     setSelected(index)
-    if (!job || !results.has(index)) return
+    setShown(null)
+    const result = results.get(index)
+    if (!job || !result) return
     try {
       const report = await call('tests.caseReport', { jobId: job.jobId, index })
-      onShowRun(report, `Test: ${cases[index]?.name ?? index}`, index)
+      const cause = result.passed ? null : failureCause(result.unmet, report, edges)
+      setShown({ index, report, cause })
+      onShowRun(report, `Test: ${cases[index]?.name ?? index}`, index, cause?.nodeId ?? null)
     } catch {
       onShowRun(null, '')
     }
+  }
+
+  /** Fills the case's expectations from its run: status, nodes reached, profile values changed. */
+  const takeExpectations = () => {
+    if (!shown || !cases[shown.index]) return
+    const expect = expectationsFromRun(shown.report, cases[shown.index]!.event)
+    onCasesChange(cases.map((c, j) => (j === shown.index ? { ...c, expect } : c)))
+    const profile = Object.keys(expect.profile ?? {}).length
+    onMessage(
+      `“${cases[shown.index]!.name}” now expects ${expect.status}, ${expect.reached?.length ?? 0} nodes reached and ${profile} profile value${profile === 1 ? '' : 's'}`,
+    )
   }
 
   const addCase = () => {
@@ -216,7 +252,12 @@ export function TestBench({
               onChange={(next) => onCasesChange(cases.map((c, j) => (j === editing ? next : c)))}
             />
           ) : chosen ? (
-            <CaseResultView result={chosen} />
+            <CaseResultView
+              result={chosen}
+              cause={shown?.index === selected ? shown.cause : null}
+              onOpenTrace={onOpenTrace}
+              onTakeExpectations={shown?.index === selected ? takeExpectations : null}
+            />
           ) : (
             <p className="empty">
               Run the cases, then pick one to see why it passed or failed and its path on the
@@ -296,18 +337,58 @@ const CaseRow = memo(function CaseRow(props: {
   )
 })
 
-function CaseResultView({ result }: { result: CaseSummary }) {
+function CaseResultView({
+  result,
+  cause,
+  onOpenTrace,
+  onTakeExpectations,
+}: {
+  result: CaseSummary
+  cause: FailureCause | null
+  onOpenTrace: () => void
+  /** Null until the case's run has loaded. */
+  onTakeExpectations: (() => void) | null
+}) {
+  const take = onTakeExpectations && (
+    <button
+      className="small"
+      onClick={onTakeExpectations}
+      title="Expect what this run did: its status, the nodes it reached and the profile values it changed"
+      data-testid="take-expectations"
+    >
+      Take expectations from this run
+    </button>
+  )
   if (result.passed)
     return (
-      <p className="pass-text" data-testid="case-passed">
-        ✓ {result.name} passed: every expectation was met.
-      </p>
+      <div className="case-passed">
+        <p className="pass-text" data-testid="case-passed">
+          ✓ {result.name} passed: every expectation was met.
+        </p>
+        {take}
+      </div>
     )
   return (
     <div className="case-failure" data-testid="case-failure">
-      <h4>✗ {result.name}</h4>
+      <div className="case-failure-head">
+        <h4>✗ {result.name}</h4>
+        {take}
+      </div>
       {result.error && <p className="error-text">{result.error}</p>}
+      {cause && (
+        <p className="failure-cause" data-testid="failure-cause" data-node-id={cause.nodeId}>
+          <span>{cause.why}</span>
+          <button className="small" onClick={onOpenTrace} data-testid="open-cause-trace">
+            Open the trace at “{cause.nodeId}”
+          </button>
+        </p>
+      )}
       <table className="unmet">
+        <colgroup>
+          <col className="unmet-what" />
+          <col />
+          <col />
+        </colgroup>
         <thead>
           <tr>
             <th>Expectation</th>

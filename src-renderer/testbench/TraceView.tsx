@@ -33,14 +33,19 @@ export function TraceView({
   report,
   title,
   nodes,
+  focus = null,
   onClose,
 }: {
   report: ExecutionReport
   title: string
   nodes: FlowNode[]
+  /** The node to open on (its last run): the node of "Run to here", where a failing case went wrong. */
+  focus?: string | null
   onClose: () => void
 }) {
-  const [picked, setPicked] = useState<NodeRunRecord | null>(null)
+  const [picked, setPicked] = useState<NodeRunRecord | null>(() =>
+    focus ? (report.nodes.findLast((n) => n.nodeId === focus) ?? null) : null,
+  )
   const ran = report.nodes.filter((n) => n.status !== 'skipped')
   const longest = Math.max(0.001, ...ran.map((n) => n.durationMs))
   const node = picked ?? ran[0] ?? null
@@ -81,6 +86,7 @@ export function TraceView({
               className={`${n.status}${node === n ? ' picked' : ''}`}
               onClick={() => setPicked(n)}
               data-testid={`timeline-${n.nodeId}`}
+              aria-current={node === n ? 'step' : undefined}
             >
               <span className="seq">{n.status === 'skipped' ? '–' : n.sequence}</span>
               <span className="name">
@@ -108,7 +114,7 @@ export function TraceView({
             </li>
           ))}
         </ol>
-        <div className="trace-node">
+        <div className="trace-node" data-testid="trace-node" data-node-id={node?.nodeId ?? ''}>
           {node ? (
             <>
               <h5>

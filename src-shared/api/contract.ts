@@ -5,7 +5,9 @@
  */
 import { z } from 'zod'
 import { ExecutionReport } from '../engine/report'
+import type { JsonSchema } from '../flow/json-schema-type'
 import type { Flow } from '../flow/types'
+import type { FormGroup, TestTemplate } from '../plugin-sdk'
 import type { Result } from './result'
 import { FlowCoverage } from '../testing/coverage'
 import { stagingMethods } from './staging-contract'
@@ -26,8 +28,13 @@ export const AppInfo = z.object({
 export type AppInfo = z.infer<typeof AppInfo>
 
 const JsonObject = z.record(z.string(), z.unknown())
+const isObject = (value: unknown) =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
 
-/** What the palette and the inspector need to know of a plugin (no code). */
+/**
+ * What the palette and the inspector need to know of a plugin (no code): its PluginMeta. Parts
+ * the plugin SDK types in detail (config schema, form, test template) pass through as they are.
+ */
 export const PluginSummary = z.object({
   id: z.string(),
   version: z.string(),
@@ -43,15 +50,15 @@ export const PluginSummary = z.object({
   expressionFields: z
     .array(z.object({ field: z.string(), kind: z.enum(['expression', 'template']) }))
     .optional(),
-  configSchema: z.union([JsonObject, z.boolean()]),
+  configSchema: z.custom<JsonSchema>((v) => isObject(v) || typeof v === 'boolean'),
   defaultConfig: JsonObject,
-  form: z.array(z.object({ title: z.string(), fields: z.array(JsonObject) })).optional(),
+  form: z.array(z.custom<FormGroup>(isObject)).optional(),
   docs: z.object({
     markdown: z.string(),
     inputs: z.record(z.string(), z.string()).optional(),
     outputs: z.record(z.string(), z.string()).optional(),
   }),
-  testTemplate: JsonObject,
+  testTemplate: z.custom<TestTemplate>(isObject),
 })
 export type PluginSummary = z.infer<typeof PluginSummary>
 
@@ -126,9 +133,13 @@ export const FlowSummary = z.object({
 })
 export type FlowSummary = z.infer<typeof FlowSummary>
 
-/** A flow document as stored; its shape is checked by the flow validator, not here. */
 /** A flow as the app hands it out (checked when it was saved). */
-const FlowDocument = z.custom<Flow>((value) => typeof value === 'object' && value !== null)
+const FlowDocument = z.custom<Flow>(isObject)
+/**
+ * A flow document to store: the designer's Flow, or a document read from a file. Its shape is
+ * checked by the flow validator in main (unknown fields are problems, not dropped), not here.
+ */
+const FlowDocumentInput = z.custom<Flow | Record<string, unknown>>(isObject, 'expected an object')
 
 export const FlowDetails = z.object({
   summary: FlowSummary,
@@ -292,7 +303,7 @@ export const contract = {
   'flows.create': {
     input: z
       .object({
-        flow: JsonObject.optional(),
+        flow: FlowDocumentInput.optional(),
         id: FlowId.optional(),
         name: z.string().min(1).max(200).optional(),
       })
@@ -305,7 +316,7 @@ export const contract = {
       .object({
         id: FlowId,
         baseVersion: z.number().int().nonnegative(),
-        flow: JsonObject.optional(),
+        flow: FlowDocumentInput.optional(),
         text: z.string().optional(),
       })
       .strict()
@@ -361,6 +372,13 @@ export const contract = {
         session: JsonObject.optional(),
         mocks: z.record(z.string(), z.object({ port: z.string(), value: z.unknown() })).optional(),
         production: z.boolean().optional(),
+        /** "Run to here": only this node and the nodes it depends on run. */
+        stopAfter: FlowId.optional(),
+        /**
+         * Outputs the user pinned in the designer (n8n's pinned data): a pinned node does not run,
+         * its pinned output is sent on. Unlike `mocks`, pins do not make the run a test run.
+         */
+        pinned: z.record(z.string(), z.object({ port: z.string(), value: z.unknown() })).optional(),
       })
       .strict(),
     output: ExecutionReport,

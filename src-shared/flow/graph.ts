@@ -90,3 +90,37 @@ export function reachableFrom(
   }
   return seen
 }
+
+/**
+ * The part of a flow that runs up to a node ("Run to here"): the node and every node it depends
+ * on, with the edges between them. Every kept node keeps all its inbound edges, so each runs as it
+ * would in the whole flow; what comes after the node, or beside it, is left out and does not run.
+ */
+export function flowUpTo<
+  F extends {
+    nodes: readonly { id: string }[]
+    edges: readonly { source: string; target: string }[]
+  },
+>(flow: F, nodeId: string): F {
+  const sources = new Map<string, string[]>()
+  for (const edge of flow.edges) {
+    const list = sources.get(edge.target)
+    if (list) list.push(edge.source)
+    else sources.set(edge.target, [edge.source])
+  }
+  const keep = new Set([nodeId])
+  const queue = [nodeId]
+  for (let i = 0; i < queue.length; i++) {
+    for (const source of sources.get(queue[i]!) ?? []) {
+      if (!keep.has(source)) {
+        keep.add(source)
+        queue.push(source)
+      }
+    }
+  }
+  return {
+    ...flow,
+    nodes: flow.nodes.filter((n) => keep.has(n.id)),
+    edges: flow.edges.filter((e) => keep.has(e.source) && keep.has(e.target)),
+  }
+}
