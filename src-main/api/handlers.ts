@@ -200,7 +200,7 @@ export function createApiHandlers(app: AppContext, desktop?: DesktopServices): A
       const record = store.getFlow(id)
       const flow = source ? source.flow : record.draft.flow
       try {
-        const report = await runFlowOnce(
+        const { report } = await runFlowOnce(
           flow,
           {
             event,
