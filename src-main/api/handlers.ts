@@ -8,6 +8,7 @@ import type { TestCase } from '../../src-shared/flow/types'
 import { FlowLoadError } from '../engine/load'
 import { RunInputError } from '../engine/runner'
 import { runFlowOnce } from '../app/flow-runs'
+import { runProgressOf } from '../../src-shared/api/events'
 import { PluginRefusedError } from '../plugins-host/registry'
 import type { BundledPlugin, BundleFlow } from '../bundles/bundle'
 import { BundleError, createBundle, readBundle } from '../bundles/bundle'
@@ -210,6 +211,11 @@ export function createApiHandlers(app: AppContext, desktop?: DesktopServices): A
             testing: !!mocks,
             flowVersion: source?.revision ?? null,
             trigger: { type: 'designer' },
+            onEvent: app.events.listening
+              ? runProgressOf(id, { kind: 'designer' }, (progress) =>
+                  app.events.emit('runProgress', progress),
+                )
+              : undefined,
           },
           {
             plugins: registry,
