@@ -34,10 +34,12 @@ describe('test jobs tell their progress through the event hub', () => {
       { name: 'wrong', event: { properties: { total: 1 } }, expect: { status: 'failed' } },
     ] as const
     const { jobId } = jobs.start(flow, cases.slice() as never)
-    for (let i = 0; i < 100 && !heard.some((h) => h.payload.type === 'jobFinished'); i++)
-      await new Promise((r) => setTimeout(r, 10))
+    const ended = () => heard.some((h) => 'type' in h.payload && h.payload.type === 'jobFinished')
+    for (let i = 0; i < 100 && !ended(); i++) await new Promise((r) => setTimeout(r, 10))
 
-    const tests = heard.filter((h) => h.event === 'testProgress').map((h) => h.payload)
+    const tests = heard
+      .filter((h) => h.event === 'testProgress')
+      .map((h) => h.payload as EventPayload<'testProgress'>)
     expect(tests.map((p) => [p.type, 'index' in p ? p.index : undefined])).toEqual([
       ['caseStarted', 0],
       ['caseFinished', undefined],

@@ -374,7 +374,7 @@ export const contract = {
       .strict(),
     output: z.object({ jobId: z.string(), total: z.number().int() }),
   },
-  /** Progress of a test run; `since` returns only the cases finished after the first `since` (for polling). */
+  /** Progress of a test run (fetched once on start and reconnect; testProgress events carry the rest); `since` skips the first `since` cases. */
   'tests.status': {
     input: z
       .object({
