@@ -3,7 +3,7 @@ import type { RunEnvironment } from '../../src-shared/engine/environment'
 import type { EngineEvent } from '../../src-shared/engine/report'
 import type { Flow, TestCase } from '../../src-shared/flow/types'
 import type { LoadedFlow, PluginSource } from '../engine/load'
-import { FlowLoadError } from '../engine/load'
+import { FlowLoadError, loadFlow } from '../engine/load'
 import { Engine } from '../engine/runner'
 import { MemoryStateStore } from '../engine/state-store'
 import type { CoverageRecorder } from './coverage'
@@ -111,15 +111,10 @@ export async function runTests(
   }
   const { coverage } = options
   const resolveFlow = coverage ? coverage.resolving(options.resolveFlow) : options.resolveFlow
-  const engine = new Engine({
-    plugins: options.plugins,
-    store: new MemoryStateStore(),
-    resolveFlow,
-    environment: options.environment,
-  })
+  // Loaded once for every case; each case gets its own engine (and store) below.
   let loaded: LoadedFlow
   try {
-    loaded = engine.load(flow)
+    loaded = loadFlow(flow, options.plugins)
   } catch (error) {
     const message = error instanceof FlowLoadError ? error.message : (error as Error).message
     suite.error = message
