@@ -244,6 +244,7 @@ export class FlowRun {
         const committing = store?.commit(commit)
         if (committing) await committing
       } catch (error) {
+        this.commit = null
         status = 'failed'
         errors.push({
           nodeId: '',
