@@ -72,13 +72,14 @@ async function buildRunsDatabase(dir: string): Promise<number> {
   const templates = await reportTemplates(200)
   const store = Store.open(dir, { retention: RUNS_IN_BIG_DATABASE })
   const start = Date.UTC(2026, 0, 1)
-  const insert = store.db.transaction((from: number, to: number) => {
-    for (let i = from; i < to; i++) {
-      const template = templates[i % templates.length]!
-      const startedAt = new Date(start + i * 1000).toISOString()
-      store.recordRun({ ...template, runId: `run-${i}`, flowId: `flow-${i % 20}`, startedAt })
-    }
-  })
+  const insert = (from: number, to: number) =>
+    store.inTransaction(() => {
+      for (let i = from; i < to; i++) {
+        const template = templates[i % templates.length]!
+        const startedAt = new Date(start + i * 1000).toISOString()
+        store.recordRun({ ...template, runId: `run-${i}`, flowId: `flow-${i % 20}`, startedAt })
+      }
+    })
   for (let i = 0; i < RUNS_IN_BIG_DATABASE; i += 10_000) insert(i, i + 10_000)
   store.close()
   return statSync(path.join(dir, DATABASE_FILE)).size

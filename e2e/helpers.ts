@@ -43,6 +43,7 @@ export async function openApp(
   const app = await createAppContext({ dataDir, mode: 'web' })
   const host = await startWebHost({
     handlers: createApiHandlers(app),
+    events: app.events,
     staticDir: path.join(repoRoot, 'out', 'renderer'),
     port: 0,
   })

@@ -29,6 +29,108 @@ function purchasesCsv(): string {
 }
 
 describe('test bench', () => {
+  it('shows each case as it finishes from the main process’s events, without polling', async () => {
+    const app = getApp()
+    const { page } = app
+    // Eight cases of 150 ms each: a bench that polled every 150 ms would ask many times.
+    app.app.store.createFlow({
+      schemaVersion: 1,
+      id: 'slow',
+      name: 'Slow',
+      nodes: [
+        { id: 'start', plugin: 'trigger.manual', position: { x: 0, y: 0 }, config: {} },
+        { id: 'wait', plugin: 'flow.sleep', position: { x: 240, y: 0 }, config: { ms: 150 } },
+      ],
+      edges: [
+        { id: 'e1', source: 'start', sourcePort: 'payload', target: 'wait', targetPort: 'payload' },
+      ],
+      tests: [...Array(8).keys()].map((i) => ({
+        name: `Case ${i + 1}`,
+        event: { type: 'tick' },
+        expect: { status: 'succeeded' as const },
+      })),
+    } as Flow)
+    await page.reload()
+    await openFlow(page, 'slow')
+    await page.getByTestId('tab-tests').click()
+    const statusCalls: string[] = []
+    page.on('request', (request) => {
+      if (request.url().includes('/api/tests.status')) statusCalls.push(request.url())
+    })
+    await page.getByTestId('run-all').click()
+    // Progress shows before the job ends, case by case: it came as events.
+    const seen = new Set<string>()
+    const summary = page.getByTestId('test-summary')
+    for (let i = 0; i < 400; i++) {
+      const text = (await summary.textContent().catch(() => null)) ?? ''
+      seen.add(text)
+      if (/ in \d+ ms$/.test(text)) break
+      await page.waitForTimeout(25)
+    }
+    expect([...seen].at(-1)).toMatch(/^8 passed, 0 failed in \d+ ms$/)
+    const partial = [...seen].filter((t) => /^[1-7] passed, 0 failed$/.test(t))
+    expect(partial.length).toBeGreaterThanOrEqual(2)
+    // One status fetch when the job started (for anything finished before the bench heard of it),
+    // and one more only if the event stream happened to connect after that; polling every 150 ms
+    // through a 1.2 s suite would ask about eight times.
+    expect(statusCalls.length).toBeGreaterThanOrEqual(1)
+    expect(statusCalls.length).toBeLessThanOrEqual(2)
+  })
+
+  it('shows the node a Run with… is running, from the main process’s run progress', async () => {
+    const app = getApp()
+    const { page } = app
+    const node = (id: string, x: number) => ({
+      id,
+      plugin: 'flow.sleep',
+      position: { x, y: 0 },
+      config: { ms: 400 },
+    })
+    app.app.store.createFlow({
+      schemaVersion: 1,
+      id: 'waits',
+      name: 'Waits',
+      nodes: [
+        { id: 'start', plugin: 'trigger.manual', position: { x: 0, y: 0 }, config: {} },
+        node('first', 240),
+        node('second', 480),
+      ],
+      edges: [
+        {
+          id: 'e1',
+          source: 'start',
+          sourcePort: 'payload',
+          target: 'first',
+          targetPort: 'payload',
+        },
+        {
+          id: 'e2',
+          source: 'first',
+          sourcePort: 'payload',
+          target: 'second',
+          targetPort: 'payload',
+        },
+      ],
+    } as Flow)
+    await page.reload()
+    await openFlow(page, 'waits')
+    await page.getByTestId('run-with-button').click()
+    const dialog = page.getByTestId('run-with-dialog')
+    await dialog.getByTestId('run-with-source-json').check()
+    await dialog.getByTestId('run-with-confirm').click()
+    // Checked every frame: a locator's wait polls ever more slowly and could miss a 400 ms step.
+    const shows = (text: string) =>
+      page.waitForFunction(
+        (wanted) => document.querySelector('[data-testid="run-progress"]')?.textContent === wanted,
+        text,
+        { polling: 'raf' },
+      )
+    await shows('Running “first”… 1 node done')
+    await shows('Running “second”… 2 nodes done')
+    await dialog.waitFor({ state: 'detached' })
+    expect(await page.getByTestId('trace-status').textContent()).toBe('succeeded')
+  })
+
   it('imports 100 events from CSV, runs all, explains the failure and paints its path', async () => {
     const app = getApp()
     const { page } = app

@@ -10,6 +10,7 @@ import { PluginRegistry } from './plugins-host/registry'
 import { Store } from './store/store'
 import { LocalRunner } from './runtime/local-runner'
 import { TestJobs } from './testing/jobs'
+import { ApiEventHub } from './api/events'
 import type { KeyProtector } from './secrets/secret-key'
 import { loadSecretKey, SecretCipher } from './secrets/secret-key'
 import { Secrets } from './secrets/secrets'
@@ -28,6 +29,8 @@ export interface AppContext {
   /** Secrets (sealed at rest) and environments; runs read the current environment. */
   readonly secrets: Secrets
   readonly tests: TestJobs
+  /** The contract's events (run and test progress, runner deliveries) for the adapters to forward. */
+  readonly events: ApiEventHub
   readonly runner: LocalRunner
   readonly resolveFlow: (flowId: string) => Flow | undefined
   /** Set when the database was unreadable and moved aside; the UI and CLI say so. */
@@ -70,7 +73,11 @@ export async function createAppContext(options: {
     new SecretCipher(loadSecretKey({ dataDir: options.dataDir, protector: options.keyProtector })),
   )
   const environment = () => secrets.environment()
-  const runner = new LocalRunner(store, registry, environment)
+  const events = new ApiEventHub()
+  const runner = new LocalRunner(store, registry, environment, (status) =>
+    events.emit('runnerStatus', status),
+  )
+  store.journal.onDelivery((delivery) => events.emit('runnerDelivery', delivery))
   return {
     dataDir: options.dataDir,
     mode: options.mode,
@@ -79,7 +86,8 @@ export async function createAppContext(options: {
     pluginProblems: refused,
     store,
     secrets,
-    tests: new TestJobs(registry, resolveFlow, environment),
+    tests: new TestJobs(registry, resolveFlow, environment, events),
+    events,
     runner,
     resolveFlow,
     recovered: store.recovered ?? null,

@@ -11,6 +11,7 @@ import { RunInputError } from '../engine/runner'
 import { runFlowOnce } from '../app/flow-runs'
 import { deployDraft, deploySettings, saveDeploySettings, testDraft } from '../app/deploy'
 import type { DeployContext } from '../app/deploy'
+import { runProgressOf } from '../../src-shared/api/events'
 import { PluginRefusedError } from '../plugins-host/registry'
 import type { BundledPlugin, BundleFlow } from '../bundles/bundle'
 import { BundleError, createBundle, readBundle } from '../bundles/bundle'
@@ -247,7 +248,7 @@ export function createApiHandlers(app: AppContext, desktop?: DesktopServices): A
         throw new ApiFailure('unknown-node', `Flow "${id}" has no node "${stopAfter}"`)
       const flow = stopAfter ? flowUpTo(whole, stopAfter) : whole
       try {
-        const report = await runFlowOnce(
+        const { report } = await runFlowOnce(
           flow,
           {
             event,
@@ -257,6 +258,11 @@ export function createApiHandlers(app: AppContext, desktop?: DesktopServices): A
             testing: !!mocks,
             flowVersion: source?.revision ?? null,
             trigger: { type: 'designer' },
+            onEvent: app.events.listening
+              ? runProgressOf(id, { kind: 'designer' }, (progress) =>
+                  app.events.emit('runProgress', progress),
+                )
+              : undefined,
           },
           {
             plugins: registry,

@@ -4,7 +4,7 @@
  */
 import { access } from 'node:fs/promises'
 import path from 'node:path'
-import { prepareFlow } from '../app/flow-runs'
+import { prepareFlow, runPrepared } from '../app/flow-runs'
 import { FlowLoadError } from '../engine/load'
 import type { PreparedFlow } from '../app/flow-runs'
 import { MemoryStateStore } from '../engine/state-store'
@@ -89,14 +89,17 @@ export function runCommand(ctx: CliContext): CliCommand {
         const session = values.session
           ? await readJsonObjectArg(values.session as string, 'session')
           : undefined
-        const report = await engine.run(loaded, {
-          event,
-          profile,
-          session,
-          trace: (trace as 'summary' | 'full' | undefined) ?? 'full',
-          trigger: { type: 'cli' },
-        })
-        store?.recordRun(report)
+        const { report } = await runPrepared(
+          prepared,
+          {
+            event,
+            profile,
+            session,
+            trace: (trace as 'summary' | 'full' | undefined) ?? 'full',
+            trigger: { type: 'cli' },
+          },
+          { record: store ? (done) => store.recordRun(done) : undefined },
+        )
         if (values.json) io.out(JSON.stringify(report, null, 2))
         else io.out(formatReport(report))
         return report.success ? 0 : 1

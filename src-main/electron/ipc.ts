@@ -3,6 +3,8 @@
  * unit-tested with a fake; the Electron entry passes the real ipcMain.
  */
 import { channelOf, methodNames } from '../../src-shared/api/contract'
+import { eventChannelOf, isEventName } from '../../src-shared/api/events'
+import type { EventSubscription } from '../api/events'
 import { fail } from '../../src-shared/api/result'
 import type { ApiHandlers } from '../api/dispatch'
 import { dispatch } from '../api/dispatch'
@@ -93,4 +95,21 @@ export function registerIpcHandlers(
     channels.push(channel)
   }
   return channels
+}
+
+/** What main sends events through: Electron's webContents. */
+export interface EventTarget {
+  send(channel: string, payload: unknown): void
+  isDestroyed(): boolean
+}
+
+/**
+ * Sends the contract's events to a window, each on its own channel (the preload listens on
+ * exactly these). Returns the unsubscribe, for when the window closes.
+ */
+export function forwardApiEvents(events: EventSubscription, target: EventTarget): () => void {
+  return events.subscribe((event, payload) => {
+    if (!isEventName(event) || target.isDestroyed()) return
+    target.send(eventChannelOf(event), payload)
+  })
 }

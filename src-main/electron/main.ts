@@ -34,7 +34,7 @@ import {
   APP_SCHEME_PRIVILEGES,
   createAppProtocolHandler,
 } from './app-protocol'
-import { registerIpcHandlers, trustedRendererOrigins } from './ipc'
+import { forwardApiEvents, registerIpcHandlers, trustedRendererOrigins } from './ipc'
 import { buildCsp } from './csp'
 import { buildMenuTemplate, DOCUMENTATION_URL } from './menu'
 import { buildWindowOptions, isDevToolsShortcut, isPermissionAllowed } from './window-options'
@@ -240,6 +240,8 @@ async function start(): Promise<void> {
   })
   setMenu(files.recent())
   registerIpcHandlers(ipcMain, createApiHandlers(context, { files, commands }), trustedOrigins)
+  const stopEvents = forwardApiEvents(context.events, window.webContents)
+  window.on('closed', stopEvents)
 
   openFiles = (paths) => void handOverFiles(paths, { files, commands }).then(showFileProblems)
   app.on('second-instance', (_event, argv: string[], workingDirectory: string) => {

@@ -12,7 +12,7 @@ import { FlowRun } from './flow-run'
 import { cloneJson } from './json'
 import type { LoadedFlow, PluginSource } from './load'
 import { loadFlow } from './load'
-import type { StateStore } from './state-store'
+import type { RunCommit, StateStore } from './state-store'
 import { MemoryStateStore } from './state-store'
 
 export const DEFAULT_MAX_SUBFLOW_DEPTH = 8
@@ -50,6 +50,12 @@ export interface RunOptions {
   environment?: { vars?: Record<string, unknown>; secrets?: Record<string, Record<string, string>> }
 }
 
+/** A run's report and what it changed, for the caller to persist (null: nothing to save). */
+export interface ExecutedRun {
+  report: ExecutionReport
+  commit: RunCommit | null
+}
+
 export class Engine {
   readonly plugins: PluginSource
   readonly store: StateStore
@@ -71,14 +77,28 @@ export class Engine {
     return loadFlow(flow, this.plugins)
   }
 
-  /** Runs one event through a loaded flow and returns its report. Never throws for flow failures. */
+  /**
+   * Runs one event through a loaded flow and commits what it changed to the engine's store;
+   * returns the report. Never throws for flow failures. A failing commit fails the run.
+   */
   run(loaded: LoadedFlow, options: RunOptions = {}): Promise<ExecutionReport> {
     try {
-      return new FlowRun(this, loaded, options, null).execute()
+      return new FlowRun(this, loaded, options, null).execute(this.store)
     } catch (error) {
       // Like an async function: a bad option rejects rather than throws.
       return Promise.reject(error)
     }
+  }
+
+  /**
+   * Runs one event through a loaded flow and returns its report with what it changed, without
+   * saving anything (n8n's WorkflowExecute returns the run; its hooks persist it). The commit is
+   * null when the run failed or was cancelled. The store is still read for the starting state.
+   */
+  async execute(loaded: LoadedFlow, options: RunOptions = {}): Promise<ExecutedRun> {
+    const run = new FlowRun(this, loaded, options, null)
+    const report = await run.execute(null)
+    return { report, commit: run.commit }
   }
 
   /** @internal the environment one run reads: the engine's, with the run's own values laid over. */

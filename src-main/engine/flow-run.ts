@@ -43,6 +43,7 @@ import { invokeWithPolicy, isThenable, NEVER_ABORTED, untilCancelled } from './p
 import { isoAt, nodeRecord, round, skippedRecord } from './records'
 import { Redactor, secretValues } from './redact'
 import type { StartingState } from './run-state'
+import type { RunCommit, StateStore } from './state-store'
 import { startingState } from './run-state'
 
 /** `state.nodes` until it is built from the frame (nodeOutputs); never handed out. */
@@ -117,6 +118,8 @@ export class FlowRun {
   private epochAtT0 = 0
   /** The run's start as text: every node's start with trace `summary`. */
   private startedAt = ''
+  /** What a successful top-level run changed; null until then (and for failed or cancelled runs). */
+  commit: RunCommit | null = null
 
   constructor(
     readonly engine: Engine,
@@ -144,7 +147,12 @@ export class FlowRun {
         }
   }
 
-  async execute(): Promise<ExecutionReport> {
+  /**
+   * Runs the flow. With a store, a successful run's changes are committed to it before the
+   * report is made (a failing commit fails the run); without one they are only kept in `commit`
+   * for the caller to persist (Engine.execute).
+   */
+  async execute(store: Pick<StateStore, 'commit'> | null = null): Promise<ExecutionReport> {
     const startedEpoch = Date.now()
     const startedAt = isoAt(startedEpoch)
     this.startedAt = startedAt
@@ -223,17 +231,20 @@ export class FlowRun {
       const now = isoAt(startedEpoch + durationMs)
       if (changes.profile.length > 0) this.state.profile.updatedAt = now
       if (changes.session.length > 0) this.state.session.updatedAt = now
+      const commit: RunCommit = {
+        runId: this.runId,
+        flowId: this.loaded.flow.id,
+        event: this.state.event,
+        profile: this.state.profile,
+        session: persistSession || changes.session.length > 0 ? this.state.session : null,
+        changes,
+      }
+      this.commit = commit
       try {
-        const committing = this.engine.store.commit({
-          runId: this.runId,
-          flowId: this.loaded.flow.id,
-          event: this.state.event,
-          profile: this.state.profile,
-          session: persistSession || changes.session.length > 0 ? this.state.session : null,
-          changes,
-        })
+        const committing = store?.commit(commit)
         if (committing) await committing
       } catch (error) {
+        this.commit = null
         status = 'failed'
         errors.push({
           nodeId: '',

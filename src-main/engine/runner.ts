@@ -12,7 +12,7 @@
  *   ids.ts           run, event and session ids
  */
 export { DEFAULT_MAX_SUBFLOW_DEPTH, Engine } from './engine'
-export type { EngineOptions, RunOptions } from './engine'
+export type { EngineOptions, ExecutedRun, RunOptions } from './engine'
 export { NodeFailure, RunInputError } from './errors'
 export { isoAt, isoNow } from './records'
 export { normalizeEvent, normalizeProfile, normalizeSession } from './run-state'

@@ -23,6 +23,8 @@ export class LocalRunner {
     private readonly plugins: PluginSource,
     /** The secrets and variables the deployed flows run with (the app's current environment). */
     private readonly environment?: ServeOptions['environment'],
+    /** Told the new status whenever the runner starts, stops or reloads its flows. */
+    private readonly onStatus?: (status: RunnerStatus) => void,
   ) {}
 
   async start(port = 0): Promise<RunnerStatus> {
@@ -42,14 +44,17 @@ export class LocalRunner {
       environment: this.environment,
       log: () => {},
     })
-    return this.status()
+    return this.announce()
   }
 
   /** After a deploy: serve the new production flows on the same port. */
   async refresh(): Promise<void> {
     if (!this.server) return
     const port = this.server.port
-    await this.stop()
+    // Told once, with the reloaded status, rather than as a stop and a start.
+    const server = this.server
+    this.server = null
+    await server.close()
     await this.start(port)
   }
 
@@ -57,7 +62,13 @@ export class LocalRunner {
     const server = this.server
     this.server = null
     await server?.close()
-    return this.status()
+    return server ? this.announce() : this.status()
+  }
+
+  private announce(): RunnerStatus {
+    const status = this.status()
+    this.onStatus?.(status)
+    return status
   }
 
   /**

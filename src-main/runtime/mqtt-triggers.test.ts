@@ -104,25 +104,20 @@ describe.skipIf(!MQTT_URL)('serve with trigger.mqtt and a real Mosquitto', () =>
     } finally {
       await publisher.endAsync()
     }
-    const journaled = () =>
-      store.db
-        .prepare(
-          "SELECT flow_id, event, source, status, run_id FROM journal WHERE source = 'mqtt' ORDER BY seq",
-        )
-        .all() as { flow_id: string; event: string; status: string; run_id: string }[]
+    const journaled = () => [...store.journalEntries()].filter((e) => e.source === 'mqtt')
     for (let i = 0; i < 100 && journaled().length < 3; i++)
       await new Promise((r) => setTimeout(r, 50))
     await server.drained()
     const rows = journaled()
-    expect(rows.map((r) => [r.flow_id, r.status])).toEqual([
+    expect(rows.map((r) => [r.flowId, r.status])).toEqual([
       ['sensor-readings', 'done'],
       ['sensor-readings', 'done'],
       ['sensor-readings', 'done'],
     ])
-    for (const row of rows) expect(store.getRun(row.run_id).status).toBe('succeeded')
+    for (const row of rows) expect(store.getRun(row.runId!).status).toBe('succeeded')
     const events = rows.map(
       (r) =>
-        JSON.parse(r.event) as {
+        r.event as {
           type: string
           profileId?: string
           properties: Record<string, unknown>

@@ -211,21 +211,14 @@ describe('durability', () => {
     await new Promise((r) => second.child.on('exit', r))
 
     const store = Store.open(dataDir)
-    const rows = store.db
-      .prepare("SELECT seq, status, run_id FROM journal WHERE flow_id = 'orders-hook'")
-      .all() as { seq: number; status: string; run_id: string | null }[]
+    const rows = [...store.journalEntries({ flowId: 'orders-hook' })]
     const bySeq = new Map(rows.map((r) => [r.seq, r]))
     for (const seq of acked) {
       const row = bySeq.get(seq)!
       expect(row.status, `event ${seq}`).toBe('done')
-      expect(store.getRun(row.run_id!)).toMatchObject({ flowId: 'orders-hook' })
+      expect(store.getRun(row.runId!)).toMatchObject({ flowId: 'orders-hook' })
     }
-    const runs = (
-      store.db.prepare("SELECT count(*) AS n FROM runs WHERE flow_id = 'orders-hook'").get() as {
-        n: number
-      }
-    ).n
-    expect(runs).toBe(rows.length)
+    expect(store.listRuns({ flowId: 'orders-hook' }).total).toBe(rows.length)
     const orders = [...Array(10).keys()].reduce(
       (n, i) => n + ((store.state.loadProfile(`c${i}`)?.traits.orders as number | undefined) ?? 0),
       0,

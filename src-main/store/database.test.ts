@@ -27,8 +27,9 @@ function movedAside(dir: string): string[] {
 
 describe('opening and migrations', () => {
   it('brings a fresh database to the latest version: WAL, foreign keys, STRICT tables', () => {
-    const store = Store.open(tempDir())
-    const { db } = store
+    // Pragmas are per connection: ask the connection the store would get.
+    const opened = openDatabase(path.join(tempDir(), DATABASE_FILE))
+    const { db } = opened
     expect(db.pragma('user_version', { simple: true })).toBe(migrations.at(-1)!.version)
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
@@ -55,9 +56,9 @@ describe('opening and migrations', () => {
       sql: string
     }[]
     for (const table of ddl) expect(table.sql, table.name).toMatch(/\)\s*STRICT$/)
-    expect(store.recovered).toBeNull()
-    expect(store.backgroundCheck).toBeNull()
-    store.close()
+    expect(opened.recovered).toBeNull()
+    expect(opened.backgroundCheck).toBeNull()
+    opened.close()
   })
 
   it('versions migrations 1, 2, … with one file each', () => {
@@ -189,9 +190,9 @@ describe('damaged database files', () => {
     const file = path.join(dir, DATABASE_FILE)
     const store = Store.open(dir, { retention: 10_000 })
     store.createFlow(smallFlow())
-    store.db.transaction(() => {
+    store.inTransaction(() => {
       for (let i = 0; i < 300; i++) store.recordRun(runReport('f1', i))
-    })()
+    })
     store.close()
 
     // "Big" means over fullCheckMaxBytes: a sound file passes the background check.

@@ -69,3 +69,25 @@ describe('journal', () => {
     expect(store.journal.recentDeliveries(2).map((d) => d.flowId)).toEqual(['g', 'f'])
   })
 })
+
+describe('journal deliveries', () => {
+  it('tells listeners each status change: accepted as pending, then done, failed or refused', () => {
+    const heard: { seq: number; status: string; runId: string | null }[] = []
+    const stop = store.journal.onDelivery(({ seq, status, runId }) =>
+      heard.push({ seq, status, runId }),
+    )
+    const a = store.journal.append('f', { type: 'a' }, 'webhook', 'k1')
+    store.journal.append('f', { type: 'again' }, 'webhook', 'k1')
+    const b = store.journal.append('f', { type: 'b' }, 'api', null)
+    store.journal.finish(a.seq, { report: report('r1', true), commit: null })
+    store.journal.finish(b.seq, { report: null, commit: null })
+    stop()
+    store.journal.append('f', { type: 'c' }, 'api', null)
+    expect(heard).toEqual([
+      { seq: a.seq, status: 'pending', runId: null },
+      { seq: b.seq, status: 'pending', runId: null },
+      { seq: a.seq, status: 'done', runId: 'r1' },
+      { seq: b.seq, status: 'refused', runId: null },
+    ])
+  })
+})

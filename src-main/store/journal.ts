@@ -53,6 +53,9 @@ export class Journal {
   private readonly recent: Statement<[number], Delivery>
   private readonly statsOf: Statement<[string], FlowStats>
   private readonly writeFinish: (seq: number, outcome: JournalOutcome) => void
+  private readonly deliveryOf: Statement<[number], Delivery>
+  /** Told after each change of an entry's status (the app's Runner tab listens). */
+  private readonly listeners = new Set<(delivery: Delivery) => void>()
 
   constructor(
     private readonly db: Database,
@@ -85,6 +88,9 @@ export class Journal {
               coalesce(sum(status IN ('failed', 'refused')), 0) AS failed,
               coalesce(sum(status = 'pending'), 0) AS pending
        FROM journal WHERE flow_id = ?`,
+    )
+    this.deliveryOf = db.prepare<[number], Delivery>(
+      'SELECT seq, flow_id AS flowId, source, received_at AS receivedAt, status, run_id AS runId FROM journal WHERE seq = ?',
     )
     const markDone = db.prepare<[JournalStatus, string | null, string, number]>(
       'UPDATE journal SET status = ?, run_id = ?, finished_at = ? WHERE seq = ?',
@@ -126,7 +132,9 @@ export class Journal {
       source,
       new Date().toISOString(),
     )
-    return { seq: Number(info.lastInsertRowid), duplicate: false }
+    const seq = Number(info.lastInsertRowid)
+    this.changed(seq)
+    return { seq, duplicate: false }
   }
 
   seqOfKey(key: string | null): number | null {
@@ -160,6 +168,26 @@ export class Journal {
   /** Marks an event finished, saving its run and state changes in the same transaction. */
   finish(seq: number, outcome: JournalOutcome): void {
     this.writeFinish(seq, outcome)
+    this.changed(seq)
+  }
+
+  /** Listens for entries changing status (accepted as pending, then finished); returns the unsubscribe. */
+  onDelivery(listener: (delivery: Delivery) => void): () => void {
+    this.listeners.add(listener)
+    return () => void this.listeners.delete(listener)
+  }
+
+  private changed(seq: number): void {
+    if (this.listeners.size === 0) return
+    const delivery = this.deliveryOf.get(seq)
+    if (!delivery) return
+    for (const listener of this.listeners) {
+      try {
+        listener(delivery)
+      } catch {
+        // A listener's failure must not undo or hide a journal write that already happened.
+      }
+    }
   }
 
   /** The latest deliveries, newest first. */

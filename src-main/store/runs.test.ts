@@ -70,9 +70,9 @@ describe('runs', () => {
 
   it('prunes in the background, in small batches, without being asked', async () => {
     const store = Store.open(tempDir(), { retention: 10 })
-    store.db.transaction(() => {
+    store.inTransaction(() => {
       for (let i = 0; i < 1000; i++) store.recordRun(runReport('a', i))
-    })()
+    })
     // Recording returns at once: nothing is pruned inside the write.
     expect(store.listRuns({ flowId: 'a' }).total).toBe(1000)
     for (let i = 0; i < 50 && store.listRuns({ flowId: 'a' }).total > 10; i++) await sleep(50)

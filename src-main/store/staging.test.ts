@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Flow, Problem, TestCase } from '../../src-shared/flow/types'
 import { MAX_DRAFT_BYTES, Store } from './store'
-import { expectFailure, smallFlow, tempDir } from './test-support'
+import { countRows, expectFailure, smallFlow, tempDir } from './test-support'
 
 const noProblems = (): Problem[] => []
 const problems: Problem[] = [
@@ -281,11 +281,7 @@ describe('duplicate and trash', () => {
       expect(store.listFlows({ includeDeleted: true }).map((f) => f.id)).toEqual(['a'])
       // Its draft, revisions and test cases went with it.
       for (const table of ['flow_drafts', 'flow_revisions', 'test_cases']) {
-        const left = store.db
-          .prepare(`SELECT count(*) FROM ${table} WHERE flow_id = 'b'`)
-          .pluck()
-          .get()
-        expect(left, table).toBe(0)
+        expect(countRows(store.file, table, 'b'), table).toBe(0)
       }
       // The id is free again.
       store.createFlow(smallFlow('b'))

@@ -5,7 +5,7 @@ import { testRegistry } from '../../test/fixtures/plugins'
 import { Engine } from '../engine/runner'
 import type { RunCommit } from '../engine/state-store'
 import { Store } from './store'
-import { tempDir } from './test-support'
+import { countRows, tempDir } from './test-support'
 
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString()
 
@@ -68,7 +68,7 @@ describe('SQLite state store', () => {
     expect(reopened.state.getProfile('ann')).toEqual(profile('ann', 2))
     expect(reopened.state.getSession('s1')).toEqual(session('s1', 'ann'))
     // A commit without a session leaves sessions alone.
-    expect(reopened.db.prepare('SELECT count(*) FROM sessions').pluck().get()).toBe(1)
+    expect(countRows(reopened.file, 'sessions')).toBe(1)
     reopened.close()
   })
 

@@ -8,6 +8,33 @@ import { ApiFailure } from '../../src-shared/api/result'
 import type { ExecutionReport } from '../../src-shared/engine/report'
 import type { Flow } from '../../src-shared/flow/types'
 
+/**
+ * Rows a store holds in `table` (optionally for one flow), read through a second, read-only
+ * connection: the store keeps its own private, and tests that check what is left on disk (a
+ * trashed flow's drafts, sessions a commit did not touch) need no way into it.
+ */
+export function countRows(file: string, table: string, flowId?: string): number {
+  if (!/^[a-z_]+$/.test(table)) throw new Error(`not a table name: ${table}`)
+  const db = new Database(file, { readonly: true })
+  try {
+    const where = flowId === undefined ? '' : ' WHERE flow_id = ?'
+    const statement = db.prepare(`SELECT count(*) FROM ${table}${where}`).pluck()
+    return (flowId === undefined ? statement.get() : statement.get(flowId)) as number
+  } finally {
+    db.close()
+  }
+}
+
+/** SQLite's integrity_check of a store's file, from a second connection ('ok' when sound). */
+export function integrityCheck(file: string): unknown {
+  const db = new Database(file, { readonly: true })
+  try {
+    return db.pragma('integrity_check', { simple: true })
+  } finally {
+    db.close()
+  }
+}
+
 /** A fresh directory, removed when the calling test ends (call it inside a test). */
 export function tempDir(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fb-store-'))

@@ -1,11 +1,12 @@
 /**
- * Test runs as background jobs in the main process: the renderer starts one, polls its
- * progress and results, and may cancel it. Cases run one after another, yielding between them so
+ * Test runs as background jobs in the main process: the renderer starts one, hears its
+ * progress (TestJobEvents: a case started, a case finished, the job finished, and each case's
+ * node progress), fetches its status once on (re)connect, and may cancel it. Cases run one after another, yielding between them so
  * the API stays responsive while a thousand cases run.
  */
 import { randomUUID } from 'node:crypto'
 import { ApiFailure } from '../../src-shared/api/result'
-import type { ExecutionReport } from '../../src-shared/engine/report'
+import type { EngineEvent, ExecutionReport } from '../../src-shared/engine/report'
 import type { Flow, TestCase } from '../../src-shared/flow/types'
 import type { PluginSource } from '../engine/load'
 import type { FlowCoverage } from '../../src-shared/testing/coverage'
@@ -13,6 +14,8 @@ import { CoverageRecorder } from './coverage'
 import type { CaseResult } from './expectations'
 import { runTests } from './run-tests'
 import type { RunEnvironment } from '../../src-shared/engine/environment'
+import type { EventSink } from '../../src-shared/api/events'
+import { runProgressOf } from '../../src-shared/api/events'
 
 export interface JobStatus {
   jobId: string
@@ -45,6 +48,8 @@ export class TestJobs {
     private readonly resolveFlow: (flowId: string) => Flow | undefined,
     /** The environment test runs read (the app's current one). */
     private readonly environment?: () => RunEnvironment,
+    /** Where progress goes (the app's event hub). */
+    private readonly events?: EventSink,
   ) {}
 
   start(flow: Flow, cases: TestCase[], only?: number[]): { jobId: string; total: number } {
@@ -77,6 +82,10 @@ export class TestJobs {
 
   private async execute(job: Job, flow: Flow, cases: TestCase[], only?: number[]): Promise<void> {
     const coverage = new CoverageRecorder(this.plugins)
+    const { jobId, flowId } = job.status
+    // Node progress costs an event per node: only when someone listens as the job starts.
+    const events = this.events?.listening ? this.events : null
+    let caseProgress: ((event: EngineEvent) => void) | null = null
     const suite = await runTests(flow, cases, {
       coverage,
       plugins: this.plugins,
@@ -85,6 +94,15 @@ export class TestJobs {
       signal: job.abort.signal,
       keepReports: true,
       only,
+      onCaseStart: events
+        ? (index, name) => {
+            caseProgress = runProgressOf(flowId, { kind: 'test', jobId, index }, (progress) =>
+              events.emit('runProgress', progress),
+            )
+            events.emit('testProgress', { type: 'caseStarted', jobId, flowId, index, name })
+          }
+        : undefined,
+      onEvent: events ? (_index, event) => caseProgress?.(event) : undefined,
       onCase: (result, done) => {
         if (result.report) job.reports.set(result.index, result.report)
         const { report: _report, ...summary } = result
@@ -92,6 +110,16 @@ export class TestJobs {
         job.status.done = done
         if (result.passed) job.status.passed++
         else job.status.failed++
+        events?.emit('testProgress', {
+          type: 'caseFinished',
+          jobId,
+          flowId,
+          case: summary,
+          done,
+          total: job.status.total,
+          passed: job.status.passed,
+          failed: job.status.failed,
+        })
       },
     }).catch((error: unknown) => {
       job.status.error = (error as Error).message
@@ -110,6 +138,12 @@ export class TestJobs {
     job.status.cancelled = job.abort.signal.aborted
     job.status.coverage = coverage.coverage(String(flow.id)) ?? null
     job.status.finished = true
+    // Told even when nobody listened at the start: a window that connected meanwhile learns it ended.
+    this.events?.emit('testProgress', {
+      type: 'jobFinished',
+      jobId,
+      status: { ...job.status, cases: [] },
+    })
   }
 
   status(jobId: string, since = 0): JobStatus {

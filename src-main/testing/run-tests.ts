@@ -1,8 +1,9 @@
 /** Runs a flow's test cases, each in isolation: its own profile, session and mocks. */
 import type { RunEnvironment } from '../../src-shared/engine/environment'
+import type { EngineEvent } from '../../src-shared/engine/report'
 import type { Flow, TestCase } from '../../src-shared/flow/types'
 import type { LoadedFlow, PluginSource } from '../engine/load'
-import { FlowLoadError } from '../engine/load'
+import { FlowLoadError, loadFlow } from '../engine/load'
 import { Engine } from '../engine/runner'
 import { MemoryStateStore } from '../engine/state-store'
 import type { CoverageRecorder } from './coverage'
@@ -26,6 +27,10 @@ export interface RunTestsOptions {
   signal?: AbortSignal
   /** Called after each case, for progress bars. */
   onCase?: (result: CaseResult, done: number, total: number) => void
+  /** Called before each case runs. */
+  onCaseStart?: (index: number, name: string) => void
+  /** The engine's lifecycle events of each case's run (nodes starting and finishing). */
+  onEvent?: (index: number, event: EngineEvent) => void
   /** Keep each case's report (the UI paints it); the CLI drops them to save memory. */
   keepReports?: boolean
   only?: number[]
@@ -42,10 +47,10 @@ export async function runTestCase(
   index: number,
   signal?: AbortSignal,
   coverage?: CoverageRecorder,
+  onEvent?: (event: EngineEvent) => void,
 ): Promise<CaseResult> {
   const started = performance.now()
-  const name =
-    typeof testCase.name === 'string' && testCase.name ? testCase.name : `Case ${index + 1}`
+  const name = caseName(testCase, index)
   try {
     const report = await engine.run(loaded, {
       event: testCase.event,
@@ -56,6 +61,7 @@ export async function runTestCase(
       trace: 'full',
       signal,
       trigger: { type: 'test', testCase: name },
+      onEvent,
       onSubflowReport: coverage ? (child) => coverage.record(child) : undefined,
       environment:
         testCase.secrets || testCase.vars
@@ -85,6 +91,10 @@ export async function runTestCase(
   }
 }
 
+function caseName(testCase: TestCase, index: number): string {
+  return typeof testCase.name === 'string' && testCase.name ? testCase.name : `Case ${index + 1}`
+}
+
 export async function runTests(
   flow: Flow,
   cases: TestCase[],
@@ -101,15 +111,10 @@ export async function runTests(
   }
   const { coverage } = options
   const resolveFlow = coverage ? coverage.resolving(options.resolveFlow) : options.resolveFlow
-  const engine = new Engine({
-    plugins: options.plugins,
-    store: new MemoryStateStore(),
-    resolveFlow,
-    environment: options.environment,
-  })
+  // Loaded once for every case; each case gets its own engine (and store) below.
   let loaded: LoadedFlow
   try {
-    loaded = engine.load(flow)
+    loaded = loadFlow(flow, options.plugins)
   } catch (error) {
     const message = error instanceof FlowLoadError ? error.message : (error as Error).message
     suite.error = message
@@ -141,6 +146,8 @@ export async function runTests(
       resolveFlow,
       environment: options.environment,
     })
+    options.onCaseStart?.(index, caseName(cases[index]!, index))
+    const onEvent = options.onEvent
     const result = await runTestCase(
       caseEngine,
       loaded,
@@ -148,6 +155,7 @@ export async function runTests(
       index,
       options.signal,
       coverage,
+      onEvent && ((event) => onEvent(index, event)),
     )
     if (!options.keepReports) result.report = null
     suite.cases.push(result)

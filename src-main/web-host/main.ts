@@ -45,6 +45,7 @@ async function main(): Promise<void> {
   const app = await createAppContext({ dataDir: args.dataDir, mode: 'web' })
   const host = await startWebHost({
     handlers: createApiHandlers(app),
+    events: app.events,
     staticDir: path.join(repoRoot, 'out', 'renderer'),
     port: args.port,
     token: args.token,

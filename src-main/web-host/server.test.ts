@@ -3,7 +3,9 @@ import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { apiEvents } from '../../src-shared/api/events'
 import type { ApiHandlers } from '../api/dispatch'
+import { ApiEventHub } from '../api/events'
 import type { WebHost } from './server'
 import { MAX_API_BODY_BYTES, startWebHost } from './server'
 
@@ -20,6 +22,7 @@ const handlers = {
 } as unknown as ApiHandlers
 
 let host: WebHost
+const events = new ApiEventHub()
 
 /** Raw requests, so the Host header and the body are exactly what the test says. */
 function request(options: {
@@ -60,7 +63,7 @@ function request(options: {
 beforeAll(async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fb-static-'))
   writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>Flowbench</title>')
-  host = await startWebHost({ handlers, staticDir: dir, port: 0, token: 'secret-token' })
+  host = await startWebHost({ handlers, events, staticDir: dir, port: 0, token: 'secret-token' })
 })
 
 afterAll(() => host.close())
@@ -156,5 +159,68 @@ describe('web host', () => {
   it('does not serve files outside the static folder', async () => {
     const res = await request({ path: '/..%2f..%2fetc%2fpasswd.txt' })
     expect(res.status).toBe(404)
+  })
+})
+
+describe('web host events (Server-Sent Events)', () => {
+  it('refuses the event stream without the token (401) or from a foreign Host (403)', async () => {
+    expect((await request({ path: '/api/events' })).status).toBe(401)
+    expect(
+      (await request({ path: '/api/events', headers: { authorization: 'Bearer wrong' } })).status,
+    ).toBe(401)
+    const foreign = await request({
+      path: '/api/events',
+      headers: { authorization: 'Bearer secret-token', host: 'evil.example' },
+    })
+    expect(foreign.status).toBe(403)
+    expect(events.listening).toBe(false)
+  })
+
+  it('streams each event under its name, as the contract’s schema describes it', async () => {
+    const delivery = {
+      seq: 7,
+      flowId: 'orders',
+      source: 'webhook',
+      receivedAt: '2026-01-01T00:00:00.000Z',
+      status: 'done',
+      runId: 'r-7',
+    }
+    const received = await new Promise<{ type: string | undefined; body: string }>(
+      (resolve, reject) => {
+        const req = http.request(
+          {
+            host: '127.0.0.1',
+            port: host.port,
+            path: '/api/events',
+            headers: { authorization: 'Bearer secret-token' },
+          },
+          (res) => {
+            let body = ''
+            res.setEncoding('utf8')
+            res.on('data', (chunk: string) => {
+              body += chunk
+              // Connected: now an event emitted in main reaches this page.
+              if (body.includes(': connected') && !body.includes('event:'))
+                events.emit('runnerDelivery', delivery)
+              if (body.includes('\n\nevent:') && body.endsWith('\n\n')) {
+                resolve({ type: res.headers['content-type'], body })
+                req.destroy()
+              }
+            })
+          },
+        )
+        req.on('error', reject)
+        req.end()
+      },
+    )
+    expect(received.type).toMatch(/^text\/event-stream/)
+    const block = received.body.split('\n\n').find((b) => b.startsWith('event:'))!
+    const [eventLine, dataLine] = block.split('\n')
+    expect(eventLine).toBe('event: runnerDelivery')
+    const payload = JSON.parse(dataLine!.slice('data: '.length)) as unknown
+    expect(apiEvents.runnerDelivery.parse(payload)).toEqual(delivery)
+    // The page went away: main stops sending to it.
+    for (let i = 0; i < 50 && events.listening; i++) await new Promise((r) => setTimeout(r, 10))
+    expect(events.listening).toBe(false)
   })
 })

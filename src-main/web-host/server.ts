@@ -9,7 +9,9 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import fastifyStatic from '@fastify/static'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { EVENTS_PATH } from '../../src-shared/api/events'
 import type { ApiHandlers } from '../api/dispatch'
+import type { EventSubscription } from '../api/events'
 import { dispatch } from '../api/dispatch'
 import { buildCsp } from '../electron/window-options'
 import { decodeJson } from '../http/body'
@@ -20,6 +22,8 @@ export const MAX_API_BODY_BYTES = 5 * 1024 * 1024
 
 export interface WebHostOptions {
   handlers: ApiHandlers
+  /** The contract's events, streamed to the page as Server-Sent Events. */
+  events?: EventSubscription
   /** Folder with the built renderer (index.html and assets). */
   staticDir: string
   port?: number
@@ -62,6 +66,29 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   })
   const { app } = http
 
+  // Server-Sent Events: a fetch stream the page reads with its token in a header (EventSource
+  // could only carry it in the URL). The route is not public, so the token and Host checks apply.
+  app.get(EVENTS_PATH, (request, reply) => {
+    reply.hijack()
+    const res = reply.raw
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    })
+    // The first bytes tell the page it is connected: it then fetches what it shows, once.
+    res.write('retry: 1000\n: connected\n\n')
+    const stop = options.events?.subscribe((event, payload) => {
+      res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`)
+    })
+    // Comments keep idle connections from being dropped by anything in between.
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000)
+    keepAlive.unref()
+    res.on('close', () => {
+      stop?.()
+      clearInterval(keepAlive)
+    })
+  })
   app.post<{ Params: { '*': string } }>('/api/*', async (request, reply) => {
     const arg = decodeJson(request.body as Buffer | undefined, undefined)
     const result = await dispatch(options.handlers, request.params['*'], arg)

@@ -1,6 +1,7 @@
 /**
  * The renderer's only door to the app: `window.flowbench` under Electron, HTTP to the web
- * host in a browser. Both answer with the same Result shape.
+ * host in a browser. Both answer with the same Result shape, and both give the contract's
+ * events as `events.onX(listener) → unsubscribe` (events.ts).
  */
 import { methodNames } from '../../src-shared/api/contract'
 import type {
@@ -9,11 +10,13 @@ import type {
   MethodName,
   MethodOutput,
 } from '../../src-shared/api/contract'
+import type { FlowbenchEvents } from '../../src-shared/api/events'
 import type { Result } from '../../src-shared/api/result'
+import { createAppEventClient } from './events'
 
 declare global {
   interface Window {
-    flowbench?: FlowbenchApi
+    flowbench?: FlowbenchApi & FlowbenchEvents
   }
 }
 
@@ -32,8 +35,10 @@ function takeToken(): string | null {
   return sessionStorage.getItem(TOKEN_KEY)
 }
 
+let token: string | null = null
+
 function createHttpApi(): FlowbenchApi {
-  const token = takeToken()
+  token = takeToken()
   const api: Record<string, (arg?: unknown) => Promise<Result<unknown>>> = {}
   for (const method of methodNames) {
     api[method] = async (arg?: unknown) => {
@@ -59,6 +64,17 @@ function createHttpApi(): FlowbenchApi {
 }
 
 export const api: FlowbenchApi = window.flowbench ?? createHttpApi()
+
+const eventClient = createAppEventClient(window.flowbench, () => token)
+
+/** The contract's events: `events.onTestProgress(listener)` and so on; each returns its unsubscribe. */
+export const events: FlowbenchEvents = eventClient.events
+
+/**
+ * Called whenever events start flowing (at once under Electron; each (re)connect in a
+ * browser). Fetch what a view shows here, once: events then keep it current.
+ */
+export const onEventsConnected = eventClient.onConnected
 
 /** Calls a method and throws its error, for callers that show errors through an error boundary or toast. */
 export async function call<M extends MethodName>(

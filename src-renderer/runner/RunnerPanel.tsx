@@ -1,10 +1,12 @@
-import { useCallback, useEffect, useState } from 'react'
+import { useCallback, useState } from 'react'
 import type { RunnerStatus } from '../../src-shared/api/contract'
 import type { ExecutionReport } from '../../src-shared/engine/report'
 import { useDesigner } from '../designer/DesignerContext'
-import { call } from '../api/client'
 import { RemoteRunner } from './RemoteRunner'
 import { SendEventForm } from './SendEventForm'
+import { call, events } from '../api/client'
+import { useApiEvent, useOnEventsConnected } from '../api/useApiEvents'
+import { withDelivery } from './deliveries'
 
 function time(iso: string | null): string {
   return iso ? new Date(iso).toLocaleTimeString() : '—'
@@ -27,11 +29,15 @@ export function RunnerPanel({
     [onMessage],
   )
 
-  useEffect(() => {
-    void refresh()
-    const timer = setInterval(() => void refresh(), 2000)
-    return () => clearInterval(timer)
-  }, [refresh])
+  // Main tells what changes (runnerStatus, runnerDelivery); the status is fetched once when
+  // events start flowing and after a reconnect, so nothing said meanwhile is missed.
+  useOnEventsConnected(() => void refresh())
+  useApiEvent(events.onRunnerStatus, setStatus)
+  useApiEvent(events.onRunnerDelivery, (delivery) =>
+    setStatus(
+      (status) => status && { ...status, deliveries: withDelivery(status.deliveries, delivery) },
+    ),
+  )
 
   const toggle = async () => {
     setBusy(true)

@@ -3,6 +3,7 @@ import type { TestCase } from '../../src-shared/flow/types'
 import { parseJsonText } from '../../src-shared/json-text'
 import { useEscape } from '../shell/useEscape'
 import type { SampleRun } from './last-event'
+import { RunProgress } from './RunProgress'
 
 type Source = 'case' | 'json' | 'last'
 
@@ -181,6 +182,7 @@ export function RunWithDialog({
             data-testid="run-with-profile"
           />
         </label>
+        <RunProgress running={busy} />
         {error && (
           <p className="error-text" data-testid="run-with-error">
             {error}

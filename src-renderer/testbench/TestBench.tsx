@@ -4,7 +4,8 @@ import type { ExecutionReport } from '../../src-shared/engine/report'
 import type { FlowEdge, TestCase } from '../../src-shared/flow/types'
 import { TEST_CASE_SCHEMA } from '../../src-shared/flow/schema'
 import { parseJsonText } from '../../src-shared/json-text'
-import { call } from '../api/client'
+import { call, events } from '../api/client'
+import { useApiEvent, useOnEventsConnected } from '../api/useApiEvents'
 import type { FlowCoverage } from '../../src-shared/testing/coverage'
 import { CoverageSummary } from '../coverage/CoverageSummary'
 import { expectationsFromRun } from './expectations-from-run'
@@ -64,15 +65,58 @@ export function TestBench({
     report: ExecutionReport
     cause: FailureCause | null
   } | null>(null)
-  const poll = useRef<ReturnType<typeof setTimeout> | null>(null)
+  // The job this bench shows: main tells its progress (testProgress events); its status is
+  // fetched once when it starts and after a reconnect, and results are merged by case index.
+  const current = useRef<{ jobId: string; cases: Map<number, CaseSummary>; done: boolean } | null>(
+    null,
+  )
 
-  useEffect(() => () => void (poll.current && clearTimeout(poll.current)), [])
   useEffect(() => {
+    current.current = null
     setJob(null)
     setSelected(null)
     setEditing(null)
     setShown(null)
   }, [flowId])
+
+  const finish = (status: TestJobStatus) => {
+    const mine = current.current
+    if (!mine || mine.jobId !== status.jobId || mine.done) return
+    mine.done = true
+    const cases = [...mine.cases.values()]
+    setJob({ ...status, cases })
+    onCoverage?.(status.coverage)
+    if (status.error && cases.every((c) => c.error)) onMessage(status.error, 'error')
+  }
+
+  const merge = (jobId: string, finished: CaseSummary[]) => {
+    const mine = current.current
+    if (!mine || mine.jobId !== jobId || mine.done) return
+    for (const c of finished) mine.cases.set(c.index, c)
+    const cases = [...mine.cases.values()]
+    const failed = cases.filter((c) => !c.passed).length
+    setJob((job) =>
+      job && job.jobId === jobId
+        ? { ...job, cases, done: cases.length, passed: cases.length - failed, failed }
+        : job,
+    )
+  }
+
+  /** The one fetch: whatever finished before this bench heard of the job, or while disconnected. */
+  const sync = async (jobId: string) => {
+    const status = await call('tests.status', { jobId })
+    merge(jobId, status.cases)
+    if (status.finished) finish({ ...status, cases: [] })
+  }
+
+  useApiEvent(events.onTestProgress, (progress) => {
+    if (progress.type === 'caseFinished') merge(progress.jobId, [progress.case])
+    else if (progress.type === 'jobFinished') finish(progress.status)
+  })
+  useOnEventsConnected(() => {
+    const mine = current.current
+    if (mine && !mine.done) void sync(mine.jobId).catch(() => {})
+  })
 
   const running = job !== null && !job.finished
   const results = new Map<number, CaseSummary>((job?.cases ?? []).map((c) => [c.index, c]))
@@ -80,21 +124,23 @@ export function TestBench({
   const start = async (only?: number[]) => {
     try {
       await beforeRun()
-      const { jobId } = await call('tests.start', only ? { flowId, only } : { flowId })
-      // Polls fetch only the cases finished since the last poll; the list is kept here.
-      const seen: CaseSummary[] = []
-      const tick = async () => {
-        const status = await call('tests.status', { jobId, since: seen.length })
-        seen.push(...status.cases)
-        setJob({ ...status, cases: seen.slice() })
-        if (!status.finished) {
-          poll.current = setTimeout(tick, 150)
-          return
-        }
-        onCoverage?.(status.coverage)
-        if (status.error && seen.every((c) => c.error)) onMessage(status.error, 'error')
-      }
-      await tick()
+      const { jobId, total } = await call('tests.start', only ? { flowId, only } : { flowId })
+      current.current = { jobId, cases: new Map(), done: false }
+      setJob({
+        jobId,
+        flowId,
+        done: 0,
+        total,
+        finished: false,
+        cancelled: false,
+        passed: 0,
+        failed: 0,
+        durationMs: 0,
+        error: null,
+        cases: [],
+        coverage: null,
+      })
+      await sync(jobId)
     } catch (error) {
       onMessage((error as Error).message, 'error')
     }
@@ -139,7 +185,7 @@ export function TestBench({
     setEditing(next.length - 1)
   }
 
-  // Stable handlers, so a progress poll re-renders only the rows whose result changed.
+  // Stable handlers, so a progress event re-renders only the rows whose result changed.
   const latest = useRef({ openResult, start, cases, editing, onCasesChange })
   latest.current = { openResult, start, cases, editing, onCasesChange }
   const openRow = useCallback((i: number) => void latest.current.openResult(i), [])

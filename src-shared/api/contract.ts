@@ -394,7 +394,10 @@ export const contract = {
       .strict(),
     output: z.object({ jobId: z.string(), total: z.number().int() }),
   },
-  /** Progress of a test run; `since` returns only the cases finished after the first `since` (for polling). */
+  /**
+   * Progress of a test run, fetched once when it starts and after a reconnect (testProgress
+   * events carry the rest); `since` skips the first `since` finished cases.
+   */
   'tests.status': {
     input: z
       .object({

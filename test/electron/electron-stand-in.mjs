@@ -48,6 +48,8 @@ function freshState(options = {}) {
     dialogsShown: [],
     // What the next synchronous message boxes answer (a button index; 0 when none is scripted).
     messageBoxAnswers: [],
+    // What main sent to windows (webContents.send): the contract's events.
+    sent: [],
   }
 }
 
@@ -202,6 +204,12 @@ class WebContents extends EventEmitter {
   }
   closeDevTools() {
     this.devToolsClosed++
+  }
+  send(channel, ...args) {
+    state().sent.push({ webContentsId: this.id, channel, args })
+  }
+  isDestroyed() {
+    return false
   }
 }
 

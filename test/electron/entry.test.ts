@@ -3,12 +3,49 @@
  * 'electron' (Electron itself cannot be downloaded or launched here). It checks what main asks of
  * Electron: a locked-down window, the app:// protocol, IPC for exactly the contract, and denials.
  */
+import { EventEmitter } from 'node:events'
 import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { channelOf, methodNames } from '../../src-shared/api/contract'
+import { apiEvents, eventChannelOf, eventNames, listenerNameOf } from '../../src-shared/api/events'
 import type { LaunchedMain } from './launch-main'
 import { buildMain, launchMain, senderAt } from './launch-main'
+
+/**
+ * Runs the built (sandboxed, CommonJS) preload with a stand-in contextBridge and ipcRenderer,
+ * returning what it exposed and a way to deliver IPC messages to it.
+ */
+function loadPreload(file: string) {
+  const exposed: Record<string, Record<string, unknown>> = {}
+  const channels = new EventEmitter()
+  const electron = {
+    contextBridge: {
+      exposeInMainWorld: (name: string, api: Record<string, unknown>) => (exposed[name] = api),
+    },
+    ipcRenderer: {
+      invoke: async () => undefined,
+      on: (channel: string, listener: (...args: unknown[]) => void) =>
+        channels.on(channel, listener),
+      removeListener: (channel: string, listener: (...args: unknown[]) => void) =>
+        channels.removeListener(channel, listener),
+    },
+  }
+  const module = { exports: {} }
+  const run = new Function('require', 'module', 'exports', readFileSync(file, 'utf8')) as (
+    require: (id: string) => unknown,
+    module: { exports: unknown },
+    exports: unknown,
+  ) => void
+  run((id) => (id === 'electron' ? electron : createRequire(file)(id)), module, module.exports)
+  expect(Object.keys(exposed)).toEqual(['flowbench'])
+  return {
+    api: exposed.flowbench!,
+    emit: (channel: string, payload: unknown) => channels.emit(channel, { sender: {} }, payload),
+    listening: () => channels.eventNames().filter((name) => channels.listenerCount(name) > 0),
+  }
+}
 
 // One launch at a time: the stand-in records into whichever launch came last.
 describe('the packaged Electron entry', () => {
@@ -95,6 +132,45 @@ describe('the packaged Electron entry', () => {
         error: { code: 'forbidden-sender' },
       })
     }
+  })
+
+  it('sends the contract’s events to the window on their own channels (webContents.send)', async () => {
+    const call = (method: 'runner.start' | 'runner.stop') =>
+      main.electron.ipcHandlers.get(channelOf(method))!(senderAt('app://flowbench/index.html'))
+    const before = main.electron.sent.length
+    expect(await call('runner.start')).toMatchObject({ ok: true, value: { running: true } })
+    expect(await call('runner.stop')).toMatchObject({ ok: true, value: { running: false } })
+    const sent = main.electron.sent.slice(before)
+    expect(sent.map((s) => [s.webContentsId, s.channel])).toEqual([
+      [main.window.webContents.id, eventChannelOf('runnerStatus')],
+      [main.window.webContents.id, eventChannelOf('runnerStatus')],
+    ])
+    expect(sent.map((s) => (s.args[0] as { running: boolean }).running)).toEqual([true, false])
+    // One payload, valid against the contract's schema: nothing the renderer would have to cast.
+    for (const s of sent) {
+      expect(s.args).toHaveLength(1)
+      expect(apiEvents.runnerStatus.safeParse(s.args[0]).success).toBe(true)
+    }
+  })
+
+  it('exposes exactly the contract in the preload: its methods and an onX per event', () => {
+    const exposed = loadPreload(String(main.window.options.webPreferences.preload))
+    expect(Object.keys(exposed.api).sort()).toEqual(
+      [...methodNames, ...eventNames.map(listenerNameOf)].sort(),
+    )
+    expect(Object.isFrozen(exposed.api)).toBe(true)
+    // A listener hears its own event's channel only, gets the payload alone, and can unsubscribe.
+    const heard: unknown[] = []
+    const onRunnerDelivery = exposed.api.onRunnerDelivery as (
+      listener: (payload: unknown) => void,
+    ) => () => void
+    const stop = onRunnerDelivery((payload) => heard.push(payload))
+    exposed.emit(eventChannelOf('runnerStatus'), { running: true })
+    exposed.emit(eventChannelOf('runnerDelivery'), { seq: 1 })
+    stop()
+    exposed.emit(eventChannelOf('runnerDelivery'), { seq: 2 })
+    expect(heard).toEqual([{ seq: 1 }])
+    expect(exposed.listening()).toEqual([])
   })
 
   it('validates IPC arguments against the contract', async () => {

@@ -63,6 +63,8 @@ export interface StandInState {
   messageBoxAnswers: number[]
   messageBoxes: { message?: string; buttons?: string[] }[]
   isReady: boolean
+  /** What main sent to its windows with webContents.send, in order. */
+  sent: { webContentsId: number; channel: string; args: unknown[] }[]
   /** How many times main sealed something with the keychain (safeStorage). */
   sealed: number
   utilityForks: { modulePath: string; args: string[]; options: Record<string, unknown> }[]
