@@ -93,8 +93,44 @@ function acceptedTypes(served: ServedFlow): string[] | null {
   return Array.isArray(types) ? types.filter((t): t is string => typeof t === 'string') : []
 }
 
+/** The served flow with this id, or a 404 naming it. */
+function servedFlow(flows: Map<string, ServedFlow>, id: string): ServedFlow {
+  const served = flows.get(id)
+  if (!served) throw problem(404, `Flow "${id}" is not served here`)
+  return served
+}
+
+/** The answer to a journaled API run: its report, once it has run (now or long ago). */
+async function runAnswer(backend: ExecutionBackend, id: string): Promise<Answer> {
+  const report = await backend.outcomeOf(id)
+  if (report === undefined) return GONE
+  if (!report) return { status: 400, body: { error: 'The event was refused (see the server log)' } }
+  return { status: 200, body: report }
+}
+
 export function registerServeRoutes(app: FastifyInstance, ctx: ServeRoutesContext): void {
-  const { flows, hooks, backend, log } = ctx
+  const { flows, backend } = ctx
+  app.get('/healthz', { config: { public: true } }, async (_request, reply) =>
+    sendJson(reply, 200, { ok: true, flows: flows.size, pending: await backend.pending() }),
+  )
+
+  hookRoutes(app, ctx)
+  readRoutes(app, ctx)
+  // The API's bodies are JSON, decoded (within the nesting limit) before its schemas check them;
+  // the hooks keep theirs raw for signatures and forms.
+  app.register(async (api) => {
+    jsonBodies(api)
+    runRoutes(api, ctx)
+    trackRoute(api, ctx)
+  })
+  app.setNotFoundHandler((request) => {
+    throw problem(404, `Nothing at ${request.method} ${request.url.split('?')[0]}`)
+  })
+}
+
+/** Webhooks (`/hooks/<path>`): each call is journaled before it is acknowledged. */
+function hookRoutes(app: FastifyInstance, ctx: ServeRoutesContext): void {
+  const { hooks, backend, log } = ctx
 
   /** The hook a request is for, or the reason it is refused before its body is read. */
   function hookOf(request: FastifyRequest): { path: string; served: ServedFlow } {
@@ -128,34 +164,6 @@ export function registerServeRoutes(app: FastifyInstance, ctx: ServeRoutesContex
       throw problem(401, refused)
     }
   }
-
-  /** The answer to a journaled API run: its report, once it has run (now or long ago). */
-  async function runAnswer(id: string): Promise<Answer> {
-    const report = await backend.outcomeOf(id)
-    if (report === undefined) return GONE
-    if (!report)
-      return { status: 400, body: { error: 'The event was refused (see the server log)' } }
-    return { status: 200, body: report }
-  }
-
-  // Direct runs (with a given profile/session) are not journaled: their answers are remembered
-  // here for repeats while this process runs.
-  const remembered = new Map<string, Promise<Answer>>()
-  function remember(key: string, answer: Promise<Answer>): void {
-    remembered.set(key, answer)
-    if (remembered.size > MAX_REMEMBERED_ANSWERS)
-      remembered.delete(remembered.keys().next().value as string)
-  }
-
-  function servedFlow(id: string): ServedFlow {
-    const served = flows.get(id)
-    if (!served) throw problem(404, `Flow "${id}" is not served here`)
-    return served
-  }
-
-  app.get('/healthz', { config: { public: true } }, async (_request, reply) =>
-    sendJson(reply, 200, { ok: true, flows: flows.size, pending: await backend.pending() }),
-  )
 
   app.all('/hooks/*', {
     // Before the body is read: a request for no hook, with the wrong method or without the
@@ -208,6 +216,11 @@ export function registerServeRoutes(app: FastifyInstance, ctx: ServeRoutesContex
       return sendAnswer(reply, answer, duplicate)
     },
   })
+}
+
+/** What is served and what became of it: flows, stats, runs, profiles. */
+function readRoutes(app: FastifyInstance, ctx: ServeRoutesContext): void {
+  const { flows, backend } = ctx
 
   app.get('/api/flows', (_request, reply) =>
     sendJson(
@@ -223,7 +236,7 @@ export function registerServeRoutes(app: FastifyInstance, ctx: ServeRoutesContex
   )
 
   app.get<{ Params: { id: string } }>('/api/flows/:id', (request, reply) => {
-    const served = servedFlow(request.params.id)
+    const served = servedFlow(flows, request.params.id)
     return sendJson(reply, 200, {
       id: served.flow.id,
       revision: served.revision,
@@ -232,7 +245,7 @@ export function registerServeRoutes(app: FastifyInstance, ctx: ServeRoutesContex
   })
 
   app.get<{ Params: { id: string } }>('/api/flows/:id/stats', async (request, reply) => {
-    const served = servedFlow(request.params.id)
+    const served = servedFlow(flows, request.params.id)
     return sendJson(reply, 200, await backend.stats(served.flow.id))
   })
 
@@ -240,7 +253,7 @@ export function registerServeRoutes(app: FastifyInstance, ctx: ServeRoutesContex
   app.get<{ Params: { id: string }; Querystring: { limit?: string } }>(
     '/api/flows/:id/runs',
     async (request, reply) => {
-      const served = servedFlow(request.params.id)
+      const served = servedFlow(flows, request.params.id)
       const given = request.query.limit
       const limit = given === undefined ? DEFAULT_RECENT_RUNS : Number(given)
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RECENT_RUNS)
@@ -248,107 +261,6 @@ export function registerServeRoutes(app: FastifyInstance, ctx: ServeRoutesContex
       return sendJson(reply, 200, { runs: await backend.recentRuns(served.flow.id, limit) })
     },
   )
-
-  // The API's bodies are JSON, decoded (within the nesting limit) before its schemas check them;
-  // the hooks above keep theirs raw for signatures and forms.
-  app.register(async (api) => {
-    jsonBodies(api)
-
-    /** The earlier answer to a repeated run request, or null when the request is new. */
-    async function repeatedRun(request: FastifyRequest<{ Params: { id: string } }>) {
-      const served = servedFlow(request.params.id)
-      const key = scopedKey('runs', served.flow.id, idempotencyKey(request))
-      const earlier = key ? remembered.get(key) : undefined
-      if (earlier) return earlier
-      const journaled = key ? await backend.submissionOfKey(key) : null
-      return journaled === null ? null : runAnswer(journaled)
-    }
-
-    api.post<{ Params: { id: string }; Body: RunBody }>('/api/flows/:id/runs', {
-      schema: { body: RUN_BODY },
-      schemaErrorFormatter: () =>
-        problem(400, 'Send { "event": { … }, "profile"?: { … }, "session"?: { … } }'),
-      // A repeat is answered before its body is even read.
-      onRequest: async (request, reply) => {
-        const repeated = await repeatedRun(request)
-        if (repeated) return sendAnswer(reply, await repeated, true)
-      },
-      handler: async (request, reply) => {
-        const served = servedFlow(request.params.id)
-        const key = scopedKey('runs', served.flow.id, idempotencyKey(request))
-        // A repeat that arrived while this request's body was still being read.
-        const meanwhile = await repeatedRun(request)
-        if (meanwhile) return sendAnswer(reply, await meanwhile, true)
-        const body = request.body
-        const event = { ...(body.event as Record<string, unknown>) }
-        if (body.profile || body.session) {
-          // A given profile or session runs outside the journal: it is part of the request.
-          const answer = (async (): Promise<Answer> => {
-            try {
-              const report = await backend.runDirect(served, {
-                event,
-                profile: body.profile,
-                session: body.session,
-                flowVersion: served.revision,
-                trigger: { type: 'api' },
-              })
-              return { status: 200, body: report }
-            } catch (error) {
-              if (error instanceof RunInputError)
-                return { status: 400, body: { error: error.message } }
-              throw error
-            }
-          })()
-          if (key) {
-            remember(key, answer)
-            // An internal error is not an answer to repeat: a retry gets a fresh attempt.
-            answer.catch(() => remembered.delete(key))
-          }
-          return sendAnswer(reply, await answer, false)
-        }
-        const { id, duplicate } = await backend.submit(served.flow.id, event, 'api', key)
-        return sendAnswer(reply, await runAnswer(id), duplicate)
-      },
-    })
-
-    // Tracardi's track API: each event goes to every served flow whose `trigger.event` takes its
-    // type, as one journaled run per event and flow; the answer says where each went.
-    api.post<{ Body: EventsBody }>('/api/events', {
-      schema: { body: EVENTS_BODY },
-      handler: async (request, reply) => {
-        const body = request.body
-        const events = 'events' in body ? (body.events as Record<string, unknown>[]) : [body]
-        const listeners = [...flows.values()]
-          .map((served) => ({ served, types: acceptedTypes(served) }))
-          .filter((l): l is { served: ServedFlow; types: string[] } => l.types !== null)
-        const results = []
-        for (const given of events) {
-          const id = typeof given.id === 'string' ? given.id : randomUUID()
-          const event: Record<string, unknown> = { ...given, id }
-          const type = typeof event.type === 'string' ? event.type : undefined
-          const to = listeners.filter(
-            ({ types }) => types.length === 0 || (type !== undefined && types.includes(type)),
-          )
-          const routed = []
-          for (const { served } of to) {
-            const submission = await backend.submit(served.flow.id, event, 'event', null)
-            routed.push({ flowId: served.flow.id, submission: submission.id })
-          }
-          results.push(
-            routed.length > 0
-              ? { id, type: type ?? null, flows: routed }
-              : {
-                  id,
-                  type: type ?? null,
-                  flows: [],
-                  note: `No served flow takes events of type "${type ?? ''}"`,
-                },
-          )
-        }
-        return sendJson(reply, 202, { accepted: true, events: results })
-      },
-    })
-  })
 
   app.get<{ Params: { id: string } }>('/api/runs/:id', async (request, reply) => {
     const report = await backend.run(request.params.id)
@@ -361,9 +273,124 @@ export function registerServeRoutes(app: FastifyInstance, ctx: ServeRoutesContex
     if (!profile) throw problem(404, `Profile "${request.params.id}" was not found`)
     return sendJson(reply, 200, profile)
   })
+}
 
-  app.setNotFoundHandler((request) => {
-    throw problem(404, `Nothing at ${request.method} ${request.url.split('?')[0]}`)
+/** `POST /api/flows/:id/runs`: a journaled run (or a direct one, given a profile or session). */
+function runRoutes(api: FastifyInstance, ctx: ServeRoutesContext): void {
+  const { flows, backend } = ctx
+
+  // Direct runs (with a given profile/session) are not journaled: their answers are remembered
+  // here for repeats while this process runs.
+  const remembered = new Map<string, Promise<Answer>>()
+  function remember(key: string, answer: Promise<Answer>): void {
+    remembered.set(key, answer)
+    if (remembered.size > MAX_REMEMBERED_ANSWERS)
+      remembered.delete(remembered.keys().next().value as string)
+  }
+
+  /** The earlier answer to a repeated run request, or null when the request is new. */
+  async function repeatedRun(request: FastifyRequest<{ Params: { id: string } }>) {
+    const served = servedFlow(flows, request.params.id)
+    const key = scopedKey('runs', served.flow.id, idempotencyKey(request))
+    const earlier = key ? remembered.get(key) : undefined
+    if (earlier) return earlier
+    const journaled = key ? await backend.submissionOfKey(key) : null
+    return journaled === null ? null : runAnswer(backend, journaled)
+  }
+
+  api.post<{ Params: { id: string }; Body: RunBody }>('/api/flows/:id/runs', {
+    schema: { body: RUN_BODY },
+    schemaErrorFormatter: () =>
+      problem(400, 'Send { "event": { … }, "profile"?: { … }, "session"?: { … } }'),
+    // A repeat is answered before its body is even read.
+    onRequest: async (request, reply) => {
+      const repeated = await repeatedRun(request)
+      if (repeated) return sendAnswer(reply, await repeated, true)
+    },
+    handler: async (request, reply) => {
+      const served = servedFlow(flows, request.params.id)
+      const key = scopedKey('runs', served.flow.id, idempotencyKey(request))
+      // A repeat that arrived while this request's body was still being read.
+      const meanwhile = await repeatedRun(request)
+      if (meanwhile) return sendAnswer(reply, await meanwhile, true)
+      const body = request.body
+      const event = { ...(body.event as Record<string, unknown>) }
+      if (body.profile || body.session) {
+        // A given profile or session runs outside the journal: it is part of the request.
+        const answer = (async (): Promise<Answer> => {
+          try {
+            const report = await backend.runDirect(served, {
+              event,
+              profile: body.profile,
+              session: body.session,
+              flowVersion: served.revision,
+              trigger: { type: 'api' },
+            })
+            return { status: 200, body: report }
+          } catch (error) {
+            if (error instanceof RunInputError)
+              return { status: 400, body: { error: error.message } }
+            throw error
+          }
+        })()
+        if (key) {
+          remember(key, answer)
+          // An internal error is not an answer to repeat: a retry gets a fresh attempt.
+          answer.catch(() => remembered.delete(key))
+        }
+        return sendAnswer(reply, await answer, false)
+      }
+      const { id, duplicate } = await backend.submit(served.flow.id, event, 'api', key)
+      return sendAnswer(reply, await runAnswer(backend, id), duplicate)
+    },
+  })
+}
+
+/**
+ * Tracardi's track API: each event goes to every served flow whose `trigger.event` takes its
+ * type, as one journaled run per event and flow; the answer says where each went.
+ */
+function trackRoute(api: FastifyInstance, ctx: ServeRoutesContext): void {
+  const { flows, backend } = ctx
+
+  // Tracardi's track API: each event goes to every served flow whose `trigger.event` takes its
+  // type, as one journaled run per event and flow; the answer says where each went.
+  api.post<{ Body: EventsBody }>('/api/events', {
+    schema: { body: EVENTS_BODY },
+    handler: async (request, reply) => {
+      const body = request.body
+      const events = 'events' in body ? (body.events as Record<string, unknown>[]) : [body]
+      const listeners = [...flows.values()]
+        .map((served) => ({ served, types: acceptedTypes(served) }))
+        .filter((l): l is { served: ServedFlow; types: string[] } => l.types !== null)
+      // Every submission is started in order before any is awaited, so the batch shares the
+      // backend's group commit (one sync, one queue call) and keeps its order per profile.
+      const results = await Promise.all(
+        events.map(async (given) => {
+          const id = typeof given.id === 'string' ? given.id : randomUUID()
+          const event: Record<string, unknown> = { ...given, id }
+          const type = typeof event.type === 'string' ? event.type : undefined
+          const to = listeners.filter(
+            ({ types }) => types.length === 0 || (type !== undefined && types.includes(type)),
+          )
+          if (to.length === 0)
+            return {
+              id,
+              type: type ?? null,
+              flows: [],
+              note: `No served flow takes events of type "${type ?? ''}"`,
+            }
+          const routed = await Promise.all(
+            to.map(async ({ served }) => ({
+              flowId: served.flow.id,
+              submission: (await backend.submit(served.flow.id, event, 'event', null)).id,
+            })),
+          )
+          return { id, type: type ?? null, flows: routed }
+        }),
+      )
+      return sendJson(reply, 202, { accepted: true, events: results })
+    },
   })
 }
 
