@@ -169,6 +169,88 @@ export type ProcessedStatus = 'succeeded' | 'failed' | 'cancelled' | 'refused'
 
 export const processed = {
   /**
+   * Reads an inbox row and claims it in one round trip: the row, whether this transaction got
+   * the claim (false: processed before — a repeated delivery) and its flow's current revision.
+   * A delivery racing one still in progress waits here for that one to commit.
+   */
+  async claimItem(
+    db: Queryable,
+    inboxId: string,
+  ): Promise<{ item: InboxItem; claimed: boolean; revision: number | null } | null> {
+    const { rows } = await db.query<{
+      flow_id: string
+      event: Record<string, unknown>
+      source: string
+      claimed: boolean
+      revision: string | null
+    }>(
+      `WITH claim AS (
+         INSERT INTO processed_events (inbox_id, flow_id, status)
+         SELECT id, flow_id, 'running' FROM inbox WHERE id = $1
+         ON CONFLICT (inbox_id) DO NOTHING RETURNING inbox_id)
+       SELECT i.flow_id, i.event, i.source, EXISTS (SELECT 1 FROM claim) AS claimed,
+         (SELECT max(revision) FROM deployed_flows d WHERE d.flow_id = i.flow_id) AS revision
+       FROM inbox i WHERE i.id = $1`,
+      [inboxId],
+    )
+    const row = rows[0]
+    if (!row) return null
+    return {
+      item: { id: inboxId, flowId: row.flow_id, event: row.event, source: row.source },
+      claimed: row.claimed,
+      revision: row.revision === null ? null : Number(row.revision),
+    }
+  },
+
+  /**
+   * Saves a run's outcome in one statement: what it changed (when it succeeded), its report
+   * and the processed row's final status. One round trip instead of four keeps the profile's
+   * lock short.
+   */
+  async finishRun(
+    db: Queryable,
+    inboxId: string,
+    outcome: {
+      status: ProcessedStatus
+      report: ExecutionReport | null
+      revision: number | null
+      commit: RunCommit | null
+    },
+  ): Promise<void> {
+    const values: unknown[] = [
+      inboxId,
+      outcome.status,
+      outcome.report?.runId ?? null,
+      outcome.revision,
+    ]
+    const parts: string[] = []
+    const param = (value: unknown) => `$${values.push(value)}`
+    const { commit, report } = outcome
+    if (commit) {
+      parts.push(
+        `p AS (INSERT INTO profiles (id, data) VALUES (${param(commit.profile.id)}, ${param(JSON.stringify(commit.profile))})
+           ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data, updated_at = now() RETURNING 1)`,
+        `e AS (INSERT INTO events (id, data) VALUES (${param(commit.event.id)}, ${param(JSON.stringify(commit.event))})
+           ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data RETURNING 1)`,
+      )
+      if (commit.session)
+        parts.push(
+          `s AS (INSERT INTO sessions (id, profile_id, data) VALUES (${param(commit.session.id)}, ${param(commit.session.profileId)}, ${param(JSON.stringify(commit.session))})
+             ON CONFLICT (id) DO UPDATE SET profile_id = EXCLUDED.profile_id, data = EXCLUDED.data, updated_at = now() RETURNING 1)`,
+        )
+    }
+    if (report)
+      parts.push(
+        `r AS (INSERT INTO runs (run_id, flow_id, revision, inbox_id, status, started_at, report)
+           VALUES ($3, ${param(report.flowId)}, $4, $1, ${param(report.status)}, ${param(report.startedAt)}, ${param(JSON.stringify(report))}) RETURNING 1)`,
+      )
+    await db.query(
+      `${parts.length > 0 ? `WITH ${parts.join(',\n')}\n` : ''}UPDATE processed_events SET status = $2, run_id = $3, revision = $4 WHERE inbox_id = $1`,
+      values,
+    )
+  },
+
+  /**
    * Claims an inbox row for this transaction. False when it was processed already: a repeated
    * delivery. (A delivery racing one still in progress waits here for that one to commit.)
    */

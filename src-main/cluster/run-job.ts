@@ -19,7 +19,7 @@ import { Engine, RunInputError } from '../engine/runner'
 import type { RunCommit, StateStore } from '../engine/state-store'
 import type { ClusterDatabase } from './database'
 import type { ProcessedStatus, Queryable } from './repositories'
-import { bundles, inbox, processed, runs, state } from './repositories'
+import { bundles, processed, runs, state } from './repositories'
 
 /**
  * Test-only: reads profiles without the row lock, to show the lost updates the lock prevents
@@ -47,7 +47,15 @@ export class DeployedFlows {
 
   async current(flowId: string, db: Queryable = this.db.pool): Promise<DeployedRevision | null> {
     const revision = await bundles.currentRevision(db, flowId)
-    if (revision === null) return null
+    return revision === null ? null : this.at(flowId, revision, db)
+  }
+
+  /** A flow at a revision, loaded once. */
+  async at(
+    flowId: string,
+    revision: number,
+    db: Queryable = this.db.pool,
+  ): Promise<DeployedRevision | null> {
     const key = `${flowId}\u001f${revision}`
     const known = this.loaded.get(key)
     if (known) return known
@@ -104,11 +112,13 @@ function txEngine(
 /** Runs one inbox row, exactly once in effect however often it is delivered. */
 export async function runInboxItem(ctx: RunJobContext, inboxId: string): Promise<JobOutcome> {
   return ctx.db.transaction(async (client) => {
-    const item = await inbox.get(client, inboxId)
-    if (!item) return { status: 'missing', runId: null, flowId: null, revision: null }
-    if (!(await processed.claim(client, inboxId, item.flowId)))
+    const claim = await processed.claimItem(client, inboxId)
+    if (!claim) return { status: 'missing', runId: null, flowId: null, revision: null }
+    const { item } = claim
+    if (!claim.claimed)
       return { status: 'repeat', runId: null, flowId: item.flowId, revision: null }
-    const deployed = await ctx.flows.current(item.flowId, client)
+    const deployed =
+      claim.revision === null ? null : await ctx.flows.at(item.flowId, claim.revision)
     let report: ExecutionReport | null = null
     const captured: { commit: RunCommit | null } = { commit: null }
     if (deployed) {
@@ -124,10 +134,13 @@ export async function runInboxItem(ctx: RunJobContext, inboxId: string): Promise
       }
     }
     const revision = deployed?.revision ?? null
-    if (report?.success && captured.commit) await state.save(client, captured.commit)
-    if (report) await runs.record(client, report, revision, inboxId)
     const status: ProcessedStatus = report ? report.status : 'refused'
-    await processed.finish(client, inboxId, { status, runId: report?.runId ?? null, revision })
+    await processed.finishRun(client, inboxId, {
+      status,
+      report,
+      revision,
+      commit: report?.success ? captured.commit : null,
+    })
     return {
       status,
       runId: report?.runId ?? null,
