@@ -25,6 +25,7 @@ import type { ClusterDatabase } from './database'
 import type { RunJob, ScheduleJob } from './jobs'
 import { QUEUE_NAME, SCHEDULE_JOB, RUN_JOB, runJobOptions } from './jobs'
 import { redisConnection } from './redis'
+import type { InboxItem } from './repositories'
 import { inbox, processed, runs, state } from './repositories'
 import { DeployedFlows, runDirect } from './run-job'
 
@@ -42,6 +43,15 @@ export interface DistributedBackendOptions {
 }
 
 const OUTCOME_POLL_MAX_MS = 250
+/** At most this many events per inbox INSERT (6 parameters each, well under PostgreSQL's 65,535). */
+const MAX_BATCH = 500
+
+interface PendingSubmission {
+  item: InboxItem
+  key: string | null
+  resolve: (submission: Submission) => void
+  reject: (error: unknown) => void
+}
 
 interface ScheduleConfig {
   cron?: string
@@ -60,6 +70,8 @@ export class DistributedBackend implements ExecutionBackend {
   private queuedIds: string[] = []
   private marking: NodeJS.Timeout | null = null
   private closed = false
+  private submissions: PendingSubmission[] = []
+  private flushing: NodeJS.Immediate | null = null
 
   constructor(private readonly options: DistributedBackendOptions) {
     this.connection = redisConnection(options.redisUrl)
@@ -75,19 +87,45 @@ export class DistributedBackend implements ExecutionBackend {
     return loadFlow(flow, this.options.plugins)
   }
 
-  async submit(
+  submit(
     flowId: string,
     event: Record<string, unknown>,
     source: string,
     key: string | null,
   ): Promise<Submission> {
-    const submission = await inbox.add(
-      this.options.db.pool,
-      { id: randomUUID(), flowId, event, source },
-      key,
-    )
-    if (!submission.duplicate) await this.enqueue([submission.id])
-    return submission
+    return new Promise((resolve, reject) => {
+      this.submissions.push({
+        item: { id: randomUUID(), flowId, event, source },
+        key,
+        resolve,
+        reject,
+      })
+      if (this.submissions.length >= MAX_BATCH) void this.flushSubmissions()
+      else this.flushing ??= setImmediate(() => void this.flushSubmissions())
+    })
+  }
+
+  /**
+   * Group commit: the submissions that arrived while the event loop was busy go to the inbox in
+   * one INSERT and to the queue in one addBulk. Each caller still waits for both (or the queue's
+   * timeout) before it acknowledges.
+   */
+  private async flushSubmissions(): Promise<void> {
+    if (this.flushing) clearImmediate(this.flushing)
+    this.flushing = null
+    const batch = this.submissions.splice(0, MAX_BATCH)
+    if (batch.length === 0) return
+    if (this.submissions.length > 0)
+      this.flushing = setImmediate(() => void this.flushSubmissions())
+    let answers: Submission[]
+    try {
+      answers = await inbox.addMany(this.options.db.pool, batch)
+    } catch (error) {
+      for (const s of batch) s.reject(error)
+      return
+    }
+    await this.enqueue(answers.filter((a) => !a.duplicate).map((a) => a.id))
+    batch.forEach((s, i) => s.resolve(answers[i]!))
   }
 
   /**
@@ -95,6 +133,7 @@ export class DistributedBackend implements ExecutionBackend {
    * is still in the inbox, and the reconciler adds it once Redis is back.
    */
   private async enqueue(ids: string[]): Promise<void> {
+    if (ids.length === 0) return
     const adding = this.queue
       .addBulk(
         ids.map((inboxId) => ({ name: RUN_JOB, data: { inboxId }, opts: runJobOptions(inboxId) })),

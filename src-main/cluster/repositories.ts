@@ -123,6 +123,50 @@ export const inbox = {
     return { id: first!, duplicate: true }
   },
 
+  /**
+   * Commits several accepted events in one statement (concurrent requests share one commit).
+   * Answers, in order, each one's id — the first row's for a key seen before, also within
+   * the batch — and whether it is such a repeat.
+   */
+  async addMany(
+    db: Queryable,
+    items: { item: InboxItem; key: string | null }[],
+  ): Promise<{ id: string; duplicate: boolean }[]> {
+    const values: unknown[] = []
+    const rows = items.map(({ item, key }) => {
+      const at = values.length
+      values.push(
+        item.id,
+        item.flowId,
+        typeof item.event.id === 'string' ? item.event.id : item.id,
+        JSON.stringify(item.event),
+        item.source,
+        key,
+      )
+      return `($${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6})`
+    })
+    const inserted = await db.query<{ id: string }>(
+      `INSERT INTO inbox (id, flow_id, event_id, event, source, idempotency_key)
+       VALUES ${rows.join(', ')} ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+      values,
+    )
+    const fresh = new Set(inserted.rows.map((r) => r.id))
+    const repeatedKeys = items.filter((i) => !fresh.has(i.item.id)).map((i) => i.key!)
+    const firstOfKey = new Map<string, string>()
+    if (repeatedKeys.length > 0) {
+      const { rows: found } = await db.query<{ id: string; idempotency_key: string }>(
+        'SELECT id, idempotency_key FROM inbox WHERE idempotency_key = ANY($1)',
+        [repeatedKeys],
+      )
+      for (const row of found) firstOfKey.set(row.idempotency_key, row.id)
+    }
+    return items.map(({ item, key }) =>
+      fresh.has(item.id)
+        ? { id: item.id, duplicate: false }
+        : { id: firstOfKey.get(key!)!, duplicate: true },
+    )
+  },
+
   async idOfKey(db: Queryable, key: string): Promise<string | null> {
     const { rows } = await db.query<{ id: string }>(
       'SELECT id FROM inbox WHERE idempotency_key = $1',
