@@ -179,6 +179,8 @@ describe.skipIf(!PG_URL)('exactly-once effect under faults (3 worker processes)'
       if (sent === 800 && !restarted) {
         restarted = true
         await redis.kill()
+        // The ingest node stays healthy while Redis is down.
+        expect((await fetch(`${node.url}/healthz`)).status).toBe(200)
         // Ingest goes on while Redis is down: the inbox takes the events.
         setTimeout(() => void redis.start(), 1500)
       }

@@ -250,6 +250,45 @@ describe.skipIf(!PG_URL || !REDIS_URL)('the cluster commands', () => {
     }
   })
 
+  it('serve --queue --database deploys what it serves once, and ingests for the workers', async () => {
+    const database = await freshDatabase(PG_URL!, 'serve')
+    const redisUrl = await freshRedis(REDIS_URL!, 3)
+    const { startServeProcess, tempDir } = await import('../security/serve-helpers')
+    const { writeFileSync } = await import('node:fs')
+    const path = await import('node:path')
+    const dir = tempDir('fb-serve-cluster-')
+    writeFileSync(path.join(dir, 'counter.flow.json'), JSON.stringify(counterFlow()))
+    const args = [dir, '--port', '0', '--queue', redisUrl, '--database', database.url]
+    const first = startServeProcess(args)
+    const w = await startWorker(database.url, redisUrl)
+    try {
+      const port = await first.ready
+      expect(first.output.stdout).toContain('"msg":"deployed","revision":1')
+      const res = await post(`http://127.0.0.1:${port}/api/events`, {
+        type: 'tick',
+        profileId: 'zoe',
+      })
+      expect(res.status).toBe(202)
+      await until(
+        async () => (await getJson(`http://127.0.0.1:${port}/api/profiles/zoe`)).status === 200,
+        10_000,
+        'the run',
+      )
+      expect((await getJson(`http://127.0.0.1:${port}/healthz`)).body).toMatchObject({ ok: true })
+      // A second ingest node on the same folder finds the revision there.
+      const second = startServeProcess(args)
+      await second.ready
+      expect(second.output.stdout).toContain('"msg":"already deployed","revision":1')
+      second.child.kill('SIGTERM')
+      await second.exited
+    } finally {
+      first.child.kill('SIGTERM')
+      await first.exited
+      await w.close()
+      await database.drop()
+    }
+  })
+
   it('names the server it cannot reach, without the password', async () => {
     const port = await closedPort()
     const redisDown = await cli([
