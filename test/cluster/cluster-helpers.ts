@@ -156,7 +156,7 @@ export interface WorkerProcess {
 export function spawnWorker(
   databaseUrl: string,
   redisUrl: string,
-  options: { concurrency?: number; env?: Record<string, string> } = {},
+  options: { concurrency?: number; env?: Record<string, string>; args?: string[] } = {},
 ): WorkerProcess {
   const child = spawn(
     process.execPath,
@@ -169,6 +169,7 @@ export function spawnWorker(
       databaseUrl,
       '--concurrency',
       String(options.concurrency ?? 4),
+      ...(options.args ?? []),
     ],
     { cwd: repoRoot, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   )

@@ -1,0 +1,109 @@
+/**
+ * A bundle's plugin code on a cluster follows serve's rule: `deploy` checks the bundle without
+ * running its code, and a worker loads it only when started with --trust-plugins. Without it the
+ * job fails saying so, and the plugin's code never ran (its marker file stays absent).
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { Queue } from 'bullmq'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ClusterDatabase } from '../../src-main/cluster/database'
+import { QUEUE_NAME, RUN_JOB, runJobOptions } from '../../src-main/cluster/jobs'
+import { buildFlow } from '../fixtures/flows'
+import {
+  cli,
+  MARKER_ID,
+  markerBundle,
+  markerPlugin,
+  tempDir,
+  writeBundle,
+} from '../security/bundle-fixtures'
+import { testServer } from '../servers'
+import type { WorkerProcess } from './cluster-helpers'
+import { freshDatabase, freshRedis, spawnWorker, stopWorker, until } from './cluster-helpers'
+
+const PG_URL = testServer('pg')
+const REDIS_URL = testServer('redis')
+
+describe.skipIf(!PG_URL || !REDIS_URL)('bundled plugin code on workers', () => {
+  let database: Awaited<ReturnType<typeof freshDatabase>>
+  let redisUrl: string
+  let db: ClusterDatabase
+  let queue: Queue
+  const dir = tempDir('cluster-trust')
+  const marker = path.join(dir, 'marker.txt')
+  const workers: WorkerProcess[] = []
+
+  beforeAll(async () => {
+    database = await freshDatabase(PG_URL!, 'trust')
+    redisUrl = await freshRedis(REDIS_URL!, 4)
+    db = await ClusterDatabase.open(database.url)
+    queue = new Queue(QUEUE_NAME, { connection: { url: redisUrl } })
+  })
+  afterAll(async () => {
+    await Promise.all(workers.map(stopWorker))
+    await queue?.close()
+    await db?.close()
+    await database?.drop()
+  })
+
+  /** An event for the flow, as an ingest node would commit and queue it. */
+  async function submit(id: string): Promise<void> {
+    await db.pool.query(
+      `INSERT INTO inbox (id, flow_id, event_id, event, source) VALUES ($1, 'marked', $1, $2, 'event')`,
+      [id, JSON.stringify({ id, type: 'mark' })],
+    )
+    await queue.add(RUN_JOB, { inboxId: id }, runJobOptions(id))
+  }
+
+  async function statusOf(id: string): Promise<string | null> {
+    const { rows } = await db.pool.query<{ status: string }>(
+      'SELECT status FROM processed_events WHERE inbox_id = $1',
+      [id],
+    )
+    return rows[0]?.status ?? null
+  }
+
+  it('deploys without running the code, and runs it only on a trusting worker', async () => {
+    const flow = buildFlow(
+      [
+        ['start', 'trigger.event', { eventTypes: ['mark'] }],
+        ['mark', MARKER_ID, {}],
+      ],
+      ['start.payload -> mark'],
+      'marked',
+    )
+    const file = writeBundle(markerBundle(markerPlugin(marker), { flow }), dir)
+    const deployed = await cli(['deploy', file, '--database', database.url])
+    expect(deployed.err).toBe('')
+    expect(deployed.code).toBe(0)
+    expect(existsSync(marker)).toBe(false)
+
+    // FLOWBENCH_DATA_DIR: a plugins folder of the test's own, with nothing installed.
+    const env = { FLOWBENCH_DATA_DIR: tempDir('cluster-trust-data') }
+    const untrusting = spawnWorker(database.url, redisUrl, { concurrency: 1, env })
+    workers.push(untrusting)
+    await untrusting.ready
+    await submit('untrusted-1')
+    await until(
+      async () => untrusting.output.stdout.includes('job attempt failed'),
+      20_000,
+      'the refusal',
+    )
+    expect(untrusting.output.stdout).toContain('--trust-plugins')
+    expect(await statusOf('untrusted-1')).toBeNull()
+    expect(existsSync(marker)).toBe(false)
+    await stopWorker(untrusting)
+
+    const trusting = spawnWorker(database.url, redisUrl, {
+      concurrency: 1,
+      env,
+      args: ['--trust-plugins'],
+    })
+    workers.push(trusting)
+    await trusting.ready
+    await submit('trusted-1')
+    await until(async () => (await statusOf('trusted-1')) === 'succeeded', 20_000, 'the run')
+    expect(readFileSync(marker, 'utf8')).toContain('created')
+  }, 90_000)
+})
