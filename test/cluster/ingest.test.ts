@@ -313,6 +313,15 @@ describe.skipIf(!PG_URL || !REDIS_URL)('the cluster commands', () => {
     expect(pgDownWorker.err).not.toContain('s3cret')
   })
 
+  it('says which cluster option is missing', async () => {
+    const noQueue = await cli(['worker', '--database', PG_URL!])
+    expect(noQueue.code).toBe(2)
+    expect(noQueue.err).toContain("give the cluster's queue with --queue")
+    const noDatabase = await cli(['worker', '--queue', REDIS_URL!])
+    expect(noDatabase.code).toBe(2)
+    expect(noDatabase.err).toContain("give the cluster's database with --database")
+  })
+
   it('refuses a Redis that may evict jobs', async () => {
     const redis = await privateRedis(['--maxmemory-policy', 'allkeys-lru'])
     try {

@@ -242,10 +242,14 @@ describe.skipIf(!PG_URL)('exactly-once effect under faults (3 worker processes)'
         // Mid-run: wait until this worker has committed some, then kill it without warning.
         await until(async () => (await processedCount(node)) >= 300, 20_000, 'progress')
         workers[0]!.child.kill('SIGKILL')
+        await workers[0]!.exited
         await addWorker().ready
       }
     })
     expect(killed).toBe(true)
+    // The killed worker was really at work: it had finished runs of its own.
+    expect(workers[0]!.child.signalCode).toBe('SIGKILL')
+    expect(workers[0]!.output.stdout).toContain('"msg":"run finished"')
     expect(load.refused).toBe(0)
     await until(
       async () => (await processedCount(node)) >= load.acknowledged.length,
