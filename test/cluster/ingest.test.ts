@@ -101,6 +101,19 @@ describe.skipIf(!PG_URL || !REDIS_URL)('the cluster: ingest nodes and workers', 
     })
   })
 
+  it('runs a request that brings its own profile on the ingest node and saves it', async () => {
+    const node = await ingest()
+    const res = await post(`${node.url}/api/flows/counter/runs`, {
+      event: { type: 'tick', profileId: 'given' },
+      profile: { id: 'given', traits: { count: 41 } },
+    })
+    expect(res.status).toBe(200)
+    expect(res.body.status).toBe('succeeded')
+    expect((await getJson(`${node.url}/api/profiles/given`)).body.traits).toEqual({ count: 42 })
+    const run = await getJson(`${node.url}/api/runs/${res.body.runId as string}`)
+    expect(run.body.flowVersion).toBe(1)
+  })
+
   it('takes an Idempotency-Key once across two ingest nodes', async () => {
     const hook = buildFlow(
       [

@@ -1,13 +1,16 @@
 /**
- * A bundle's plugin code on a cluster follows serve's rule: `deploy` checks the bundle without
- * running its code, and a worker loads it only when started with --trust-plugins. Without it the
- * job fails saying so, and the plugin's code never ran (its marker file stays absent).
+ * What a worker process trusts and needs, as serve does. A bundle's plugin code: `deploy` checks
+ * the bundle without running its code, and a worker loads it only when started with
+ * --trust-plugins; without it the job fails saying so, and the code never ran (its marker file
+ * stays absent). Secrets: a worker missing one a flow reads does not run the flow, naming the
+ * variable; given it (FLOWBENCH_SECRET_…), the flow runs and no log line shows the value.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { Queue } from 'bullmq'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ClusterDatabase } from '../../src-main/cluster/database'
+import { deployToCluster } from '../../src-main/cluster/deploy'
 import { QUEUE_NAME, RUN_JOB, runJobOptions } from '../../src-main/cluster/jobs'
 import { buildFlow } from '../fixtures/flows'
 import {
@@ -48,10 +51,10 @@ describe.skipIf(!PG_URL || !REDIS_URL)('bundled plugin code on workers', () => {
   })
 
   /** An event for the flow, as an ingest node would commit and queue it. */
-  async function submit(id: string): Promise<void> {
+  async function submit(id: string, flowId = 'marked'): Promise<void> {
     await db.pool.query(
-      `INSERT INTO inbox (id, flow_id, event_id, event, source) VALUES ($1, 'marked', $1, $2, 'event')`,
-      [id, JSON.stringify({ id, type: 'mark' })],
+      `INSERT INTO inbox (id, flow_id, event_id, event, source) VALUES ($1, $2, $1, $3, 'event')`,
+      [id, flowId, JSON.stringify({ id, type: 'mark' })],
     )
     await queue.add(RUN_JOB, { inboxId: id }, runJobOptions(id))
   }
@@ -106,4 +109,46 @@ describe.skipIf(!PG_URL || !REDIS_URL)('bundled plugin code on workers', () => {
     await until(async () => (await statusOf('trusted-1')) === 'succeeded', 20_000, 'the run')
     expect(readFileSync(marker, 'utf8')).toContain('created')
   }, 90_000)
+
+  it('runs a flow that reads a secret only on a worker given it, never logging the value', async () => {
+    const flow = buildFlow(
+      [
+        ['start', 'trigger.event', { eventTypes: ['mark'] }],
+        ['say', 'flow.log', { message: 'key {{ secrets.crm.apiKey }}' }],
+      ],
+      ['start.payload -> say'],
+      'secretive',
+    )
+    await deployToCluster(db, { flows: [flow], content: null, plugins: [], manifest: {} })
+    const env = { FLOWBENCH_DATA_DIR: tempDir('cluster-secret-data') }
+    const lacking = spawnWorker(database.url, redisUrl, { concurrency: 1, env })
+    workers.push(lacking)
+    await lacking.ready
+    await submit('secret-1', 'secretive')
+    await until(
+      async () => lacking.output.stdout.includes('job attempt failed'),
+      20_000,
+      'the refusal',
+    )
+    expect(lacking.output.stdout).toContain('crm.apiKey (FLOWBENCH_SECRET_CRM_APIKEY)')
+    expect(await statusOf('secret-1')).toBeNull()
+    await stopWorker(lacking)
+
+    const given = spawnWorker(database.url, redisUrl, {
+      concurrency: 1,
+      env: { ...env, FLOWBENCH_SECRET_CRM_APIKEY: 'sk-live-12345' },
+    })
+    workers.push(given)
+    await given.ready
+    await submit('secret-2', 'secretive')
+    await until(async () => (await statusOf('secret-2')) === 'succeeded', 20_000, 'the run')
+    expect(given.output.stdout).not.toContain('sk-live-12345')
+    const { rows } = await db.pool.query<{ report: unknown }>(
+      `SELECT report FROM runs WHERE inbox_id = 'secret-2'`,
+    )
+    const report = JSON.stringify(rows[0]!.report)
+    // The flow read the secret; its report shows it redacted.
+    expect(report).toContain('key ••••')
+    expect(report).not.toContain('sk-live-12345')
+  }, 60_000)
 })
