@@ -42,7 +42,7 @@ import {
 
 const PG_URL = testServer('pg')
 const REDIS_URL = testServer('redis')
-const EVENTS = 60
+const EVENTS = 50
 
 describe.skipIf(!PG_URL || !REDIS_URL)('scaling out with worker processes', () => {
   let database: Awaited<ReturnType<typeof freshDatabase>>
@@ -81,12 +81,12 @@ describe.skipIf(!PG_URL || !REDIS_URL)('scaling out with worker processes', () =
 
   /**
    * Seconds the workers now running take for a batch of queued events: from the queue's resume
-   * to the last run's end, as the runs recorded it. The best of two batches: other processes on
+   * to the last run's end, as the runs recorded it. The best of three batches: other processes on
    * the machine can only make a batch slower, never faster.
    */
   async function timeBatch(): Promise<number> {
     const times: number[] = []
-    for (let attempt = 0; attempt < 2; attempt++) {
+    for (let attempt = 0; attempt < 3; attempt++) {
       const before = await processed()
       await queue.pause()
       const events = Array.from({ length: EVENTS }, () => ({ type: 'slow' }))
@@ -103,21 +103,28 @@ describe.skipIf(!PG_URL || !REDIS_URL)('scaling out with worker processes', () =
   }
 
   async function workersUpTo(n: number): Promise<void> {
+    // Back to fewer on a retry: the extra workers finish their job and stop.
+    while (workers.length > n) await stopWorker(workers.pop()!)
     while (workers.length < n) workers.push(spawnWorker(database.url, redisUrl, { concurrency: 1 }))
     await Promise.all(workers.map((w) => w.ready))
   }
 
-  it('2 workers ≥ 1.6× faster than 1, 4 workers ≥ 2.5×', async () => {
-    await workersUpTo(1)
-    const one = await timeBatch()
-    await workersUpTo(2)
-    const two = await timeBatch()
-    await workersUpTo(4)
-    const four = await timeBatch()
-    const figures = `1 worker ${one.toFixed(2)} s, 2 workers ${two.toFixed(2)} s, 4 workers ${four.toFixed(2)} s`
-    expect(one / two, figures).toBeGreaterThanOrEqual(1.6)
-    expect(one / four, figures).toBeGreaterThanOrEqual(2.5)
-  }, 120_000)
+  // One retry: a whole test suite sharing the machine can still starve one measurement.
+  it(
+    '2 workers ≥ 1.6× faster than 1, 4 workers ≥ 2.5×',
+    { retry: 1, timeout: 120_000 },
+    async () => {
+      await workersUpTo(1)
+      const one = await timeBatch()
+      await workersUpTo(2)
+      const two = await timeBatch()
+      await workersUpTo(4)
+      const four = await timeBatch()
+      const figures = `1 worker ${one.toFixed(2)} s, 2 workers ${two.toFixed(2)} s, 4 workers ${four.toFixed(2)} s`
+      expect(one / two, figures).toBeGreaterThanOrEqual(1.6)
+      expect(one / four, figures).toBeGreaterThanOrEqual(2.5)
+    },
+  )
 })
 
 const PROFILES = ['p0', 'p1', 'p2', 'p3', 'p4']
