@@ -10,6 +10,9 @@ import { CLUSTER_MIGRATIONS } from './schema'
 /** Any number, fixed: every Flowbench process contends for the same lock while migrating. */
 const MIGRATION_LOCK = 0x666c6f77
 
+/** Longer than any run should hold a profile's lock (a run waiting on a slow HTTP call included). */
+const IDLE_IN_TRANSACTION_MS = 10 * 60_000
+
 /** PostgreSQL or Redis could not be reached or refused us; the message is safe to print. */
 export class ClusterConnectionError extends Error {
   constructor(message: string) {
@@ -58,6 +61,12 @@ export class ClusterDatabase {
       connectionString: url,
       max: options.maxConnections ?? 10,
       connectionTimeoutMillis: 10_000,
+      keepAlive: true,
+      // A worker whose machine vanished mid-run (no FIN, so no disconnect PostgreSQL would see)
+      // would otherwise hold its profile's row lock for hours and stall every event of that
+      // profile; after this long idle inside a transaction the server ends the session, the
+      // transaction rolls back and the job runs again elsewhere.
+      options: `-c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_MS}`,
     })
     // An idle client losing its server must not crash the process; the next query reconnects.
     pool.on('error', () => {})
