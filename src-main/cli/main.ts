@@ -46,7 +46,7 @@ Usage:
                   [--env NAME] [--secrets-file <file>]
   flowbench serve <bundle|dir> --queue <redis-url> --database <postgres-url> [--port N] [--host H] [--token T] [--trust-plugins]
   flowbench deploy <file.flowbundle> --database <postgres-url> [--json]
-  flowbench worker --queue <redis-url> --database <postgres-url> [--concurrency N] [--trust-plugins] [--secrets-file <file>]
+  flowbench worker --queue <redis-url> --database <postgres-url> [--concurrency N] [--trust-plugins] [--env NAME] [--secrets-file <file>]
   flowbench plugins list|install <folder|file.tgz|package[@version]> [--yes]|remove <id> [--json] [--data-dir <dir>]
   flowbench secrets set <name> <field>=<value|->… | list | delete <name> | rename <old> <new> [--env NAME] [--data-dir <dir>]
   flowbench env list | use <name> | set <name> <var>=<value>… | unset <name> <var>… [--data-dir <dir>]

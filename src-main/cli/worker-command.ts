@@ -3,13 +3,13 @@
  * runs the cluster's queued events until SIGINT/SIGTERM, logging one JSON line per run with its
  * run id. Flows come from the database at their current revision (a deploy is picked up without
  * restart); plugin code a bundle carries is loaded only with --trust-plugins, as for serve.
- * Secrets and variables come from FLOWBENCH_SECRET_* / FLOWBENCH_VAR_* or --secrets-file.
+ * Secrets and variables come from FLOWBENCH_SECRET_* / FLOWBENCH_VAR_* or --secrets-file, and
+ * with --env NAME from the environment NAME of each revision's bundle.
  */
 import { readBundle } from '../bundles/bundle'
 import { bundles } from '../cluster/repositories'
 import { UNSAFE_NO_PROFILE_LOCK } from '../cluster/run-job'
 import { startClusterWorker } from '../cluster/worker'
-import type { LoadedFlow } from '../engine/load'
 import { loadFlow } from '../engine/load'
 import type { Flow } from '../../src-shared/flow/types'
 import type { RunEnvironment } from '../../src-shared/engine/environment'
@@ -47,6 +47,7 @@ export function workerCommand(ctx: WorkerCommandContext): CliCommand {
       concurrency: { type: 'string' },
       'trust-plugins': { type: 'boolean' },
       'secrets-file': { type: 'string' },
+      env: { type: 'string' },
     },
     async handler(positionals, values, io) {
       if (positionals.length > 0)
@@ -71,42 +72,66 @@ export function workerCommand(ctx: WorkerCommandContext): CliCommand {
         io.out(JSON.stringify({ at: new Date().toISOString(), ...entry }))
       const trustPlugins = values['trust-plugins'] === true
 
-      // The environment grows with the flows this worker has loaded; a flow whose secrets are
-      // not given is refused (its jobs fail, saying which), never run with nulls.
-      const seen = new Map<string, Flow>()
-      let environment: RunEnvironment = emptyEnvironment('production')
-      const pluginsChecked = new Set<number>()
-      async function load(flow: Flow, revision: number): Promise<LoadedFlow> {
-        if (!pluginsChecked.has(revision)) {
-          const content = await bundles.content(db.pool, revision)
-          if (content) {
-            const bundle = readBundle(content, ctx.registry)
-            try {
-              await useBundlePlugins('worker', bundle, {
-                registry: ctx.registry,
-                installer: ctx.installer,
-                trustPlugins,
-                io: { out: () => {}, err: () => {} },
-              })
-            } catch (error) {
-              throw new Error(
-                `revision ${revision}: ${(error as Error).message.replace('for this command', 'when starting the worker')}`,
-              )
-            }
+      const envName = values.env as string | undefined
+
+      // Once per revision: its bundled plugin code (only when trusted) and its environment —
+      // the secrets its flows read (a missing one refuses the revision's jobs, naming it, rather
+      // than running with nulls) and the variables of the bundle's --env environment.
+      const revisions = new Map<number, Promise<RunEnvironment>>()
+      async function prepareRevision(revision: number): Promise<RunEnvironment> {
+        const content = await bundles.content(db.pool, revision)
+        if (content) {
+          const bundle = readBundle(content, ctx.registry)
+          try {
+            await useBundlePlugins('worker', bundle, {
+              registry: ctx.registry,
+              installer: ctx.installer,
+              trustPlugins,
+              io: { out: () => {}, err: () => {} },
+            })
+          } catch (error) {
+            throw new Error(
+              `revision ${revision}: ${(error as Error).message.replace('for this command', 'when starting the worker')}`,
+            )
           }
-          pluginsChecked.add(revision)
         }
-        const loaded = loadFlow(flow, ctx.registry)
-        const given = { plugins: ctx.registry, env: ctx.env, file: secretsFile, name: 'production' }
-        const { missing } = serveEnvironment({ ...given, flows: [flow] })
+        const { manifest, flows } = await bundles.revision(db.pool, revision)
+        const environments = (manifest.environments ?? {}) as Record<string, { vars?: object }>
+        if (envName !== undefined && content && !Object.hasOwn(environments, envName))
+          throw new Error(`revision ${revision}: the bundle has no environment "${envName}"`)
+        const { environment, missing } = serveEnvironment({
+          flows,
+          plugins: ctx.registry,
+          env: ctx.env,
+          file: secretsFile,
+          name: envName ?? 'production',
+          vars: envName ? (environments[envName]?.vars as Record<string, unknown>) : undefined,
+        })
         if (missing.length > 0)
           throw new Error(
-            `flow ${flow.id} needs secrets this worker lacks: ${describeMissing(missing)}`,
+            `revision ${revision} needs secrets this worker lacks: ${describeMissing(missing)}`,
           )
-        seen.set(flow.id, flow)
-        const next = serveEnvironment({ ...given, flows: [...seen.values()] })
-        environment = next.environment
-        return loaded
+        log({
+          level: 'info',
+          msg: 'revision loaded',
+          revision,
+          flows: flows.map((f) => f.id),
+          environment: environment.name,
+          vars: Object.keys(environment.vars),
+        })
+        return environment
+      }
+      async function load(flow: Flow, revision: number) {
+        let preparing = revisions.get(revision)
+        if (!preparing) {
+          preparing = prepareRevision(revision)
+          revisions.set(revision, preparing)
+          // A refusal is not remembered: the user may fix the worker's environment by restarting
+          // it, but a database hiccup must not refuse the revision for good either.
+          preparing.catch(() => revisions.delete(revision))
+        }
+        const environment = await preparing
+        return { loaded: loadFlow(flow, ctx.registry), environment }
       }
 
       const unsafe = ctx.env[UNSAFE_NO_PROFILE_LOCK] === '1'
@@ -122,7 +147,7 @@ export function workerCommand(ctx: WorkerCommandContext): CliCommand {
           redisUrl: queue,
           concurrency,
           plugins: ctx.registry,
-          environment: () => environment,
+          environment: () => emptyEnvironment(envName ?? 'production'),
           load,
           log,
           lockProfiles: !unsafe,

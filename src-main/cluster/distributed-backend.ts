@@ -78,7 +78,7 @@ export class DistributedBackend implements ExecutionBackend {
     this.queue = new Queue(QUEUE_NAME, { connection: this.connection })
     this.queue.on('error', () => {})
     this.flows = new DeployedFlows(options.db, (flow) =>
-      Promise.resolve(loadFlow(flow, options.plugins)),
+      Promise.resolve({ loaded: loadFlow(flow, options.plugins) }),
     )
   }
 

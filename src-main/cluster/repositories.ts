@@ -77,6 +77,23 @@ export const bundles = {
     return rows[0]?.flow ?? null
   },
 
+  /** A revision's flows and the manifest it was deployed with. */
+  async revision(
+    db: Queryable,
+    revision: number,
+  ): Promise<{ manifest: Record<string, unknown>; flows: Flow[] }> {
+    const [{ rows: bundle }, { rows: flows }] = [
+      await db.query<{ manifest: Record<string, unknown> }>(
+        'SELECT manifest FROM bundles WHERE revision = $1',
+        [revision],
+      ),
+      await db.query<{ flow: Flow }>('SELECT flow FROM deployed_flows WHERE revision = $1', [
+        revision,
+      ]),
+    ]
+    return { manifest: bundle[0]?.manifest ?? {}, flows: flows.map((r) => r.flow) }
+  },
+
   /** The bundle zip of a revision (null for a folder deployed as is). */
   async content(db: Queryable, revision: number): Promise<Uint8Array | null> {
     const { rows } = await db.query<{ content: Buffer | null }>(

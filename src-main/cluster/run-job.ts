@@ -31,7 +31,15 @@ export interface DeployedRevision {
   flow: Flow
   revision: number
   loaded: LoadedFlow
+  /** The secrets and variables this revision runs with, when they are the revision's own. */
+  environment?: RunEnvironment
 }
+
+/** How a worker loads a deployed flow (plugin trust, its revision's environment). */
+export type LoadDeployed = (
+  flow: Flow,
+  revision: number,
+) => Promise<{ loaded: LoadedFlow; environment?: RunEnvironment }>
 
 /**
  * The current deployed revision of each flow, loaded once per revision. Asked on every job, so
@@ -42,7 +50,7 @@ export class DeployedFlows {
 
   constructor(
     private readonly db: ClusterDatabase,
-    private readonly load: (flow: Flow, revision: number) => Promise<LoadedFlow>,
+    private readonly load: LoadDeployed,
   ) {}
 
   async current(flowId: string, db: Queryable = this.db.pool): Promise<DeployedRevision | null> {
@@ -61,7 +69,7 @@ export class DeployedFlows {
     if (known) return known
     const flow = await bundles.flowAt(db, flowId, revision)
     if (!flow) return null
-    const deployed = { flow, revision, loaded: await this.load(flow, revision) }
+    const deployed = { flow, revision, ...(await this.load(flow, revision)) }
     // Older revisions of this flow are not run again.
     for (const k of this.loaded.keys()) if (k.startsWith(`${flowId}\u001f`)) this.loaded.delete(k)
     this.loaded.set(key, deployed)
@@ -91,6 +99,7 @@ function txEngine(
   ctx: Pick<RunJobContext, 'plugins' | 'environment' | 'flows' | 'lockProfiles'>,
   client: Queryable,
   captured: { commit: RunCommit | null },
+  environment: RunEnvironment | (() => RunEnvironment) = ctx.environment,
 ): Engine {
   const store: StateStore = {
     loadProfile: (id) => state.lockProfile(client, id, ctx.lockProfiles),
@@ -105,7 +114,7 @@ function txEngine(
     store,
     // Subflows run at their current revision too.
     resolveFlow: async (id) => (await ctx.flows.current(id))?.flow,
-    environment: ctx.environment,
+    environment,
   })
 }
 
@@ -123,7 +132,7 @@ export async function runInboxItem(ctx: RunJobContext, inboxId: string): Promise
     const captured: { commit: RunCommit | null } = { commit: null }
     if (deployed) {
       try {
-        report = await txEngine(ctx, client, captured).run(deployed.loaded, {
+        report = await txEngine(ctx, client, captured, deployed.environment).run(deployed.loaded, {
           event: item.event,
           flowVersion: deployed.revision,
           trace: 'summary',

@@ -10,15 +10,14 @@ import { randomUUID } from 'node:crypto'
 import { Worker } from 'bullmq'
 import type { Job } from 'bullmq'
 import type { RunEnvironment } from '../../src-shared/engine/environment'
-import type { Flow } from '../../src-shared/flow/types'
-import type { LoadedFlow, PluginSource } from '../engine/load'
+import type { PluginSource } from '../engine/load'
 import type { Log } from '../http/server'
 import type { ClusterDatabase } from './database'
 import type { RunJob, ScheduleJob } from './jobs'
 import { QUEUE_NAME, SCHEDULE_JOB } from './jobs'
 import { redisConnection } from './redis'
 import { inbox } from './repositories'
-import type { JobOutcome } from './run-job'
+import type { JobOutcome, LoadDeployed } from './run-job'
 import { DeployedFlows, runInboxItem } from './run-job'
 
 export interface ClusterWorkerOptions {
@@ -27,8 +26,11 @@ export interface ClusterWorkerOptions {
   concurrency: number
   plugins: PluginSource
   environment: () => RunEnvironment
-  /** Loads a deployed flow; bundled plugin code is the caller's decision (--trust-plugins). */
-  load: (flow: Flow, revision: number) => Promise<LoadedFlow>
+  /**
+   * Loads a deployed flow; bundled plugin code is the caller's decision (--trust-plugins), and
+   * so is the environment of its revision (secrets, the bundle's variables).
+   */
+  load: LoadDeployed
   log: Log
   /** How long a job's lock lives without renewal: a dead worker's jobs re-run after it. */
   lockDurationMs?: number

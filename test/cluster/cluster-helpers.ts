@@ -133,7 +133,7 @@ export async function startWorker(
     concurrency,
     plugins: registry,
     environment: () => ({ name: 'production', vars: {}, secrets: {} }),
-    load: (flow) => Promise.resolve(loadFlow(flow, registry)),
+    load: (flow) => Promise.resolve({ loaded: loadFlow(flow, registry) }),
     log: () => {},
   })
   return {

@@ -10,7 +10,10 @@ import path from 'node:path'
 import { Queue } from 'bullmq'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ClusterDatabase } from '../../src-main/cluster/database'
+import { createBundle } from '../../src-main/bundles/bundle'
 import { deployToCluster } from '../../src-main/cluster/deploy'
+import { PluginRegistry } from '../../src-main/plugins-host/registry'
+import { APP_VERSION } from '../../src-main/version'
 import { QUEUE_NAME, RUN_JOB, runJobOptions } from '../../src-main/cluster/jobs'
 import { buildFlow } from '../fixtures/flows'
 import {
@@ -108,6 +111,7 @@ describe.skipIf(!PG_URL || !REDIS_URL)('bundled plugin code on workers', () => {
     await submit('trusted-1')
     await until(async () => (await statusOf('trusted-1')) === 'succeeded', 20_000, 'the run')
     expect(readFileSync(marker, 'utf8')).toContain('created')
+    await stopWorker(trusting)
   }, 90_000)
 
   it('runs a flow that reads a secret only on a worker given it, never logging the value', async () => {
@@ -150,5 +154,44 @@ describe.skipIf(!PG_URL || !REDIS_URL)('bundled plugin code on workers', () => {
     // The flow read the secret; its report shows it redacted.
     expect(report).toContain('key ••••')
     expect(report).not.toContain('sk-live-12345')
+    await stopWorker(given)
+  }, 60_000)
+
+  it('runs a revision with the variables of its bundle environment given by --env', async () => {
+    const flow = buildFlow(
+      [
+        ['start', 'trigger.event', { eventTypes: ['mark'] }],
+        ['set', 'data.set', { values: { 'profile@traits.greeting': '{{ vars.greeting }}' } }],
+      ],
+      ['start.payload -> set'],
+      'greeter',
+    )
+    const file = writeBundle(
+      createBundle([{ flow, revision: null }], {
+        appVersion: APP_VERSION,
+        plugins: PluginRegistry.withBuiltins(),
+        environments: { staging: { vars: { greeting: 'hello from staging' } } },
+      }),
+      tempDir('cluster-env'),
+    )
+    expect((await cli(['deploy', file, '--database', database.url])).code).toBe(0)
+    const worker = spawnWorker(database.url, redisUrl, {
+      concurrency: 1,
+      env: { FLOWBENCH_DATA_DIR: tempDir('cluster-env-data') },
+      args: ['--env', 'staging'],
+    })
+    workers.push(worker)
+    await worker.ready
+    await db.pool.query(
+      `INSERT INTO inbox (id, flow_id, event_id, event, source) VALUES ('env-1', 'greeter', 'env-1', $1, 'event')`,
+      [JSON.stringify({ id: 'env-1', type: 'mark', profileId: 'eve' })],
+    )
+    await queue.add(RUN_JOB, { inboxId: 'env-1' }, runJobOptions('env-1'))
+    await until(async () => (await statusOf('env-1')) === 'succeeded', 20_000, 'the run')
+    const { rows } = await db.pool.query<{ data: { traits: unknown } }>(
+      `SELECT data FROM profiles WHERE id = 'eve'`,
+    )
+    expect(rows[0]!.data.traits, worker.output.stdout).toEqual({ greeting: 'hello from staging' })
+    await stopWorker(worker)
   }, 60_000)
 })
