@@ -8,6 +8,7 @@ import { codeBench } from './code.bench'
 import { designerBench } from './designer.bench'
 import { pluginsBench } from './plugins.bench'
 import { serveBench } from './serve.bench'
+import { serveClusterBench } from './serve-cluster.bench'
 import { storeBench } from './store.bench'
 import { testbenchBench } from './testbench.bench'
 import { versusBench } from './versus.bench'
@@ -22,6 +23,7 @@ const cases: BenchCase[] = [
   designerBench,
   testbenchBench,
   serveBench,
+  serveClusterBench,
   versusBench,
 ]
 

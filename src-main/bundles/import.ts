@@ -122,6 +122,20 @@ function checkFlows(bundle: ReadBundle, plugins: PluginLookup): void {
   }
 }
 
+/**
+ * Checks a bundle's flows as import does — against installed plugins and what the bundle
+ * declares of its own — without loading any of its code (`flowbench deploy` to a cluster).
+ */
+export function checkBundleFlows(bundle: ReadBundle, registry: PluginRegistry): void {
+  const declared = new Map<string, PluginMeta>()
+  for (const plugin of bundle.plugins) {
+    if (registry.originOf(plugin.id) === 'builtin')
+      throw new BundleError(`The bundle carries code for ${plugin.id}, which is a built-in plugin`)
+    if (plugin.meta) declared.set(plugin.id, plugin.meta)
+  }
+  checkFlows(bundle, { get: (id) => declared.get(id) ?? registry.get(id) })
+}
+
 export async function importBundle(
   bundle: ReadBundle,
   target: ImportTarget,

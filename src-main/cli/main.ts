@@ -16,6 +16,7 @@ import { PluginRegistry } from '../plugins-host/registry'
 import { APP_VERSION } from '../version'
 import { exportCommand, importCommand, keysCommand } from './bundle-commands'
 import { createCliContext, dataDirOf } from './context'
+import { deployCommand } from './deploy-command'
 import { pluginsCommand } from './plugins-command'
 import { replayCommand } from './replay-command'
 import { runCommand } from './run-command'
@@ -25,6 +26,7 @@ import { testCommand } from './test-command'
 import type { CliCommand, Output } from './usage'
 import { processOutput, UsageError } from './usage'
 import { validateCommand } from './validate-command'
+import { workerCommand } from './worker-command'
 
 const HELP = `flowbench ${APP_VERSION} — design, test and run event-processing flows
 
@@ -42,6 +44,9 @@ Usage:
   flowbench keys create [--out <dir>]
   flowbench serve <bundle|dir> [--port N] [--host H] [--token T] [--allow-host NAME…] [--data-dir <dir>] [--trust-plugins]
                   [--env NAME] [--secrets-file <file>]
+  flowbench serve <bundle|dir> --queue <redis-url> --database <postgres-url> [--port N] [--host H] [--token T] [--trust-plugins]
+  flowbench deploy <file.flowbundle> --database <postgres-url> [--json]
+  flowbench worker --queue <redis-url> --database <postgres-url> [--concurrency N] [--trust-plugins] [--env NAME] [--secrets-file <file>]
   flowbench plugins list|install <folder|file.tgz|package[@version]> [--yes]|remove <id> [--json] [--data-dir <dir>]
   flowbench secrets set <name> <field>=<value|->… | list | delete <name> | rename <old> <new> [--env NAME] [--data-dir <dir>]
   flowbench env list | use <name> | set <name> <var>=<value>… | unset <name> <var>… [--data-dir <dir>]
@@ -58,6 +63,12 @@ plugin code that is not installed only with --trust-plugins.
 serve reads each secret a flow needs (secrets.crm.apiKey) from FLOWBENCH_SECRET_CRM_APIKEY
 (upper-cased, other characters as _) or from --secrets-file (dotenv, same names), and refuses to
 start without it; variables come from the bundle's environment --env NAME and FLOWBENCH_VAR_<NAME>.
+
+On a cluster, serve with --queue and --database only ingests: each accepted event is committed to
+PostgreSQL, queued on Redis (BullMQ) and acknowledged; any number of flowbench worker processes run
+them, each event's effect on profiles and runs exactly once. deploy stores a bundle in the database
+(workers run each flow's newest revision without restarting); serve deploys what it serves. Redis
+must use maxmemory-policy noeviction (and AOF for durability).
 
 test --coverage counts, per flow, the nodes that ran, the output ports that fired (error ports
 where an edge handles them), the flow.if/flow.switch outcomes taken and the edges that carried
@@ -118,6 +129,8 @@ export async function main(argv: string[], deps: CliDependencies = {}): Promise<
     serve: serveCommand({ ...ctx, env: deps.env ?? process.env }),
     plugins: pluginsCommand({ ...ctx, env: deps.env ?? process.env }),
     secrets: secretsCommand(ctx),
+    deploy: deployCommand(ctx),
+    worker: workerCommand({ ...ctx, env: deps.env ?? process.env }),
     env: envCommand(ctx),
   }
 

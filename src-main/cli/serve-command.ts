@@ -17,9 +17,14 @@ import {
   serveEnvironment,
 } from '../runtime/serve-environment'
 import type { Store } from '../store/store'
+import type { ReadBundle } from '../bundles/bundle'
+import { DistributedBackend } from '../cluster/distributed-backend'
+import { deployToCluster } from '../cluster/deploy'
 import { readBundleFile, useBundlePlugins } from './bundle-commands'
+import { checkClusterQueue, openClusterDatabase, untilSignal } from './cluster-options'
+import { deployBundle } from './deploy-command'
 import { formatProblems } from './format'
-import type { CliCommand } from './usage'
+import type { CliCommand, Output } from './usage'
 import { UsageError } from './usage'
 
 export interface ServeCommandContext {
@@ -59,6 +64,8 @@ export function serveCommand(ctx: ServeCommandContext): CliCommand {
       'trust-plugins': { type: 'boolean' },
       env: { type: 'string' },
       'secrets-file': { type: 'string' },
+      queue: { type: 'string' },
+      database: { type: 'string' },
     },
     async handler(positionals, values, io) {
       if (positionals.length === 0)
@@ -70,10 +77,17 @@ export function serveCommand(ctx: ServeCommandContext): CliCommand {
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new UsageError(`serve: --port must be 0–65535, got "${values.port as string}"`)
       const envName = values.env as string | undefined
+      const cluster = values.queue !== undefined || values.database !== undefined
+      if (cluster && values['data-dir'] !== undefined)
+        throw new UsageError(
+          'serve: --data-dir is not used with --queue/--database (state lives in the database)',
+        )
+      let bundleFile: ReadBundle | null = null
       const flows: { flow: Flow; revision: number | null }[] = []
       let envVars: Record<string, unknown> | undefined
       if (target.endsWith('.flowbundle')) {
         const bundle = await readBundleFile(target, registry)
+        bundleFile = bundle
         if (envName !== undefined) {
           const environments = bundle.manifest.environments ?? {}
           if (!Object.hasOwn(environments, envName)) {
@@ -123,6 +137,13 @@ export function serveCommand(ctx: ServeCommandContext): CliCommand {
           `flowbench: warning: vars.${unset.name} has no value (set ${unset.variable} or use --env)`,
         )
 
+      if (cluster)
+        return serveCluster(
+          { target, bundle: bundleFile, flows, environment, values, io, registry },
+          values.queue as string | undefined,
+          values.database as string | undefined,
+        )
+
       const store = ctx.openStore(values['data-dir'] as string | undefined)
       let server
       try {
@@ -155,4 +176,71 @@ export function serveCommand(ctx: ServeCommandContext): CliCommand {
       return 0
     },
   }
+}
+
+/**
+ * `serve --queue … --database …`: this process only ingests. The bundle or folder is deployed to
+ * the database first when that content is not there yet, so workers can run it.
+ */
+async function serveCluster(
+  given: {
+    target: string
+    bundle: ReadBundle | null
+    flows: { flow: Flow; revision: number | null }[]
+    environment: ReturnType<typeof serveEnvironment>['environment']
+    values: Record<string, unknown>
+    io: Output
+    registry: PluginRegistry
+  },
+  queueUrl: string | undefined,
+  databaseUrl: string | undefined,
+): Promise<number> {
+  const { values, io, registry } = given
+  const queue = await checkClusterQueue('serve', queueUrl)
+  const db = await openClusterDatabase('serve', databaseUrl)
+  let server
+  try {
+    const deployed = given.bundle
+      ? await deployBundle(db, given.target, given.bundle, registry)
+      : await deployToCluster(db, {
+          flows: given.flows.map((f) => f.flow),
+          content: null,
+          plugins: [],
+          manifest: { folder: given.target },
+        })
+    const log = (entry: object) =>
+      io.out(JSON.stringify({ at: new Date().toISOString(), ...entry }))
+    log({
+      level: 'info',
+      msg: deployed.created ? 'deployed' : 'already deployed',
+      revision: deployed.revision,
+      flows: deployed.flows,
+    })
+    server = await serve({
+      flows: given.flows.map(({ flow }) => ({ flow, revision: deployed.revision })),
+      plugins: registry,
+      backend: (context) =>
+        new DistributedBackend({
+          db,
+          redisUrl: queue,
+          plugins: context.plugins,
+          environment: context.environment,
+          log: context.log,
+        }),
+      host: values.host as string | undefined,
+      port: values.port === undefined ? 8787 : Number(values.port),
+      token: values.token as string | undefined,
+      allowedHosts: values['allow-host'] as string[] | undefined,
+      environment: given.environment,
+      log,
+    })
+  } catch (error) {
+    await db.close().catch(() => {})
+    if (error instanceof UsageError || error instanceof FileInputError) throw error
+    throw new UsageError(`serve: ${(error as Error).message}`)
+  }
+  await untilSignal()
+  await server.close()
+  await closeAllConnections()
+  return 0
 }

@@ -9,7 +9,10 @@
  *   it (the reconciler re-adds those).
  * - `processed_events`: written in the run's transaction; a second delivery of a job finds its
  *   row and stops.
- * - `profiles`, `sessions`, `events`, `runs`: the state runs read and write.
+ * - `profiles`, `sessions`, `events`, `runs`: the state runs read and write. A profile or session
+ *   row whose `data` is null is a placeholder a worker inserted only to have a row to lock.
+ * - `bundles.content` is null for a folder of flows served as is (its plugins are installed on
+ *   every worker); a bundle file keeps its zip, which is where a worker finds bundled plugin code.
  */
 export interface ClusterMigration {
   version: number
@@ -24,7 +27,7 @@ CREATE TABLE bundles (
   revision bigserial PRIMARY KEY,
   sha256 text NOT NULL UNIQUE,
   manifest jsonb NOT NULL,
-  content bytea NOT NULL,
+  content bytea,
   deployed_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE deployed_flows (
@@ -63,7 +66,7 @@ CREATE TABLE profiles (
 CREATE TABLE sessions (
   id text PRIMARY KEY,
   profile_id text,
-  data jsonb NOT NULL,
+  data jsonb,
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE events (

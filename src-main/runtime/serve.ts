@@ -7,28 +7,44 @@
 import type { RunEnvironment } from '../../src-shared/engine/environment'
 import { emptyEnvironment } from '../../src-shared/engine/environment'
 import type { Flow } from '../../src-shared/flow/types'
-import type { PluginSource } from '../engine/load'
+import type { LoadedFlow, PluginSource } from '../engine/load'
 import { Redactor, secretValues } from '../engine/redact'
 import { isLoopback } from '../http/host-rules'
 import { problem } from '../http/problem'
-import type { LogEntry } from '../http/server'
+import type { Log, LogEntry } from '../http/server'
 import { createHttpServer, jsonLog } from '../http/server'
 import type { RunnerLock } from '../store/runner-lock'
 import type { Store } from '../store/store'
+import type { ExecutionBackend } from './backend'
 import type { ServedFlow } from './journal-worker'
+import type { LocalBackendOptions } from './local-backend'
 import { LocalBackend } from './local-backend'
 import { pythonHost } from '../../plugins/code.python/host'
 import type { MqttTriggers } from './mqtt-triggers'
 import { MQTT_TRIGGER, startMqttTriggers } from './mqtt-triggers'
+import type { Schedules } from './schedules'
 import { startSchedules } from './schedules'
 import { registerServeRoutes } from './serve-routes'
 import { describeMissing, missingSecrets } from './serve-environment'
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024
 
+/** A backend serve can run on: it also loads the served flows as its runs will see them. */
+export interface ServeBackend extends ExecutionBackend {
+  load(flow: Flow): LoadedFlow
+  /** Runs the served flows' schedules itself (a cluster fires each tick once across nodes). */
+  startSchedules?(flows: ServedFlow[], log: Log): Promise<Schedules>
+}
+
 export interface ServeOptions {
   flows: { flow: Flow; revision: number | null }[]
-  store: Store
+  /** The data directory's store, for the local backend (the default). */
+  store?: Store
+  /**
+   * Another backend than the local journal (the cluster's, src-main/cluster); it gets what the
+   * local one would. No store is needed then.
+   */
+  backend?: (context: Omit<LocalBackendOptions, 'store'>) => ServeBackend
   plugins: PluginSource
   host?: string
   port?: number
@@ -80,11 +96,13 @@ export async function serve(options: ServeOptions): Promise<Server> {
     )
   // Before the journal is touched: a second runner on this data directory would run its
   // events again and overwrite the first one's profile updates.
-  const lock = options.store.lockRunner(options.runnerName ?? 'flowbench serve')
+  const lock = options.backend
+    ? null
+    : options.store?.lockRunner(options.runnerName ?? 'flowbench serve')
   try {
-    return await startServing(options, host, lock)
+    return await startServing(options, host, lock ?? null)
   } catch (error) {
-    lock.release()
+    lock?.release()
     throw error
   }
 }
@@ -92,7 +110,7 @@ export async function serve(options: ServeOptions): Promise<Server> {
 async function startServing(
   options: ServeOptions,
   host: string,
-  lock: RunnerLock,
+  lock: RunnerLock | null,
 ): Promise<Server> {
   const none = emptyEnvironment('production')
   const environment = (): RunEnvironment =>
@@ -117,19 +135,20 @@ async function startServing(
   }
   const write = options.log ?? jsonLog
   const log = (entry: LogEntry): void => write(redact(entry))
-  const { store } = options
-
   const flows = new Map<string, ServedFlow>()
   const hooks = new Map<string, ServedFlow>()
   const resolveFlow = (id: string) => flows.get(id)?.flow
-  const backend = new LocalBackend({
-    store,
+  const context = {
     plugins: options.plugins,
     environment,
     resolveFlow,
-    served: (id) => flows.get(id),
+    served: (id: string) => flows.get(id),
     log,
-  })
+  }
+  let backend: ServeBackend
+  if (options.backend) backend = options.backend(context)
+  else if (options.store) backend = new LocalBackend({ ...context, store: options.store })
+  else throw new Error('serve needs a data directory or a cluster backend')
   for (const { flow, revision } of options.flows) {
     const served = { flow, revision, loaded: backend.load(flow) }
     flows.set(flow.id, served)
@@ -157,13 +176,24 @@ async function startServing(
     unavailable: () => (stopping ? problem(503, 'Shutting down') : null),
   })
   registerServeRoutes(http.app, { flows, hooks, backend, environment, log })
-  const schedules = startSchedules(flows.values(), (flowId, event) => {
-    backend
-      .submit(flowId, event, 'schedule', null)
-      .catch((error: unknown) =>
-        log({ level: 'error', msg: 'schedule tick not journaled', flowId, reason: String(error) }),
-      )
-  })
+  let schedules: Schedules
+  try {
+    schedules = backend.startSchedules
+      ? await backend.startSchedules([...flows.values()], log)
+      : startSchedules(flows.values(), (flowId, event) => {
+          backend.submit(flowId, event, 'schedule', null).catch((error: unknown) =>
+            log({
+              level: 'error',
+              msg: 'schedule tick not journaled',
+              flowId,
+              reason: String(error),
+            }),
+          )
+        })
+  } catch (error) {
+    await backend.close()
+    throw error
+  }
   // MQTT triggers: each message is journaled like a webhook call (see runtime/mqtt-triggers.ts).
   let mqttTriggers: MqttTriggers | null = null
   let port: number
@@ -224,7 +254,7 @@ async function startServing(
       const finishing = backend.close()
       await http.close()
       await finishing
-      lock.release()
+      lock?.release()
       log({ level: 'info', msg: 'stopped' })
     },
   }
