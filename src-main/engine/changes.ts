@@ -20,6 +20,11 @@ export class BeforeImage {
   private copied: string[] | null = null
   private whole = false
 
+  /** `image`: the document's top level as it was, when someone already holds it unchanged. */
+  constructor(image: Record<string, unknown> | null = null) {
+    this.image = image
+  }
+
   /** Called before a write or delete under `key` of the document. */
   noteKey(doc: Record<string, unknown>, key: string): void {
     const copied = this.copied

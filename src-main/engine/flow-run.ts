@@ -40,7 +40,7 @@ import { NodeContext, RunScope } from './node-context'
 import type { PlanNode, RunPlan } from './plan'
 import { planOf } from './plan'
 import { invokeWithPolicy, isThenable, NEVER_ABORTED, untilCancelled } from './policy'
-import { isoAt, nodeRecord, round, skippedRecord } from './records'
+import { addLog, isoAt, nodeRecord, round, skippedRecord } from './records'
 import { Redactor, secretValues } from './redact'
 import type { StartingState } from './run-state'
 import { startingState } from './run-state'
@@ -77,6 +77,8 @@ export class FlowRun {
   eventShared = false
   /** Likewise for the profile's entries while they are the store's objects (kept on the top-level run). */
   profileShared = false
+  /** While the profile is shared: the store's object, its before-image (StartingState.profileImage). */
+  private profileImage: ProfileRecord | null = null
   /** What expressions read; made once the state is loaded. */
   scope!: RunScope
   private readonly plan: RunPlan
@@ -326,6 +328,7 @@ export class FlowRun {
     this.state.profile = starting.profile
     this.state.session = starting.session
     this.profileShared = starting.profileShared
+    this.profileImage = starting.profileImage
     return starting.persistSession
   }
 
@@ -425,7 +428,7 @@ export class FlowRun {
     const mock = mocks ? mocks[node.id] : undefined
     if (mock) {
       record.attempts = 1
-      record.logs.push({
+      addLog(record, {
         level: 'info',
         message: 'Mocked: the node did not run',
         at: record.startedAt!,
@@ -444,7 +447,7 @@ export class FlowRun {
     }
     if (node.disabled) {
       record.attempts = 1
-      record.logs.push({
+      addLog(record, {
         level: 'info',
         message: 'Disabled: the input was passed through',
         at: record.startedAt!,
@@ -569,7 +572,7 @@ export class FlowRun {
   private deliver(node: PlanNode, port: string, value: unknown, record: NodeRunRecord): void {
     if (value === null || value === undefined) return
     const output = this.full ? { port, value: this.snapshot(value) } : { port }
-    // A list made with its one entry holds one slot; the first push onto [] reserves sixteen.
+    // A list made with its one entry holds one slot (and a record starts with the shared empty one).
     if (record.outputs.length === 0) record.outputs = [output]
     else record.outputs.push(output)
     const out = port === node.mainPort ? node.mainOut! : node.outPorts.get(port)!
@@ -612,7 +615,10 @@ export class FlowRun {
     if (this.child) return this.child.parent.touchKey(kind, key)
     if (kind === 'event' && this.eventShared) return this.ownEvent()
     if (kind === 'profile' && this.profileShared)
-      return (this.before.profile ??= new BeforeImage()).noteKeyShared(this.state.profile, key)
+      return (this.before.profile ??= new BeforeImage(this.profileImage)).noteKeyShared(
+        this.state.profile,
+        key,
+      )
     ;(this.before[kind] ??= new BeforeImage()).noteKey(this.state[kind], key)
   }
 
@@ -637,7 +643,7 @@ export class FlowRun {
     if (this.child) return this.child.parent.ownProfile()
     if (!this.profileShared) return
     this.profileShared = false
-    ;(this.before.profile ??= new BeforeImage()).ownShared(this.state.profile)
+    ;(this.before.profile ??= new BeforeImage(this.profileImage)).ownShared(this.state.profile)
   }
 
   depth(): number {
