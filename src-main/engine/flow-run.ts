@@ -610,16 +610,16 @@ export class FlowRun {
     ;(this.before[kind] ??= new BeforeImage()).noteAll(this.state[kind])
   }
 
-  /** Called before a write or delete under `key` of event, profile or session. */
-  touchKey(kind: TrackedState, key: string): void {
-    if (this.child) return this.child.parent.touchKey(kind, key)
+  /** Called before a write or delete at `path` (not empty) of event, profile or session. */
+  touchKey(kind: TrackedState, path: readonly string[]): void {
+    if (this.child) return this.child.parent.touchKey(kind, path)
     if (kind === 'event' && this.eventShared) return this.ownEvent()
     if (kind === 'profile' && this.profileShared)
-      return (this.before.profile ??= new BeforeImage(this.profileImage)).noteKeyShared(
+      return (this.before.profile ??= new BeforeImage(this.profileImage)).notePathShared(
         this.state.profile,
-        key,
+        path,
       )
-    ;(this.before[kind] ??= new BeforeImage()).noteKey(this.state[kind], key)
+    ;(this.before[kind] ??= new BeforeImage()).noteKey(this.state[kind], path[0]!)
   }
 
   /**

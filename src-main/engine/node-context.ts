@@ -263,7 +263,7 @@ export class NodeContext implements PluginContext {
       )
     const source = parsed.source as Exclude<WritableSource, 'payload'>
     if (source === 'event' || source === 'profile' || source === 'session')
-      this.run.touchKey(source, parsed.path[0]!)
+      this.run.touchKey(source, parsed.path)
     const root = this.root(source) as Record<string, unknown>
     if (!writeExisting(root, parsed.path, value)) writeState(root, parsed.path, value, ref)
   }
@@ -289,7 +289,7 @@ export class NodeContext implements PluginContext {
     }
     const source = parsed.source as Exclude<WritableSource, 'payload'>
     if (source === 'event' || source === 'profile' || source === 'session')
-      this.run.touchKey(source, parsed.path[0]!)
+      this.run.touchKey(source, parsed.path)
     deletePath(this.root(source), parsed.path)
   }
 
