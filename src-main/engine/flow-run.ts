@@ -40,7 +40,7 @@ import { NodeContext, RunScope } from './node-context'
 import type { PlanNode, RunPlan } from './plan'
 import { planOf } from './plan'
 import { invokeWithPolicy, isThenable, NEVER_ABORTED, untilCancelled } from './policy'
-import { addLog, isoAt, nodeRecord, round, skippedRecord } from './records'
+import { addLog, epochAt, isoAt, nodeRecord, round, skippedRecord } from './records'
 import { Redactor, secretValues } from './redact'
 import type { StartingState } from './run-state'
 import { startingState } from './run-state'
@@ -147,10 +147,10 @@ export class FlowRun {
   }
 
   async execute(): Promise<ExecutionReport> {
-    const startedEpoch = Date.now()
+    const t0 = performance.now()
+    const startedEpoch = epochAt(t0)
     const startedAt = isoAt(startedEpoch)
     this.startedAt = startedAt
-    const t0 = performance.now()
     this.epochAtT0 = startedEpoch - t0
     const onEvent = this.options.onEvent
     let persistSession = true

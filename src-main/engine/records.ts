@@ -26,6 +26,22 @@ export function isoAt(epochMs: number): string {
   return lastIso
 }
 
+let epochOffset = 0
+let offsetTakenAt = Number.NEGATIVE_INFINITY
+
+/**
+ * The epoch time (ms) at `t`, a performance.now() reading: a run reads one clock at its start,
+ * not two. The wall clock is read again once `t` is a second past the last reading, so a change
+ * of the system time shows within a second.
+ */
+export function epochAt(t: number): number {
+  if (t - offsetTakenAt > 1000) {
+    epochOffset = Date.now() - t
+    offsetTakenAt = t
+  }
+  return epochOffset + t
+}
+
 export function isoNow(): string {
   return isoAt(Date.now())
 }
