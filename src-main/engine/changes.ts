@@ -19,6 +19,13 @@ export class BeforeImage {
    */
   private copied: string[] | null = null
   private whole = false
+  /** The objects notePathShared copied: the run's own, written into without another copy. */
+  private copies: object[] | null = null
+
+  /** `image`: the document's top level as it was, when someone already holds it unchanged. */
+  constructor(image: Record<string, unknown> | null = null) {
+    this.image = image
+  }
 
   /** Called before a write or delete under `key` of the document. */
   noteKey(doc: Record<string, unknown>, key: string): void {
@@ -32,30 +39,48 @@ export class BeforeImage {
   }
 
   /**
-   * Like noteKey, for a document whose entries are someone else's objects (a stored profile):
-   * the entry is copied in the document, and the untouched original is the image's.
+   * Like noteKey, for a document whose entries are someone else's objects (a stored profile),
+   * before a write or delete at `path`: the objects along the path are copied in the document,
+   * one level each (`traits.orders` copies `traits` only, not what else it holds), and the
+   * untouched originals stay the image's. Objects off the path stay shared: nothing changes them.
    */
-  noteKeyShared(doc: Record<string, unknown>, key: string): void {
-    const copied = this.copied
-    if (this.whole || copied?.includes(key)) return
-    if (copied && copied.length >= MAX_COPIED) return this.ownShared(doc)
-    this.image ??= { ...doc }
-    const value = doc[key]
-    if (value !== null && typeof value === 'object' && Object.hasOwn(doc, key))
-      doc[key] = cloneJson(value)
-    if (copied) copied.push(key)
-    else this.copied = [key]
+  notePathShared(doc: Record<string, unknown>, path: readonly string[]): void {
+    if (this.whole) return
+    const key = path[0]!
+    let copied = this.copied
+    if (!copied?.includes(key)) {
+      if (copied && copied.length >= MAX_COPIED) return this.ownShared(doc)
+      this.image ??= { ...doc }
+      if (copied) copied.push(key)
+      else copied = this.copied = [key]
+    }
+    // The last segment is written or deleted, never written into: its parents are what change.
+    let parent: Record<string, unknown> = doc
+    for (let i = 0; i < path.length - 1; i++) {
+      const segment = path[i]!
+      if (!Object.hasOwn(parent, segment)) return
+      const value = parent[segment]
+      if (value === null || typeof value !== 'object') return
+      let own = value as Record<string, unknown>
+      if (!this.copies?.includes(own)) {
+        own = copyContainer(own)
+        parent[segment] = own
+        ;(this.copies ??= []).push(own)
+      }
+      parent = own
+    }
   }
 
-  /** The entries noteKeyShared has not copied yet are copied now: the document is the run's own from here on. */
+  /** The entries still shared are copied now: the document is the run's own from here on. */
   ownShared(doc: Record<string, unknown>): void {
     if (this.whole) return
     this.image ??= { ...doc }
+    // An entry a write went into may still share what lies off the written path: copied too.
     for (const key of Object.keys(doc)) {
-      if (this.copied?.includes(key)) continue
       const value = doc[key]
       if (value !== null && typeof value === 'object') doc[key] = cloneJson(value)
     }
+    this.copies = null
     this.whole = true
   }
 
@@ -99,6 +124,15 @@ export class BeforeImage {
         out.push({ op: 'add', path: `/${escapePointer(key)}`, value: doc[key] })
     return out
   }
+}
+
+/** One level of a plain object or list, as cloneJson copies it (own enumerable keys, in order). */
+function copyContainer(value: object): Record<string, unknown> {
+  if (Array.isArray(value)) return value.slice() as unknown as Record<string, unknown>
+  const out: Record<string, unknown> = {}
+  const keys = Object.keys(value)
+  for (let i = 0; i < keys.length; i++) out[keys[i]!] = (value as Record<string, unknown>)[keys[i]!]
+  return out
 }
 
 function diffEntry(

@@ -262,6 +262,79 @@ describe('the stored profile and session', () => {
     expect(first.state.profile).toMatchObject({ traits: { orders: 2, address: { city: 'Bonn' } } })
   })
 
+  it('are unchanged by deep writes and deletes in a run that fails, and a successful one reports just those paths', async () => {
+    const store = storeWithAnn()
+    const stored = store.profiles.get('ann')!
+    stored.traits = {
+      orders: 1,
+      address: { city: 'Köln', geo: { lat: 50.9, lon: 6.9 } },
+      tags: [{ name: 'a' }, { name: 'b' }],
+    }
+    const before = snapshot(store)
+    const engine = new Engine({ plugins: registry, store })
+    const flow = (fail: boolean) =>
+      buildFlow(
+        [
+          ['start', 'trigger.manual'],
+          ['count', 'data.increment', { path: 'profile@traits.orders' }],
+          [
+            'deep',
+            'data.set',
+            {
+              values: {
+                'profile@traits.address.geo.lat': 51,
+                'profile@traits.tags.1.name': 'B',
+              },
+            },
+          ],
+          ['drop', 'data.delete', { paths: ['profile@traits.address.city'] }],
+          ...(fail
+            ? [
+                ['boom', 'flow.throw', { message: 'stop' }] as [
+                  string,
+                  string,
+                  Record<string, unknown>,
+                ],
+              ]
+            : []),
+        ],
+        [
+          'start.payload -> count',
+          'count.payload -> deep',
+          'deep.payload -> drop',
+          ...(fail ? ['drop.payload -> boom'] : []),
+        ],
+      )
+    const failed = await engine.run(engine.load(flow(true)), { event: { profileId: 'ann' } })
+    expect(failed.status).toBe('failed')
+    expect(failed.state.profile).toMatchObject({
+      traits: {
+        orders: 2,
+        address: { geo: { lat: 51, lon: 6.9 } },
+        tags: [{ name: 'a' }, { name: 'B' }],
+      },
+    })
+    expect(snapshot(store)).toBe(before)
+
+    const report = await engine.run(engine.load(flow(false)), { event: { profileId: 'ann' } })
+    expect(report.changes.profile).toEqual([
+      { op: 'replace', path: '/traits/orders', value: 2, oldValue: 1 },
+      { op: 'remove', path: '/traits/address/city', oldValue: 'Köln' },
+      { op: 'replace', path: '/traits/address/geo/lat', value: 51, oldValue: 50.9 },
+      {
+        op: 'replace',
+        path: '/traits/tags',
+        value: [{ name: 'a' }, { name: 'B' }],
+        oldValue: [{ name: 'a' }, { name: 'b' }],
+      },
+    ])
+    expect(stored.traits).toEqual({
+      orders: 1,
+      address: { city: 'Köln', geo: { lat: 50.9, lon: 6.9 } },
+      tags: [{ name: 'a' }, { name: 'b' }],
+    })
+  })
+
   it('report every entry a run writes, however many, and stay unchanged when the run fails', async () => {
     const store = storeWithAnn()
     const before = snapshot(store)

@@ -40,7 +40,7 @@ import { NodeContext, RunScope } from './node-context'
 import type { PlanNode, RunPlan } from './plan'
 import { planOf } from './plan'
 import { invokeWithPolicy, isThenable, NEVER_ABORTED, untilCancelled } from './policy'
-import { isoAt, nodeRecord, round, skippedRecord } from './records'
+import { addLog, epochAt, isoAt, nodeRecord, round, skippedRecord } from './records'
 import { Redactor, secretValues } from './redact'
 import type { StartingState } from './run-state'
 import type { RunCommit, StateStore } from './state-store'
@@ -78,6 +78,8 @@ export class FlowRun {
   eventShared = false
   /** Likewise for the profile's entries while they are the store's objects (kept on the top-level run). */
   profileShared = false
+  /** While the profile is shared: the store's object, its before-image (StartingState.profileImage). */
+  private profileImage: ProfileRecord | null = null
   /** What expressions read; made once the state is loaded. */
   scope!: RunScope
   private readonly plan: RunPlan
@@ -153,10 +155,10 @@ export class FlowRun {
    * for the caller to persist (Engine.execute).
    */
   async execute(store: Pick<StateStore, 'commit'> | null = null): Promise<ExecutionReport> {
-    const startedEpoch = Date.now()
+    const t0 = performance.now()
+    const startedEpoch = epochAt(t0)
     const startedAt = isoAt(startedEpoch)
     this.startedAt = startedAt
-    const t0 = performance.now()
     this.epochAtT0 = startedEpoch - t0
     const onEvent = this.options.onEvent
     let persistSession = true
@@ -337,6 +339,7 @@ export class FlowRun {
     this.state.profile = starting.profile
     this.state.session = starting.session
     this.profileShared = starting.profileShared
+    this.profileImage = starting.profileImage
     return starting.persistSession
   }
 
@@ -436,7 +439,7 @@ export class FlowRun {
     const mock = mocks ? mocks[node.id] : undefined
     if (mock) {
       record.attempts = 1
-      record.logs.push({
+      addLog(record, {
         level: 'info',
         message: 'Mocked: the node did not run',
         at: record.startedAt!,
@@ -455,7 +458,7 @@ export class FlowRun {
     }
     if (node.disabled) {
       record.attempts = 1
-      record.logs.push({
+      addLog(record, {
         level: 'info',
         message: 'Disabled: the input was passed through',
         at: record.startedAt!,
@@ -580,7 +583,7 @@ export class FlowRun {
   private deliver(node: PlanNode, port: string, value: unknown, record: NodeRunRecord): void {
     if (value === null || value === undefined) return
     const output = this.full ? { port, value: this.snapshot(value) } : { port }
-    // A list made with its one entry holds one slot; the first push onto [] reserves sixteen.
+    // A list made with its one entry holds one slot (and a record starts with the shared empty one).
     if (record.outputs.length === 0) record.outputs = [output]
     else record.outputs.push(output)
     const out = port === node.mainPort ? node.mainOut! : node.outPorts.get(port)!
@@ -618,13 +621,16 @@ export class FlowRun {
     ;(this.before[kind] ??= new BeforeImage()).noteAll(this.state[kind])
   }
 
-  /** Called before a write or delete under `key` of event, profile or session. */
-  touchKey(kind: TrackedState, key: string): void {
-    if (this.child) return this.child.parent.touchKey(kind, key)
+  /** Called before a write or delete at `path` (not empty) of event, profile or session. */
+  touchKey(kind: TrackedState, path: readonly string[]): void {
+    if (this.child) return this.child.parent.touchKey(kind, path)
     if (kind === 'event' && this.eventShared) return this.ownEvent()
     if (kind === 'profile' && this.profileShared)
-      return (this.before.profile ??= new BeforeImage()).noteKeyShared(this.state.profile, key)
-    ;(this.before[kind] ??= new BeforeImage()).noteKey(this.state[kind], key)
+      return (this.before.profile ??= new BeforeImage(this.profileImage)).notePathShared(
+        this.state.profile,
+        path,
+      )
+    ;(this.before[kind] ??= new BeforeImage()).noteKey(this.state[kind], path[0]!)
   }
 
   /**
@@ -648,7 +654,7 @@ export class FlowRun {
     if (this.child) return this.child.parent.ownProfile()
     if (!this.profileShared) return
     this.profileShared = false
-    ;(this.before.profile ??= new BeforeImage()).ownShared(this.state.profile)
+    ;(this.before.profile ??= new BeforeImage(this.profileImage)).ownShared(this.state.profile)
   }
 
   depth(): number {

@@ -20,7 +20,7 @@ import type {
 import { errorMessage, NodeFailure } from './errors'
 import type { FlowRun } from './flow-run'
 import { cloneJson } from './json'
-import { isoNow } from './records'
+import { addLog, isoNow } from './records'
 
 type WritableSource = 'event' | 'profile' | 'session' | 'flow' | 'node' | 'payload'
 const WRITABLE: ReadonlySet<string> = new Set<WritableSource>([
@@ -157,7 +157,7 @@ export class NodeContext implements PluginContext {
 
   log(level: LogLevel, message: string): void {
     const entry: LogEntry = { level, message: String(message), at: isoNow() }
-    this.record?.logs.push(entry)
+    if (this.record) addLog(this.record, entry)
   }
 
   evaluate(expression: string): unknown {
@@ -263,7 +263,7 @@ export class NodeContext implements PluginContext {
       )
     const source = parsed.source as Exclude<WritableSource, 'payload'>
     if (source === 'event' || source === 'profile' || source === 'session')
-      this.run.touchKey(source, parsed.path[0]!)
+      this.run.touchKey(source, parsed.path)
     const root = this.root(source) as Record<string, unknown>
     if (!writeExisting(root, parsed.path, value)) writeState(root, parsed.path, value, ref)
   }
@@ -289,7 +289,7 @@ export class NodeContext implements PluginContext {
     }
     const source = parsed.source as Exclude<WritableSource, 'payload'>
     if (source === 'event' || source === 'profile' || source === 'session')
-      this.run.touchKey(source, parsed.path[0]!)
+      this.run.touchKey(source, parsed.path)
     deletePath(this.root(source), parsed.path)
   }
 

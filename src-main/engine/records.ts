@@ -1,6 +1,18 @@
 /** Node run records (n8n's ITaskData) and the clock they read. */
-import type { NodeRunRecord } from '../../src-shared/engine/report'
+import type { LogEntry, NodeRunRecord } from '../../src-shared/engine/report'
 import type { PlanNode } from './plan'
+
+/**
+ * The outputs and logs of a record that has none yet: one frozen list shared by all of them, so
+ * a record costs no empty lists of its own. The first output or log replaces it (addLog, and
+ * FlowRun.deliver); frozen, so a push that forgot to fails loudly instead of filling it for all.
+ */
+const NONE = Object.freeze([]) as unknown as never[]
+
+export function addLog(record: NodeRunRecord, entry: LogEntry): void {
+  if (record.logs === NONE) record.logs = [entry]
+  else record.logs.push(entry)
+}
 
 let lastIsoMs = -1
 let lastIso = ''
@@ -12,6 +24,22 @@ export function isoAt(epochMs: number): string {
     lastIso = new Date(ms).toISOString()
   }
   return lastIso
+}
+
+let epochOffset = 0
+let offsetTakenAt = Number.NEGATIVE_INFINITY
+
+/**
+ * The epoch time (ms) at `t`, a performance.now() reading: a run reads one clock at its start,
+ * not two. The wall clock is read again once `t` is a second past the last reading, so a change
+ * of the system time shows within a second.
+ */
+export function epochAt(t: number): number {
+  if (t - offsetTakenAt > 1000) {
+    epochOffset = Date.now() - t
+    offsetTakenAt = t
+  }
+  return epochOffset + t
 }
 
 export function isoNow(): string {
@@ -38,8 +66,8 @@ export function nodeRecord(
     startedAt,
     durationMs: 0,
     input,
-    outputs: [],
-    logs: [],
+    outputs: NONE,
+    logs: NONE,
     error: null,
   }
 }
@@ -55,8 +83,8 @@ export function skippedRecord(node: PlanNode, sequence: number): NodeRunRecord {
     startedAt: null,
     durationMs: 0,
     input: null,
-    outputs: [],
-    logs: [],
+    outputs: NONE,
+    logs: NONE,
     error: null,
   }
 }

@@ -89,6 +89,11 @@ export interface StartingState {
   persistSession: boolean
   /** The profile's entries are the store's own objects (StateStore.loadProfileShared): copy before changing or handing out. */
   profileShared: boolean
+  /**
+   * With a shared profile: the store's object itself, which no run changes, so it serves as the
+   * profile's before-image without a copy of its own.
+   */
+  profileImage: ProfileRecord | null
 }
 
 interface StateInput {
@@ -147,7 +152,7 @@ function withProfile(
     const stored = store.loadProfileShared(profileId)
     // A stored "__proto__" entry is left to the copying path, which has always dropped it.
     if (stored && !Object.hasOwn(stored, '__proto__'))
-      return finish(event, { ...stored }, session, now, true)
+      return finish(event, { ...stored }, session, now, stored)
   }
   if (profileId) {
     const loading = store.loadProfile(profileId)
@@ -165,7 +170,7 @@ function finish(
   profile: ProfileRecord,
   session: SessionRecord | null,
   now: string,
-  profileShared = false,
+  profileImage: ProfileRecord | null = null,
 ): StartingState {
   event.profileId = profile.id
   let persistSession = true
@@ -182,5 +187,12 @@ function finish(
   } else if (!session.profileId) {
     session.profileId = profile.id
   }
-  return { event, profile, session, persistSession, profileShared }
+  return {
+    event,
+    profile,
+    session,
+    persistSession,
+    profileShared: profileImage !== null,
+    profileImage,
+  }
 }

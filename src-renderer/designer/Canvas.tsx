@@ -58,6 +58,14 @@ export function Canvas({
   // over without its size would make xyflow forget the handle positions it had measured.
   const sizes = useRef<Record<string, { width: number; height: number }>>({})
   const [sizesVersion, setSizesVersion] = useState(0)
+  // Where the nodes being dragged are drawn while the drag lasts. The flow document takes the
+  // positions once, when the node is dropped: every move through the document would re-render
+  // the whole designer (and serialise the flow) on every mouse move of the drag.
+  const dragRef = useRef<Record<string, { x: number; y: number }> | null>(null)
+  const [dragPositions, setDragPositions] = useState<Record<
+    string,
+    { x: number; y: number }
+  > | null>(null)
 
   const problemsByNode = useMemo(() => {
     const map = new Map<string, { errors: number; warnings: number; first: string | null }>()
@@ -115,11 +123,12 @@ export function Canvas({
       // Until xyflow has measured a node, it gets the size the node will be drawn at: nodes
       // outside the view are never drawn, yet fit-view and the minimap need their extent.
       const measured = sizes.current[node.id] ?? expectedSize(data)
+      const position = dragPositions?.[node.id] ?? node.position
       const previous = previousNodes.current.get(node.id)
       if (
         previous &&
         previous.data === data &&
-        previous.position === node.position &&
+        previous.position === position &&
         previous.selected === selected &&
         sameSize(previous.measured, measured)
       ) {
@@ -129,7 +138,7 @@ export function Canvas({
       const canvasNode: CanvasNode = {
         id: node.id,
         type: 'flowNode',
-        position: node.position,
+        position,
         data,
         selected,
         measured,
@@ -142,7 +151,17 @@ export function Canvas({
     return result
     // sizesVersion: recompute once new sizes are in the ref.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [flow, plugins, problemsByNode, noProblems, overlay, coverage, selectedNodeSet, sizesVersion])
+  }, [
+    flow,
+    plugins,
+    problemsByNode,
+    noProblems,
+    overlay,
+    coverage,
+    selectedNodeSet,
+    sizesVersion,
+    dragPositions,
+  ])
 
   const flowEdges = flow?.edges
   const edges: Edge[] = useMemo(() => {
@@ -165,6 +184,18 @@ export function Canvas({
     })
   }, [flowEdges, overlay, selectedEdgeSet])
 
+  const dropDrag = useCallback(() => {
+    dragRef.current = null
+    setDragPositions(null)
+  }, [])
+
+  /** A drag that ended without a final move (xyflow sends one when positions changed) still lands. */
+  const endDrag = useCallback(() => {
+    if (dragRef.current) api.getState().moveNodes(dragRef.current)
+    dropDrag()
+    api.getState().endGesture()
+  }, [api, dropDrag])
+
   // The canvas is controlled: moves and selection come back as changes and go into the store.
   // Removal is left to onDelete, so deleting nodes and their edges is one undo step.
   const onNodesChange = useCallback(
@@ -172,6 +203,7 @@ export function Canvas({
       const state = api.getState()
       const positions: Record<string, { x: number; y: number }> = {}
       let moved = false
+      let dragged = false
       let selection: Set<string> | null = null
       let measured: Record<string, { width: number; height: number }> | null = null
       for (const change of changes) {
@@ -180,7 +212,8 @@ export function Canvas({
           measured[change.id] = change.dimensions
         } else if (change.type === 'position' && change.position) {
           positions[change.id] = change.position
-          moved = true
+          if (change.dragging) dragged = true
+          else moved = true
         } else if (change.type === 'select') {
           selection ??= new Set(state.selectedNodes)
           if (change.selected) selection.add(change.id)
@@ -194,11 +227,17 @@ export function Canvas({
         sizes.current = { ...sizes.current, ...measured }
         setSizesVersion((v) => v + 1)
       }
-      if (moved) state.moveNodes(positions)
+      if (dragged && !moved) {
+        dragRef.current = { ...dragRef.current, ...positions }
+        setDragPositions(dragRef.current)
+      } else if (moved) {
+        state.moveNodes({ ...dragRef.current, ...positions })
+        dropDrag()
+      }
       if (selection && !sameList([...selection], state.selectedNodes))
         state.select([...selection], api.getState().selectedEdges)
     },
-    [api],
+    [api, dropDrag],
   )
 
   const onEdgesChange = useCallback(
@@ -285,9 +324,9 @@ export function Canvas({
       isValidConnection={isValidConnection}
       onDelete={onDelete}
       onNodeDragStart={() => api.getState().beginGesture()}
-      onNodeDragStop={() => api.getState().endGesture()}
+      onNodeDragStop={endDrag}
       onSelectionDragStart={() => api.getState().beginGesture()}
-      onSelectionDragStop={() => api.getState().endGesture()}
+      onSelectionDragStop={endDrag}
       onDragOver={onDragOver}
       onDrop={onDrop}
       deleteKeyCode={['Delete', 'Backspace']}
