@@ -95,18 +95,21 @@ export interface JobOutcome {
   durationMs?: number
 }
 
+/**
+ * An engine whose runs read (and lock) profiles and sessions through this transaction. Runs go
+ * through `execute`, which hands back the commit: it is written below, in the same transaction
+ * as the run and its outcome.
+ */
 function txEngine(
   ctx: Pick<RunJobContext, 'plugins' | 'environment' | 'flows' | 'lockProfiles'>,
   client: Queryable,
-  captured: { commit: RunCommit | null },
   environment: RunEnvironment | (() => RunEnvironment) = ctx.environment,
 ): Engine {
   const store: StateStore = {
     loadProfile: (id) => state.lockProfile(client, id, ctx.lockProfiles),
     loadSession: (id) => state.lockSession(client, id, ctx.lockProfiles),
-    // Held back and written below, in the same transaction as the run and its outcome.
-    commit: (commit) => {
-      captured.commit = commit
+    commit: () => {
+      throw new Error('cluster runs are executed, never committed by the engine')
     },
   }
   return new Engine({
@@ -129,15 +132,20 @@ export async function runInboxItem(ctx: RunJobContext, inboxId: string): Promise
     const deployed =
       claim.revision === null ? null : await ctx.flows.at(item.flowId, claim.revision)
     let report: ExecutionReport | null = null
-    const captured: { commit: RunCommit | null } = { commit: null }
+    let commit: RunCommit | null = null
     if (deployed) {
       try {
-        report = await txEngine(ctx, client, captured, deployed.environment).run(deployed.loaded, {
-          event: item.event,
-          flowVersion: deployed.revision,
-          trace: 'summary',
-          trigger: { type: item.source },
-        })
+        const executed = await txEngine(ctx, client, deployed.environment).execute(
+          deployed.loaded,
+          {
+            event: item.event,
+            flowVersion: deployed.revision,
+            trace: 'summary',
+            trigger: { type: item.source },
+          },
+        )
+        report = executed.report
+        commit = executed.commit
       } catch (error) {
         if (!(error instanceof RunInputError)) throw error
       }
@@ -148,7 +156,7 @@ export async function runInboxItem(ctx: RunJobContext, inboxId: string): Promise
       status,
       report,
       revision,
-      commit: report?.success ? captured.commit : null,
+      commit: report?.success ? commit : null,
     })
     return {
       status,
@@ -168,9 +176,8 @@ export async function runDirect(
   input: RunOptions,
 ): Promise<ExecutionReport> {
   return ctx.db.transaction(async (client) => {
-    const captured: { commit: RunCommit | null } = { commit: null }
-    const report = await txEngine(ctx, client, captured).run(loaded, input)
-    if (report.success && captured.commit) await state.save(client, captured.commit)
+    const { report, commit } = await txEngine(ctx, client).execute(loaded, input)
+    if (report.success && commit) await state.save(client, commit)
     await runs.record(client, report, revision, null)
     return report
   })
