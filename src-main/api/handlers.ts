@@ -4,7 +4,7 @@ import type {
   PluginSummary,
   TestJobStatus,
 } from '../../src-shared/api/contract'
-import type { TestCase } from '../../src-shared/flow/types'
+import type { Problem, TestCase } from '../../src-shared/flow/types'
 import { flowUpTo } from '../../src-shared/flow/graph'
 import { FlowLoadError } from '../engine/load'
 import { RunInputError } from '../engine/runner'
@@ -13,8 +13,8 @@ import { deployDraft, deploySettings, saveDeploySettings, testDraft } from '../a
 import type { DeployContext } from '../app/deploy'
 import { runProgressOf } from '../../src-shared/api/events'
 import { PluginRefusedError } from '../plugins-host/registry'
-import type { BundledPlugin, BundleFlow } from '../bundles/bundle'
-import { BundleError, createBundle, readBundle } from '../bundles/bundle'
+import { BundleError, readBundle } from '../bundles/bundle'
+import { exportFromStore } from '../app/export-bundle'
 import { importBundle, planImport, UntrustedPluginsError } from '../bundles/import'
 import { ApiFailure } from '../../src-shared/api/result'
 import { validateFlow } from '../../src-shared/flow/validate'
@@ -39,57 +39,40 @@ function asApiFailure(error: unknown): never {
   throw error
 }
 
-/**
- * What an exported bundle is called: one flow's names its revision (`orders-r3.flowbundle`, or
- * `orders-draft.flowbundle` for an undeployed draft), so two exports never pass for each other.
- */
-export function bundleFileName(flows: BundleFlow[]): string {
-  if (flows.length !== 1) return 'flows.flowbundle'
-  const { flow, revision } = flows[0]!
-  return `${flow.id}-${revision === null ? 'draft' : `r${revision}`}.flowbundle`
+/** Handlers of the contract's methods whose names start with `P.` */
+type HandlersOf<P extends string> = Pick<ApiHandlers, Extract<keyof ApiHandlers, `${P}.${string}`>>
+
+/** What every group of handlers works with. */
+interface HandlerContext {
+  app: AppContext
+  desktop?: DesktopServices
+  /** Problems name the secrets and variables the current environment lacks. */
+  validate: (flow: unknown) => Problem[]
 }
 
-/** The one implementation of the API contract. */
+/** The one implementation of the API contract: one group of handlers per part of the app. */
 export function createApiHandlers(app: AppContext, desktop?: DesktopServices): ApiHandlers {
-  const { store, registry } = app
-  const { secrets } = app
-  // Problems name the secrets and variables the current environment lacks.
   const validate = (flow: unknown) =>
-    validateFlow(flow, { plugins: registry, environment: secrets.names() })
-  const environments = (): EnvironmentsState => ({
-    current: secrets.currentEnvironment(),
-    environments: secrets.environments(),
-    secrets: secrets.list(),
-  })
-  /** Runs a change to secrets or environments and answers with the new state (never a value). */
-  const change = (work: () => void): EnvironmentsState => {
-    try {
-      work()
-    } catch (error) {
-      if (error instanceof SecretsError) throw new ApiFailure('invalid-secret', error.message)
-      throw error
-    }
-    return environments()
+    validateFlow(flow, { plugins: app.registry, environment: app.secrets.names() })
+  const ctx: HandlerContext = { app, desktop, validate }
+  return {
+    ...appHandlers(ctx),
+    ...pluginHandlers(ctx),
+    ...flowHandlers(ctx),
+    ...settingsHandlers(ctx),
+    ...runHandlers(ctx),
+    ...testHandlers(ctx),
+    ...bundleHandlers(ctx),
+    ...runnerHandlers(ctx),
+    ...secretHandlers(ctx),
+    ...environmentHandlers(ctx),
+    ...fileHandlers(ctx),
+    ...hostHandlers(ctx),
   }
+}
 
-  const deploying: DeployContext = {
-    store,
-    plugins: registry,
-    resolveFlow: app.resolveFlow,
-    environment: () => secrets.environment(),
-    validate,
-  }
-
-  /** In a browser the renderer keeps its file input and download; it reads `nativeFiles` to know. */
-  const native = (): DesktopServices => {
-    if (!desktop)
-      throw new ApiFailure(
-        'not-available',
-        'Native files are not available here: use the file picker and downloads',
-      )
-    return desktop
-  }
-
+function appHandlers({ app, desktop }: HandlerContext): HandlersOf<'app'> {
+  const { registry } = app
   return {
     'app.info': () => ({
       name: APP_NAME,
@@ -100,6 +83,12 @@ export function createApiHandlers(app: AppContext, desktop?: DesktopServices): A
       mode: app.mode,
       nativeFiles: desktop !== undefined,
     }),
+  }
+}
+
+function pluginHandlers({ app }: HandlerContext): HandlersOf<'plugins'> {
+  const { registry } = app
+  return {
     'plugins.list': () => registry.describe() as PluginSummary[],
     'plugins.install': (input) => app.installer.install(input!.source).catch(asApiFailure),
     'plugins.remove': async (input) => {
@@ -110,7 +99,24 @@ export function createApiHandlers(app: AppContext, desktop?: DesktopServices): A
       const { loaded, refused } = await app.installer.reload()
       return { loaded: loaded.map((p) => ({ id: p.id, version: p.version })), refused }
     },
+  }
+}
 
+function deployContext({ app, validate }: HandlerContext): DeployContext {
+  return {
+    store: app.store,
+    plugins: app.registry,
+    resolveFlow: app.resolveFlow,
+    environment: () => app.secrets.environment(),
+    validate,
+  }
+}
+
+function flowHandlers(ctx: HandlerContext): HandlersOf<'flows'> {
+  const { app, validate } = ctx
+  const { store, registry, secrets } = app
+  const deploying = deployContext(ctx)
+  return {
     'flows.list': (input) =>
       store.listFlows({ includeDeleted: input?.includeDeleted ?? false }) as FlowSummary[],
     'flows.create': (input) => {
@@ -132,94 +138,6 @@ export function createApiHandlers(app: AppContext, desktop?: DesktopServices): A
       return deployed
     },
     'flows.testDraft': (input) => testDraft(deploying, input!.id, input!.flow),
-    'settings.deploy': () => deploySettings(store),
-    'settings.saveDeploy': (input) => saveDeploySettings(store, input!),
-    'bundles.export': async (input) => {
-      const flows: BundleFlow[] = []
-      const fromDraft = input!.source === 'draft'
-      for (const id of input!.flowIds) {
-        if (fromDraft) {
-          const draft = store.getFlow(id).draft.flow
-          const errors = validate(draft).filter((p) => p.severity === 'error')
-          if (errors.length > 0)
-            throw new ApiFailure(
-              'invalid-flow',
-              `Export refused: the draft of "${id}" has ${errors.length} error${errors.length === 1 ? '' : 's'} (first: ${errors[0]!.message})`,
-              errors,
-            )
-          flows.push({ flow: { ...draft, tests: store.listTestCases(id) }, revision: null })
-          continue
-        }
-        const production = store.production(id)
-        if (!production)
-          throw new ApiFailure(
-            'not-deployed',
-            `Flow "${id}" has never been deployed; bundles carry production flows`,
-          )
-        flows.push({
-          flow: { ...production.flow, tests: store.listTestCases(id) },
-          revision: production.revision,
-        })
-      }
-      const userPlugins = new Map<string, BundledPlugin>()
-      for (const p of app.installer.list()) {
-        const files = await app.installer.filesOf(p.id)
-        if (files) userPlugins.set(p.id, files)
-      }
-      try {
-        const data = createBundle(flows, {
-          appVersion: APP_VERSION,
-          plugins: registry,
-          pluginFiles: (id) => userPlugins.get(id),
-          // Variables travel with the bundle; secrets stay here (the manifest names them).
-          environments: Object.fromEntries(
-            secrets.environments().map((e) => [e.name, { vars: e.vars }]),
-          ),
-        })
-        const fileName = bundleFileName(flows)
-        return { fileName, base64: Buffer.from(data).toString('base64'), size: data.length }
-      } catch (error) {
-        if (error instanceof BundleError) throw new ApiFailure('export-refused', error.message)
-        throw error
-      }
-    },
-    'bundles.inspect': (input) => {
-      try {
-        const bundle = readBundle(new Uint8Array(Buffer.from(input!.base64, 'base64')), registry)
-        return planImport(bundle, { installer: app.installer, registry })
-      } catch (error) {
-        if (error instanceof BundleError) throw new ApiFailure('bundle-refused', error.message)
-        throw error
-      }
-    },
-    'bundles.import': async (input) => {
-      try {
-        const bundle = readBundle(new Uint8Array(Buffer.from(input!.base64, 'base64')), registry)
-        const result = await importBundle(bundle, {
-          store,
-          installer: app.installer,
-          registry,
-          trustPlugins: input!.trustPlugins === true,
-        })
-        await app.runner.refresh()
-        return result
-      } catch (error) {
-        if (error instanceof UntrustedPluginsError)
-          throw new ApiFailure('untrusted-plugins', error.message)
-        if (error instanceof BundleError) throw new ApiFailure('bundle-refused', error.message)
-        throw error
-      }
-    },
-    'runner.start': (input) =>
-      app.runner.start(input?.port ?? 0).catch((error: Error) => {
-        throw new ApiFailure('runner-failed', `The local runner could not start: ${error.message}`)
-      }),
-    'runner.stop': () => app.runner.stop(),
-    'runner.status': () => app.runner.status(),
-    'runner.sendEvent': async (input) =>
-      EventRouting.parse(await app.runner.sendEvents(input!.event)),
-    'runner.remote': (input) =>
-      readRemoteRunner(input!.url, input!.token || undefined, input!.runs ?? 5),
     'flows.history': (input) => store.history(input!.id),
     'flows.revert': (input) => store.revert(input!.id, input!.revision),
     'flows.revision': (input) => store.revision(input!.id, input!.revision),
@@ -231,12 +149,6 @@ export function createApiHandlers(app: AppContext, desktop?: DesktopServices): A
     },
     'flows.restore': (input) => store.restore(input!.id) as FlowSummary,
     'flows.emptyTrash': () => ({ removed: store.emptyTrash() }),
-    'runs.list': (input) =>
-      store.listRuns({
-        flowId: input?.flowId,
-        limit: input?.limit ?? 50,
-        offset: input?.offset ?? 0,
-      }),
     'flows.run': async (input) => {
       const { id, event, profile, session, mocks, production, stopAfter, pinned } = input!
       const source = production ? store.production(id) : null
@@ -280,6 +192,33 @@ export function createApiHandlers(app: AppContext, desktop?: DesktopServices): A
         throw error
       }
     },
+  }
+}
+
+function settingsHandlers({ app }: HandlerContext): HandlersOf<'settings'> {
+  const { store } = app
+  return {
+    'settings.deploy': () => deploySettings(store),
+    'settings.saveDeploy': (input) => saveDeploySettings(store, input!),
+  }
+}
+
+function runHandlers({ app }: HandlerContext): HandlersOf<'runs'> {
+  const { store } = app
+  return {
+    'runs.list': (input) =>
+      store.listRuns({
+        flowId: input?.flowId,
+        limit: input?.limit ?? 50,
+        offset: input?.offset ?? 0,
+      }),
+    'runs.get': (input) => store.getRun(input!.runId),
+  }
+}
+
+function testHandlers({ app }: HandlerContext): HandlersOf<'tests'> {
+  const { store } = app
+  return {
     'tests.start': (input) => {
       const { flowId, cases, only } = input!
       const flow = store.getFlow(flowId).draft.flow
@@ -288,6 +227,92 @@ export function createApiHandlers(app: AppContext, desktop?: DesktopServices): A
     },
     'tests.status': (input) => app.tests.status(input!.jobId, input!.since) as TestJobStatus,
     'tests.cancel': (input) => ({ cancelled: app.tests.cancel(input!.jobId) }),
+    'tests.caseReport': (input) => app.tests.report(input!.jobId, input!.index),
+  }
+}
+
+function bundleHandlers({ app, validate }: HandlerContext): HandlersOf<'bundles'> {
+  const { store, registry } = app
+  return {
+    'bundles.export': async (input) => {
+      const { fileName, data } = await exportFromStore(
+        { app, validate },
+        input!.flowIds,
+        input!.source === 'draft' ? 'draft' : 'production',
+      )
+      return { fileName, base64: Buffer.from(data).toString('base64'), size: data.length }
+    },
+    'bundles.inspect': (input) => {
+      try {
+        const bundle = readBundle(new Uint8Array(Buffer.from(input!.base64, 'base64')), registry)
+        return planImport(bundle, { installer: app.installer, registry })
+      } catch (error) {
+        if (error instanceof BundleError) throw new ApiFailure('bundle-refused', error.message)
+        throw error
+      }
+    },
+    'bundles.import': async (input) => {
+      try {
+        const bundle = readBundle(new Uint8Array(Buffer.from(input!.base64, 'base64')), registry)
+        const result = await importBundle(bundle, {
+          store,
+          installer: app.installer,
+          registry,
+          trustPlugins: input!.trustPlugins === true,
+        })
+        await app.runner.refresh()
+        return result
+      } catch (error) {
+        if (error instanceof UntrustedPluginsError)
+          throw new ApiFailure('untrusted-plugins', error.message)
+        if (error instanceof BundleError) throw new ApiFailure('bundle-refused', error.message)
+        throw error
+      }
+    },
+  }
+}
+
+function runnerHandlers({ app }: HandlerContext): HandlersOf<'runner'> {
+  return {
+    'runner.start': (input) =>
+      app.runner.start(input?.port ?? 0).catch((error: Error) => {
+        throw new ApiFailure('runner-failed', `The local runner could not start: ${error.message}`)
+      }),
+    'runner.stop': () => app.runner.stop(),
+    'runner.status': () => app.runner.status(),
+    'runner.sendEvent': async (input) =>
+      EventRouting.parse(await app.runner.sendEvents(input!.event)),
+    'runner.remote': (input) =>
+      readRemoteRunner(input!.url, input!.token || undefined, input!.runs ?? 5),
+  }
+}
+
+/** The secrets and environments as the app shows them (names only, never a value). */
+function environmentsState({ app }: HandlerContext): EnvironmentsState {
+  const { secrets } = app
+  return {
+    current: secrets.currentEnvironment(),
+    environments: secrets.environments(),
+    secrets: secrets.list(),
+  }
+}
+
+/** Runs a change to secrets or environments and answers with the new state (never a value). */
+function changeSecrets(ctx: HandlerContext, work: () => void): EnvironmentsState {
+  try {
+    work()
+  } catch (error) {
+    if (error instanceof SecretsError) throw new ApiFailure('invalid-secret', error.message)
+    throw error
+  }
+  return environmentsState(ctx)
+}
+
+function secretHandlers(ctx: HandlerContext): HandlersOf<'secrets'> {
+  const { secrets } = ctx.app
+  const environments = () => environmentsState(ctx)
+  const change = (work: () => void) => changeSecrets(ctx, work)
+  return {
     'secrets.list': () => environments(),
     'secrets.set': (input) =>
       change(() => secrets.set(input!.name, input!.fields, input!.environment ?? null)),
@@ -299,11 +324,34 @@ export function createApiHandlers(app: AppContext, desktop?: DesktopServices): A
           input!.environment === undefined ? undefined : input!.environment,
         ),
       ),
+  }
+}
+
+function environmentHandlers(ctx: HandlerContext): HandlersOf<'environments'> {
+  const { secrets } = ctx.app
+  const change = (work: () => void) => changeSecrets(ctx, work)
+  return {
     'environments.use': (input) => change(() => secrets.useEnvironment(input!.name)),
     'environments.save': (input) => change(() => secrets.saveEnvironment(input!.name, input!.vars)),
     'environments.delete': (input) => change(() => secrets.deleteEnvironment(input!.name)),
-    'tests.caseReport': (input) => app.tests.report(input!.jobId, input!.index),
-    'runs.get': (input) => store.getRun(input!.runId),
+  }
+}
+
+/** In a browser the renderer keeps its file input and download; it reads `nativeFiles` to know. */
+function nativeOf({ desktop }: HandlerContext): () => DesktopServices {
+  return () => {
+    if (!desktop)
+      throw new ApiFailure(
+        'not-available',
+        'Native files are not available here: use the file picker and downloads',
+      )
+    return desktop
+  }
+}
+
+function fileHandlers(ctx: HandlerContext): HandlersOf<'files'> {
+  const native = nativeOf(ctx)
+  return {
     'files.open': (input) => native().files.open(input?.kind),
     'files.openRecent': (input) => native().files.openRecent(input!.path),
     'files.recent': () => native().files.recent(),
@@ -311,6 +359,12 @@ export function createApiHandlers(app: AppContext, desktop?: DesktopServices): A
       native().files.save(input!.fileId, input!.text, input!.overwrite === true),
     'files.saveAs': (input) => native().files.saveAs(input!.text, input!.suggestedName),
     'files.saveBundle': (input) => native().files.saveBundle(input!.base64, input!.suggestedName),
+  }
+}
+
+function hostHandlers(ctx: HandlerContext): HandlersOf<'host'> {
+  const native = nativeOf(ctx)
+  return {
     'host.nextCommand': () => native().commands.next(),
   }
 }
