@@ -91,6 +91,7 @@ export function serveCommand(ctx: ServeCommandContext): CliCommand {
           installer,
           trustPlugins: values['trust-plugins'] === true,
           io,
+          keepFiles: true,
         })
         flows.push(...bundle.flows)
       } else
