@@ -41,7 +41,7 @@ Usage:
   flowbench import <file.flowbundle> --trust-plugins | --require-signature <public key file>
   flowbench keys create [--out <dir>]
   flowbench serve <bundle|dir> [--port N] [--host H] [--token T] [--allow-host NAME…] [--data-dir <dir>] [--trust-plugins]
-                  [--env NAME] [--secrets-file <file>]
+                  [--env NAME] [--secrets-file <file>] [--threads N]
   flowbench plugins list|install <folder|file.tgz|package[@version]> [--yes]|remove <id> [--json] [--data-dir <dir>]
   flowbench secrets set <name> <field>=<value|->… | list | delete <name> | rename <old> <new> [--env NAME] [--data-dir <dir>]
   flowbench env list | use <name> | set <name> <var>=<value>… | unset <name> <var>… [--data-dir <dir>]
@@ -58,6 +58,8 @@ plugin code that is not installed only with --trust-plugins.
 serve reads each secret a flow needs (secrets.crm.apiKey) from FLOWBENCH_SECRET_CRM_APIKEY
 (upper-cased, other characters as _) or from --secrets-file (dotenv, same names), and refuses to
 start without it; variables come from the bundle's environment --env NAME and FLOWBENCH_VAR_<NAME>.
+serve runs flows on --threads worker threads (default: one per core; 0: on its main thread) and
+acknowledges an event only once it is synced to disk.
 
 test --coverage counts, per flow, the nodes that ran, the output ports that fired (error ports
 where an edge handles them), the flow.if/flow.switch outcomes taken and the edges that carried

@@ -4,6 +4,7 @@
  * the main thread read for it, and hands back the report and the state changes. It never touches
  * SQLite: the main thread saves the outcome with the event's journal mark in one transaction.
  */
+import { parentPort } from 'node:worker_threads'
 import type { RunEnvironment } from '../../src-shared/engine/environment'
 import type { ExecutionReport } from '../../src-shared/engine/report'
 import type { Flow } from '../../src-shared/flow/types'
@@ -23,6 +24,8 @@ export interface ThreadSetup {
 
 /** One journaled event to run. */
 export interface ThreadTask {
+  /** Told to the main thread when the run starts: its time limit counts from then. */
+  taskId: number
   flowId: string
   event: Record<string, unknown>
   source: string
@@ -66,6 +69,7 @@ export async function createFlowThread(
   for (const { flow } of setup.flows) loaded.set(flow.id, engine.load(flow))
 
   return async (task) => {
+    parentPort?.postMessage({ flowThreadTaskStarted: task.taskId })
     const flow = loaded.get(task.flowId)
     if (!flow) return { ran: false, refused: `flow "${task.flowId}" is not served here` }
     const runId = newId()

@@ -61,6 +61,9 @@ export interface FlowThreadsOptions extends ThreadSetup {
 
 export class FlowThreads {
   private readonly pool: Piscina<ThreadTask, ThreadAnswer>
+  private nextTaskId = 0
+  /** Starts a task's time limit; called when its thread begins it (not while it is queued). */
+  private readonly onStart = new Map<number, () => void>()
 
   constructor(private readonly options: FlowThreadsOptions) {
     this.pool = new Piscina({
@@ -75,6 +78,12 @@ export class FlowThreads {
     })
     // A thread that dies fails its tasks (run() rejects); Piscina starts a fresh one.
     this.pool.on('error', () => {})
+    this.pool.on('message', (message: { flowThreadTaskStarted?: number }) => {
+      const id = message?.flowThreadTaskStarted
+      if (id === undefined) return
+      this.onStart.get(id)?.()
+      this.onStart.delete(id)
+    })
   }
 
   /** How many runs the pool takes at once. */
@@ -83,11 +92,15 @@ export class FlowThreads {
   }
 
   /** Rejects with a ThreadFailure when the thread dies or the run hangs. */
-  async run(task: ThreadTask): Promise<ThreadAnswer> {
+  async run(task: Omit<ThreadTask, 'taskId'>): Promise<ThreadAnswer> {
+    const taskId = this.nextTaskId++
     const limit = new AbortController()
-    const timer = setTimeout(() => limit.abort(), this.options.runTimeoutMs)
+    let timer: NodeJS.Timeout | undefined
+    this.onStart.set(taskId, () => {
+      timer = setTimeout(() => limit.abort(), this.options.runTimeoutMs)
+    })
     try {
-      return await this.pool.run(task, { signal: limit.signal })
+      return await this.pool.run({ ...task, taskId }, { signal: limit.signal })
     } catch (error) {
       if (limit.signal.aborted)
         throw new ThreadFailure(
@@ -99,6 +112,7 @@ export class FlowThreads {
         `The thread running this flow stopped: ${(error as Error).message}`,
       )
     } finally {
+      this.onStart.delete(taskId)
       clearTimeout(timer)
     }
   }

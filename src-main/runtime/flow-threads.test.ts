@@ -1,0 +1,271 @@
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { ExecutionReport } from '../../src-shared/engine/report'
+import type { Flow, FlowNode } from '../../src-shared/flow/types'
+import { PluginInstaller } from '../plugins-host/installer'
+import { PluginRegistry } from '../plugins-host/registry'
+import { Store } from '../store/store'
+import type { Server, ServeOptions } from './serve'
+import { serve } from './serve'
+
+const quiet = (e: unknown) => {
+  if (process.env.DEBUG_LOG) console.log(JSON.stringify(e))
+}
+
+/**
+ * A user plugin installed from a module file, as flow threads load them. Its `run` works on the
+ * thread that runs the flow: it burns `ms` of CPU, hangs for `hang`, or ends its thread the
+ * first time it sees `crashOnce` (a marker file).
+ */
+const BURN_PLUGIN = `
+import { existsSync, writeFileSync } from 'node:fs'
+export default {
+  id: 'test.burn', version: '1.0.0', name: 'Burn', description: 'Burns CPU', group: 'Test',
+  inputs: ['payload'], outputs: ['payload'], configSchema: { type: 'object' }, defaultConfig: {},
+  docs: { markdown: 'Burns CPU on the calling thread.' }, testTemplate: { config: {}, payload: {} },
+  create: () => ({
+    run(payload) {
+      const p = payload.properties ?? payload
+      if (p.crashOnce && !existsSync(p.crashOnce)) {
+        writeFileSync(p.crashOnce, '')
+        process.exit(1)
+      }
+      const end = Date.now() + (p.hang ? 1e9 : (p.ms ?? 0))
+      while (Date.now() < end);
+      return { port: 'payload', value: payload }
+    },
+  }),
+}
+`
+
+async function pluginsWithBurn(): Promise<PluginRegistry> {
+  const registry = PluginRegistry.withBuiltins()
+  const source = mkdtempSync(path.join(os.tmpdir(), 'fb-burn-plugin-'))
+  writeFileSync(
+    path.join(source, 'package.json'),
+    JSON.stringify({ name: 'burn', main: 'index.mjs' }),
+  )
+  writeFileSync(path.join(source, 'index.mjs'), BURN_PLUGIN)
+  const pluginsDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'fb-plugins-')), 'plugins')
+  mkdirSync(pluginsDir)
+  await new PluginInstaller({ pluginsDir, registry }).install(source)
+  return registry
+}
+
+/** A webhook flow at /hooks/<id>: the webhook trigger, then the given nodes in a chain. */
+function hookFlow(id: string, nodes: Omit<FlowNode, 'position'>[]): Flow {
+  const all = [
+    {
+      id: 'hook',
+      plugin: 'trigger.webhook',
+      config: { path: id, profileIdField: 'customer' },
+    },
+    ...nodes,
+  ].map((node, i) => ({ ...node, position: { x: i * 200, y: 0 } }))
+  return {
+    schemaVersion: 1,
+    id,
+    name: id,
+    nodes: all,
+    edges: all.slice(1).map((node, i) => ({
+      id: `e${i}`,
+      source: all[i]!.id,
+      sourcePort: 'payload',
+      target: node.id,
+      targetPort: 'payload',
+    })),
+  } as Flow
+}
+
+let server: Server | null = null
+let store: Store | null = null
+afterEach(async () => {
+  await server?.close()
+  store?.close()
+  server = null
+  store = null
+})
+
+async function start(
+  flows: Flow[],
+  options: Partial<ServeOptions> = {},
+): Promise<{ server: Server; store: Store }> {
+  store = Store.open(mkdtempSync(path.join(os.tmpdir(), 'fb-threads-')))
+  server = await serve({
+    flows: flows.map((flow) => ({ flow, revision: 1 })),
+    store,
+    plugins: options.plugins ?? PluginRegistry.withBuiltins(),
+    port: 0,
+    log: quiet,
+    threads: 2,
+    ...options,
+  })
+  return { server, store }
+}
+
+async function post(hook: string, body: unknown): Promise<Response> {
+  return fetch(`${server!.url}/hooks/${hook}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+}
+
+/** Every run of a flow, from the reports the runner saved. */
+function runsOf(flowId: string): ExecutionReport[] {
+  const { runs } = store!.listRuns({ flowId, limit: 1000 })
+  return runs.map((r) => store!.getRun(r.runId))
+}
+
+const span = (r: ExecutionReport) => {
+  const start = Date.parse(r.startedAt)
+  return { start, end: start + r.durationMs }
+}
+
+/** Latencies of /healthz and webhook acknowledgements, sent one after another. */
+async function answerTimes(
+  requests: number,
+  hook: string,
+  event: () => unknown,
+): Promise<number[]> {
+  const times: number[] = []
+  for (let i = 0; i < requests; i++) {
+    const t0 = performance.now()
+    const ack = i % 3 === 0
+    const res = ack ? await post(hook, event()) : await fetch(`${server!.url}/healthz`)
+    await res.arrayBuffer()
+    times.push(performance.now() - t0)
+    expect(res.status).toBe(ack ? 202 : 200)
+  }
+  return times
+}
+
+const p99 = (times: number[]) =>
+  [...times].sort((a, b) => a - b)[Math.ceil(times.length * 0.99) - 1]!
+
+/** 200 ms of CPU in the JavaScript sandbox, then 200 ms in a plugin on the run's own thread. */
+const burnFlow = hookFlow('burn', [
+  {
+    id: 'sandbox',
+    plugin: 'code.javascript',
+    config: {
+      code: 'const end = Date.now() + 200; while (Date.now() < end); return payload',
+      timeoutMs: 5000,
+    },
+  },
+  { id: 'plugin', plugin: 'test.burn', config: {} },
+])
+
+describe('flow threads', () => {
+  it('acknowledges webhooks and answers /healthz at once while flows burn CPU', async () => {
+    // Without the sync to disk before each answer: its cost depends on the disk, not on where flows
+    // run, and `npm run bench -- --only serve` measures it. This test is about flows not holding
+    // the main thread.
+    await start([burnFlow], { plugins: await pluginsWithBurn(), syncAcknowledgements: false })
+    expect((await post('burn', { customer: 'warm', ms: 200 })).status).toBe(202)
+    await server!.drained() // threads and sandboxes warm: the rounds measure steady serving
+    for (let i = 0; i < 4; i++) await post('burn', { customer: `p${i}`, ms: 200 })
+
+    // This machine is shared: a round may catch other processes' load. The runner is judged by
+    // its best of five rounds, each taken while flows burn CPU on every thread. (The control below
+    // shows a flow on the main thread fails every round.)
+    const rounds: { p99: number; burning: number }[] = []
+    let n = 0
+    for (let round = 0; round < 5; round++) {
+      const from = Date.now()
+      const times = await answerTimes(60, 'burn', () => ({ customer: `q${n++}`, ms: 200 }))
+      const to = Date.now()
+      await server!.drained()
+      const burning = runsOf('burn').filter((r) => {
+        const { start, end } = span(r)
+        return r.success && start < to && end > from
+      }).length
+      rounds.push({ p99: p99(times), burning })
+      if (process.env.DEBUG_LOG)
+        console.log(times.map((t, i) => (i % 3 ? 'H' : 'A') + t.toFixed(0)).join(' '))
+      if (p99(times) < 10) break
+    }
+    const best = rounds.reduce((a, b) => (b.p99 < a.p99 ? b : a))
+    // Flows were running all through the round, on both threads.
+    expect(best.burning, JSON.stringify(rounds)).toBeGreaterThanOrEqual(3)
+    expect(best.p99, JSON.stringify(rounds)).toBeLessThan(10)
+  }, 120_000)
+
+  it('control: the same flow on the main thread (threads: 0) holds answers up', async () => {
+    await start([burnFlow], { plugins: await pluginsWithBurn(), threads: 0 })
+    for (let i = 0; i < 2; i++) await post('burn', { customer: `p${i}`, ms: 200 })
+    const times = await answerTimes(15, 'burn', () => ({ customer: 'q', ms: 200 }))
+    expect(Math.max(...times)).toBeGreaterThan(100)
+  }, 60_000)
+
+  it('never runs two events of one profile at once, keeps both updates, and starts them in order', async () => {
+    const slow = hookFlow('slow', [
+      { id: 'count', plugin: 'data.increment', config: { path: 'profile@traits.count', by: 1 } },
+      { id: 'wait', plugin: 'flow.sleep', config: { ms: 150 } },
+    ])
+    await start([slow], { threads: 2 })
+    const sent = []
+    for (let i = 0; i < 4; i++)
+      for (const customer of ['ann', 'bob']) sent.push(post('slow', { customer, n: i }))
+    for (const res of await Promise.all(sent)) expect(res.status).toBe(202)
+    await server!.drained()
+
+    expect(store!.state.loadProfile('ann')!.traits.count).toBe(4)
+    expect(store!.state.loadProfile('bob')!.traits.count).toBe(4)
+    const runs = runsOf('slow')
+    const of = (customer: string) =>
+      runs
+        .filter((r) => (r.state.event as { profileId: string }).profileId === customer)
+        .sort((a, b) => span(a).start - span(b).start)
+    for (const customer of ['ann', 'bob']) {
+      const mine = of(customer)
+      expect(mine).toHaveLength(4)
+      for (let i = 1; i < mine.length; i++)
+        expect(span(mine[i]!).start, `${customer}'s runs overlap`).toBeGreaterThanOrEqual(
+          span(mine[i - 1]!).end,
+        )
+      // Journal order per profile.
+      expect(
+        mine.map((r) => (r.state.event as { properties: { n: number } }).properties.n),
+      ).toEqual([0, 1, 2, 3])
+    }
+    // Different profiles do run at the same time.
+    const overlapping = of('ann').some((a) =>
+      of('bob').some((b) => span(a).start < span(b).end && span(b).start < span(a).end),
+    )
+    expect(overlapping).toBe(true)
+  }, 60_000)
+
+  it('runs an event again when its thread dies, and marks a hung run failed without holding up its profile', async () => {
+    const counted = hookFlow('counted', [
+      { id: 'plugin', plugin: 'test.burn', config: {} },
+      { id: 'count', plugin: 'data.increment', config: { path: 'profile@traits.count', by: 1 } },
+    ])
+    await start([counted], { plugins: await pluginsWithBurn(), runTimeoutMs: 1500 })
+    const marker = path.join(mkdtempSync(path.join(os.tmpdir(), 'fb-crash-')), 'crashed')
+    expect((await post('counted', { customer: 'cy', crashOnce: marker })).status).toBe(202)
+    expect((await post('counted', { customer: 'di', hang: true })).status).toBe(202)
+    expect((await post('counted', { customer: 'di' })).status).toBe(202)
+    await server!.drained()
+
+    expect(existsSync(marker)).toBe(true) // the first attempt did end its thread
+    expect(store!.state.loadProfile('cy')!.traits.count).toBe(1)
+    const runs = runsOf('counted')
+    const byCustomer = (c: string) =>
+      runs.filter((r) => (r.state.event as { profileId: string }).profileId === c)
+    expect(byCustomer('cy').map((r) => r.status)).toEqual(['succeeded'])
+    const hung = runs.find((r) => !r.success)!
+    expect(hung.errors[0]).toMatchObject({ code: 'run-timed-out' })
+    expect(hung.errors[0]!.message).toMatch(/did not finish within 1500 ms/)
+    // The hung run saved nothing; the profile's next event ran after it.
+    expect(store!.state.loadProfile('di')!.traits.count).toBe(1)
+    expect(await (await fetch(`${server!.url}/api/flows/counted/stats`)).json()).toMatchObject({
+      accepted: 3,
+      succeeded: 2,
+      failed: 1,
+      pending: 0,
+    })
+  }, 60_000)
+})
