@@ -55,6 +55,9 @@ const CRASH_RETRIES = 1
 
 interface Waiting extends PendingEvent {
   crashes: number
+  /** Its profile and session keys; a session-only event's profile key once its session is known. */
+  keys: string[]
+  ownerKnown: boolean
 }
 
 export class JournalWorker {
@@ -70,6 +73,9 @@ export class JournalWorker {
   /** Undefined until the first event: the served flows are known only once serving starts. */
   private threads: FlowThreads | null | undefined
   private stopping = false
+  private wakeScheduled = false
+  /** Runs finished this turn, saved together at its end. */
+  private finished: { next: Waiting; outcome: JournalOutcome; resolve: () => void }[] = []
   private readonly waiters = new Map<number, ((report: ExecutionReport | null) => void)[]>()
 
   constructor(private readonly options: JournalWorkerOptions) {
@@ -123,8 +129,20 @@ export class JournalWorker {
     }
   }
 
-  /** Hands out every journaled event that may run now (unless stopped). */
+  /**
+   * Hands out, on the next turn of the event loop, every journaled event that may run then
+   * (unless stopped): the acknowledgements and finished runs of one turn share one look.
+   */
   wake(): void {
+    if (this.wakeScheduled || this.stopping) return
+    this.wakeScheduled = true
+    setImmediate(() => {
+      this.wakeScheduled = false
+      this.dispatch()
+    })
+  }
+
+  private dispatch(): void {
     if (this.stopping) return
     const capacity = this.capacity()
     if (this.running.size >= capacity) return
@@ -133,7 +151,7 @@ export class JournalWorker {
         this.readUpTo,
         WINDOW - this.window.length,
       )
-      for (const event of more) this.window.push({ ...event, crashes: 0 })
+      for (const event of more) this.window.push(waiting(event))
       if (more.length > 0) this.readUpTo = more[more.length - 1]!.seq
     }
     // An event waits behind a running one of its profile or session, and behind a waiting one:
@@ -141,7 +159,7 @@ export class JournalWorker {
     const blocked = new Set(this.busy)
     for (let i = 0; i < this.window.length && this.running.size < capacity;) {
       const next = this.window[i]!
-      const keys = this.keysOf(next.event)
+      const keys = this.keysOf(next)
       if (keys.some((k) => blocked.has(k))) {
         for (const k of keys) blocked.add(k)
         i++
@@ -209,22 +227,20 @@ export class JournalWorker {
   }
 
   /** What an event must not run alongside: its profile and session, and its session's profile. */
-  private keysOf(event: Record<string, unknown>): string[] {
-    const keys: string[] = []
-    const { profileId, sessionId } = event
-    if (typeof profileId === 'string') keys.push(`p:${profileId}`)
-    if (typeof sessionId === 'string') {
-      keys.push(`s:${sessionId}`)
-      if (typeof profileId !== 'string') {
-        const owner = this.options.store.state.loadSession(sessionId)?.profileId
-        if (owner) keys.push(`p:${owner}`)
+  private keysOf(next: Waiting): string[] {
+    if (!next.ownerKnown) {
+      // A session's profile is set by the session's first run, which holds the session's key.
+      const owner = this.options.store.state.loadSession(next.event.sessionId as string)?.profileId
+      if (owner) {
+        next.keys.push(`p:${owner}`)
+        next.ownerKnown = true
       }
     }
-    return keys
+    return next.keys
   }
 
   private async runEvent(next: Waiting): Promise<void> {
-    const { store, log } = this.options
+    const { log } = this.options
     const served = this.options.served(next.flowId)
     let outcome: JournalOutcome = { report: null, commit: null }
     if (served) {
@@ -250,25 +266,56 @@ export class JournalWorker {
         }
       }
     }
-    const report = outcome.report
-    try {
-      store.journal.finish(next.seq, outcome)
-    } catch (error) {
-      // Still pending in the journal: the next start runs it again.
-      log({ level: 'error', msg: 'run not saved', seq: next.seq, reason: String(error) })
-      return
-    }
-    log({
-      level: report?.success ? 'info' : 'warn',
-      msg: 'run finished',
-      seq: next.seq,
-      flowId: next.flowId,
-      runId: report?.runId,
-      status: report?.status ?? 'refused',
-      durationMs: report?.durationMs,
+    await this.save(next, outcome)
+  }
+
+  /**
+   * Saves a finished run with its journal mark. Runs that finish in the same turn of the event
+   * loop are saved in one transaction; the promise resolves once this one is saved, and only
+   * then may the next event of its profile start.
+   */
+  private save(next: Waiting, outcome: JournalOutcome): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.finished.length === 0) setImmediate(() => this.saveFinished())
+      this.finished.push({ next, outcome, resolve })
     })
-    for (const resolve of this.waiters.get(next.seq) ?? []) resolve(report)
-    this.waiters.delete(next.seq)
+  }
+
+  private saveFinished(): void {
+    const { store, log } = this.options
+    const batch = this.finished
+    this.finished = []
+    let saved = batch
+    try {
+      store.journal.finishAll(batch.map(({ next, outcome }) => ({ seq: next.seq, outcome })))
+    } catch {
+      // One bad outcome must not cost the others theirs: save them one by one.
+      saved = batch.filter(({ next, outcome }) => {
+        try {
+          store.journal.finish(next.seq, outcome)
+          return true
+        } catch (error) {
+          // Still pending in the journal: the next start runs it again.
+          log({ level: 'error', msg: 'run not saved', seq: next.seq, reason: String(error) })
+          return false
+        }
+      })
+    }
+    for (const { next, outcome } of saved) {
+      const report = outcome.report
+      log({
+        level: report?.success ? 'info' : 'warn',
+        msg: 'run finished',
+        seq: next.seq,
+        flowId: next.flowId,
+        runId: report?.runId,
+        status: report?.status ?? 'refused',
+        durationMs: report?.durationMs,
+      })
+      for (const resolve of this.waiters.get(next.seq) ?? []) resolve(report)
+      this.waiters.delete(next.seq)
+    }
+    for (const { resolve } of batch) resolve()
   }
 
   private async execute(served: ServedFlow, next: Waiting): Promise<JournalOutcome> {
@@ -306,6 +353,15 @@ export class JournalWorker {
       await new Promise<void>((resolve) => setImmediate(resolve))
     }
   }
+}
+
+function waiting(event: PendingEvent): Waiting {
+  const keys: string[] = []
+  const { profileId, sessionId } = event.event
+  if (typeof profileId === 'string') keys.push(`p:${profileId}`)
+  if (typeof sessionId === 'string') keys.push(`s:${sessionId}`)
+  const ownerKnown = typeof profileId === 'string' || typeof sessionId !== 'string'
+  return { ...event, crashes: 0, keys, ownerKnown }
 }
 
 /** The report of a run that never got to finish: its thread died or it hung. */

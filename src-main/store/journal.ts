@@ -67,6 +67,7 @@ export class Journal {
   private readonly recent: Statement<[number], Delivery>
   private readonly statsOf: Statement<[string], FlowStats>
   private readonly writeFinish: (seq: number, outcome: JournalOutcome) => void
+  private readonly writeFinishes: (finished: { seq: number; outcome: JournalOutcome }[]) => void
   private readonly writeAppends: (batch: AppendRequest[]) => void
   /** Appends waiting for this tick's group commit. */
   private batch: AppendRequest[] = []
@@ -120,8 +121,7 @@ export class Journal {
     this.writeAppends = db.transaction((batch: AppendRequest[]) => {
       for (const r of batch) r.result = this.append(r.flowId, r.event, r.source, r.key)
     })
-    // One transaction: the run, its state changes and the mark are saved together or not at all.
-    this.writeFinish = db.transaction((seq: number, { report, commit }: JournalOutcome) => {
+    const finish = (seq: number, { report, commit }: JournalOutcome) => {
       if (commit) save.commit(commit)
       if (report) save.recordRun(report)
       markDone.run(
@@ -130,6 +130,11 @@ export class Journal {
         new Date().toISOString(),
         seq,
       )
+    }
+    // One transaction: the run, its state changes and the mark are saved together or not at all.
+    this.writeFinish = db.transaction(finish)
+    this.writeFinishes = db.transaction((finished: { seq: number; outcome: JournalOutcome }[]) => {
+      for (const { seq, outcome } of finished) finish(seq, outcome)
     })
   }
 
@@ -237,6 +242,15 @@ export class Journal {
   /** Marks an event finished, saving its run and state changes in the same transaction. */
   finish(seq: number, outcome: JournalOutcome): void {
     this.writeFinish(seq, outcome)
+  }
+
+  /**
+   * Marks several events finished in one transaction (runs that ended in the same turn of the
+   * event loop): each event's run, changes and mark still go together, and one commit is cheaper
+   * than many.
+   */
+  finishAll(finished: { seq: number; outcome: JournalOutcome }[]): void {
+    this.writeFinishes(finished)
   }
 
   /** The latest deliveries, newest first. */
