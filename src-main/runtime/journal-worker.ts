@@ -48,7 +48,7 @@ export interface JournalWorkerOptions {
 }
 
 /** Journaled events looked at when choosing what runs next (bounds the work per choice). */
-const WINDOW = 1000
+const WINDOW = 256
 const DEFAULT_RUN_TIMEOUT_MS = 5 * 60_000
 /** A run whose thread died is run again this many times before it is marked failed. */
 const CRASH_RETRIES = 1

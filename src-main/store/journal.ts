@@ -4,6 +4,7 @@
  * saves its run and its state changes — so after a crash each pending event runs exactly once.
  */
 import type { Database, Statement } from 'better-sqlite3'
+import { closeSync, fdatasync, openSync } from 'node:fs'
 import type { ExecutionReport } from '../../src-shared/engine/report'
 import type { RunCommit } from '../engine/state-store'
 
@@ -76,6 +77,10 @@ export class Journal {
    * that transaction). Off only to measure what the sync costs.
    */
   syncAppends = true
+  /** Appends committed but not yet synced, and whether a sync is running. */
+  private unsynced: AppendRequest[] = []
+  private syncing = false
+  private walFd: number | null = null
 
   constructor(
     private readonly db: Database,
@@ -141,8 +146,8 @@ export class Journal {
   /**
    * Journals an event durably: resolves once the append is synced to disk, so the caller may
    * acknowledge it and a power cut cannot take it back. Appends arriving in the same turn of the
-   * event loop share one transaction and one sync (group commit): under load, one fsync covers
-   * every acknowledgement of that turn instead of one each.
+   * event loop share one transaction, and every transaction committed while a sync runs shares
+   * the next sync (group commit): under load one fdatasync covers many acknowledgements.
    */
   appendSynced(
     flowId: string,
@@ -159,19 +164,52 @@ export class Journal {
   private commitBatch(): void {
     const batch = this.batch
     this.batch = []
-    // WAL with synchronous=NORMAL (the database's setting) does not sync a commit; FULL syncs
-    // the WAL at this commit, which also covers every earlier, unsynced commit (run results).
-    const sync = this.syncAppends
     try {
-      if (sync) this.db.pragma('synchronous = FULL')
       this.writeAppends(batch)
     } catch (error) {
       for (const request of batch) request.reject(error)
       return
-    } finally {
-      if (sync) this.db.pragma('synchronous = NORMAL')
     }
-    for (const request of batch) request.resolve(request.result!)
+    if (!this.syncAppends) {
+      for (const request of batch) request.resolve(request.result!)
+      return
+    }
+    this.unsynced.push(...batch)
+    if (!this.syncing) this.syncWal()
+  }
+
+  /**
+   * What synchronous=FULL does at a commit — sync the WAL file — but on libuv's thread pool, so
+   * the main thread keeps taking requests meanwhile. Appends committed while a sync runs wait
+   * for the next one, which covers them all. The database stays at synchronous=NORMAL, so run
+   * results are not synced one by one; each sync covers them too. (An fdatasync through any
+   * descriptor of the file flushes every write SQLite made to it.)
+   */
+  private syncWal(): void {
+    const waiting = this.unsynced
+    this.unsynced = []
+    this.syncing = true
+    const done = (error: Error | null) => {
+      this.syncing = false
+      for (const request of waiting)
+        if (error) request.reject(error)
+        else request.resolve(request.result!)
+      if (this.unsynced.length > 0) this.syncWal()
+    }
+    try {
+      this.walFd ??= openSync(`${this.db.name}-wal`, 'r')
+    } catch {
+      // No WAL file to sync (not in WAL mode): let SQLite sync the database itself.
+      this.db.pragma('wal_checkpoint(FULL)')
+      return done(null)
+    }
+    fdatasync(this.walFd, done)
+  }
+
+  /** Closes the descriptor used to sync the WAL (the store calls it as it closes). */
+  closeSync(): void {
+    if (this.walFd !== null) closeSync(this.walFd)
+    this.walFd = null
   }
 
   /**

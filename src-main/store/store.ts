@@ -298,6 +298,7 @@ export class Store {
     this.cancelSweep?.()
     this.cancelPrune?.()
     this.cancelPrune = null
+    this.journal.closeSync()
     this.opened.close()
   }
 
