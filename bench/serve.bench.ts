@@ -8,7 +8,15 @@
  * machine is shared, so compare runs taken at similar load.
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import {
+  closeSync,
+  fdatasyncSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { BenchCase, Figure } from './harness'
@@ -110,10 +118,32 @@ async function measure(sync: boolean): Promise<Measured> {
   }
 }
 
+/** This disk's fdatasync latency (ms, p50 and p99): the floor of a synced acknowledgement. */
+function fdatasyncLatency(): { p50: number; p99: number } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fb-bench-sync-'))
+  const fd = openSync(path.join(dir, 'probe'), 'w')
+  const page = Buffer.alloc(4096, 1)
+  const times: number[] = []
+  try {
+    for (let i = 0; i < 100; i++) {
+      writeSync(fd, page)
+      const t0 = performance.now()
+      fdatasyncSync(fd)
+      times.push(performance.now() - t0)
+    }
+  } finally {
+    closeSync(fd)
+    rmSync(dir, { recursive: true, force: true })
+  }
+  times.sort((a, b) => a - b)
+  return { p50: times[49]!, p99: times[98]! }
+}
+
 export const serveBench: BenchCase = {
   group: 'serve',
   async run() {
     const loadBefore = os.loadavg()[0]!
+    const disk = fdatasyncLatency()
     const synced = await measure(true)
     const unsynced = await measure(false)
     const loadAfter = os.loadavg()[0]!
@@ -155,6 +185,11 @@ export const serveBench: BenchCase = {
         value: Math.round(synced.memoryGrowthMb),
         unit: 'MB',
         target: { value: 50, better: 'lower' },
+      },
+      {
+        name: `this disk's fdatasync latency p99 (p50 ${disk.p50.toFixed(1)} ms): a synced acknowledgement's floor`,
+        value: Math.round(disk.p99 * 10) / 10,
+        unit: 'ms',
       },
       {
         name: `machine load average (1 min) before / after, ${os.availableParallelism()} cores`,
