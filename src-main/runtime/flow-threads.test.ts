@@ -268,4 +268,45 @@ describe('flow threads', () => {
       pending: 0,
     })
   }, 60_000)
+
+  it("runs subflows on the threads, and an API run outside the journal waits for its profile's journaled runs", async () => {
+    const child: Flow = {
+      schemaVersion: 1,
+      id: 'child',
+      name: 'child',
+      nodes: [
+        { id: 'in', plugin: 'trigger.subflow', position: { x: 0, y: 0 }, config: {} },
+        {
+          id: 'mark',
+          plugin: 'data.increment',
+          position: { x: 200, y: 0 },
+          config: { path: 'profile@traits.viaChild', by: 1 },
+        },
+      ],
+      edges: [
+        { id: 'e', source: 'in', sourcePort: 'payload', target: 'mark', targetPort: 'payload' },
+      ],
+    } as Flow
+    const parent = hookFlow('parent', [
+      { id: 'count', plugin: 'data.increment', config: { path: 'profile@traits.count', by: 1 } },
+      { id: 'wait', plugin: 'flow.sleep', config: { ms: 100 } },
+      { id: 'call', plugin: 'flow.subflow', config: { flowId: 'child', input: 'payload' } },
+    ])
+    await start([parent, child])
+    expect((await post('parent', { customer: 'warm' })).status).toBe(202)
+    await server!.drained() // threads started
+    const acks = await Promise.all([0, 1, 2].map(() => post('parent', { customer: 'eve' })))
+    for (const ack of acks) expect(ack.status).toBe(202)
+    await new Promise((r) => setTimeout(r, 20))
+    // While the first runs: a run through the API on the same profile, outside the journal (its
+    // request brings a session), which must not overwrite the journaled runs' updates.
+    const direct = await fetch(`${server!.url}/api/flows/parent/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ event: { profileId: 'eve' }, session: { id: 'desk' } }),
+    })
+    expect(((await direct.json()) as ExecutionReport).status).toBe('succeeded')
+    await server!.drained()
+    expect(store!.state.loadProfile('eve')!.traits).toMatchObject({ count: 4, viaChild: 4 })
+  }, 60_000)
 })

@@ -74,6 +74,8 @@ export class JournalWorker {
   private threads: FlowThreads | null | undefined
   private stopping = false
   private wakeScheduled = false
+  /** Direct runs waiting for a profile or session to be free. */
+  private released: (() => void)[] = []
   /** Runs finished this turn, saved together at its end. */
   private finished: { next: Waiting; outcome: JournalOutcome; resolve: () => void }[] = []
   private readonly waiters = new Map<number, ((report: ExecutionReport | null) => void)[]>()
@@ -172,11 +174,38 @@ export class JournalWorker {
       }
       const done = this.runEvent(next).finally(() => {
         this.running.delete(next.seq)
-        for (const k of keys) this.busy.delete(k)
-        this.wake()
+        this.release(keys)
       })
       this.running.set(next.seq, done)
     }
+  }
+
+  /**
+   * Runs `work` (a run that is not journaled: its request brings the profile or session) once
+   * no run of the same profile or session is going, and holds journaled events of them back
+   * meanwhile, so neither overwrites the other's profile update.
+   */
+  async exclusive<T>(
+    state: { event?: unknown; profile?: unknown; session?: unknown },
+    work: () => Promise<T>,
+  ): Promise<T> {
+    const keys = directKeys(state)
+    while (keys.some((k) => this.busy.has(k)))
+      await new Promise<void>((resolve) => this.released.push(resolve))
+    for (const k of keys) this.busy.add(k)
+    try {
+      return await work()
+    } finally {
+      this.release(keys)
+    }
+  }
+
+  private release(keys: string[]): void {
+    for (const k of keys) this.busy.delete(k)
+    const waiting = this.released
+    this.released = []
+    for (const resolve of waiting) resolve()
+    this.wake()
   }
 
   /** Waits until every journaled event has run. */
@@ -362,6 +391,21 @@ function waiting(event: PendingEvent): Waiting {
   if (typeof sessionId === 'string') keys.push(`s:${sessionId}`)
   const ownerKnown = typeof profileId === 'string' || typeof sessionId !== 'string'
   return { ...event, crashes: 0, keys, ownerKnown }
+}
+
+function directKeys(state: { event?: unknown; profile?: unknown; session?: unknown }): string[] {
+  const idOf = (value: unknown, field: string): unknown =>
+    value && typeof value === 'object' ? (value as Record<string, unknown>)[field] : undefined
+  const keys = new Set<string>()
+  for (const [value, prefix] of [
+    [idOf(state.event, 'profileId'), 'p:'],
+    [idOf(state.profile, 'id'), 'p:'],
+    [idOf(state.session, 'profileId'), 'p:'],
+    [idOf(state.event, 'sessionId'), 's:'],
+    [idOf(state.session, 'id'), 's:'],
+  ] as const)
+    if (typeof value === 'string') keys.add(prefix + value)
+  return [...keys]
 }
 
 /** The report of a run that never got to finish: its thread died or it hung. */

@@ -73,9 +73,12 @@ export class LocalBackend implements ExecutionBackend {
       resolveFlow: this.options.resolveFlow,
       environment: this.options.environment,
     })
-    const report = await engine.run(served.loaded, input)
-    this.store.recordRun(report)
-    return report
+    // Not while a journaled run of the same profile or session is going (flow threads).
+    return this.worker.exclusive(input, async () => {
+      const report = await engine.run(served.loaded, input)
+      this.store.recordRun(report)
+      return report
+    })
   }
 
   stats(flowId: string): Promise<FlowStats> {
