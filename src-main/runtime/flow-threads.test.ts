@@ -1,9 +1,18 @@
+import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ExecutionReport } from '../../src-shared/engine/report'
 import type { Flow, FlowNode } from '../../src-shared/flow/types'
+import {
+  MARKER_ID,
+  markerBundle,
+  markerPlugin,
+  markerText,
+  writeBundle,
+} from '../../test/security/bundle-fixtures'
+import { repoRoot } from '../../test/fixtures/flows'
 import { PluginInstaller } from '../plugins-host/installer'
 import { PluginRegistry } from '../plugins-host/registry'
 import { Store } from '../store/store'
@@ -161,32 +170,40 @@ describe('flow threads', () => {
     // Without the sync to disk before each answer: its cost depends on the disk, not on where flows
     // run, and `npm run bench -- --only serve` measures it. This test is about flows not holding
     // the main thread.
-    await start([burnFlow], { plugins: await pluginsWithBurn(), syncAcknowledgements: false })
+    const quick = hookFlow('quick', [])
+    await start([burnFlow, quick], {
+      plugins: await pluginsWithBurn(),
+      syncAcknowledgements: false,
+    })
     expect((await post('burn', { customer: 'warm', ms: 200 })).status).toBe(202)
     await server!.drained() // threads and sandboxes warm: the rounds measure steady serving
-    for (let i = 0; i < 4; i++) await post('burn', { customer: `p${i}`, ms: 200 })
 
-    // This machine is shared: a round may catch other processes' load. The runner is judged by
-    // its best of five rounds, each taken while flows burn CPU on every thread. (The control below
-    // shows a flow on the main thread fails every round.)
-    const rounds: { p99: number; burning: number }[] = []
+    // This machine is shared, and other processes' load alone can push a p99 past 10 ms. So each
+    // round first measures the same requests with no flow burning (acknowledged to a flow that
+    // does nothing), then while flows burn CPU on every thread; a round passes when the second
+    // p99 is under 10 ms, or under twice the first when the machine's own noise is above that.
+    // The best of five rounds counts. (The control below: a flow on the main thread fails all.)
+    const rounds: { idle: number; burning: number; runs: number }[] = []
     let n = 0
+    const passes = (r: (typeof rounds)[number]) => r.burning < Math.max(10, 2 * r.idle)
     for (let round = 0; round < 5; round++) {
+      const idle = p99(await answerTimes(60, 'quick', () => ({ customer: `i${n++}` })))
+      for (let i = 0; i < 4; i++) await post('burn', { customer: `p${n++}`, ms: 200 })
       const from = Date.now()
       const times = await answerTimes(60, 'burn', () => ({ customer: `q${n++}`, ms: 200 }))
       const to = Date.now()
       await server!.drained()
-      const burning = runsOf('burn').filter((r) => {
+      const runs = runsOf('burn').filter((r) => {
         const { start, end } = span(r)
         return r.success && start < to && end > from
       }).length
-      rounds.push({ p99: p99(times), burning })
-      if (p99(times) < 10) break
+      rounds.push({ idle, burning: p99(times), runs })
+      if (passes(rounds[round]!)) break
     }
-    const best = rounds.reduce((a, b) => (b.p99 < a.p99 ? b : a))
+    const best = rounds.find(passes) ?? rounds[rounds.length - 1]!
     // Flows were running through the round, on both threads.
-    expect(best.burning, JSON.stringify(rounds)).toBeGreaterThanOrEqual(2)
-    expect(best.p99, JSON.stringify(rounds)).toBeLessThan(10)
+    expect(best.runs, JSON.stringify(rounds)).toBeGreaterThanOrEqual(2)
+    expect(passes(best), JSON.stringify(rounds)).toBe(true)
   }, 120_000)
 
   it('control: the same flow on the main thread (threads: 0) holds answers up', async () => {
@@ -308,5 +325,68 @@ describe('flow threads', () => {
     expect(((await direct.json()) as ExecutionReport).status).toBe('succeeded')
     await server!.drained()
     expect(store!.state.loadProfile('eve')!.traits).toMatchObject({ count: 4, viaChild: 4 })
+  }, 60_000)
+
+  it('loads a trusted bundle plugin on the threads of `flowbench serve --trust-plugins`', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fb-threads-bundle-'))
+    const plugin = markerPlugin(path.join(dir, 'marker.txt'))
+    const flow = hookFlow('marked', [{ id: 'mark', plugin: MARKER_ID, config: {} }])
+    const bundle = writeBundle(markerBundle(plugin, { flow }), dir)
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(repoRoot, 'bin/flowbench.js'),
+        'serve',
+        bundle,
+        '--trust-plugins',
+        '--threads',
+        '2',
+        '--port',
+        '0',
+        '--data-dir',
+        path.join(dir, 'data'),
+      ],
+      { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let out = ''
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString('utf8')
+          const match = /"msg":"serving".*?"port":(\d+)/.exec(out)
+          if (match) resolve(Number(match[1]))
+        })
+        child.on('exit', (code) => reject(new Error(`serve exited early (${code})`)))
+      })
+      const url = `http://127.0.0.1:${port}`
+      for (let i = 0; i < 4; i++)
+        expect(
+          (
+            await fetch(`${url}/hooks/marked`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ customer: `m${i}` }),
+            })
+          ).status,
+        ).toBe(202)
+      for (;;) {
+        const stats = (await (await fetch(`${url}/api/flows/marked/stats`)).json()) as {
+          pending: number
+          succeeded: number
+        }
+        if (stats.pending === 0) {
+          expect(stats.succeeded).toBe(4)
+          break
+        }
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      const lines = markerText(plugin.marker).split('\n')
+      // Loaded by the main thread (to check the flows) and by each flow thread; run there.
+      expect(lines.filter((l) => l.startsWith('loaded')).length).toBe(3)
+      expect(lines.filter((l) => l === 'created').length).toBe(4)
+    } finally {
+      child.kill('SIGTERM')
+      await new Promise((r) => child.on('exit', r))
+    }
   }, 60_000)
 })
