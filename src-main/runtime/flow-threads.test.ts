@@ -23,8 +23,8 @@ const quiet = () => {}
 
 /**
  * A user plugin installed from a module file, as flow threads load them. Its `run` works on the
- * thread that runs the flow: it burns `ms` of CPU, hangs for `hang`, or ends its thread the
- * first time it sees `crashOnce` (a marker file).
+ * thread that runs the flow: it burns `ms` of CPU, hangs for `hang`, or ends its thread, always
+ * with `crashAlways`, only the first time with `crashOnce` (a marker file).
  */
 const BURN_PLUGIN = `
 import { existsSync, writeFileSync } from 'node:fs'
@@ -35,6 +35,7 @@ export default {
   create: () => ({
     run(payload) {
       const p = payload.properties ?? payload
+      if (p.crashAlways) process.exit(1)
       if (p.crashOnce && !existsSync(p.crashOnce)) {
         writeFileSync(p.crashOnce, '')
         process.exit(1)
@@ -265,6 +266,7 @@ describe('flow threads', () => {
     expect((await post('counted', { customer: 'cy', crashOnce: marker })).status).toBe(202)
     expect((await post('counted', { customer: 'di', hang: true })).status).toBe(202)
     expect((await post('counted', { customer: 'di' })).status).toBe(202)
+    expect((await post('counted', { customer: 'fay', crashAlways: true })).status).toBe(202)
     await server!.drained()
 
     expect(existsSync(marker)).toBe(true) // the first attempt did end its thread
@@ -273,15 +275,22 @@ describe('flow threads', () => {
     const byCustomer = (c: string) =>
       runs.filter((r) => (r.state.event as { profileId: string }).profileId === c)
     expect(byCustomer('cy').map((r) => r.status)).toEqual(['succeeded'])
-    const hung = runs.find((r) => !r.success)!
+    const hung = byCustomer('di').find((r) => !r.success)!
     expect(hung.errors[0]).toMatchObject({ code: 'run-timed-out' })
     expect(hung.errors[0]!.message).toMatch(/did not finish within 1500 ms/)
+    // An event that ends its thread every time is failed after its retries, with the reason.
+    expect(byCustomer('fay').map((r) => r.errors[0])).toEqual([
+      expect.objectContaining({
+        code: 'thread-crashed',
+        message: expect.stringMatching(/stopped/),
+      }),
+    ])
     // The hung run saved nothing; the profile's next event ran after it.
     expect(store!.state.loadProfile('di')!.traits.count).toBe(1)
     expect(await (await fetch(`${server!.url}/api/flows/counted/stats`)).json()).toMatchObject({
-      accepted: 3,
+      accepted: 4,
       succeeded: 2,
-      failed: 1,
+      failed: 2,
       pending: 0,
     })
   }, 60_000)

@@ -8,7 +8,7 @@
  * Per-profile serialisation: an event waits while another event of its profile (or of its
  * session) runs, so two runs never read the same profile and one of their updates is lost; and
  * events of one profile start in journal order. Events naming neither run freely. A run whose
- * thread dies is run again once; a second death or a hang marks it failed with the reason.
+ * thread dies is run again (twice at most); a third death or a hang marks it failed with the reason.
  */
 import type { RunEnvironment } from '../../src-shared/engine/environment'
 import type { ExecutionReport } from '../../src-shared/engine/report'
@@ -50,8 +50,12 @@ export interface JournalWorkerOptions {
 /** Journaled events looked at when choosing what runs next (bounds the work per choice). */
 const WINDOW = 256
 const DEFAULT_RUN_TIMEOUT_MS = 5 * 60_000
-/** A run whose thread died is run again this many times before it is marked failed. */
-const CRASH_RETRIES = 1
+/**
+ * A run whose thread died is run again this many times before it is marked failed. More than
+ * once: a thread runs several events at a time, and one event that ends its thread takes the
+ * others down with it, which should not fail them.
+ */
+const CRASH_RETRIES = 2
 
 interface Waiting extends PendingEvent {
   crashes: number
