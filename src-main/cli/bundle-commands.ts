@@ -5,6 +5,7 @@
  * for this one process when the user gives `--trust-plugins`.
  */
 import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { hasErrors, validateFlow } from '../../src-shared/flow/validate'
@@ -243,7 +244,14 @@ export function keysCommand(): CliCommand {
 export async function useBundlePlugins(
   command: string,
   bundle: ReadBundle,
-  ctx: { registry: PluginRegistry; installer: PluginInstaller; trustPlugins: boolean; io: Output },
+  ctx: {
+    registry: PluginRegistry
+    installer: PluginInstaller
+    trustPlugins: boolean
+    io: Output
+    /** Keep the code's folder until the process exits (serve's flow threads load it too). */
+    keepFiles?: boolean
+  },
 ): Promise<void> {
   const missing = bundle.plugins.filter((p) => ctx.installer.installedVersion(p.id) !== p.version)
   if (missing.length === 0) return
@@ -266,6 +274,7 @@ export async function useBundlePlugins(
     throw error
   } finally {
     // The modules are loaded by now; the folder was only their way in.
-    await rm(dir, { recursive: true, force: true })
+    if (ctx.keepFiles) process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
+    else await rm(dir, { recursive: true, force: true })
   }
 }

@@ -43,7 +43,7 @@ Usage:
   flowbench import <file.flowbundle> --trust-plugins | --require-signature <public key file>
   flowbench keys create [--out <dir>]
   flowbench serve <bundle|dir> [--port N] [--host H] [--token T] [--allow-host NAME…] [--data-dir <dir>] [--trust-plugins]
-                  [--env NAME] [--secrets-file <file>]
+                  [--env NAME] [--secrets-file <file>] [--threads N]
   flowbench serve <bundle|dir> --queue <redis-url> --database <postgres-url> [--port N] [--host H] [--token T] [--trust-plugins]
   flowbench deploy <file.flowbundle> --database <postgres-url> [--json]
   flowbench worker --queue <redis-url> --database <postgres-url> [--concurrency N] [--trust-plugins] [--env NAME] [--secrets-file <file>]
@@ -63,6 +63,8 @@ plugin code that is not installed only with --trust-plugins.
 serve reads each secret a flow needs (secrets.crm.apiKey) from FLOWBENCH_SECRET_CRM_APIKEY
 (upper-cased, other characters as _) or from --secrets-file (dotenv, same names), and refuses to
 start without it; variables come from the bundle's environment --env NAME and FLOWBENCH_VAR_<NAME>.
+serve runs flows on --threads worker threads (default: one per core; 0: on its main thread) and
+acknowledges an event only once it is synced to disk.
 
 On a cluster, serve with --queue and --database only ingests: each accepted event is committed to
 PostgreSQL, queued on Redis (BullMQ) and acknowledged; any number of flowbench worker processes run

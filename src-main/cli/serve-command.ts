@@ -66,6 +66,7 @@ export function serveCommand(ctx: ServeCommandContext): CliCommand {
       'secrets-file': { type: 'string' },
       queue: { type: 'string' },
       database: { type: 'string' },
+      threads: { type: 'string' },
     },
     async handler(positionals, values, io) {
       if (positionals.length === 0)
@@ -76,6 +77,11 @@ export function serveCommand(ctx: ServeCommandContext): CliCommand {
       const port = values.port === undefined ? 8787 : Number(values.port)
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new UsageError(`serve: --port must be 0–65535, got "${values.port as string}"`)
+      const threads = values.threads === undefined ? undefined : Number(values.threads)
+      if (threads !== undefined && (!Number.isInteger(threads) || threads < 0 || threads > 256))
+        throw new UsageError(
+          `serve: --threads must be a whole number 0–256, got "${values.threads as string}"`,
+        )
       const envName = values.env as string | undefined
       const cluster = values.queue !== undefined || values.database !== undefined
       if (cluster && values['data-dir'] !== undefined)
@@ -105,6 +111,7 @@ export function serveCommand(ctx: ServeCommandContext): CliCommand {
           installer,
           trustPlugins: values['trust-plugins'] === true,
           io,
+          keepFiles: true,
         })
         flows.push(...bundle.flows)
       } else
@@ -156,6 +163,9 @@ export function serveCommand(ctx: ServeCommandContext): CliCommand {
           token: values.token as string | undefined,
           allowedHosts: values['allow-host'] as string[] | undefined,
           environment,
+          threads,
+          // Only to measure what the sync before each acknowledgement costs (npm run bench).
+          syncAcknowledgements: ctx.env.FLOWBENCH_UNSAFE_NO_ACK_SYNC !== '1',
           log: (entry) => io.out(JSON.stringify({ at: new Date().toISOString(), ...entry })),
         })
       } catch (error) {

@@ -72,6 +72,8 @@ function folderOf(id: string): string {
 }
 
 let importGeneration = 0
+/** The module each loaded definition came from (the registry passes it on to other threads). */
+const moduleOfDefinition = new WeakMap<object, string>()
 
 interface PackageJson {
   name?: string
@@ -109,6 +111,8 @@ async function loadDefinition(dir: string): Promise<unknown> {
       `its code threw while loading: ${(error as Error).name}: ${(error as Error).message}`,
     )
   }
+  if (module.default && typeof module.default === 'object')
+    moduleOfDefinition.set(module.default, pathToFileURL(entry).href)
   return module.default
 }
 
@@ -216,7 +220,11 @@ export class PluginInstaller {
     if (problems.length > 0)
       throw new PluginRefusedError(id, `Plugin ${id} is invalid: ${problems.join('; ')}`)
     if (replacing) this.registry.unregister(replacing)
-    const definition = this.registry.register(candidate, 'user')
+    const definition = this.registry.register(
+      candidate,
+      'user',
+      moduleOfDefinition.get(candidate as object),
+    )
     const installed = { id: definition.id, version: definition.version, name: definition.name, dir }
     this.loaded.set(definition.id, installed)
     return installed
@@ -426,7 +434,7 @@ export class PluginInstaller {
         const installed = swaps.map((swap, i) => {
           const definition = definitions[i]!
           this.registry.unregister(definition.id)
-          this.registry.register(definition, 'user')
+          this.registry.register(definition, 'user', moduleOfDefinition.get(definition))
           const entry = {
             id: definition.id,
             version: definition.version,

@@ -73,7 +73,7 @@ export function checkPluginDefinition(candidate: unknown): string[] {
 export class PluginRegistry implements PluginSource {
   private readonly plugins = new Map<
     string,
-    { definition: PluginDefinition; origin: PluginOrigin }
+    { definition: PluginDefinition; origin: PluginOrigin; module?: string }
   >()
 
   static withBuiltins(): PluginRegistry {
@@ -82,7 +82,12 @@ export class PluginRegistry implements PluginSource {
     return registry
   }
 
-  register(candidate: unknown, origin: PluginOrigin): PluginDefinition {
+  /**
+   * `module`: the URL of the ES module the definition came from, so another thread (serve's flow
+   * threads) can load the same plugin; a plugin registered without one runs only where it was
+   * registered.
+   */
+  register(candidate: unknown, origin: PluginOrigin, module?: string): PluginDefinition {
     const id =
       candidate &&
       typeof candidate === 'object' &&
@@ -102,7 +107,7 @@ export class PluginRegistry implements PluginSource {
         `Plugin ${definition.id}@${definition.version} collides with the ${existing.origin === 'builtin' ? 'built-in' : 'installed'} plugin ${definition.id}@${existing.definition.version}`,
       )
     }
-    this.plugins.set(definition.id, { definition, origin })
+    this.plugins.set(definition.id, { definition, origin, module })
     return definition
   }
 
@@ -118,6 +123,11 @@ export class PluginRegistry implements PluginSource {
 
   originOf(id: string): PluginOrigin | undefined {
     return this.plugins.get(id)?.origin
+  }
+
+  /** The module a user plugin was loaded from, when it came from one. */
+  moduleOf(id: string): string | undefined {
+    return this.plugins.get(id)?.module
   }
 
   list(): PluginDefinition[] {

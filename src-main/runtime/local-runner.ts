@@ -42,6 +42,10 @@ export class LocalRunner {
       port,
       runnerName: 'the Flowbench app',
       environment: this.environment,
+      // Flows run on the app's main process thread, one at a time: the flow threads' entry loads
+      // TypeScript through tsx, which the bundled Electron app does not ship (it would need the
+      // entry built as its own chunk), and the app's runner serves one user's test traffic.
+      threads: 0,
       log: () => {},
     })
     return this.announce()

@@ -226,4 +226,61 @@ describe('durability', () => {
     expect(orders).toBe(rows.length)
     store.close()
   }, 60000)
+
+  it('runs the events a SIGKILL caught in flight on flow threads once each after a restart', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fb-inflight-'))
+    const dir = path.join(repoRoot, 'test/fixtures/serve-slow')
+    const first = start(dir, dataDir)
+    const port = await first.ready
+    const sends = []
+    for (let i = 0; i < 40; i++)
+      sends.push(
+        fetch(`http://127.0.0.1:${port}/hooks/slow-orders`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ customer: `c${i % 10}` }),
+        }),
+      )
+    const acked = await Promise.all(
+      sends.map(async (s) => {
+        const res = await s
+        expect(res.status).toBe(202)
+        return Number(((await res.json()) as { id: string }).id)
+      }),
+    )
+    // Kill once some runs finished: others are then running on the threads (each takes 100 ms).
+    for (;;) {
+      const { pending } = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as {
+        pending: number
+      }
+      if (pending <= 30) {
+        expect(pending).toBeGreaterThan(0)
+        break
+      }
+      await new Promise((r) => setTimeout(r, 5))
+    }
+    first.child.kill('SIGKILL')
+    await new Promise((r) => first.child.on('exit', r))
+
+    const second = start(dir, dataDir)
+    const port2 = await second.ready
+    for (;;) {
+      const health = (await (await fetch(`http://127.0.0.1:${port2}/healthz`)).json()) as {
+        pending: number
+      }
+      if (health.pending === 0) break
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    second.child.kill('SIGTERM')
+    await new Promise((r) => second.child.on('exit', r))
+
+    const store = Store.open(dataDir)
+    const rows = store.journal.recentDeliveries(1000)
+    expect(rows.map((r) => r.seq).sort((a, b) => a - b)).toEqual(acked.sort((a, b) => a - b))
+    for (const row of rows) expect(row.status, `event ${row.seq}`).toBe('done')
+    expect(store.listRuns({ limit: 500 }).total).toBe(40)
+    // Each event counted once: none lost with its thread, none run twice.
+    for (let i = 0; i < 10; i++) expect(store.state.loadProfile(`c${i}`)!.traits.orders).toBe(4)
+    store.close()
+  }, 60000)
 })

@@ -18,6 +18,7 @@ import type { Store } from '../store/store'
 import type { ExecutionBackend } from './backend'
 import type { ServedFlow } from './journal-worker'
 import type { LocalBackendOptions } from './local-backend'
+import { defaultThreadCount } from './flow-threads'
 import { LocalBackend } from './local-backend'
 import { pythonHost } from '../../plugins/code.python/host'
 import type { MqttTriggers } from './mqtt-triggers'
@@ -64,6 +65,15 @@ export interface ServeOptions {
    * ones. When given, serving refuses to start while a served flow needs a secret it lacks.
    */
   environment?: RunEnvironment | (() => RunEnvironment)
+  /**
+   * Worker threads that run the flows, so a busy flow never delays an acknowledgement and every
+   * core is used. Default: one per core; 0 runs flows on the main thread, one at a time.
+   */
+  threads?: number
+  /** A run on a flow thread still going after this is taken for hung and marked failed. */
+  runTimeoutMs?: number
+  /** Sync each acknowledged event to disk before the answer (default true; off for benchmarks). */
+  syncAcknowledgements?: boolean
 }
 
 /** A served flow reads a secret the environment does not define. */
@@ -143,6 +153,10 @@ async function startServing(
     environment,
     resolveFlow,
     served: (id: string) => flows.get(id),
+    servedFlows: () => flows.values(),
+    threads: options.threads ?? defaultThreadCount(),
+    runTimeoutMs: options.runTimeoutMs,
+    syncAcknowledgements: options.syncAcknowledgements,
     log,
   }
   let backend: ServeBackend

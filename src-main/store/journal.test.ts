@@ -68,6 +68,39 @@ describe('journal', () => {
     })
     expect(store.journal.recentDeliveries(2).map((d) => d.flowId)).toEqual(['g', 'f'])
   })
+
+  it('journals the appends of one turn together, a repeated key within them once, and resolves them once synced', async () => {
+    const appends = [
+      store.journal.appendSynced('f', { type: 'a' }, 'webhook', 'k1'),
+      store.journal.appendSynced('f', { type: 'b' }, 'webhook', null),
+      store.journal.appendSynced('f', { type: 'again' }, 'webhook', 'k1'),
+    ]
+    // Nothing is written before the turn ends: one transaction takes the whole group.
+    expect(store.journal.pendingCount()).toBe(0)
+    const [a, b, again] = await Promise.all(appends)
+    expect(again).toEqual({ seq: a!.seq, duplicate: true })
+    expect(b!.seq).toBe(a!.seq + 1)
+    expect(store.journal.pendingAfter(0, 10).map((e) => e.event.type)).toEqual(['a', 'b'])
+    // A later group after this one's sync.
+    const later = await store.journal.appendSynced('f', { type: 'c' }, 'api', null)
+    expect(later.seq).toBe(b!.seq + 1)
+    expect(store.journal.pendingAfter(b!.seq, 10).map((e) => e.source)).toEqual(['api'])
+  })
+
+  it('saves the runs that ended together in one go, each with its mark', () => {
+    const seqs = [1, 2, 3].map(() => store.journal.append('f', {}, 'webhook', null).seq)
+    store.journal.finishAll([
+      { seq: seqs[0]!, outcome: { report: report('r1', true), commit: null } },
+      { seq: seqs[1]!, outcome: { report: report('r2', false), commit: null } },
+      { seq: seqs[2]!, outcome: { report: null, commit: null } },
+    ])
+    expect(seqs.map((s) => store.journal.entry(s))).toEqual([
+      { status: 'done', runId: 'r1' },
+      { status: 'failed', runId: 'r2' },
+      { status: 'refused', runId: null },
+    ])
+    expect(store.getRun('r2')).toMatchObject({ status: 'failed' })
+  })
 })
 
 describe('journal deliveries', () => {

@@ -116,6 +116,7 @@ export class Store {
     if (this.closed) return
     this.closed = true
     this.runs.close()
+    this.journal.closeSync()
     this.opened.close()
   }
 
