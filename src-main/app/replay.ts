@@ -13,7 +13,7 @@
 import type { Change, ExecutionReport, NodeRunRecord } from '../../src-shared/engine/report'
 import type { Flow, MockOutput } from '../../src-shared/flow/types'
 import type { ProfileRecord, SessionRecord } from '../../src-shared/plugin-sdk'
-import { deepEqual } from '../engine/json'
+import { jsonEqual } from '../../src-shared/expr/values'
 import type { LoadedFlow, PluginSource } from '../engine/load'
 import type { EngineOptions } from '../engine/runner'
 import { Engine, RunInputError } from '../engine/runner'
@@ -254,7 +254,7 @@ function compareState(
   const before = changedValues(production)
   const after = changedValues(draft)
   const paths = [...new Set([...before.keys(), ...after.keys()])]
-    .filter((p) => !deepEqual(before.get(p), after.get(p)))
+    .filter((p) => !jsonEqual(before.get(p), after.get(p)))
     .sort()
   if (paths.length === 0) return null
   const pick = (values: Map<string, unknown>) =>
@@ -304,7 +304,7 @@ export function compareRuns(production: ExecutionReport, draft: ExecutionReport)
   for (const nodeId of ranAfter.filter((id) => ranBefore.includes(id))) {
     const before = outputsOf(production, nodeId)
     const after = outputsOf(draft, nodeId)
-    if (!deepEqual(before, after))
+    if (!jsonEqual(before, after))
       differences.push({
         kind: 'outputs',
         summary: `outputs of ${nodeId}`,

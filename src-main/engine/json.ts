@@ -1,5 +1,6 @@
 /** Fast clone and diff for the JSON-like documents a run works on (profile, session, event). */
 import type { Change } from '../../src-shared/engine/report'
+import { jsonEqual } from '../../src-shared/expr/values'
 
 export function cloneJson<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value
@@ -36,28 +37,6 @@ export function escapePointer(key: string): string {
   return key.replace(/~/g, '~0').replace(/\//g, '~1')
 }
 
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object')
-    return Number.isNaN(a) && Number.isNaN(b)
-  if (Array.isArray(a) !== Array.isArray(b)) return false
-  if (Array.isArray(a)) {
-    const bb = b as unknown[]
-    if (a.length !== bb.length) return false
-    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], bb[i])) return false
-    return true
-  }
-  const ak = Object.keys(a)
-  const bk = Object.keys(b)
-  if (ak.length !== bk.length) return false
-  for (const key of ak) {
-    if (!Object.hasOwn(b, key)) return false
-    if (!deepEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]))
-      return false
-  }
-  return true
-}
-
 const hasOwn = Object.hasOwn
 
 /** What changed from `before` to `after`, as JSON-pointer changes. Arrays are compared whole. */
@@ -89,7 +68,7 @@ export function diffJson(before: unknown, after: unknown, path = '', out: Change
     }
     return out
   }
-  if (!deepEqual(before, after))
+  if (!jsonEqual(before, after))
     out.push({ op: 'replace', path: path || '/', value: after, oldValue: before })
   return out
 }

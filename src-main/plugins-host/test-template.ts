@@ -5,7 +5,7 @@
 import type { Flow } from '../../src-shared/flow/types'
 import type { PluginDefinition } from '../../src-shared/plugin-sdk'
 import { isTriggerPlugin } from '../../src-shared/plugin-sdk'
-import { deepEqual } from '../engine/json'
+import { jsonEqual } from '../../src-shared/expr/values'
 import type { PluginSource } from '../engine/load'
 import { Engine } from '../engine/runner'
 
@@ -98,7 +98,7 @@ export async function runTestTemplate(
   if (
     template.expect &&
     'value' in template.expect &&
-    !deepEqual(output.value, template.expect.value)
+    !jsonEqual(output.value, template.expect.value)
   ) {
     return {
       pluginId: definition.id,

@@ -6,7 +6,7 @@
 import { readPath } from '../../src-shared/expr'
 import type { ExecutionReport } from '../../src-shared/engine/report'
 import type { TestCase, TestExpectations } from '../../src-shared/flow/types'
-import { deepEqual } from '../engine/json'
+import { jsonEqual } from '../../src-shared/expr/values'
 
 export interface UnmetExpectation {
   kind: 'status' | 'reached' | 'notReached' | 'profile' | 'session' | 'event' | 'flow' | 'output'
@@ -84,7 +84,7 @@ export function checkExpectations(
   for (const kind of ['profile', 'session', 'event', 'flow'] as const) {
     for (const [path, value] of Object.entries(expected[kind] ?? {})) {
       const actual = readPath(states[kind], path.split('.').filter(Boolean))
-      if (!deepEqual(actual, value)) {
+      if (!jsonEqual(actual, value)) {
         unmet.push({
           kind,
           target: `${kind}.${path}`,
@@ -107,7 +107,7 @@ export function checkExpectations(
         actual: ports.length ? `values on ${ports.join(', ')}` : 'no output',
         message: `Node "${nodeId}" should send on "${output.port}", but it sent ${ports.length ? `on ${ports.join(', ')}` : 'nothing'}`,
       })
-    } else if ('value' in output && !sent.some((o) => deepEqual(o.value, output.value))) {
+    } else if ('value' in output && !sent.some((o) => jsonEqual(o.value, output.value))) {
       const actual = sent[sent.length - 1]!.value
       unmet.push({
         kind: 'output',

@@ -57,23 +57,38 @@ export function data(value: unknown): unknown {
 
 const MAX_DEPTH = 200
 
-/** Strict for primitives (null equals undefined), structural for arrays and plain objects. */
-export function deepEqual(a: unknown, b: unknown, depth = 0): boolean {
+/**
+ * Structural equality of JSON values, the one comparison the expression language, the engine,
+ * the test bench and the plugins share: arrays item by item, plain objects key by key in any
+ * order, NaN equal to itself. `==` in expressions (and every plugin that compares as it does)
+ * takes a missing value to equal null; `jsonEqual` is the strict form for stored state, where a
+ * key set to null and a key that is missing are different documents.
+ */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  return equal(a, b, true, 0)
+}
+
+/** deepEqual without `null == undefined`: for diffs of stored state and for expectations. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  return equal(a, b, false, 0)
+}
+
+function equal(a: unknown, b: unknown, nullish: boolean, depth: number): boolean {
   if (a === b) return true
-  if (a === null || a === undefined) return b === null || b === undefined
-  if (typeof a !== 'object' || typeof b !== 'object' || b === null || depth > MAX_DEPTH) {
-    return false
-  }
+  if (a === null || a === undefined || b === null || b === undefined)
+    return nullish && (a === null || a === undefined) && (b === null || b === undefined)
+  if (typeof a !== 'object' || typeof b !== 'object') return Number.isNaN(a) && Number.isNaN(b)
+  if (depth > MAX_DEPTH) return false
   if (isArray(a)) {
     if (!isArray(b) || a.length !== b.length) return false
-    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i], depth + 1)) return false
+    for (let i = 0; i < a.length; i++) if (!equal(a[i], b[i], nullish, depth + 1)) return false
     return true
   }
   if (isArray(b) || !isPlainObject(a) || !isPlainObject(b)) return false
   const keys = Object.keys(a)
   if (keys.length !== Object.keys(b).length) return false
   for (const key of keys) {
-    if (!hasOwn(b, key) || !deepEqual(a[key], b[key], depth + 1)) return false
+    if (!hasOwn(b, key) || !equal(a[key], b[key], nullish, depth + 1)) return false
   }
   return true
 }
