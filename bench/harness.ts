@@ -1,4 +1,6 @@
 /** The benchmark harness: each case returns figures; the table and `--json <file>` show them. */
+import { spawn } from 'node:child_process'
+
 export interface Figure {
   name: string
   value: number
@@ -67,4 +69,46 @@ export function gc(): void {
 
 export function heapMb(): number {
   return process.memoryUsage().heapUsed / 1024 / 1024
+}
+
+/** What autocannon reports about a load (the fields the serve benches read). */
+export interface LoadResult {
+  requests: { average: number; total: number }
+  latency: { p99: number; p50: number }
+  non2xx: number
+  errors: number
+}
+
+/**
+ * Webhook acknowledgements under load: autocannon in its own process (so it does not share the
+ * server's event loop) POSTs a small order to `/hooks/orders` on `connections` connections.
+ */
+export async function webhookLoad(
+  port: number,
+  connections: number,
+  seconds: number,
+): Promise<LoadResult> {
+  const load = spawn(
+    process.execPath,
+    [
+      'node_modules/autocannon/autocannon.js',
+      '--json',
+      '-c',
+      String(connections),
+      '-d',
+      String(seconds),
+      '-m',
+      'POST',
+      '-H',
+      'content-type=application/json',
+      '-b',
+      JSON.stringify({ customer: 'bench', total: 1 }),
+      `http://127.0.0.1:${port}/hooks/orders`,
+    ],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  )
+  let output = ''
+  load.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')))
+  await new Promise((resolve) => load.on('exit', resolve))
+  return JSON.parse(output) as LoadResult
 }

@@ -12,13 +12,7 @@ import { spawn } from 'node:child_process'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import type { BenchCase, Figure } from './harness'
-
-interface LoadResult {
-  requests: { average: number; total: number }
-  latency: { p99: number; p50: number }
-  non2xx: number
-  errors: number
-}
+import { webhookLoad } from './harness'
 
 function start(
   args: string[],
@@ -98,33 +92,8 @@ export const serveClusterBench: BenchCase = {
         children.push(worker.child)
         await worker.ready
       }
-      const loadFor = async (seconds: number): Promise<LoadResult> => {
-        const load = spawn(
-          process.execPath,
-          [
-            'node_modules/autocannon/autocannon.js',
-            '--json',
-            '-c',
-            '50',
-            '-d',
-            String(seconds),
-            '-m',
-            'POST',
-            '-H',
-            'content-type=application/json',
-            '-b',
-            JSON.stringify({ customer: 'bench', total: 1 }),
-            `http://127.0.0.1:${port}/hooks/orders`,
-          ],
-          { stdio: ['ignore', 'pipe', 'ignore'] },
-        )
-        let output = ''
-        load.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')))
-        await new Promise((resolve) => load.on('exit', resolve))
-        return JSON.parse(output) as LoadResult
-      }
-      await loadFor(2)
-      const result = await loadFor(10)
+      await webhookLoad(port, 50, 2)
+      const result = await webhookLoad(port, 50, 10)
       return [
         {
           name: 'cluster: webhook events acknowledged per second (50 connections, 10 s)',

@@ -19,14 +19,8 @@ import {
 } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import type { BenchCase, Figure } from './harness'
-
-interface LoadResult {
-  requests: { average: number; total: number }
-  latency: { p99: number; p50: number }
-  non2xx: number
-  errors: number
-}
+import type { BenchCase, Figure, LoadResult } from './harness'
+import { webhookLoad } from './harness'
 
 const CONNECTIONS = 50
 
@@ -77,38 +71,13 @@ async function measure(sync: boolean): Promise<Measured> {
     }, 500)
     // autocannon in its own process, so the load does not share the server's event loop. A short
     // warm-up first, so the figures are the steady state rather than the JIT's first seconds.
-    const loadFor = async (seconds: number): Promise<string> => {
-      const load = spawn(
-        process.execPath,
-        [
-          'node_modules/autocannon/autocannon.js',
-          '--json',
-          '-c',
-          String(CONNECTIONS),
-          '-d',
-          String(seconds),
-          '-m',
-          'POST',
-          '-H',
-          'content-type=application/json',
-          '-b',
-          JSON.stringify({ customer: 'bench', total: 1 }),
-          `http://127.0.0.1:${port}/hooks/orders`,
-        ],
-        { stdio: ['ignore', 'pipe', 'ignore'] },
-      )
-      let output = ''
-      load.stdout.on('data', (c: Buffer) => (output += c.toString('utf8')))
-      await new Promise((resolve) => load.on('exit', resolve))
-      return output
-    }
-    await loadFor(2)
+    await webhookLoad(port, CONNECTIONS, 2)
     memory.length = 0
-    const output = await loadFor(10)
+    const result = await webhookLoad(port, CONNECTIONS, 10)
     clearInterval(sampler)
     const steady = memory.slice(2)
     return {
-      result: JSON.parse(output) as LoadResult,
+      result,
       memoryGrowthMb: steady.length > 1 ? Math.max(...steady) - steady[0]! : 0,
     }
   } finally {

@@ -2,7 +2,6 @@
  * `flowbench serve <bundle|dir>` (design §8): runs the production flows over HTTP until SIGINT or
  * SIGTERM. Secrets come from the process environment or --secrets-file, never from the bundle.
  */
-import { readFile } from 'node:fs/promises'
 import { closeAllConnections } from '../../plugins/shared/connections'
 import { hasErrors, validateFlow } from '../../src-shared/flow/validate'
 import type { Flow } from '../../src-shared/flow/types'
@@ -10,18 +9,18 @@ import { FileInputError, findFlowFiles, readJsonFile } from '../flow-files'
 import type { PluginInstaller } from '../plugins-host/installer'
 import type { PluginRegistry } from '../plugins-host/registry'
 import { serve } from '../runtime/serve'
-import {
-  describeMissing,
-  parseDotenv,
-  SecretsFileError,
-  serveEnvironment,
-} from '../runtime/serve-environment'
+import { describeMissing, serveEnvironment } from '../runtime/serve-environment'
 import type { Store } from '../store/store'
 import type { ReadBundle } from '../bundles/bundle'
 import { DistributedBackend } from '../cluster/distributed-backend'
 import { deployToCluster } from '../cluster/deploy'
 import { readBundleFile, useBundlePlugins } from './bundle-commands'
-import { checkClusterQueue, openClusterDatabase, untilSignal } from './cluster-options'
+import {
+  checkClusterQueue,
+  openClusterDatabase,
+  readSecretsFile,
+  untilSignal,
+} from './cluster-options'
 import { deployBundle } from './deploy-command'
 import { formatProblems } from './format'
 import type { CliCommand, Output } from './usage'
@@ -33,23 +32,6 @@ export interface ServeCommandContext {
   openStore: (dataDir: string | undefined) => Store
   /** The process environment (tests pass their own). */
   env: Record<string, string | undefined>
-}
-
-async function readSecretsFile(file: string): Promise<Map<string, string>> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (error) {
-    throw new FileInputError(
-      `${file}: cannot read the secrets file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-    )
-  }
-  try {
-    return parseDotenv(text, file)
-  } catch (error) {
-    if (error instanceof SecretsFileError) throw new UsageError(`serve: ${error.message}`)
-    throw error
-  }
 }
 
 export function serveCommand(ctx: ServeCommandContext): CliCommand {
@@ -132,7 +114,7 @@ export function serveCommand(ctx: ServeCommandContext): CliCommand {
         flows: flows.map((f) => f.flow),
         plugins: registry,
         env: ctx.env,
-        file: secretsFile ? await readSecretsFile(secretsFile) : undefined,
+        file: await readSecretsFile('serve', secretsFile),
         name: envName ?? 'production',
         vars: envVars,
       })
