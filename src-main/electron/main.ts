@@ -22,6 +22,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createApiHandlers } from '../api/handlers'
 import { createAppContext } from '../app-context'
+import type { AppContext } from '../app-context'
 import type { FileDialogs } from '../files/file-service'
 import { FileService } from '../files/file-service'
 import { filesInArgv, handOverFiles, HostCommands } from '../files/host-commands'
@@ -105,8 +106,35 @@ async function start(): Promise<void> {
   await app.whenReady()
   const devTools = !app.isPackaged
   const trustedOrigins = trustedRendererOrigins(devServerUrl)
-
   // Guards first, so no web contents exists for a moment without them.
+  guardWebContents(devTools, trustedOrigins)
+  serveRenderer(trustedOrigins)
+  const dataDir = process.env.FLOWBENCH_DATA_DIR ?? app.getPath('userData')
+  const context = await openAppContext(dataDir)
+  const { window, windowStateFile } = createMainWindow(dataDir, devTools)
+  const { files, commands, showFileProblems } = desktopServices(window, dataDir, devTools)
+  registerIpcHandlers(ipcMain, createApiHandlers(context, { files, commands }), trustedOrigins)
+  const stopEvents = forwardApiEvents(context.events, window.webContents)
+  window.on('closed', stopEvents)
+
+  openFiles = (paths) => void handOverFiles(paths, { files, commands }).then(showFileProblems)
+  app.on('second-instance', (_event, argv: string[], workingDirectory: string) => {
+    if (window.isMinimized()) window.restore()
+    window.focus()
+    openFiles?.(filesInArgv(argv, workingDirectory))
+  })
+  if (pendingFiles.length) openFiles(pendingFiles.splice(0))
+
+  keepWindowState(window, windowStateFile)
+  app.on('window-all-closed', () => {
+    commands.close()
+    void context.close().finally(() => app.quit())
+  })
+  await window.loadURL(devServerUrl ?? APP_ENTRY_URL)
+}
+
+/** Windows open nothing, navigate nowhere and, packaged, open no devtools; permissions are asked of one list. */
+function guardWebContents(devTools: boolean, trustedOrigins: string[]): void {
   app.on('web-contents-created', (_event, contents) => {
     contents.setWindowOpenHandler(({ url }) => {
       openExternalIfHttps(url)
@@ -131,12 +159,15 @@ async function start(): Promise<void> {
     isPermissionAllowed(permission, requestingOrigin, trustedOrigins),
   )
   defaultSession.setDevicePermissionHandler(() => false)
+}
 
+/** The renderer: from the dev server with the development CSP, or from `app://` with the strict one. */
+function serveRenderer(trustedOrigins: string[]): void {
   const devOrigin = trustedOrigins[0]
   if (devServerUrl) {
     // The dev server sends no CSP of its own; add the development policy to its answers only.
     const csp = buildCsp({ devServerOrigin: devOrigin })
-    defaultSession.webRequest.onHeadersReceived(
+    session.defaultSession.webRequest.onHeadersReceived(
       { urls: [`${devOrigin}/*`] },
       (details, callback) => {
         callback({
@@ -150,8 +181,10 @@ async function start(): Promise<void> {
       createAppProtocolHandler({ rendererRoot: path.join(here, '../renderer'), csp: buildCsp() }),
     )
   }
+}
 
-  const dataDir = process.env.FLOWBENCH_DATA_DIR ?? app.getPath('userData')
+/** The application core over the user's data directory, with the Electron-only pieces plugged in. */
+async function openAppContext(dataDir: string): Promise<AppContext> {
   // better-sqlite3 built for Electron's ABI by `npm start` (scripts/prepare-electron.js), kept
   // apart from the Node build in node_modules that the tests and the CLI use. Packaged, it sits
   // beside app.asar (electron-builder.yml unpacks native/): a shared library loads from a real file.
@@ -178,6 +211,14 @@ async function start(): Promise<void> {
     })
   }
 
+  return context
+}
+
+/** The one window, where it was last left. */
+function createMainWindow(
+  dataDir: string,
+  devTools: boolean,
+): { window: BrowserWindow; windowStateFile: string } {
   const windowOptions = buildWindowOptions(path.join(here, '../preload/index.cjs'), { devTools })
   const windowStateFile = path.join(dataDir, 'window-state.json')
   const savedWindow = readWindowState(windowStateFile)
@@ -188,6 +229,12 @@ async function start(): Promise<void> {
   )
   const window = new BrowserWindow({ ...windowOptions, ...placed })
   if (placed && savedWindow?.maximized) window.maximize()
+  window.once('ready-to-show', () => window.show())
+  return { window, windowStateFile }
+}
+
+/** Native file dialogs, recent files and the app menu, which only the desktop host has. */
+function desktopServices(window: BrowserWindow, dataDir: string, devTools: boolean) {
   const showFileProblems = (problems: string[]) => {
     if (problems.length)
       void dialog.showMessageBox(window, {
@@ -239,18 +286,11 @@ async function start(): Promise<void> {
     },
   })
   setMenu(files.recent())
-  registerIpcHandlers(ipcMain, createApiHandlers(context, { files, commands }), trustedOrigins)
-  const stopEvents = forwardApiEvents(context.events, window.webContents)
-  window.on('closed', stopEvents)
+  return { files, commands, showFileProblems }
+}
 
-  openFiles = (paths) => void handOverFiles(paths, { files, commands }).then(showFileProblems)
-  app.on('second-instance', (_event, argv: string[], workingDirectory: string) => {
-    if (window.isMinimized()) window.restore()
-    window.focus()
-    openFiles?.(filesInArgv(argv, workingDirectory))
-  })
-  if (pendingFiles.length) openFiles(pendingFiles.splice(0))
-
+/** Asks before closing over unsaved file changes; remembers where the window was. */
+function keepWindowState(window: BrowserWindow, windowStateFile: string): void {
   // The renderer's beforeunload asks to stay while a file has unsaved changes; the user decides.
   window.webContents.on('will-prevent-unload', (event) => {
     const choice = dialog.showMessageBoxSync(window, {
@@ -270,12 +310,6 @@ async function start(): Promise<void> {
       maximized: window.isMaximized(),
     })
   })
-  window.once('ready-to-show', () => window.show())
-  app.on('window-all-closed', () => {
-    commands.close()
-    void context.close().finally(() => app.quit())
-  })
-  await window.loadURL(devServerUrl ?? APP_ENTRY_URL)
 }
 
 if (primary) void start()
