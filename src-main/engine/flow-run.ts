@@ -37,7 +37,7 @@ import { BeforeImage } from './changes'
 import { cloneJson } from './json'
 import type { LoadedFlow } from './load'
 import { NodeContext, RunScope } from './node-context'
-import type { PlanNode, RunPlan } from './plan'
+import type { PlanNode, RunPlan, SummaryInput } from './plan'
 import { planOf } from './plan'
 import { invokeWithPolicy, isThenable, NEVER_ABORTED, untilCancelled } from './policy'
 import { addLog, epochAt, isoAt, nodeRecord, round, skippedRecord } from './records'
@@ -349,7 +349,13 @@ export class FlowRun {
    */
   private runNode(node: PlanNode): Outcome {
     if (node.isEntry)
-      return this.runInvocation(node, null, null, this.child ? this.child.input : this.state.event)
+      return this.runInvocation(
+        node,
+        null,
+        null,
+        this.child ? this.child.input : this.state.event,
+        node.summaryInput,
+      )
     const single = node.single
     if (single) {
       const count = this.deliveries.count(single.index)
@@ -360,6 +366,7 @@ export class FlowRun {
           single.targetPort,
           single.id,
           this.deliveries.first(single.index),
+          node.summaryInput,
         )
     }
     const invocations = this.deliveries.invocationsFor(node)
@@ -400,6 +407,7 @@ export class FlowRun {
     port: string | null,
     edgeId: string | null,
     value: unknown,
+    summaryInput: SummaryInput | null = null,
   ): Outcome {
     if (this.signal.aborted) throw new RunCancelled()
     const sequence = ++this.sequence
@@ -413,7 +421,7 @@ export class FlowRun {
           value: this.snapshot(value),
           edgeId,
         })
-      : nodeRecord(node, sequence, this.startedAt, { port, edgeId })
+      : nodeRecord(node, sequence, this.startedAt, summaryInput ?? { port, edgeId })
     let produced: RunResult | PortResult[] | Promise<RunResult | PortResult[]>
     try {
       produced = this.produce(node, value, record)
@@ -582,11 +590,21 @@ export class FlowRun {
 
   private deliver(node: PlanNode, port: string, value: unknown, record: NodeRunRecord): void {
     if (value === null || value === undefined) return
-    const output = this.full ? { port, value: this.snapshot(value) } : { port }
-    // A list made with its one entry holds one slot (and a record starts with the shared empty one).
-    if (record.outputs.length === 0) record.outputs = [output]
-    else record.outputs.push(output)
     const out = port === node.mainPort ? node.mainOut! : node.outPorts.get(port)!
+    const outputs = record.outputs
+    if (this.full) {
+      const output = { port, value: this.snapshot(value) }
+      // A list made with its one entry holds one slot (and a record starts with the shared empty one).
+      if (outputs.length === 0) record.outputs = [output]
+      else outputs.push(output)
+    } else if (outputs.length === 0) {
+      // With a summary trace a first output is the port's frozen one-entry list: no allocation.
+      record.outputs = out.summaryOutputs as NodeRunRecord['outputs']
+    } else if (Object.isFrozen(outputs)) {
+      record.outputs = [outputs[0]!, { port }]
+    } else {
+      outputs.push({ port })
+    }
     if (this.nodesBuilt) {
       const nodes = this.state.nodes
       let outputs = nodes[node.id]
