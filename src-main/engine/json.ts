@@ -77,7 +77,17 @@ export function diffJson(before: unknown, after: unknown, path = '', out: Change
       // Untouched entries are the same value: no path to build, nothing to compare.
       const was = before[key]
       const is = after[key]
-      if (was !== is) diffJson(was, is, `${path}/${escapePointer(key)}`, out)
+      if (was === is) continue
+      // Two changed leaves (what most writes leave): the replace the recursion would give, made here.
+      if (
+        (was === null || typeof was !== 'object') &&
+        (is === null || typeof is !== 'object') &&
+        !(Number.isNaN(was) && Number.isNaN(is))
+      ) {
+        out.push({ op: 'replace', path: `${path}/${escapePointer(key)}`, value: is, oldValue: was })
+        continue
+      }
+      diffJson(was, is, `${path}/${escapePointer(key)}`, out)
     }
     const afterKeys = Object.keys(after)
     // Every key of `after` is one of `before`'s kept ones: nothing was added.
