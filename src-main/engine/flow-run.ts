@@ -68,6 +68,8 @@ export class FlowRun {
   /** The top-level run: it alone hands data out, so it alone redacts. */
   readonly root: FlowRun
   readonly signal: AbortSignal
+  /** Whether the caller gave a signal: without one, no check per node reads AbortSignal's getter. */
+  private readonly cancellable: boolean
   /** Set once any node of the run (or its subflows) reads a secret: what leaves is then redacted. */
   secretsRead = false
   /**
@@ -136,6 +138,7 @@ export class FlowRun {
     this.trace = options.trace ?? 'full'
     this.full = this.trace === 'full'
     this.signal = options.signal ?? NEVER_ABORTED
+    this.cancellable = options.signal !== undefined
     this.frame = RunFrame.take(this.plan)
     this.deliveries = this.frame.deliveries
     this.state = child
@@ -175,7 +178,7 @@ export class FlowRun {
     try {
       const order = this.plan.order
       for (let i = 0; i < order.length; i++) {
-        if (this.signal.aborted) throw new RunCancelled()
+        if (this.cancellable && this.signal.aborted) throw new RunCancelled()
         const node = order[i]!
         let failure = this.runNode(node)
         if (failure instanceof Promise) {
@@ -409,7 +412,7 @@ export class FlowRun {
     value: unknown,
     summaryInput: SummaryInput | null = null,
   ): Outcome {
-    if (this.signal.aborted) throw new RunCancelled()
+    if (this.cancellable && this.signal.aborted) throw new RunCancelled()
     const sequence = ++this.sequence
     const onEvent = this.options.onEvent
     onEvent?.({ type: 'nodeStarted', runId: this.runId, nodeId: node.id, sequence })
