@@ -352,9 +352,11 @@ function writeExisting(root: unknown, path: readonly string[], value: unknown): 
   let current = root
   const last = path.length - 1
   for (let i = 0; i <= last; i++) {
+    if (typeof current !== 'object' || current === null) return false
+    // Reading `constructor` hits an inline cache (as values.ts `step` does); the prototype itself
+    // is asked only when it is not Object's.
     if (
-      typeof current !== 'object' ||
-      current === null ||
+      (current as { constructor?: unknown }).constructor !== Object &&
       Object.getPrototypeOf(current) !== ObjectProto
     )
       return false
