@@ -129,6 +129,9 @@ export class BeforeImage {
 /** One level of a plain object or list, as cloneJson copies it (own enumerable keys, in order). */
 function copyContainer(value: object): Record<string, unknown> {
   if (Array.isArray(value)) return value.slice() as unknown as Record<string, unknown>
+  // A spread copies the object's shape at once (several times cheaper than key by key); an own
+  // "__proto__" entry, which the assignment below drops, keeps the old way.
+  if (!Object.hasOwn(value, '__proto__')) return { ...(value as Record<string, unknown>) }
   const out: Record<string, unknown> = {}
   const keys = Object.keys(value)
   for (let i = 0; i < keys.length; i++) out[keys[i]!] = (value as Record<string, unknown>)[keys[i]!]

@@ -32,8 +32,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 export function escapePointer(key: string): string {
-  if (!key.includes('~') && !key.includes('/')) return key
-  return key.replace(/~/g, '~0').replace(/\//g, '~1')
+  // One pass over the (short) key by character code: two `includes` cost several times more.
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(i)
+    if (code === 126 || code === 47) return key.replace(/~/g, '~0').replace(/\//g, '~1')
+  }
+  return key
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {
