@@ -1,3 +1,5 @@
+import type { Ref } from '../../src-shared/expr'
+import { parseRef } from '../../src-shared/expr'
 import { definePlugin } from '../../src-shared/plugin-sdk'
 import { REF_SCHEMA } from '../shared/schemas'
 
@@ -38,14 +40,20 @@ export default definePlugin<{ from: string; to: string }>({
     expect: { port: 'payload', value: { a: 1, b: 1 } },
   },
   reusable: true,
-  create: () => ({
-    run(_payload, ctx, config) {
-      const value = ctx.read(config.from)
-      ctx.write(
-        config.to,
-        value === null || typeof value !== 'object' ? value : structuredClone(value),
-      )
-      return { port: 'payload', value: ctx.payload }
-    },
-  }),
+  create: () => {
+    // Parsed once at set-up; a text that is no reference stays text, for read/write to refuse.
+    let from: string | Ref = ''
+    let to: string | Ref = ''
+    return {
+      setUp(config) {
+        from = parseRef(config.from) ?? config.from
+        to = parseRef(config.to) ?? config.to
+      },
+      run(_payload, ctx) {
+        const value = ctx.read(from)
+        ctx.write(to, value === null || typeof value !== 'object' ? value : structuredClone(value))
+        return { port: 'payload', value: ctx.payload }
+      },
+    }
+  },
 })

@@ -1,3 +1,5 @@
+import type { Ref } from '../../src-shared/expr'
+import { parseRef } from '../../src-shared/expr'
 import { definePlugin } from '../../src-shared/plugin-sdk'
 import { needsResolving } from '../data.set'
 import { REF_SCHEMA } from '../shared/schemas'
@@ -41,14 +43,19 @@ export default definePlugin<{ path: string; by?: number | string }>({
   create: () => {
     let by: unknown = 1
     let byIsDynamic = false
+    // Parsed once at set-up (a reusable node is set up once per loaded flow).
+    let byRef: Ref | null = null
+    let path: string | Ref = ''
     return {
       setUp(c) {
         by = c.by ?? 1
         byIsDynamic = needsResolving(by)
+        byRef = typeof by === 'string' ? parseRef(by) : null
+        path = parseRef(c.path) ?? c.path
       },
       run(_payload, ctx, config) {
-        const current = ctx.read(config.path)
-        const amount = byIsDynamic ? ctx.resolve(by) : by
+        const current = ctx.read(path)
+        const amount = byRef ? ctx.read(byRef) : byIsDynamic ? ctx.resolve(by) : by
         if (typeof amount !== 'number' || !Number.isFinite(amount)) {
           throw Object.assign(new Error(`"By" must be a number, got ${JSON.stringify(amount)}`), {
             code: 'not-a-number',
@@ -60,7 +67,7 @@ export default definePlugin<{ path: string; by?: number | string }>({
             { code: 'not-a-number' },
           )
         }
-        ctx.write(config.path, (current ?? 0) + amount)
+        ctx.write(path, (current ?? 0) + amount)
         return { port: 'payload', value: ctx.payload }
       },
     }

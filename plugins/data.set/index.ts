@@ -1,4 +1,5 @@
-import { isRef } from '../../src-shared/expr'
+import type { Ref } from '../../src-shared/expr'
+import { isRef, parseRef } from '../../src-shared/expr'
 import { definePlugin } from '../../src-shared/plugin-sdk'
 import type { PluginContext } from '../../src-shared/plugin-sdk'
 
@@ -59,18 +60,29 @@ export default definePlugin<{ values: Record<string, unknown> }>({
   },
   reusable: true,
   create: () => {
-    let entries: { target: string; value: unknown; dynamic: boolean }[] = []
+    // Parsed once at set-up (a reusable node is set up once per loaded flow), not on every run.
+    let entries: { target: string | Ref; value: unknown; ref: Ref | null; dynamic: boolean }[] = []
     return {
       setUp(config) {
         entries = Object.entries(config.values).map(([target, value]) => ({
-          target,
+          target: parseRef(target) ?? target,
           value,
+          ref: typeof value === 'string' ? parseRef(value) : null,
           dynamic: needsResolving(value),
         }))
       },
       run(_payload, ctx) {
-        for (const entry of entries)
-          ctx.write(entry.target, entry.dynamic ? ctx.resolve(entry.value) : entry.value)
+        for (let i = 0; i < entries.length; i++) {
+          const entry = entries[i]!
+          ctx.write(
+            entry.target,
+            entry.ref
+              ? ctx.read(entry.ref)
+              : entry.dynamic
+                ? ctx.resolve(entry.value)
+                : entry.value,
+          )
+        }
         return { port: 'payload', value: ctx.payload }
       },
     }

@@ -1,3 +1,5 @@
+import type { Ref } from '../../src-shared/expr'
+import { parseRef } from '../../src-shared/expr'
 import { definePlugin } from '../../src-shared/plugin-sdk'
 import { REF_SCHEMA } from '../shared/schemas'
 
@@ -46,19 +48,26 @@ export default definePlugin<{ template: string; to?: string }>({
     expect: { port: 'payload', value: { text: 'Total: 7' } },
   },
   reusable: true,
-  create: () => ({
-    run(_payload, ctx, config) {
-      const rendered = ctx.template(config.template)
-      const text =
-        typeof rendered === 'string'
-          ? rendered
-          : rendered === null
-            ? ''
-            : typeof rendered === 'object'
-              ? JSON.stringify(rendered)
-              : String(rendered)
-      if (config.to) ctx.write(config.to, text)
-      return { port: 'payload', value: { text } }
-    },
-  }),
+  create: () => {
+    // The target is parsed once at set-up (a reusable node is set up once per loaded flow).
+    let to: string | Ref | undefined
+    return {
+      setUp(config) {
+        to = config.to ? (parseRef(config.to) ?? config.to) : undefined
+      },
+      run(_payload, ctx, config) {
+        const rendered = ctx.template(config.template)
+        const text =
+          typeof rendered === 'string'
+            ? rendered
+            : rendered === null
+              ? ''
+              : typeof rendered === 'object'
+                ? JSON.stringify(rendered)
+                : String(rendered)
+        if (to) ctx.write(to, text)
+        return { port: 'payload', value: { text } }
+      },
+    }
+  },
 })

@@ -21,6 +21,9 @@ export class BeforeImage {
   private whole = false
   /** The objects notePathShared copied: the run's own, written into without another copy. */
   private copies: object[] | null = null
+  /** The top-level entry the last two-segment write went into, and the run's copy of it. */
+  private lastKey = ''
+  private lastOwn: object | null = null
 
   /** `image`: the document's top level as it was, when someone already holds it unchanged. */
   constructor(image: Record<string, unknown> | null = null) {
@@ -47,6 +50,15 @@ export class BeforeImage {
   notePathShared(doc: Record<string, unknown>, path: readonly string[]): void {
     if (this.whole) return
     const key = path[0]!
+    // Another write into the entry the last one copied (`traits.spent` after `traits.orders`):
+    // it is still the run's own copy, so there is nothing to note or copy.
+    if (
+      path.length === 2 &&
+      this.lastOwn !== null &&
+      key === this.lastKey &&
+      doc[key] === this.lastOwn
+    )
+      return
     let copied = this.copied
     if (!copied?.includes(key)) {
       if (copied && copied.length >= MAX_COPIED) return this.ownShared(doc)
@@ -68,6 +80,10 @@ export class BeforeImage {
         ;(this.copies ??= []).push(own)
       }
       parent = own
+    }
+    if (path.length === 2 && parent !== doc) {
+      this.lastKey = key
+      this.lastOwn = parent
     }
   }
 
@@ -129,6 +145,9 @@ export class BeforeImage {
 /** One level of a plain object or list, as cloneJson copies it (own enumerable keys, in order). */
 function copyContainer(value: object): Record<string, unknown> {
   if (Array.isArray(value)) return value.slice() as unknown as Record<string, unknown>
+  // A spread copies the object's shape at once (several times cheaper than key by key); an own
+  // "__proto__" entry, which the assignment below drops, keeps the old way.
+  if (!Object.hasOwn(value, '__proto__')) return { ...(value as Record<string, unknown>) }
   const out: Record<string, unknown> = {}
   const keys = Object.keys(value)
   for (let i = 0; i < keys.length; i++) out[keys[i]!] = (value as Record<string, unknown>)[keys[i]!]

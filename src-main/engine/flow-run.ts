@@ -37,7 +37,7 @@ import { BeforeImage } from './changes'
 import { cloneJson } from './json'
 import type { LoadedFlow } from './load'
 import { NodeContext, RunScope } from './node-context'
-import type { PlanNode, RunPlan } from './plan'
+import type { PlanNode, RunPlan, SummaryInput } from './plan'
 import { planOf } from './plan'
 import { invokeWithPolicy, isThenable, NEVER_ABORTED, untilCancelled } from './policy'
 import { addLog, epochAt, isoAt, nodeRecord, round, skippedRecord } from './records'
@@ -68,6 +68,8 @@ export class FlowRun {
   /** The top-level run: it alone hands data out, so it alone redacts. */
   readonly root: FlowRun
   readonly signal: AbortSignal
+  /** Whether the caller gave a signal: without one, no check per node reads AbortSignal's getter. */
+  private readonly cancellable: boolean
   /** Set once any node of the run (or its subflows) reads a secret: what leaves is then redacted. */
   secretsRead = false
   /**
@@ -136,6 +138,7 @@ export class FlowRun {
     this.trace = options.trace ?? 'full'
     this.full = this.trace === 'full'
     this.signal = options.signal ?? NEVER_ABORTED
+    this.cancellable = options.signal !== undefined
     this.frame = RunFrame.take(this.plan)
     this.deliveries = this.frame.deliveries
     this.state = child
@@ -175,7 +178,7 @@ export class FlowRun {
     try {
       const order = this.plan.order
       for (let i = 0; i < order.length; i++) {
-        if (this.signal.aborted) throw new RunCancelled()
+        if (this.cancellable && this.signal.aborted) throw new RunCancelled()
         const node = order[i]!
         let failure = this.runNode(node)
         if (failure instanceof Promise) {
@@ -349,7 +352,13 @@ export class FlowRun {
    */
   private runNode(node: PlanNode): Outcome {
     if (node.isEntry)
-      return this.runInvocation(node, null, null, this.child ? this.child.input : this.state.event)
+      return this.runInvocation(
+        node,
+        null,
+        null,
+        this.child ? this.child.input : this.state.event,
+        node.summaryInput,
+      )
     const single = node.single
     if (single) {
       const count = this.deliveries.count(single.index)
@@ -360,6 +369,7 @@ export class FlowRun {
           single.targetPort,
           single.id,
           this.deliveries.first(single.index),
+          node.summaryInput,
         )
     }
     const invocations = this.deliveries.invocationsFor(node)
@@ -400,8 +410,9 @@ export class FlowRun {
     port: string | null,
     edgeId: string | null,
     value: unknown,
+    summaryInput: SummaryInput | null = null,
   ): Outcome {
-    if (this.signal.aborted) throw new RunCancelled()
+    if (this.cancellable && this.signal.aborted) throw new RunCancelled()
     const sequence = ++this.sequence
     const onEvent = this.options.onEvent
     onEvent?.({ type: 'nodeStarted', runId: this.runId, nodeId: node.id, sequence })
@@ -413,7 +424,7 @@ export class FlowRun {
           value: this.snapshot(value),
           edgeId,
         })
-      : nodeRecord(node, sequence, this.startedAt, { port, edgeId })
+      : nodeRecord(node, sequence, this.startedAt, summaryInput ?? { port, edgeId })
     let produced: RunResult | PortResult[] | Promise<RunResult | PortResult[]>
     try {
       produced = this.produce(node, value, record)
@@ -582,11 +593,21 @@ export class FlowRun {
 
   private deliver(node: PlanNode, port: string, value: unknown, record: NodeRunRecord): void {
     if (value === null || value === undefined) return
-    const output = this.full ? { port, value: this.snapshot(value) } : { port }
-    // A list made with its one entry holds one slot (and a record starts with the shared empty one).
-    if (record.outputs.length === 0) record.outputs = [output]
-    else record.outputs.push(output)
     const out = port === node.mainPort ? node.mainOut! : node.outPorts.get(port)!
+    const outputs = record.outputs
+    if (this.full) {
+      const output = { port, value: this.snapshot(value) }
+      // A list made with its one entry holds one slot (and a record starts with the shared empty one).
+      if (outputs.length === 0) record.outputs = [output]
+      else outputs.push(output)
+    } else if (outputs.length === 0) {
+      // With a summary trace a first output is the port's frozen one-entry list: no allocation.
+      record.outputs = out.summaryOutputs as NodeRunRecord['outputs']
+    } else if (Object.isFrozen(outputs)) {
+      record.outputs = [outputs[0]!, { port }]
+    } else {
+      outputs.push({ port })
+    }
     if (this.nodesBuilt) {
       const nodes = this.state.nodes
       let outputs = nodes[node.id]

@@ -33,8 +33,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 export function escapePointer(key: string): string {
-  if (!key.includes('~') && !key.includes('/')) return key
-  return key.replace(/~/g, '~0').replace(/\//g, '~1')
+  // One pass over the (short) key by character code: two `includes` cost several times more.
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(i)
+    if (code === 126 || code === 47) return key.replace(/~/g, '~0').replace(/\//g, '~1')
+  }
+  return key
 }
 
 const hasOwn = Object.hasOwn
@@ -56,7 +60,17 @@ export function diffJson(before: unknown, after: unknown, path = '', out: Change
       // Untouched entries are the same value: no path to build, nothing to compare.
       const was = before[key]
       const is = after[key]
-      if (was !== is) diffJson(was, is, `${path}/${escapePointer(key)}`, out)
+      if (was === is) continue
+      // Two changed leaves (what most writes leave): the replace the recursion would give, made here.
+      if (
+        (was === null || typeof was !== 'object') &&
+        (is === null || typeof is !== 'object') &&
+        !(Number.isNaN(was) && Number.isNaN(is))
+      ) {
+        out.push({ op: 'replace', path: `${path}/${escapePointer(key)}`, value: is, oldValue: was })
+        continue
+      }
+      diffJson(was, is, `${path}/${escapePointer(key)}`, out)
     }
     const afterKeys = Object.keys(after)
     // Every key of `after` is one of `before`'s kept ones: nothing was added.

@@ -4,7 +4,7 @@
  * serves every node of a run; the node's own context and payload are set on it per call.
  */
 import type { Ref, RefSource, Scope } from '../../src-shared/expr'
-import { deletePath, parseRef, readPath, writePath } from '../../src-shared/expr'
+import { deletePath, formatRef, parseRef, readPath, writePath } from '../../src-shared/expr'
 import type { LogEntry, NodeRunRecord } from '../../src-shared/engine/report'
 import type { RunEnvironment } from '../../src-shared/engine/environment'
 import type {
@@ -23,14 +23,37 @@ import { cloneJson } from './json'
 import { addLog, isoNow } from './records'
 
 type WritableSource = 'event' | 'profile' | 'session' | 'flow' | 'node' | 'payload'
-const WRITABLE: ReadonlySet<string> = new Set<WritableSource>([
-  'event',
-  'profile',
-  'session',
-  'flow',
-  'node',
-  'payload',
-])
+
+/** A switch on interned names: cheaper than a Set lookup on every write. */
+function isWritable(source: RefSource): source is WritableSource {
+  switch (source) {
+    case 'flow':
+    case 'profile':
+    case 'event':
+    case 'session':
+    case 'node':
+    case 'payload':
+      return true
+    default:
+      return false
+  }
+}
+
+/** A reference as given, parsed: a plugin may hand one it parsed once (in setUp). */
+function refOf(ref: string | Ref): Ref {
+  if (typeof ref !== 'string') return ref
+  const parsed = parseRef(ref)
+  if (!parsed)
+    throw new NodeFailure(
+      'invalid-reference',
+      `"${ref}" is not a reference like profile@traits.email`,
+    )
+  return parsed
+}
+
+function textOf(ref: string | Ref): string {
+  return typeof ref === 'string' ? ref : formatRef(ref)
+}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
@@ -188,14 +211,8 @@ export class NodeContext implements PluginContext {
     return true
   }
 
-  read(ref: string): unknown {
-    const parsed = parseRef(ref)
-    if (!parsed)
-      throw new NodeFailure(
-        'invalid-reference',
-        `"${ref}" is not a reference like profile@traits.email`,
-      )
-    return this.readRef(parsed)
+  read(ref: string | Ref): unknown {
+    return this.readRef(refOf(ref))
   }
 
   private readRef(parsed: Ref): unknown {
@@ -231,17 +248,12 @@ export class NodeContext implements PluginContext {
     }
   }
 
-  write(ref: string, value: unknown): void {
-    const parsed = parseRef(ref)
-    if (!parsed)
+  write(ref: string | Ref, value: unknown): void {
+    const parsed = refOf(ref)
+    if (!isWritable(parsed.source))
       throw new NodeFailure(
         'invalid-reference',
-        `"${ref}" is not a reference like profile@traits.email`,
-      )
-    if (!WRITABLE.has(parsed.source))
-      throw new NodeFailure(
-        'invalid-reference',
-        `Cannot write to "${ref}": ${parsed.source} is read-only`,
+        `Cannot write to "${textOf(ref)}": ${parsed.source} is read-only`,
       )
     // An object a plugin took from its payload directly may be the caller's: the run keeps a copy.
     if (this.run.root.eventShared && value !== null && typeof value === 'object')
@@ -265,7 +277,7 @@ export class NodeContext implements PluginContext {
     if (source === 'event' || source === 'profile' || source === 'session')
       this.run.touchKey(source, parsed.path)
     const root = this.root(source) as Record<string, unknown>
-    if (!writeExisting(root, parsed.path, value)) writeState(root, parsed.path, value, ref)
+    if (!writeExisting(root, parsed.path, value)) writeState(root, parsed.path, value, textOf(ref))
   }
 
   remove(ref: string): void {
@@ -275,7 +287,7 @@ export class NodeContext implements PluginContext {
         'invalid-reference',
         `"${ref}" is not a reference like profile@traits.email`,
       )
-    if (!WRITABLE.has(parsed.source))
+    if (!isWritable(parsed.source))
       throw new NodeFailure(
         'invalid-reference',
         `Cannot delete "${ref}": ${parsed.source} is read-only`,
@@ -340,9 +352,11 @@ function writeExisting(root: unknown, path: readonly string[], value: unknown): 
   let current = root
   const last = path.length - 1
   for (let i = 0; i <= last; i++) {
+    if (typeof current !== 'object' || current === null) return false
+    // Reading `constructor` hits an inline cache (as values.ts `step` does); the prototype itself
+    // is asked only when it is not Object's.
     if (
-      typeof current !== 'object' ||
-      current === null ||
+      (current as { constructor?: unknown }).constructor !== Object &&
       Object.getPrototypeOf(current) !== ObjectProto
     )
       return false

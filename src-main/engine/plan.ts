@@ -28,6 +28,11 @@ export interface PlanNode {
   inEdges: LoadedEdge[]
   /** The one inbound edge of a `join: "each"` node that has exactly one: the common chain step. */
   single: LoadedEdge | null
+  /**
+   * The record input of a summary trace (no value) for the entry or the single edge: the same
+   * for every run, so one frozen object serves all their records.
+   */
+  summaryInput: SummaryInput | null
   /** Port → indexes of the edges leaving it, and its slot in a run's node outputs (frame.ts). */
   outPorts: Map<string, OutPort>
   /** The node's first output port and its entry in outPorts: most results go there. */
@@ -43,7 +48,11 @@ export interface PlanNode {
 export interface OutPort {
   edges: number[] | null
   slot: number
+  /** A record's outputs with a summary trace when this port is the first it sent on: frozen, shared by all runs. */
+  summaryOutputs: readonly { port: string }[]
 }
+
+export type SummaryInput = Readonly<{ port: string | null; edgeId: string | null }>
 
 export interface RunPlan {
   order: PlanNode[]
@@ -80,11 +89,14 @@ function compilePlan(loaded: LoadedFlow): RunPlan {
       outPorts.set(port, {
         edges: edges ? edges.map((edge) => edge.index) : null,
         slot: slots.length,
+        summaryOutputs: Object.freeze([Object.freeze({ port })]),
       })
       slots.push({ nodeId: node.id, port })
     }
     const first = node.definition.outputs[0]
     const main = first !== undefined && outPorts.has(first) && first !== ERROR_PORT ? first : null
+    const single = node.inEdges.length === 1 && node.join === 'each' ? node.inEdges[0]! : null
+    const isEntry = node === loaded.entry
     return {
       id: node.id,
       index: node.index,
@@ -94,12 +106,17 @@ function compilePlan(loaded: LoadedFlow): RunPlan {
       config: node.node.config,
       label: node.node.label ?? null,
       join: node.join,
-      isEntry: node === loaded.entry,
+      isEntry,
       disabled: node.node.disabled === true,
       hasPolicy: Boolean(node.node.retry || node.node.timeoutMs),
       hasErrorEdge: node.hasErrorEdge,
       inEdges: node.inEdges,
-      single: node.inEdges.length === 1 && node.join === 'each' ? node.inEdges[0]! : null,
+      single,
+      summaryInput: isEntry
+        ? Object.freeze({ port: null, edgeId: null })
+        : single
+          ? Object.freeze({ port: single.targetPort, edgeId: single.id })
+          : null,
       outPorts,
       mainPort: main,
       mainOut: main === null ? null : outPorts.get(main)!,

@@ -36,7 +36,8 @@ export class ExpressionCache {
       entry = compileOrError(() => compileExpression(source))
       this.expressions.set(source, entry)
     }
-    if (entry instanceof Error) throw entry
+    // A compiled entry is a function: cheaper to ask than walking Error's prototype chain.
+    if (typeof entry !== 'function') throw entry
     return entry
   }
 
@@ -46,7 +47,8 @@ export class ExpressionCache {
       entry = compileOrError(() => compileTemplate(text))
       this.templates.set(text, entry)
     }
-    if (entry instanceof Error) throw entry
+    // A compiled entry is a function: cheaper to ask than walking Error's prototype chain.
+    if (typeof entry !== 'function') throw entry
     return entry
   }
 }

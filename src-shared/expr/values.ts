@@ -158,13 +158,31 @@ export function finite(n: number): number | null {
   return n - n === 0 ? n : null
 }
 
+/**
+ * Fractions written as text lately: turning a double into its shortest text costs ten times a
+ * lookup, and templates render the same few amounts (prices, discounts) again and again.
+ */
+const fractionTexts = new Map<number, string>()
+const FRACTION_TEXTS_LIMIT = 1000
+
+function numberText(value: number): string {
+  // Whole numbers convert fast (and are cached by the engine); only fractions are kept here.
+  if (Number.isInteger(value)) return String(value)
+  let text = fractionTexts.get(value)
+  if (text === undefined) {
+    text = String(value)
+    if (fractionTexts.size >= FRACTION_TEXTS_LIMIT) fractionTexts.clear()
+    fractionTexts.set(value, text)
+  }
+  return text
+}
+
 /** How a value reads inside text: null is empty, lists and objects are JSON. */
 export function toText(value: unknown): string {
   if (typeof value === 'string') return value
   if (value === null || value === undefined) return ''
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
-    return String(value)
-  }
+  if (typeof value === 'number') return numberText(value)
+  if (typeof value === 'boolean' || typeof value === 'bigint') return String(value)
   if (typeof value !== 'object') return ''
   try {
     return JSON.stringify(value) ?? ''

@@ -2,6 +2,7 @@
  * The plugin SDK (design §5). A plugin is a plain definition object plus a small action
  * object with `setUp`, `run` and `close`; the run context is passed explicitly.
  */
+import type { Ref } from '../expr'
 import type { JsonSchema } from '../flow/json-schema-type'
 
 export type { JsonSchema }
@@ -86,10 +87,13 @@ export interface PluginContext {
   log(level: LogLevel, message: string): void
   /** Evaluates an expression against the state and the current payload. */
   evaluate(expression: string): unknown
-  /** Reads a `source@path` reference. */
-  read(ref: string): unknown
-  /** Writes a `source@path` reference (`payload@…` writes a copy of the payload). */
-  write(ref: string, value: unknown): void
+  /**
+   * Reads a `source@path` reference. A reference parsed once (`parseRef`, in `setUp`) skips
+   * parsing it again on every run.
+   */
+  read(ref: string | Ref): unknown
+  /** Writes a `source@path` reference (`payload@…` writes a copy of the payload); parsed as for read. */
+  write(ref: string | Ref, value: unknown): void
   /** Deletes the value at a `source@path` reference. */
   remove(ref: string): void
   /** Renders a `{{ expression }}` template. A string that is one whole `{{ }}` keeps the value's type. */
