@@ -222,9 +222,9 @@ export class NodeContext implements PluginContext {
   }
 
   private readOnce(parsed: Ref): unknown {
-    if (parsed.source === 'payload') return readPath(this.payload, parsed.path)
+    if (parsed.source === 'payload') return readerOf(parsed.path)(this.payload)
     if (parsed.source === 'secret') return readPath(this.currentScope().secrets, parsed.path)
-    return readPath(this.root(parsed.source), parsed.path)
+    return readerOf(parsed.path)(this.root(parsed.source))
   }
 
   /** What a reference's source names, read straight from the run (a switch, not a lookup by name). */
@@ -369,6 +369,58 @@ function writeExisting(root: unknown, path: readonly string[], value: unknown): 
     current = Object.hasOwn(current, key) ? (current as Record<string, unknown>)[key] : undefined
   }
   return false
+}
+
+type Reader = (root: unknown) => unknown
+
+/** readPath for each path parseRef handed out, as writers are below. */
+const readers = new WeakMap<readonly string[], Reader>()
+
+/** readPath compiled for one path, its keys written into the code as for writes (compileWriter). */
+function readerOf(path: readonly string[]): Reader {
+  let reader = readers.get(path)
+  if (reader) return reader
+  if (!Object.isFrozen(path)) return (root) => readPath(root, path)
+  reader = compileReader(path)
+  readers.set(path, reader)
+  return reader
+}
+
+function compileReader(path: readonly string[]): Reader {
+  if (path.length === 0) return (root) => readPath(root, path)
+  // A forbidden key reads null wherever it is (values.ts member).
+  if (path.some(isForbiddenKey)) return () => null
+  // Each step is values.ts `step`: own properties of plain objects and arrays, data only.
+  let body = 'let c = root\n'
+  for (const segment of path) {
+    const key = JSON.stringify(segment)
+    body += `if (typeof c !== 'object' || c === null || !hasOwn(c, ${key})) return null
+if (c.constructor !== Object && c.constructor !== Array) {
+  const p = getProto(c)
+  if (p !== proto && p !== null && !isArray(c)) return null
+}
+c = c[${key}]
+if (c === undefined || typeof c === 'function') return null
+`
+  }
+  body += 'return c\n'
+  const make = new Function(
+    'getProto',
+    'proto',
+    'hasOwn',
+    'isArray',
+    `return function (root) {\n${body}}`,
+  ) as (
+    getProto: typeof Object.getPrototypeOf,
+    proto: object,
+    hasOwn: typeof Object.hasOwn,
+    isArray: typeof Array.isArray,
+  ) => Reader
+  return make(Object.getPrototypeOf, ObjectProto, Object.hasOwn, Array.isArray)
+}
+
+function isForbiddenKey(key: string): boolean {
+  return key === '__proto__' || key === 'constructor' || key === 'prototype'
 }
 
 type Writer = (root: unknown, value: unknown) => boolean
