@@ -5,6 +5,7 @@
  */
 import type { Ref, RefSource, Scope } from '../../src-shared/expr'
 import { deletePath, formatRef, parseRef, readPath, writePath } from '../../src-shared/expr'
+import { setPathCompiler } from '../../src-shared/expr/compile'
 import type { LogEntry, NodeRunRecord } from '../../src-shared/engine/report'
 import type { RunEnvironment } from '../../src-shared/engine/environment'
 import type {
@@ -385,6 +386,21 @@ function readerOf(path: readonly string[]): Reader {
   readers.set(path, reader)
   return reader
 }
+
+/** Compiled walks by path text, shared by every expression of every flow (see setPathCompiler). */
+const walkers = new Map<string, Reader>()
+const WALKER_LIMIT = 5000
+
+setPathCompiler((keys) => {
+  const text = JSON.stringify(keys)
+  let walker = walkers.get(text)
+  if (!walker) {
+    if (walkers.size >= WALKER_LIMIT) walkers.clear()
+    walker = compileReader(keys)
+    walkers.set(text, walker)
+  }
+  return walker
+})
 
 function compileReader(path: readonly string[]): Reader {
   if (path.length === 0) return (root) => readPath(root, path)
