@@ -5,6 +5,7 @@
  */
 import type { Ref, RefSource, Scope } from '../../src-shared/expr'
 import { deletePath, formatRef, parseRef, readPath, writePath } from '../../src-shared/expr'
+import { setPathCompiler } from '../../src-shared/expr/compile'
 import type { LogEntry, NodeRunRecord } from '../../src-shared/engine/report'
 import type { RunEnvironment } from '../../src-shared/engine/environment'
 import type {
@@ -222,9 +223,9 @@ export class NodeContext implements PluginContext {
   }
 
   private readOnce(parsed: Ref): unknown {
-    if (parsed.source === 'payload') return readPath(this.payload, parsed.path)
+    if (parsed.source === 'payload') return readerOf(parsed.path)(this.payload)
     if (parsed.source === 'secret') return readPath(this.currentScope().secrets, parsed.path)
-    return readPath(this.root(parsed.source), parsed.path)
+    return readerOf(parsed.path)(this.root(parsed.source))
   }
 
   /** What a reference's source names, read straight from the run (a switch, not a lookup by name). */
@@ -277,7 +278,7 @@ export class NodeContext implements PluginContext {
     if (source === 'event' || source === 'profile' || source === 'session')
       this.run.touchKey(source, parsed.path)
     const root = this.root(source) as Record<string, unknown>
-    if (!writeExisting(root, parsed.path, value)) writeState(root, parsed.path, value, textOf(ref))
+    if (!writerOf(parsed.path)(root, value)) writeState(root, parsed.path, value, textOf(ref))
   }
 
   remove(ref: string): void {
@@ -369,6 +370,124 @@ function writeExisting(root: unknown, path: readonly string[], value: unknown): 
     current = Object.hasOwn(current, key) ? (current as Record<string, unknown>)[key] : undefined
   }
   return false
+}
+
+type Reader = (root: unknown) => unknown
+
+/** readPath for each path parseRef handed out, as writers are below. */
+const readers = new WeakMap<readonly string[], Reader>()
+
+/** readPath compiled for one path, its keys written into the code as for writes (compileWriter). */
+function readerOf(path: readonly string[]): Reader {
+  let reader = readers.get(path)
+  if (reader) return reader
+  if (!Object.isFrozen(path)) return (root) => readPath(root, path)
+  reader = compileReader(path)
+  readers.set(path, reader)
+  return reader
+}
+
+/** Compiled walks by path text, shared by every expression of every flow (see setPathCompiler). */
+const walkers = new Map<string, Reader>()
+const WALKER_LIMIT = 5000
+
+setPathCompiler((keys) => {
+  const text = JSON.stringify(keys)
+  let walker = walkers.get(text)
+  if (!walker) {
+    if (walkers.size >= WALKER_LIMIT) walkers.clear()
+    walker = compileReader(keys)
+    walkers.set(text, walker)
+  }
+  return walker
+})
+
+function compileReader(path: readonly string[]): Reader {
+  if (path.length === 0) return (root) => readPath(root, path)
+  // A forbidden key reads null wherever it is (values.ts member).
+  if (path.some(isForbiddenKey)) return () => null
+  // Each step is values.ts `step`: own properties of plain objects and arrays, data only.
+  let body = 'let c = root\n'
+  for (const segment of path) {
+    const key = JSON.stringify(segment)
+    body += `if (typeof c !== 'object' || c === null || !hasOwn(c, ${key})) return null
+if (c.constructor !== Object && c.constructor !== Array) {
+  const p = getProto(c)
+  if (p !== proto && p !== null && !isArray(c)) return null
+}
+c = c[${key}]
+if (c === undefined || typeof c === 'function') return null
+`
+  }
+  body += 'return c\n'
+  const make = new Function(
+    'getProto',
+    'proto',
+    'hasOwn',
+    'isArray',
+    `return function (root) {\n${body}}`,
+  ) as (
+    getProto: typeof Object.getPrototypeOf,
+    proto: object,
+    hasOwn: typeof Object.hasOwn,
+    isArray: typeof Array.isArray,
+  ) => Reader
+  return make(Object.getPrototypeOf, ObjectProto, Object.hasOwn, Array.isArray)
+}
+
+function isForbiddenKey(key: string): boolean {
+  return key === '__proto__' || key === 'constructor' || key === 'prototype'
+}
+
+type Writer = (root: unknown, value: unknown) => boolean
+
+/** writeExisting for each path parseRef handed out (frozen, and the same array every time). */
+const writers = new WeakMap<readonly string[], Writer>()
+
+/**
+ * writeExisting compiled for one path, with its keys written into the code: each store and
+ * load is then a named property access with its own inline cache, where the loop's `[key]`
+ * serves every path and object shape at one site (~60% less time per write). Only paths
+ * parseRef cached are compiled; any other path array takes the loop.
+ */
+function writerOf(path: readonly string[]): Writer {
+  let writer = writers.get(path)
+  if (writer) return writer
+  if (!Object.isFrozen(path)) return (root, value) => writeExisting(root, path, value)
+  writer = compileWriter(path)
+  writers.set(path, writer)
+  return writer
+}
+
+function compileWriter(path: readonly string[]): Writer {
+  const last = path.length - 1
+  if (
+    last < 0 ||
+    path.some((key) => key === '__proto__' || key === 'constructor' || key === 'prototype')
+  )
+    return () => false
+  // Keys enter the code only as JSON string literals, so no key can be read as code.
+  let body = 'let c = root\n'
+  for (let i = 0; i <= last; i++) {
+    const key = JSON.stringify(path[i])
+    body +=
+      "if (typeof c !== 'object' || c === null || (c.constructor !== Object && getProto(c) !== proto)) return false\n"
+    body +=
+      i === last
+        ? `c[${key}] = value\nreturn true\n`
+        : `c = hasOwn(c, ${key}) ? c[${key}] : undefined\n`
+  }
+  const make = new Function(
+    'getProto',
+    'proto',
+    'hasOwn',
+    `return function (root, value) {\n${body}}`,
+  ) as (
+    getProto: typeof Object.getPrototypeOf,
+    proto: object,
+    hasOwn: typeof Object.hasOwn,
+  ) => Writer
+  return make(Object.getPrototypeOf, ObjectProto, Object.hasOwn)
 }
 
 function writeState(

@@ -70,8 +70,39 @@ function constantNumber(c: Compiled): number | null {
   return c.constant && typeof c.constant.value === 'number' ? c.constant.value : null
 }
 
+/** Walks a fixed path from a value, as `step` after `step` does. */
+export type PathWalker = (value: unknown) => unknown
+
+let pathCompiler: ((keys: readonly string[]) => PathWalker) | null = null
+
+/**
+ * Lets a runtime that may generate code (the engine, in Node) give each fixed path a walker of
+ * its own, with the keys written into the code: one `[key]` inside `step` otherwise serves
+ * every path of every expression. The renderer, whose policy forbids generated code, never
+ * sets one. A walker must give exactly what the chain of `step` calls gives.
+ */
+export function setPathCompiler(compiler: ((keys: readonly string[]) => PathWalker) | null): void {
+  pathCompiler = compiler
+}
+
+/** Walks are compiled once a path has been evaluated this often: validating a flow compiles none. */
+const COMPILE_AFTER = 2
+
 /** Walks fixed keys from a base; unrolled for the usual depths so each step can be inlined. */
 function chain(base: Evaluator, keys: readonly string[]): Evaluator {
+  const walk = stepChain(base, keys)
+  const compiler = pathCompiler
+  if (!compiler || keys.length === 0) return walk
+  let compiled: PathWalker | null = null
+  let calls = 0
+  return (s) => {
+    if (compiled) return compiled(base(s))
+    if (++calls >= COMPILE_AFTER) compiled = compiler(keys)
+    return walk(s)
+  }
+}
+
+function stepChain(base: Evaluator, keys: readonly string[]): Evaluator {
   const [a, b, c, d] = keys as [string, string, string, string]
   switch (keys.length) {
     case 0:
