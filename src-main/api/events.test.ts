@@ -4,7 +4,7 @@ import { apiEvents } from '../../src-shared/api/events'
 import { buildFlow } from '../../test/fixtures/flows'
 import { testRegistry } from '../../test/fixtures/plugins'
 import { TestJobs } from '../testing/jobs'
-import { ApiEventHub } from './events'
+import { ApiEventHub } from '../app/event-hub'
 
 const flow = buildFlow(
   [

@@ -4,7 +4,7 @@
  */
 import { channelOf, methodNames } from '../../src-shared/api/contract'
 import { eventChannelOf, isEventName } from '../../src-shared/api/events'
-import type { EventSubscription } from '../api/events'
+import type { EventSubscription } from '../app/event-hub'
 import { fail } from '../../src-shared/api/result'
 import type { ApiHandlers } from '../api/dispatch'
 import { dispatch } from '../api/dispatch'

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { apiEvents } from '../../src-shared/api/events'
 import type { ApiHandlers } from '../api/dispatch'
-import { ApiEventHub } from '../api/events'
+import { ApiEventHub } from '../app/event-hub'
 import type { WebHost } from './server'
 import { MAX_API_BODY_BYTES, startWebHost } from './server'
 
