@@ -11,6 +11,10 @@
  *   row and stops.
  * - `profiles`, `sessions`, `events`, `runs`: the state runs read and write. A profile or session
  *   row whose `data` is null is a placeholder a worker inserted only to have a row to lock.
+ * - Documents (events, profiles, sessions, reports, flows) are `json`, not `jsonb`: the text is
+ *   kept as sent, so an event may hold anything JSON may, NUL characters included, which jsonb
+ *   refuses (test/security/cluster-nul-in-event.test.ts). Nothing queries inside them but a
+ *   run's duration.
  * - `bundles.content` is null for a folder of flows served as is (its plugins are installed on
  *   every worker); a bundle file keeps its zip, which is where a worker finds bundled plugin code.
  */
@@ -26,21 +30,21 @@ export const CLUSTER_MIGRATIONS: ClusterMigration[] = [
 CREATE TABLE bundles (
   revision bigserial PRIMARY KEY,
   sha256 text NOT NULL UNIQUE,
-  manifest jsonb NOT NULL,
+  manifest json NOT NULL,
   content bytea,
   deployed_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE deployed_flows (
   flow_id text NOT NULL,
   revision bigint NOT NULL REFERENCES bundles (revision),
-  flow jsonb NOT NULL,
+  flow json NOT NULL,
   PRIMARY KEY (flow_id, revision)
 );
 CREATE TABLE inbox (
   id text PRIMARY KEY,
   flow_id text NOT NULL,
   event_id text NOT NULL,
-  event jsonb NOT NULL,
+  event json NOT NULL,
   source text NOT NULL,
   idempotency_key text UNIQUE,
   received_at timestamptz NOT NULL DEFAULT now(),
@@ -59,19 +63,19 @@ CREATE TABLE processed_events (
 CREATE INDEX processed_flow ON processed_events (flow_id, status);
 CREATE TABLE profiles (
   id text PRIMARY KEY,
-  data jsonb,
+  data json,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE sessions (
   id text PRIMARY KEY,
   profile_id text,
-  data jsonb,
+  data json,
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE events (
   id text PRIMARY KEY,
-  data jsonb NOT NULL
+  data json NOT NULL
 );
 CREATE TABLE runs (
   run_id text PRIMARY KEY,
@@ -80,7 +84,7 @@ CREATE TABLE runs (
   inbox_id text,
   status text NOT NULL,
   started_at timestamptz NOT NULL,
-  report jsonb NOT NULL
+  report json NOT NULL
 );
 CREATE INDEX runs_flow ON runs (flow_id, started_at DESC);
 `,
