@@ -117,15 +117,26 @@ export class DistributedBackend implements ExecutionBackend {
     if (batch.length === 0) return
     if (this.submissions.length > 0)
       this.flushing = setImmediate(() => void this.flushSubmissions())
-    let answers: Submission[]
+    let answers: (Submission | null)[]
     try {
       answers = await inbox.addMany(this.options.db.pool, batch)
-    } catch (error) {
-      for (const s of batch) s.reject(error)
-      return
+    } catch {
+      // One submission the database refuses must not refuse the others batched with it: each
+      // is tried on its own, and only the one at fault gets the error.
+      answers = await Promise.all(
+        batch.map((s) =>
+          inbox.add(this.options.db.pool, s.item, s.key).catch((error: unknown) => {
+            s.reject(error)
+            return null
+          }),
+        ),
+      )
     }
-    await this.enqueue(answers.filter((a) => !a.duplicate).map((a) => a.id))
-    batch.forEach((s, i) => s.resolve(answers[i]!))
+    await this.enqueue(answers.filter((a) => a !== null && !a.duplicate).map((a) => a!.id))
+    batch.forEach((s, i) => {
+      const answer = answers[i]
+      if (answer) s.resolve(answer)
+    })
   }
 
   /**

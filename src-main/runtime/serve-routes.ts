@@ -57,9 +57,15 @@ function scopedKey(route: 'hook' | 'runs', flowId: string, key: string | undefin
   return key ? `${route}\u001f${flowId}\u001f${key}` : null
 }
 
+/** Longer keys are refused (as Stripe does): a key names a request, it does not carry data. */
+export const MAX_IDEMPOTENCY_KEY = 255
+
 function idempotencyKey(request: FastifyRequest): string | undefined {
   const key = request.headers['idempotency-key']
-  return typeof key === 'string' && key ? key : undefined
+  if (typeof key !== 'string' || !key) return undefined
+  if (key.length > MAX_IDEMPOTENCY_KEY)
+    throw problem(400, `Idempotency-Key is longer than ${MAX_IDEMPOTENCY_KEY} characters`)
+  return key
 }
 
 function sendAnswer(reply: FastifyReply, answer: Answer, replayed: boolean): FastifyReply {
