@@ -160,12 +160,17 @@ export class Deliveries {
    * Active when something crossed the edge; inactive when its source settled without sending
    * on it. Nodes settle in the plan's order: those placed before `settledUpTo` have.
    */
-  edgeStatuses(settledUpTo: number): Record<string, EdgeStatus> {
+  edgeStatuses(settledUpTo: number): Readonly<Record<string, EdgeStatus>> {
+    const list = this.plan.edges
+    const counts = this.counts
+    let first = 0
+    while (first < list.length && counts[list[first]!.index]! > 0) first++
+    // Something crossed every edge (most runs of a chain): the plan's frozen record says so.
+    if (first === list.length) return this.plan.allActive
     // A copy of the plan's all-active record has every key in place: only the other edges are set.
     const edges = { ...this.plan.allActive }
     const positions = this.plan.positions
-    const list = this.plan.edges
-    for (let i = 0; i < list.length; i++) {
+    for (let i = first; i < list.length; i++) {
       const edge = list[i]!
       if (this.counts[edge.index]! === 0)
         edges[edge.id] = positions[edge.sourceIndex]! < settledUpTo ? 'inactive' : 'unreached'

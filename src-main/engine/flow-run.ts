@@ -124,6 +124,12 @@ export class FlowRun {
   private startedAt = ''
   /** What a successful top-level run changed; null until then (and for failed or cancelled runs). */
   commit: RunCommit | null = null
+  /**
+   * Read once from the caller's options, whose shape varies from caller to caller: a read per
+   * node would be a lookup on an object of unknown shape each time.
+   */
+  private readonly onEvent: RunOptions['onEvent']
+  private readonly mocks: RunOptions['mocks']
 
   constructor(
     readonly engine: Engine,
@@ -139,6 +145,8 @@ export class FlowRun {
     this.full = this.trace === 'full'
     this.signal = options.signal ?? NEVER_ABORTED
     this.cancellable = options.signal !== undefined
+    this.onEvent = options.onEvent
+    this.mocks = options.mocks
     this.frame = RunFrame.take(this.plan)
     this.deliveries = this.frame.deliveries
     this.state = child
@@ -163,7 +171,7 @@ export class FlowRun {
     const startedAt = isoAt(startedEpoch)
     this.startedAt = startedAt
     this.epochAtT0 = startedEpoch - t0
-    const onEvent = this.options.onEvent
+    const onEvent = this.onEvent
     let persistSession = true
     if (!this.child) {
       let starting = startingState(this.engine.store, this.options, startedAt)
@@ -231,11 +239,13 @@ export class FlowRun {
           event: before.event ? before.event.changes(this.state.event) : [],
         }
 
-    let durationMs = performance.now() - t0
+    // The run ends here: saving what it changed is not part of its duration (as n8n's stoppedAt
+    // is taken before the execution is saved), so one clock read serves both.
+    const durationMs = performance.now() - t0
+    const finishedAt = isoAt(startedEpoch + durationMs)
     if (status === 'succeeded' && !this.child) {
-      const now = isoAt(startedEpoch + durationMs)
-      if (changes.profile.length > 0) this.state.profile.updatedAt = now
-      if (changes.session.length > 0) this.state.session.updatedAt = now
+      if (changes.profile.length > 0) this.state.profile.updatedAt = finishedAt
+      if (changes.session.length > 0) this.state.session.updatedAt = finishedAt
       const commit: RunCommit = {
         runId: this.runId,
         flowId: this.loaded.flow.id,
@@ -257,7 +267,6 @@ export class FlowRun {
           code: 'store',
         })
       }
-      durationMs = performance.now() - t0
     }
 
     const entry = this.plan.entry
@@ -268,7 +277,7 @@ export class FlowRun {
       status,
       success: status === 'succeeded',
       startedAt,
-      finishedAt: isoAt(startedEpoch + durationMs),
+      finishedAt,
       durationMs: round(durationMs),
       trigger: this.options.trigger
         ? {
@@ -277,7 +286,9 @@ export class FlowRun {
             nodeId: entry.id,
             plugin: entry.pluginId,
           }
-        : { type: this.child ? 'subflow' : 'manual', nodeId: entry.id, plugin: entry.pluginId },
+        : this.child
+          ? { type: 'subflow', nodeId: entry.id, plugin: entry.pluginId }
+          : this.plan.manualTrigger,
       trace: this.trace,
       state: {
         event: this.state.event,
@@ -414,7 +425,7 @@ export class FlowRun {
   ): Outcome {
     if (this.cancellable && this.signal.aborted) throw new RunCancelled()
     const sequence = ++this.sequence
-    const onEvent = this.options.onEvent
+    const onEvent = this.onEvent
     onEvent?.({ type: 'nodeStarted', runId: this.runId, nodeId: node.id, sequence })
     const full = this.full
     const started = full ? performance.now() : 0
@@ -446,7 +457,7 @@ export class FlowRun {
     value: unknown,
     record: NodeRunRecord,
   ): RunResult | PortResult[] | Promise<RunResult | PortResult[]> {
-    const mocks = this.options.mocks
+    const mocks = this.mocks
     const mock = mocks ? mocks[node.id] : undefined
     if (mock) {
       record.attempts = 1
@@ -587,7 +598,7 @@ export class FlowRun {
 
   private finishRecord(record: NodeRunRecord): void {
     this.records.push(record)
-    const onEvent = this.options.onEvent
+    const onEvent = this.onEvent
     if (onEvent) onEvent({ type: 'nodeFinished', runId: this.runId, record: this.outgoing(record) })
   }
 

@@ -64,8 +64,13 @@ export interface RunPlan {
   slots: { nodeId: string; port: string }[]
   /** Frames of runs that ended, ready for the next run (frame.ts). */
   frames: RunFrame[]
-  /** Edge id → 'active' for every edge, in edge order: what a run's edge statuses start from. */
-  allActive: Record<string, EdgeStatus>
+  /**
+   * Edge id → 'active' for every edge, in edge order: what a run's edge statuses start from,
+   * and (frozen, shared) the statuses of every run that sent something on each edge.
+   */
+  allActive: Readonly<Record<string, EdgeStatus>>
+  /** The report's `trigger` of a top-level run given none (frozen, shared by those reports). */
+  manualTrigger: Readonly<{ type: 'manual'; nodeId: string; plugin: string }>
 }
 
 const plans = new WeakMap<LoadedFlow, RunPlan>()
@@ -129,13 +134,15 @@ function compilePlan(loaded: LoadedFlow): RunPlan {
   order.forEach((node, position) => (positions[node.index] = position))
   const allActive: Record<string, EdgeStatus> = {}
   for (const edge of loaded.edges) allActive[edge.id] = 'active'
+  const entry = order.find((node) => node.isEntry)!
   return {
     order,
-    entry: order.find((node) => node.isEntry)!,
+    entry,
+    manualTrigger: Object.freeze({ type: 'manual', nodeId: entry.id, plugin: entry.pluginId }),
     edges: loaded.edges,
     positions,
     slots,
     frames: [],
-    allActive,
+    allActive: Object.freeze(allActive),
   }
 }

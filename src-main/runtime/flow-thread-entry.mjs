@@ -3,6 +3,7 @@
 import { readlinkSync } from 'node:fs'
 import { setPriority } from 'node:os'
 import { workerData } from 'node:worker_threads'
+import { fileURLToPath } from 'node:url'
 import { register } from 'tsx/esm/api'
 
 // Below the main thread, which acknowledges events: when flows keep every core busy, answers
@@ -13,7 +14,7 @@ try {
   // No /proc/thread-self: leave the priority as it is.
 }
 
-register()
+register({ tsconfig: fileURLToPath(new URL('../../tsconfig.node.json', import.meta.url)) })
 const { createFlowThread } = await import('./flow-thread.ts')
 
 export default await createFlowThread(workerData)
