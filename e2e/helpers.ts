@@ -79,12 +79,14 @@ export async function openApp(
 /** Starts recording the duration of every animation frame in the page. */
 export async function startFrameRecorder(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const w = window as unknown as { frames_: number[]; stop_: boolean }
+    const w = window as unknown as { frames_: number[]; frameEnds_: number[]; stop_: boolean }
     w.frames_ = []
+    w.frameEnds_ = []
     w.stop_ = false
     let last = performance.now()
     const tick = (t: number) => {
       w.frames_.push(t - last)
+      w.frameEnds_.push(t)
       last = t
       if (!w.stop_) requestAnimationFrame(tick)
     }
@@ -92,13 +94,18 @@ export async function startFrameRecorder(page: Page): Promise<void> {
   })
 }
 
-/** Stops the recorder and returns the frame durations in ms (the first, partial one dropped). */
-export async function stopFrameRecorder(page: Page): Promise<number[]> {
-  return page.evaluate(() => {
-    const w = window as unknown as { frames_: number[]; stop_: boolean }
+/**
+ * Stops the recorder and returns the frame durations in ms (the first, partial one dropped).
+ * With `since`, a page time (performance.now()), only the frames that ended after it count.
+ */
+export async function stopFrameRecorder(page: Page, since?: number): Promise<number[]> {
+  return page.evaluate((since) => {
+    const w = window as unknown as { frames_: number[]; frameEnds_: number[]; stop_: boolean }
     w.stop_ = true
-    return w.frames_.slice(1)
-  })
+    const frames = w.frames_.slice(1)
+    const ends = w.frameEnds_.slice(1)
+    return since === null ? frames : frames.filter((_, i) => ends[i]! > since)
+  }, since ?? null)
 }
 
 /**

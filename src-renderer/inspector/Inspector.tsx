@@ -2,7 +2,7 @@ import Form from '@rjsf/core'
 import { Pin, Play } from 'lucide-react'
 import { PluginIcon } from '../shell/PluginIcon'
 import type { IChangeEvent } from '@rjsf/core'
-import { lazy, memo, Suspense, useMemo, useState } from 'react'
+import { lazy, memo, Suspense, useDeferredValue, useMemo, useState } from 'react'
 import type { ReactNode } from 'react'
 import type { PluginSummary } from '../../src-shared/api/contract'
 import type { ExecutionReport } from '../../src-shared/engine/report'
@@ -88,8 +88,12 @@ export const Inspector = memo(function Inspector({
   onPin,
   samples,
 }: InspectorProps) {
-  const selected = useDesigner((s) => (s.selectedNodes.length === 1 ? s.selectedNodes[0]! : null))
-  const count = useDesigner((s) => s.selectedNodes.length)
+  // Deferred: pressing a node to drag it selects it, and mounting its form takes longer than a
+  // frame; React renders the form in the background instead, so the drag does not stall.
+  const selected = useDeferredValue(
+    useDesigner((s) => (s.selectedNodes.length === 1 ? s.selectedNodes[0]! : null)),
+  )
+  const count = useDeferredValue(useDesigner((s) => s.selectedNodes.length))
   const node = selected ? (structure?.nodes.find((n) => n.id === selected) ?? null) : null
   const plugin = useDesigner((s) => (node ? (s.plugins[node.plugin] ?? null) : null))
   const allNodes = structure?.nodes ?? NO_NODES
