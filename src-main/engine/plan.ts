@@ -73,16 +73,9 @@ export interface RunPlan {
   manualTrigger: Readonly<{ type: 'manual'; nodeId: string; plugin: string }>
 }
 
-const plans = new WeakMap<LoadedFlow, RunPlan>()
-
-/** The plan of a loaded flow, compiled at its first run and kept as long as the flow is. */
+/** The plan of a loaded flow, compiled at its first run and kept on the flow. */
 export function planOf(loaded: LoadedFlow): RunPlan {
-  let plan = plans.get(loaded)
-  if (!plan) {
-    plan = compilePlan(loaded)
-    plans.set(loaded, plan)
-  }
-  return plan
+  return (loaded.plan ??= compilePlan(loaded))
 }
 
 function compilePlan(loaded: LoadedFlow): RunPlan {

@@ -16,6 +16,19 @@ export interface Ref {
   path: string[]
 }
 
+/**
+ * A slot on every reference parseRef hands out, for what a consumer derives from it once (the
+ * engine keeps its compiled path accessors there): a property read, where a table keyed by the
+ * reference costs a hash lookup on every use. Not enumerable, so a reference still compares,
+ * copies and serialises as `{ source, path }`.
+ */
+export const REF_MEMO: unique symbol = Symbol('ref memo')
+
+export interface RefMemo {
+  read: ((root: unknown) => unknown) | null
+  write: ((root: unknown, value: unknown) => boolean) | null
+}
+
 // Whitespace anywhere means it is not a reference; an unknown source (`ann@example.com`) neither.
 const REF_PATTERN = /^(event|profile|session|flow|nodes|node|payload|secret|vars)@(\S*)$/
 const INDEX = /^(0|[1-9]\d*)$/
@@ -45,8 +58,11 @@ function parseUncached(text: string): Ref | null {
   const rest = match[2]!
   const path = rest === '' || rest === '...' ? [] : rest.split('.')
   if (path.some((segment) => segment === '')) return null
-  // Frozen: the cached ref is shared by every caller.
-  return Object.freeze({ source, path: Object.freeze(path) as string[] })
+  // Frozen: the cached ref is shared by every caller (its memo is the consumers' own).
+  const ref = { source, path: Object.freeze(path) as string[] }
+  const memo: RefMemo = { read: null, write: null }
+  Object.defineProperty(ref, REF_MEMO, { value: memo, enumerable: false })
+  return Object.freeze(ref)
 }
 
 export function isRef(value: unknown): value is string {
