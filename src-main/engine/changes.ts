@@ -7,7 +7,7 @@
  * given the document itself (through `ctx.state`) may change anything, so that copies it all.
  */
 import type { Change } from '../../src-shared/engine/report'
-import { cloneJson, diffJson, escapePointer } from './json'
+import { cloneJson, diffJson, pointerSegment } from './json'
 
 const MAX_COPIED = 16
 
@@ -130,14 +130,14 @@ export class BeforeImage {
       const key = copied[0]!
       diffEntry(image, doc, key, out)
       if (!Object.hasOwn(image, key) && Object.hasOwn(doc, key))
-        out.push({ op: 'add', path: `/${escapePointer(key)}`, value: doc[key] })
+        out.push({ op: 'add', path: pointerSegment(key), value: doc[key] })
       return out
     }
     // In the order a whole diff gives: removed and changed entries as the image lists them, then added ones.
     for (const key of Object.keys(image)) if (copied.includes(key)) diffEntry(image, doc, key, out)
     for (const key of Object.keys(doc))
       if (copied.includes(key) && !Object.hasOwn(image, key))
-        out.push({ op: 'add', path: `/${escapePointer(key)}`, value: doc[key] })
+        out.push({ op: 'add', path: pointerSegment(key), value: doc[key] })
     return out
   }
 }
@@ -162,10 +162,10 @@ function diffEntry(
 ): void {
   if (!Object.hasOwn(image, key)) return
   if (!Object.hasOwn(doc, key)) {
-    out.push({ op: 'remove', path: `/${escapePointer(key)}`, oldValue: image[key] })
+    out.push({ op: 'remove', path: pointerSegment(key), oldValue: image[key] })
     return
   }
   const was = image[key]
   const is = doc[key]
-  if (was !== is) diffJson(was, is, `/${escapePointer(key)}`, out)
+  if (was !== is) diffJson(was, is, pointerSegment(key), out)
 }
