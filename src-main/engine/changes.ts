@@ -8,6 +8,7 @@
  */
 import type { Change } from '../../src-shared/engine/report'
 import { cloneJson, diffJson, pointerSegment } from './json'
+import { ShapeCopier } from './shallow-copy'
 
 const MAX_COPIED = 16
 
@@ -142,12 +143,15 @@ export class BeforeImage {
   }
 }
 
+/** The entries writes go into (`traits`, `consents`…), copied one level by their key lists. */
+const entries = new ShapeCopier()
+
 /** One level of a plain object or list, as cloneJson copies it (own enumerable keys, in order). */
 function copyContainer(value: object): Record<string, unknown> {
   if (Array.isArray(value)) return value.slice() as unknown as Record<string, unknown>
-  // A spread copies the object's shape at once (several times cheaper than key by key); an own
-  // "__proto__" entry, which the assignment below drops, keeps the old way.
-  if (!Object.hasOwn(value, '__proto__')) return { ...(value as Record<string, unknown>) }
+  // A compiled copy costs a fraction of a key-by-key one; an own "__proto__" entry, which the
+  // assignment below drops, keeps the old way.
+  if (!Object.hasOwn(value, '__proto__')) return entries.copy(value as Record<string, unknown>)
   const out: Record<string, unknown> = {}
   const keys = Object.keys(value)
   for (let i = 0; i < keys.length; i++) out[keys[i]!] = (value as Record<string, unknown>)[keys[i]!]

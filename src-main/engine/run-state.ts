@@ -3,7 +3,11 @@ import { newId } from './ids'
 import type { EventRecord, ProfileRecord, SessionRecord } from '../../src-shared/plugin-sdk'
 import { RunInputError } from './errors'
 import { cloneJson } from './json'
+import { ShapeCopier } from './shallow-copy'
 import type { StateStore } from './state-store'
+
+/** Stored profiles are copied by their key list: most share one (normalizeProfile's). */
+const profiles = new ShapeCopier()
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
@@ -152,7 +156,7 @@ function withProfile(
     const stored = store.loadProfileShared(profileId)
     // A stored "__proto__" entry is left to the copying path, which has always dropped it.
     if (stored && !Object.hasOwn(stored, '__proto__'))
-      return finish(event, { ...stored }, session, now, stored)
+      return finish(event, profiles.copy(stored) as ProfileRecord, session, now, stored)
   }
   if (profileId) {
     const loading = store.loadProfile(profileId)
