@@ -36,7 +36,7 @@ export class BeforeImage {
     const copied = this.copied
     if (this.whole || copied?.includes(key)) return
     if (copied && copied.length >= MAX_COPIED) return this.noteAll(doc)
-    const image = (this.image ??= { ...doc })
+    const image = (this.image ??= documents.copy(doc))
     if (Object.hasOwn(doc, key)) image[key] = cloneJson(doc[key])
     if (copied) copied.push(key)
     else this.copied = [key]
@@ -63,7 +63,7 @@ export class BeforeImage {
     let copied = this.copied
     if (!copied?.includes(key)) {
       if (copied && copied.length >= MAX_COPIED) return this.ownShared(doc)
-      this.image ??= { ...doc }
+      this.image ??= documents.copy(doc)
       if (copied) copied.push(key)
       else copied = this.copied = [key]
     }
@@ -91,7 +91,7 @@ export class BeforeImage {
   /** The entries still shared are copied now: the document is the run's own from here on. */
   ownShared(doc: Record<string, unknown>): void {
     if (this.whole) return
-    this.image ??= { ...doc }
+    this.image ??= documents.copy(doc)
     // An entry a write went into may still share what lies off the written path: copied too.
     for (const key of Object.keys(doc)) {
       const value = doc[key]
@@ -145,6 +145,8 @@ export class BeforeImage {
 
 /** The entries writes go into (`traits`, `consents`…), copied one level by their key lists. */
 const entries = new ShapeCopier()
+/** The top levels of event, session and profile kept as before-images, likewise. */
+const documents = new ShapeCopier()
 
 /** One level of a plain object or list, as cloneJson copies it (own enumerable keys, in order). */
 function copyContainer(value: object): Record<string, unknown> {

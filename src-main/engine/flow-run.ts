@@ -31,6 +31,7 @@ import type { Invocation } from './deliveries'
 import type { Deliveries } from './deliveries'
 import { checkResults } from './deliveries'
 import { RunFrame } from './frame'
+import { ShapeCopier } from './shallow-copy'
 import type { Engine, RunOptions } from './engine'
 import { errorCode, errorMessage, NodeFailure, RunCancelled } from './errors'
 import { BeforeImage } from './changes'
@@ -45,6 +46,9 @@ import { Redactor, secretValues } from './redact'
 import type { StartingState } from './run-state'
 import type { RunCommit, StateStore } from './state-store'
 import { startingState } from './run-state'
+
+/** The events runs take ownership of, copied one level by their key list (shallow-copy.ts). */
+const events = new ShapeCopier()
 
 /** `state.nodes` until it is built from the frame (nodeOutputs); never handed out. */
 const NOT_BUILT: RunState['nodes'] = Object.freeze({}) as RunState['nodes']
@@ -724,7 +728,7 @@ export class FlowRun {
     if (!this.eventShared) return
     this.eventShared = false
     const event = this.state.event
-    ;(this.before.event ??= new BeforeImage()).adopt({ ...event })
+    ;(this.before.event ??= new BeforeImage()).adopt(events.copy(event))
     for (const key of Object.keys(event)) {
       const value = event[key]
       if (value !== null && typeof value === 'object') event[key] = cloneJson(value)
