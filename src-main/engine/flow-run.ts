@@ -136,8 +136,6 @@ export class FlowRun {
    */
   private readonly onEvent: RunOptions['onEvent']
   private readonly mocks: RunOptions['mocks']
-  /** A summary trace, no mocks and no listener: plain nodes take runPlain. */
-  private readonly plain: boolean
 
   constructor(
     readonly engine: Engine,
@@ -155,7 +153,6 @@ export class FlowRun {
     this.cancellable = options.signal !== undefined
     this.onEvent = options.onEvent
     this.mocks = options.mocks
-    this.plain = !this.full && !this.mocks && !this.onEvent
     this.frame = RunFrame.take(this.plan)
     this.deliveries = this.frame.deliveries
     this.state = child
@@ -381,25 +378,27 @@ export class FlowRun {
    * synchronous while the plugin does, so a flow of synchronous nodes costs no promise turns.
    */
   private runNode(node: PlanNode): Outcome {
-    let value: unknown
-    let single: PlanNode['single'] = null
-    if (node.isEntry) value = this.child ? this.child.input : this.state.event
-    else {
-      single = node.single
-      if (!single) return this.runInvocations(node)
+    if (node.isEntry)
+      return this.runInvocation(
+        node,
+        null,
+        null,
+        this.child ? this.child.input : this.state.event,
+        node.summaryInput,
+      )
+    const single = node.single
+    if (single) {
       const count = this.deliveries.count(single.index)
       if (count === 0) return this.skip(node)
-      if (count !== 1) return this.runInvocations(node)
-      value = this.deliveries.first(single.index)
+      if (count === 1)
+        return this.runInvocation(
+          node,
+          single.targetPort,
+          single.id,
+          this.deliveries.first(single.index),
+          node.summaryInput,
+        )
     }
-    const action = node.shared
-    if (action !== null && node.plain && this.plain) return this.runPlain(node, action, value)
-    return single
-      ? this.runInvocation(node, single.targetPort, single.id, value, node.summaryInput)
-      : this.runInvocation(node, null, null, value, node.summaryInput)
-  }
-
-  private runInvocations(node: PlanNode): Outcome {
     const invocations = this.deliveries.invocationsFor(node)
     if (invocations.length === 0) return this.skip(node)
     for (let i = 0; i < invocations.length; i++) {
@@ -408,55 +407,6 @@ export class FlowRun {
       if (outcome instanceof Promise) return this.finishNode(node, invocations, i, outcome)
       if (outcome) return outcome
     }
-    return null
-  }
-
-  /**
-   * runInvocation for the common step, all of whose questions are answered before it: a node of a
-   * reusable plugin already set up, neither disabled nor under a policy, in a run with a summary
-   * trace, no mocks and no listener. What it skips is what those answers make idle (the mock and
-   * disabled checks, the per-node context, the policy, the clock, the lifecycle events).
-   */
-  private runPlain(node: PlanNode, action: PluginAction, value: unknown): Outcome {
-    if (this.cancellable && this.signal.aborted) throw new RunCancelled()
-    const record = nodeRecord(node, ++this.sequence, this.startedAt, node.summaryInput!)
-    let context = this.sharedContext
-    if (!context) context = this.sharedContext = new NodeContext(this, node.id, node.index)
-    else context.bind(node.id, node.index)
-    context.record = record
-    record.attempts = 1
-    context.payload = value
-    context.payloadCopied = false
-    let results: RunResult
-    try {
-      const outcome = action.run(value, context, node.config)
-      if (isThenable(outcome)) {
-        const produced = untilCancelled(outcome as Promise<RunResult>, this.signal).then((result) =>
-          checkResults(result, node),
-        )
-        if (produced instanceof Promise)
-          return produced.then(
-            (result) => this.settle(node, value, record, 0, result, undefined),
-            (error: unknown) => this.settle(node, value, record, 0, null, error),
-          )
-        results = produced as RunResult
-      } else results = checkResults(outcome as RunResult, node)
-    } catch (error) {
-      return this.settle(node, value, record, 0, null, error)
-    }
-    // What settle makes of a null result (a failure), it makes here too.
-    if (results === null) return this.settle(node, value, record, 0, null, undefined)
-    // Plugin code ran since the input was copied: it may have changed anything it holds.
-    this.pluginEpoch++
-    if (results !== undefined) {
-      if (Array.isArray(results)) {
-        for (let i = 0; i < results.length; i++)
-          this.deliver(node, results[i]!.port, results[i]!.value, record)
-      } else {
-        this.deliver(node, (results as PortResult).port, (results as PortResult).value, record)
-      }
-    }
-    this.records.push(record)
     return null
   }
 

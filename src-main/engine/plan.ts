@@ -25,8 +25,6 @@ export interface PlanNode {
   disabled: boolean
   /** Retry or a time limit: the node runs through the (asynchronous) invocation policy. */
   hasPolicy: boolean
-  /** Neither disabled nor under a policy: once its action is shared, FlowRun.runPlain runs it. */
-  plain: boolean
   hasErrorEdge: boolean
   inEdges: LoadedEdge[]
   /** The one inbound edge of a `join: "each"` node that has exactly one: the common chain step. */
@@ -112,7 +110,6 @@ function compilePlan(loaded: LoadedFlow): RunPlan {
       isEntry,
       disabled: node.node.disabled === true,
       hasPolicy: Boolean(node.node.retry || node.node.timeoutMs),
-      plain: node.node.disabled !== true && !(node.node.retry || node.node.timeoutMs),
       hasErrorEdge: node.hasErrorEdge,
       inEdges: node.inEdges,
       single,
