@@ -168,7 +168,7 @@ export class Deliveries {
     // Something crossed every edge (most runs of a chain): the plan's frozen record says so.
     if (first === list.length) return this.plan.allActive
     // A copy of the plan's all-active record has every key in place: only the other edges are set.
-    const edges = { ...this.plan.allActive }
+    const edges = this.plan.statusCopier.copy(this.plan.allActive) as Record<string, EdgeStatus>
     const positions = this.plan.positions
     for (let i = first; i < list.length; i++) {
       const edge = list[i]!

@@ -31,6 +31,7 @@ import type { Invocation } from './deliveries'
 import type { Deliveries } from './deliveries'
 import { checkResults } from './deliveries'
 import { RunFrame } from './frame'
+import { ShapeCopier } from './shallow-copy'
 import type { Engine, RunOptions } from './engine'
 import { errorCode, errorMessage, NodeFailure, RunCancelled } from './errors'
 import { BeforeImage } from './changes'
@@ -45,6 +46,11 @@ import { Redactor, secretValues } from './redact'
 import type { StartingState } from './run-state'
 import type { RunCommit, StateStore } from './state-store'
 import { startingState } from './run-state'
+
+/** The events runs take ownership of, copied one level by their key list (shallow-copy.ts). */
+const events = new ShapeCopier()
+/** The triggers callers give (`{ type: 'cli' }`), likewise. */
+const triggers = new ShapeCopier()
 
 /** `state.nodes` until it is built from the frame (nodeOutputs); never handed out. */
 const NOT_BUILT: RunState['nodes'] = Object.freeze({}) as RunState['nodes']
@@ -280,12 +286,7 @@ export class FlowRun {
       finishedAt,
       durationMs: round(durationMs),
       trigger: this.options.trigger
-        ? {
-            ...this.options.trigger,
-            type: this.child ? 'subflow' : this.options.trigger.type,
-            nodeId: entry.id,
-            plugin: entry.pluginId,
-          }
+        ? this.reportedTrigger(this.options.trigger, entry)
         : this.child
           ? { type: 'subflow', nodeId: entry.id, plugin: entry.pluginId }
           : this.plan.manualTrigger,
@@ -306,6 +307,21 @@ export class FlowRun {
     const out = redactor ? redactor.value(report) : report
     onEvent?.({ type: 'runFinished', runId: this.runId, report: out })
     return out
+  }
+
+  /**
+   * `{ ...given, type, nodeId, plugin }`, made by the compiled copier of the given trigger's keys
+   * (most callers give `{ type }`): what the spread makes, assigned in the same key order.
+   */
+  private reportedTrigger(
+    given: NonNullable<RunOptions['trigger']>,
+    entry: PlanNode,
+  ): ExecutionReport['trigger'] {
+    const trigger = triggers.copy(given)
+    trigger.type = this.child ? 'subflow' : given.type
+    trigger.nodeId = entry.id
+    trigger.plugin = entry.pluginId
+    return trigger as ExecutionReport['trigger']
   }
 
   private releaseFrame(): void {
@@ -674,7 +690,7 @@ export class FlowRun {
     if (!this.eventShared) return
     this.eventShared = false
     const event = this.state.event
-    ;(this.before.event ??= new BeforeImage()).adopt({ ...event })
+    ;(this.before.event ??= new BeforeImage()).adopt(events.copy(event))
     for (const key of Object.keys(event)) {
       const value = event[key]
       if (value !== null && typeof value === 'object') event[key] = cloneJson(value)

@@ -41,6 +41,26 @@ export function escapePointer(key: string): string {
   return key
 }
 
+/**
+ * `/<key>` escaped, for the keys a diff meets: the same few in every run (traits, orders…), so
+ * each is escaped and joined once, not for every change of every run. Long keys are not kept
+ * (a document's keys are the caller's; they must not fill memory).
+ */
+const segments = new Map<string, string>()
+const SEGMENT_LIMIT = 5000
+const SEGMENT_KEY_LENGTH = 64
+
+/** A JSON-pointer segment, the slash included: `pointer + pointerSegment(key)` is the child's pointer. */
+export function pointerSegment(key: string): string {
+  let segment = segments.get(key)
+  if (segment !== undefined) return segment
+  segment = '/' + escapePointer(key)
+  if (key.length > SEGMENT_KEY_LENGTH) return segment
+  if (segments.size >= SEGMENT_LIMIT) segments.clear()
+  segments.set(key, segment)
+  return segment
+}
+
 const hasOwn = Object.hasOwn
 
 /** What changed from `before` to `after`, as JSON-pointer changes. Arrays are compared whole. */
@@ -53,7 +73,7 @@ export function diffJson(before: unknown, after: unknown, path = '', out: Change
     for (let i = 0; i < beforeKeys.length; i++) {
       const key = beforeKeys[i]!
       if (!hasOwn(after, key)) {
-        out.push({ op: 'remove', path: `${path}/${escapePointer(key)}`, oldValue: before[key] })
+        out.push({ op: 'remove', path: path + pointerSegment(key), oldValue: before[key] })
         continue
       }
       kept++
@@ -67,10 +87,10 @@ export function diffJson(before: unknown, after: unknown, path = '', out: Change
         (is === null || typeof is !== 'object') &&
         !(Number.isNaN(was) && Number.isNaN(is))
       ) {
-        out.push({ op: 'replace', path: `${path}/${escapePointer(key)}`, value: is, oldValue: was })
+        out.push({ op: 'replace', path: path + pointerSegment(key), value: is, oldValue: was })
         continue
       }
-      diffJson(was, is, `${path}/${escapePointer(key)}`, out)
+      diffJson(was, is, path + pointerSegment(key), out)
     }
     const afterKeys = Object.keys(after)
     // Every key of `after` is one of `before`'s kept ones: nothing was added.
@@ -78,7 +98,7 @@ export function diffJson(before: unknown, after: unknown, path = '', out: Change
     for (let i = 0; i < afterKeys.length; i++) {
       const key = afterKeys[i]!
       if (!hasOwn(before, key))
-        out.push({ op: 'add', path: `${path}/${escapePointer(key)}`, value: after[key] })
+        out.push({ op: 'add', path: path + pointerSegment(key), value: after[key] })
     }
     return out
   }

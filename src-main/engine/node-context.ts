@@ -3,8 +3,15 @@
  * view that notes which documents may change, and the scope expressions read. One scope
  * serves every node of a run; the node's own context and payload are set on it per call.
  */
-import type { Ref, RefSource, Scope } from '../../src-shared/expr'
-import { deletePath, formatRef, parseRef, readPath, writePath } from '../../src-shared/expr'
+import type { Ref, RefMemo, RefSource, Scope } from '../../src-shared/expr'
+import {
+  deletePath,
+  formatRef,
+  parseRef,
+  readPath,
+  REF_MEMO,
+  writePath,
+} from '../../src-shared/expr'
 import { setPathCompiler } from '../../src-shared/expr/compile'
 import type { LogEntry, NodeRunRecord } from '../../src-shared/engine/report'
 import type { RunEnvironment } from '../../src-shared/engine/environment'
@@ -223,9 +230,9 @@ export class NodeContext implements PluginContext {
   }
 
   private readOnce(parsed: Ref): unknown {
-    if (parsed.source === 'payload') return readerOf(parsed.path)(this.payload)
+    if (parsed.source === 'payload') return readerFor(parsed)(this.payload)
     if (parsed.source === 'secret') return readPath(this.currentScope().secrets, parsed.path)
-    return readerOf(parsed.path)(this.root(parsed.source))
+    return readerFor(parsed)(this.root(parsed.source))
   }
 
   /** What a reference's source names, read straight from the run (a switch, not a lookup by name). */
@@ -278,7 +285,7 @@ export class NodeContext implements PluginContext {
     if (source === 'event' || source === 'profile' || source === 'session')
       this.run.touchKey(source, parsed.path)
     const root = this.root(source) as Record<string, unknown>
-    if (!writerOf(parsed.path)(root, value)) writeState(root, parsed.path, value, textOf(ref))
+    if (!writerFor(parsed)(root, value)) writeState(root, parsed.path, value, textOf(ref))
   }
 
   remove(ref: string): void {
@@ -373,6 +380,25 @@ function writeExisting(root: unknown, path: readonly string[], value: unknown): 
 }
 
 type Reader = (root: unknown) => unknown
+
+/** The memo parseRef put on a reference; none on one a plugin built itself. */
+function memoOf(ref: Ref): RefMemo | undefined {
+  return (ref as Ref & { [REF_MEMO]?: RefMemo })[REF_MEMO]
+}
+
+/** A reference's compiled reader, kept on the reference itself once made. */
+function readerFor(ref: Ref): Reader {
+  const memo = memoOf(ref)
+  if (!memo) return readerOf(ref.path)
+  return (memo.read ??= readerOf(ref.path))
+}
+
+/** A reference's compiled writer, kept on the reference itself once made. */
+function writerFor(ref: Ref): Writer {
+  const memo = memoOf(ref)
+  if (!memo) return writerOf(ref.path)
+  return (memo.write ??= writerOf(ref.path))
+}
 
 /** readPath for each path parseRef handed out, as writers are below. */
 const readers = new WeakMap<readonly string[], Reader>()

@@ -9,6 +9,7 @@ import type { PluginAction, PluginDefinition } from '../../src-shared/plugin-sdk
 import { ERROR_PORT } from '../../src-shared/plugin-sdk'
 import type { RunFrame } from './frame'
 import type { LoadedEdge, LoadedFlow, LoadedNode } from './load'
+import { ShapeCopier } from './shallow-copy'
 
 export interface PlanNode {
   id: string
@@ -69,20 +70,15 @@ export interface RunPlan {
    * and (frozen, shared) the statuses of every run that sent something on each edge.
    */
   allActive: Readonly<Record<string, EdgeStatus>>
+  /** Copies allActive for a run that left an edge inactive: its keys are the plan's edge ids. */
+  statusCopier: ShapeCopier
   /** The report's `trigger` of a top-level run given none (frozen, shared by those reports). */
   manualTrigger: Readonly<{ type: 'manual'; nodeId: string; plugin: string }>
 }
 
-const plans = new WeakMap<LoadedFlow, RunPlan>()
-
-/** The plan of a loaded flow, compiled at its first run and kept as long as the flow is. */
+/** The plan of a loaded flow, compiled at its first run and kept on the flow. */
 export function planOf(loaded: LoadedFlow): RunPlan {
-  let plan = plans.get(loaded)
-  if (!plan) {
-    plan = compilePlan(loaded)
-    plans.set(loaded, plan)
-  }
-  return plan
+  return (loaded.plan ??= compilePlan(loaded))
 }
 
 function compilePlan(loaded: LoadedFlow): RunPlan {
@@ -144,5 +140,6 @@ function compilePlan(loaded: LoadedFlow): RunPlan {
     slots,
     frames: [],
     allActive: Object.freeze(allActive),
+    statusCopier: new ShapeCopier(),
   }
 }

@@ -62,6 +62,19 @@ describe('execution report', () => {
     expect(report.trigger).toMatchObject({ nodeId: 'start', plugin: 'trigger.event' })
   })
 
+  it("reports the caller's trigger with its own fields, then the entry node and its plugin", async () => {
+    const loaded = engine.load(sampleFlow('inventory-reorder'))
+    const given = { path: '/hooks/stock', type: 'webhook', nodeId: 'from-caller' }
+    for (const trigger of [{ type: 'cli' }, given, { type: 'cli' }]) {
+      const report = await engine.run(loaded, { event: sampleEvent('inventory-reorder'), trigger })
+      const expected = { ...trigger, nodeId: 'start', plugin: 'trigger.event' }
+      expect(report.trigger).toStrictEqual(expected)
+      expect(Object.keys(report.trigger)).toEqual(Object.keys(expected))
+      expect(report.trigger).not.toBe(trigger)
+    }
+    expect(given).toEqual({ path: '/hooks/stock', type: 'webhook', nodeId: 'from-caller' })
+  })
+
   it('records inputs and outputs with trace full, and only status and timing with summary', async () => {
     const loaded = engine.load(sampleFlow('ticket-router'))
     const full = await engine.run(loaded, { event: sampleEvent('ticket-router'), trace: 'full' })

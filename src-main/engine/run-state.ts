@@ -3,7 +3,13 @@ import { newId } from './ids'
 import type { EventRecord, ProfileRecord, SessionRecord } from '../../src-shared/plugin-sdk'
 import { RunInputError } from './errors'
 import { cloneJson } from './json'
+import { ShapeCopier } from './shallow-copy'
 import type { StateStore } from './state-store'
+
+/** Stored profiles are copied by their key list: most share one (normalizeProfile's). */
+const profiles = new ShapeCopier()
+/** Profiles and sessions given to normalize, likewise (most often `{}`). */
+const inputs = new ShapeCopier()
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
@@ -50,16 +56,17 @@ export function normalizeProfile(input: unknown, fallbackId: string, now: string
     if (input[key] !== undefined && !isPlainObject(input[key]))
       throw new RunInputError(`The profile's "${key}" must be an object`)
   }
-  return {
-    ...input,
-    id: optionalString(input.id, 'profile id') ?? fallbackId,
-    traits: (input.traits as Record<string, unknown>) ?? {},
-    segments: segments as string[],
-    interests: (input.interests as Record<string, unknown>) ?? {},
-    consents: (input.consents as Record<string, unknown>) ?? {},
-    createdAt: optionalString(input.createdAt, 'profile createdAt') ?? now,
-    updatedAt: optionalString(input.updatedAt, 'profile updatedAt') ?? now,
-  }
+  // `{ ...input, id, traits, … }`, assigned after a compiled copy: a spread followed by more
+  // properties takes V8 11's slowest path (~0.7 µs for an empty input, ~4 µs for three keys).
+  const profile = inputs.copy(input) as ProfileRecord
+  profile.id = optionalString(input.id, 'profile id') ?? fallbackId
+  profile.traits = (input.traits as Record<string, unknown>) ?? {}
+  profile.segments = segments as string[]
+  profile.interests = (input.interests as Record<string, unknown>) ?? {}
+  profile.consents = (input.consents as Record<string, unknown>) ?? {}
+  profile.createdAt = optionalString(input.createdAt, 'profile createdAt') ?? now
+  profile.updatedAt = optionalString(input.updatedAt, 'profile updatedAt') ?? now
+  return profile
 }
 
 export function normalizeSession(
@@ -71,14 +78,14 @@ export function normalizeSession(
   if (!isPlainObject(input)) throw new RunInputError('The session must be a JSON object')
   const context = input.context ?? {}
   if (!isPlainObject(context)) throw new RunInputError('The session\'s "context" must be an object')
-  return {
-    ...input,
-    id: optionalString(input.id, 'session id') ?? fallbackId,
-    profileId: optionalString(input.profileId, 'session profileId') ?? profileId,
-    context,
-    createdAt: optionalString(input.createdAt, 'session createdAt') ?? now,
-    updatedAt: optionalString(input.updatedAt, 'session updatedAt') ?? now,
-  }
+  // `{ ...input, id, profileId, … }`, made as normalizeProfile makes its result.
+  const session = inputs.copy(input) as SessionRecord
+  session.id = optionalString(input.id, 'session id') ?? fallbackId
+  session.profileId = optionalString(input.profileId, 'session profileId') ?? profileId
+  session.context = context
+  session.createdAt = optionalString(input.createdAt, 'session createdAt') ?? now
+  session.updatedAt = optionalString(input.updatedAt, 'session updatedAt') ?? now
+  return session
 }
 
 export interface StartingState {
@@ -152,7 +159,7 @@ function withProfile(
     const stored = store.loadProfileShared(profileId)
     // A stored "__proto__" entry is left to the copying path, which has always dropped it.
     if (stored && !Object.hasOwn(stored, '__proto__'))
-      return finish(event, { ...stored }, session, now, stored)
+      return finish(event, profiles.copy(stored) as ProfileRecord, session, now, stored)
   }
   if (profileId) {
     const loading = store.loadProfile(profileId)

@@ -14,9 +14,10 @@ export {
   parseRef,
   READ_ONLY_SOURCES,
   readPath,
+  REF_MEMO,
   writePath,
 } from './refs'
-export type { Ref, RefSource } from './refs'
+export type { Ref, RefMemo, RefSource } from './refs'
 export { ENVIRONMENT_NAMES, EXPRESSION_NAMES, STATE_NAMES } from './scope'
 export type { Evaluator, Scope } from './scope'
 export { compileTemplate, hasTemplate, templateExpressions } from './template'

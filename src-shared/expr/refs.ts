@@ -16,9 +16,48 @@ export interface Ref {
   path: string[]
 }
 
+/**
+ * A slot on every reference parseRef hands out, for what a consumer derives from it once (the
+ * engine keeps its compiled path accessors there): a property read, where a table keyed by the
+ * reference costs a hash lookup on every use. Not enumerable, so a reference still compares,
+ * copies and serialises as `{ source, path }`.
+ */
+export const REF_MEMO: unique symbol = Symbol('ref memo')
+
+export interface RefMemo {
+  read: ((root: unknown) => unknown) | null
+  write: ((root: unknown, value: unknown) => boolean) | null
+}
+
 // Whitespace anywhere means it is not a reference; an unknown source (`ann@example.com`) neither.
 const REF_PATTERN = /^(event|profile|session|flow|nodes|node|payload|secret|vars)@(\S*)$/
 const INDEX = /^(0|[1-9]\d*)$/
+
+/**
+ * Each source as the one string the code compares it with: what a regex match gives is a fresh
+ * string, and comparing one with `'profile'` compares characters; the same string compares by
+ * identity.
+ */
+const SOURCE_NAMES: readonly RefSource[] = [
+  'event',
+  'profile',
+  'session',
+  'flow',
+  'nodes',
+  'node',
+  'payload',
+  'secret',
+  'vars',
+]
+
+/**
+ * A path segment as the engine's string table holds it (what a property key becomes): looking a
+ * property up by a fresh string from split() first finds that string in the table, on every
+ * lookup; by this one, at once.
+ */
+function interned(segment: string): string {
+  return Object.keys({ [segment]: true })[0] ?? segment
+}
 
 const cache = new Map<string, Ref | null>()
 const CACHE_LIMIT = 5000
@@ -41,12 +80,15 @@ export function parseRef(text: string): Ref | null {
 function parseUncached(text: string): Ref | null {
   const match = text.includes('@') ? REF_PATTERN.exec(text) : null
   if (!match) return null
-  const source = match[1] as RefSource
+  const source = SOURCE_NAMES.find((name) => name === match[1])!
   const rest = match[2]!
-  const path = rest === '' || rest === '...' ? [] : rest.split('.')
+  const path = rest === '' || rest === '...' ? [] : rest.split('.').map(interned)
   if (path.some((segment) => segment === '')) return null
-  // Frozen: the cached ref is shared by every caller.
-  return Object.freeze({ source, path: Object.freeze(path) as string[] })
+  // Frozen: the cached ref is shared by every caller (its memo is the consumers' own).
+  const ref = { source, path: Object.freeze(path) as string[] }
+  const memo: RefMemo = { read: null, write: null }
+  Object.defineProperty(ref, REF_MEMO, { value: memo, enumerable: false })
+  return Object.freeze(ref)
 }
 
 export function isRef(value: unknown): value is string {
