@@ -10,6 +10,7 @@ import type { Flow } from '../src-shared/flow/types'
 import type { Page } from 'playwright-core'
 import { bigFlow } from './engine.bench'
 import type { BenchCase, Figure } from './harness'
+import { buildRendererIfStale } from './harness'
 
 /** A 500-node flow laid out on a grid, as a big real flow would be. */
 function gridFlow(count: number): Flow {
@@ -71,6 +72,7 @@ async function dragFrames(page: Page, grip: Grip): Promise<number[]> {
 export const designerBench: BenchCase = {
   group: 'designer',
   async run(): Promise<Figure[]> {
+    buildRendererIfStale()
     const dir = mkdtempSync(path.join(os.tmpdir(), 'fb-bench-designer-'))
     const browser = await launchBrowser()
     try {

@@ -1,5 +1,6 @@
 /** The benchmark harness: each case returns figures; the table and `--json <file>` show them. */
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 
 export interface Figure {
   name: string
@@ -14,6 +15,15 @@ export interface BenchCase {
   /** Runs only when named with `--only` (it fetches software the first time). */
   onlyWhenAsked?: boolean
   run(): Promise<Figure[]>
+}
+
+/**
+ * Builds the browser renderer the Chromium benchmarks open, when any of its sources is newer
+ * than the build (scripts/build-web.js, as the end-to-end tests do): a fresh clone has none.
+ */
+export function buildRendererIfStale(): void {
+  const script = fileURLToPath(new URL('../scripts/build-web.js', import.meta.url))
+  execFileSync(process.execPath, [script], { stdio: ['ignore', 'ignore', 'inherit'] })
 }
 
 export function meets(figure: Figure): boolean | null {

@@ -10,6 +10,7 @@ import type { Flow, TestCase } from '../src-shared/flow/types'
 import { PluginRegistry } from '../src-main/plugins-host/registry'
 import { runTests } from '../src-main/testing/run-tests'
 import type { BenchCase, Figure } from './harness'
+import { buildRendererIfStale } from './harness'
 
 function vipCases(count: number): TestCase[] {
   return Array.from({ length: count }, (_, i) => ({
@@ -54,6 +55,7 @@ export const testbenchBench: BenchCase = {
         target: { value: 2000, better: 'lower' },
       },
     ]
+    buildRendererIfStale()
     const dir = mkdtempSync(path.join(os.tmpdir(), 'fb-bench-tests-'))
     // launchBrowser names what to install when no Chromium can be found.
     const browser = await launchBrowser()
