@@ -156,7 +156,9 @@ function copyContainer(value: object): Record<string, unknown> {
   if (!Object.hasOwn(value, '__proto__')) return entries.copy(value as Record<string, unknown>)
   const out: Record<string, unknown> = {}
   const keys = Object.keys(value)
-  for (let i = 0; i < keys.length; i++) out[keys[i]!] = (value as Record<string, unknown>)[keys[i]!]
+  // Dropped as cloneJson drops it: assigned, it would set the copy's prototype.
+  for (let i = 0; i < keys.length; i++)
+    if (keys[i] !== '__proto__') out[keys[i]!] = (value as Record<string, unknown>)[keys[i]!]
   return out
 }
 

@@ -22,6 +22,9 @@ function cloneContainer(value: object): unknown {
   const keys = Object.keys(value)
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!
+    // An own "__proto__" entry (JSON.parse makes one) is dropped: assigned, it would set the
+    // copy's prototype to whatever object the data put there.
+    if (key === '__proto__') continue
     const item = (value as Record<string, unknown>)[key]
     out[key] = item === null || typeof item !== 'object' ? item : cloneContainer(item)
   }

@@ -323,7 +323,9 @@ export class NodeContext implements PluginContext {
     if (Array.isArray(value)) return value.map((item) => this.resolve(item))
     if (isPlainObject(value)) {
       const out: Record<string, unknown> = {}
-      for (const key of Object.keys(value)) out[key] = this.resolve(value[key])
+      // An own "__proto__" is dropped, as cloneJson drops it, rather than set as the prototype.
+      for (const key of Object.keys(value))
+        if (key !== '__proto__') out[key] = this.resolve(value[key])
       return out
     }
     return value

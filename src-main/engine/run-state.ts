@@ -39,10 +39,14 @@ export function normalizeEvent(input: unknown, now: string): EventRecord {
     profileId: optionalString(input.profileId, 'profileId'),
     sessionId: optionalString(input.sessionId, 'sessionId'),
   }
-  // Extra event fields (tags, metadata…) are kept as they are.
+  // Extra event fields (tags, metadata…) are kept as they are; an own "__proto__" (JSON.parse
+  // makes one from a webhook body) is not, as cloneJson drops it: assigned, it would set the
+  // event's prototype to whatever object the sender put there.
   const keys = Object.keys(input)
-  for (let i = 0; i < keys.length; i++)
-    if (!Object.hasOwn(event, keys[i]!)) event[keys[i]!] = input[keys[i]!]
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!
+    if (key !== '__proto__' && !Object.hasOwn(event, key)) event[key] = input[key]
+  }
   return event
 }
 
