@@ -7,7 +7,6 @@ import type { Flow, FlowEdge, FlowNode, JoinMode, Problem } from '../../src-shar
 import { hasErrors, validateFlow } from '../../src-shared/flow/validate'
 import type { PluginDefinition, PluginLookup } from '../../src-shared/plugin-sdk'
 import { ERROR_PORT, isTriggerPlugin, outputPortsOf } from '../../src-shared/plugin-sdk'
-import type { RunPlan } from './plan'
 
 /** Where the engine finds plugin code; the registry implements it. */
 export interface PluginSource extends PluginLookup {
@@ -41,8 +40,6 @@ export interface LoadedFlow {
   entry: LoadedNode
   expressions: ExpressionCache
   warnings: Problem[]
-  /** Its run plan, compiled at the first run (plan.ts planOf): a field, not a lookup per run. */
-  plan?: RunPlan
 }
 
 export class FlowLoadError extends Error {
@@ -104,7 +101,6 @@ export function loadFlow(input: unknown, plugins: PluginSource): LoadedFlow {
     entry,
     expressions: new ExpressionCache(),
     warnings: problems,
-    plan: undefined,
   }
 }
 

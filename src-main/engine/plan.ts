@@ -76,9 +76,19 @@ export interface RunPlan {
   manualTrigger: Readonly<{ type: 'manual'; nodeId: string; plugin: string }>
 }
 
-/** The plan of a loaded flow, compiled at its first run and kept on the flow. */
+const plans = new WeakMap<LoadedFlow, RunPlan>()
+
+/**
+ * The plan of a loaded flow, compiled at its first run and kept as long as the flow is (kept
+ * beside it, not on it: loading knows nothing of plans, which are the scheduler's).
+ */
 export function planOf(loaded: LoadedFlow): RunPlan {
-  return (loaded.plan ??= compilePlan(loaded))
+  let plan = plans.get(loaded)
+  if (!plan) {
+    plan = compilePlan(loaded)
+    plans.set(loaded, plan)
+  }
+  return plan
 }
 
 function compilePlan(loaded: LoadedFlow): RunPlan {
